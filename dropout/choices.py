@@ -1,0 +1,99 @@
+"""Enumerations stored as short codes, with their interface labels."""
+from flask_babel import lazy_gettext as _l
+
+SEX = {"M": _l("Male"), "F": _l("Female")}
+
+SCHOOL_KINDS = {
+    "primary": _l("Primary school"),
+    "junior": _l("Junior secondary school"),
+    "nine_year": _l("Nine-year school"),
+    "teaching_point": _l("Teaching point"),
+    "special": _l("Special education school"),
+}
+
+CHILD_STATUSES = {
+    "enrolled": _l("Enrolled"),
+    "suspected": _l("Suspected dropout"),
+    "dropped_out": _l("Dropped out"),
+    "returned": _l("Returned to school"),
+    "deferred": _l("Deferred or exempt"),
+    "home_taught": _l("Home-delivered teaching"),
+    "special_school": _l("Special school"),
+    "outside_county": _l("Studying outside the county"),
+    "moved_out": _l("Moved out"),
+    "completed": _l("Completed"),
+    "deceased": _l("Deceased"),
+}
+# Statuses of a child who is out of school and needs persuading back.
+OUT_OF_SCHOOL = ("suspected", "dropped_out")
+
+STAGES = {"primary": _l("Primary"), "junior": _l("Junior secondary")}
+
+PRIORITY_GROUPS = {
+    "poor": _l("Poor household"),
+    "left_behind": _l("Left-behind"),
+    "migrant": _l("Migrant"),
+    "disabled": _l("Disabled"),
+    "orphan": _l("Orphan or without carer"),
+}
+
+DISABILITY_CATEGORIES = {
+    "visual": _l("Visual"),
+    "hearing": _l("Hearing"),
+    "speech": _l("Speech"),
+    "intellectual": _l("Intellectual"),
+    "physical": _l("Physical"),
+    "mental": _l("Mental"),
+    "multiple": _l("Multiple"),
+}
+DISABILITY_GRADES = {1: _l("Grade 1"), 2: _l("Grade 2"), 3: _l("Grade 3"), 4: _l("Grade 4")}
+
+ROLES = {
+    "admin": _l("County administrator"),
+    "bureau": _l("County education bureau"),
+    "township": _l("Township staff"),
+    "teacher": _l("Teacher"),
+    "village": _l("Village cadre"),
+}
+# The place an account of each role is bound to.
+ROLE_PLACE = {"township": "township", "teacher": "school", "village": "village"}
+
+GUARDIAN_RELATIONS = ("父亲", "母亲", "祖父", "祖母", "外祖父", "外祖母", "兄姐", "其他亲属", "其他")
+
+PLACE_KINDS = {"township": _l("Township"), "school": _l("School"), "village": _l("Village")}
+
+AUDIT_ACTIONS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Removed")}
+AUDIT_ENTITIES = {
+    "child": _l("child"),
+    "guardian": _l("guardian"),
+    "township": _l("township"),
+    "village": _l("village"),
+    "school": _l("school"),
+    "user": _l("account"),
+    "county": _l("county"),
+}
+# Labels for the fields a child's history shows.
+CHILD_FIELD_LABELS = {
+    "name": _l("Name"),
+    "sex": _l("Sex"),
+    "id_number": _l("ID number"),
+    "birth_on": _l("Birth date"),
+    "ethnicity": _l("Ethnicity"),
+    "village": _l("Village"),
+    "group": _l("Villagers' group"),
+    "address": _l("Home address"),
+    "school": _l("School"),
+    "grade": _l("Grade"),
+    "student_number": _l("Student number"),
+    "status": _l("Status"),
+    "is_poor": _l("Poor household"),
+    "is_left_behind": _l("Left-behind"),
+    "is_migrant": _l("Migrant"),
+    "is_orphan": _l("Orphan or without carer"),
+    "disability_category": _l("Disability category"),
+    "disability_grade": _l("Disability grade"),
+    "responsible_teacher": _l("Responsible teacher"),
+    "notes": _l("Notes"),
+    "relation": _l("Relation"),
+    "phone": _l("Phone"),
+}

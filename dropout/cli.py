@@ -1,0 +1,91 @@
+"""`flask --app dropout ...` commands for operators."""
+import secrets
+import sys
+
+import click
+from flask import current_app
+
+from . import config
+from .db import database
+from .services import ValidationError
+
+
+def init_app(app):
+    for command in (init_db, create_user, demo_data, backup):
+        app.cli.add_command(command)
+
+
+def _fail(errors):
+    for field, message in errors.items():
+        click.echo(f"{field}: {message}", err=True)
+    sys.exit(1)
+
+
+@click.command("init-db")
+def init_db():
+    """Apply the schema migrations (safe to run again) and make the secret key."""
+    from .migrations import migrate
+
+    key_path = config.secret_key_path(current_app.instance_path)
+    if not key_path.exists():
+        key_path.parent.mkdir(parents=True, exist_ok=True)
+        key_path.write_text(secrets.token_hex(32))
+        key_path.chmod(0o600)
+    with database.connection_context():
+        applied = migrate()
+    click.echo("applied: " + ", ".join(applied) if applied else "database is up to date")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["admin", "bureau", "township", "teacher", "village"]))
+@click.option("--township", default="", help="Township name (township role).")
+@click.option("--school", default="", help="School name (teacher role).")
+@click.option("--village", default="", help="Village name (village role).")
+@click.option("--full-name", default="")
+def create_user(username, role, township, school, village, full_name):
+    """Create an account; the password is read from standard input."""
+    from .services import accounts
+
+    password = sys.stdin.readline().rstrip("\n")
+    with database.connection_context():
+        try:
+            user = accounts.create_user(
+                None, username, password, role, full_name, township=township, school=school, village=village
+            )
+        except ValidationError as exc:
+            _fail(exc.errors)
+    click.echo(f"created {user.username} ({user.role})")
+
+
+@click.command("demo-data")
+@click.option("--children", "n_children", default=20000, show_default=True)
+@click.option("--seed", default=2026, show_default=True)
+@click.option("--if-empty", is_flag=True, help="Do nothing when the county already has places.")
+def demo_data(n_children, seed, if_empty):
+    """Load a fictional county with children, history and one account per role."""
+    from .services import demo
+
+    with database.connection_context():
+        if demo.has_data():
+            if not if_empty:
+                click.echo("the database already holds a county; demo-data loads into an empty one", err=True)
+                sys.exit(1)
+        else:
+            counts = demo.load(n_children, seed)
+            click.echo(", ".join(f"{n} {name}" for name, n in counts.items()))
+    click.echo(demo.logins_text())
+
+
+@click.command("backup")
+@click.argument("dest", type=click.Path(dir_okay=False))
+def backup(dest):
+    """A consistent copy of the live database, safe while the app runs."""
+    from .services.backup import backup_database
+
+    try:
+        backup_database(current_app.config["DATABASE_URL"], dest)
+    except (OSError, RuntimeError) as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(f"backup written to {dest}")

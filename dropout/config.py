@@ -1,0 +1,46 @@
+"""Settings read from DROPOUT_* environment variables; every one is listed in the README."""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# name -> (default, type); the Flask config key is the name without the prefix.
+SETTINGS = {
+    "DATABASE_URL": (None, str),  # default: sqlite:///<instance>/dropout.db
+    "SECRET_KEY": (None, str),  # default: read from <instance>/secret_key, written by init-db
+    "REPORTS_DIR": (str(ROOT / "reports"), str),
+    "LOCALE": ("zh_CN", str),
+    "COUNTY_NAME": ("示例县", str),
+    "TIMEZONE": ("Asia/Shanghai", str),
+    "SCHOOL_START_AGE": (6, int),
+    "SESSION_MINUTES": (480, int),
+    "LOGIN_MAX_FAILURES": (5, int),
+    "LOGIN_LOCKOUT_SECONDS": (60, int),
+    "PAGE_SIZE": (50, int),
+}
+
+
+def from_environment(environ=None):
+    """The settings present in the environment, converted to their types."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for name, (default, kind) in SETTINGS.items():
+        raw = environ.get("DROPOUT_" + name)
+        if raw is None or raw == "":
+            values[name] = default
+            continue
+        try:
+            values[name] = kind(raw)
+        except ValueError:
+            raise SystemExit(f"DROPOUT_{name} must be {kind.__name__}, got {raw!r}") from None
+    return values
+
+
+def secret_key_path(instance_path):
+    return Path(instance_path) / "secret_key"
+
+
+def read_secret_key(instance_path):
+    """The key init-db wrote, or None before the first init-db."""
+    path = secret_key_path(instance_path)
+    return path.read_text().strip() if path.exists() else None

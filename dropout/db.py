@@ -1,0 +1,58 @@
+"""One deferred peewee database: SQLite by default, PostgreSQL when the URL says so."""
+from urllib.parse import urlparse
+
+from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+
+database = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10000,
+    "synchronous": "normal",
+    "cache_size": -64000,
+}
+
+
+def open_database(url):
+    """A peewee database for a sqlite:///path or postgresql://user:pw@host:port/name URL."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = url[len("sqlite:///"):] or ":memory:"
+        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS)
+    if parsed.scheme in ("postgres", "postgresql"):
+        return PostgresqlDatabase(
+            parsed.path.lstrip("/"),
+            user=parsed.username,
+            password=parsed.password,
+            host=parsed.hostname,
+            port=parsed.port or 5432,
+        )
+    raise SystemExit(f"unsupported database URL scheme {parsed.scheme!r}: use sqlite:/// or postgresql://")
+
+
+def is_postgres():
+    return isinstance(database.obj, PostgresqlDatabase)
+
+
+def init_app(app):
+    """Bind the proxy to the configured database; connect per request."""
+    database.initialize(open_database(app.config["DATABASE_URL"]))
+
+    @app.before_request
+    def _connect():
+        database.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(exc):
+        if not database.is_closed():
+            database.close()
+
+
+def reset_sequence(table):
+    """After inserting explicit ids, move PostgreSQL's serial past them (no-op on SQLite)."""
+    if is_postgres():
+        database.execute_sql(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+        )

@@ -1,0 +1,106 @@
+"""Form classes: rendering and CSRF. Domain checks live in services, once."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Form, BooleanField, FieldList, FormField, PasswordField, SelectField, StringField, TextAreaField
+
+from .choices import CHILD_STATUSES, DISABILITY_CATEGORIES, DISABILITY_GRADES, ROLES, SCHOOL_KINDS, SEX
+
+GUARDIAN_ROWS = 3
+CHILD_FIELDS = (
+    "name", "sex", "id_number", "birth_on", "ethnicity", "village", "group", "address", "school", "grade",
+    "student_number", "status", "is_poor", "is_left_behind", "is_migrant", "is_orphan", "disability_category",
+    "disability_grade", "responsible_teacher", "notes",
+)
+
+
+def _choices(mapping, blank=None):
+    options = [(key, label) for key, label in mapping.items()]
+    return ([("", blank)] if blank is not None else []) + options
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("User name"))
+    password = PasswordField(_l("Password"))
+
+
+class GuardianForm(Form):
+    name = StringField(_l("Guardian name"))
+    relation = StringField(_l("Relation"))
+    phone = StringField(_l("Phone"))
+    id_number = StringField(_l("Guardian ID number"))
+
+
+class ChildForm(FlaskForm):
+    name = StringField(_l("Name"))
+    sex = SelectField(_l("Sex"), choices=_choices(SEX, _l("(from the ID number)")), validate_choice=False)
+    id_number = StringField(_l("ID number"))
+    birth_on = StringField(_l("Birth date"))
+    ethnicity = StringField(_l("Ethnicity"), default="汉族")
+    village = SelectField(_l("Village"), validate_choice=False)
+    group = StringField(_l("Villagers' group"))
+    address = StringField(_l("Home address"))
+    school = SelectField(_l("School"), validate_choice=False)
+    grade = SelectField(_l("Grade"), validate_choice=False)
+    student_number = StringField(_l("Student number"))
+    status = SelectField(_l("Status"), choices=_choices(CHILD_STATUSES), validate_choice=False)
+    is_poor = BooleanField(_l("Poor household"))
+    is_left_behind = BooleanField(_l("Left-behind"))
+    is_migrant = BooleanField(_l("Migrant"))
+    is_orphan = BooleanField(_l("Orphan or without carer"))
+    disability_category = SelectField(
+        _l("Disability category"), choices=_choices(DISABILITY_CATEGORIES, _l("None")), validate_choice=False
+    )
+    disability_grade = SelectField(
+        _l("Disability grade"), choices=_choices(DISABILITY_GRADES, "—"), validate_choice=False, coerce=str
+    )
+    responsible_teacher = SelectField(_l("Responsible teacher"), validate_choice=False)
+    notes = TextAreaField(_l("Notes"))
+    guardians = FieldList(FormField(GuardianForm), min_entries=GUARDIAN_ROWS)
+
+    def service_data(self):
+        """The submitted values as the service expects them."""
+        data = {name: self[name].data for name in CHILD_FIELDS}
+        data["guardians"] = [entry.data for entry in self.guardians]
+        return data
+
+
+class TownshipForm(FlaskForm):
+    name = StringField(_l("Name"))
+    notice_prefix = StringField(_l("Notice number prefix"))
+
+
+class VillageForm(FlaskForm):
+    name = StringField(_l("Name"))
+    township = SelectField(_l("Township"), validate_choice=False)
+
+
+class SchoolForm(FlaskForm):
+    name = StringField(_l("Name"))
+    township = SelectField(_l("Township"), validate_choice=False)
+    kind = SelectField(_l("Kind"), choices=_choices(SCHOOL_KINDS), validate_choice=False)
+
+
+class AccountForm(FlaskForm):
+    username = StringField(_l("User name"))
+    full_name = StringField(_l("Full name"))
+    password = PasswordField(_l("Password"))
+    role = SelectField(_l("Role"), choices=_choices(ROLES), validate_choice=False)
+    township = StringField(_l("Township"))
+    school = StringField(_l("School"))
+    village = StringField(_l("Village"))
+
+
+def show_errors(form, errors):
+    """Attach a service's field → message errors to the form's fields."""
+    unplaced = []
+    for key, message in errors.items():
+        field = form
+        for part in key.split("-"):
+            field = field[int(part)] if part.isdigit() else getattr(field, part, None)
+            if field is None:
+                break
+        if field is None or not hasattr(field, "errors"):
+            unplaced.append(message)
+        else:
+            field.errors = list(field.errors) + [message]
+    return unplaced

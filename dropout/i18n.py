@@ -1,0 +1,20 @@
+"""Languages: Simplified Chinese first, English second."""
+from flask import current_app, has_request_context, request, session
+from flask_babel import Babel
+
+LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
+
+
+def select_locale():
+    chosen = session.get("lang") if has_request_context() else None
+    if chosen in LANGUAGES:
+        return chosen
+    return current_app.config["LOCALE"]
+
+
+def init_app(app):
+    Babel(app, locale_selector=select_locale)
+
+    @app.context_processor
+    def _languages():
+        return {"LANGUAGES": LANGUAGES, "current_path": request.full_path if request else "/"}

@@ -1,0 +1,226 @@
+"""Registering, editing and removing children and their guardians."""
+import re
+from datetime import date
+
+from flask import current_app
+from flask_babel import gettext as _
+from peewee import IntegrityError
+
+from ..choices import CHILD_STATUSES, DISABILITY_CATEGORIES, SEX
+from ..db import database
+from ..models import Child, Guardian, School, User, Village, utcnow
+from ..rules import id_number as idn
+from ..rules import school_age
+from ..rules.dates import parse_date
+from . import PermissionDenied, ValidationError, audit, scope
+
+TEXT_FIELDS = ("name", "ethnicity", "group", "address", "notes", "student_number")
+FLAGS = ("is_poor", "is_left_behind", "is_migrant", "is_orphan")
+GUARDIAN_FIELDS = ("name", "relation", "phone", "id_number")
+_PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
+
+
+def id_number_message(code):
+    """The user-facing message for a broken ID number rule."""
+    return {
+        "length": _("An ID number has 18 characters."),
+        "characters": _("An ID number is 17 digits followed by a digit or X."),
+        "area": _("The ID number does not start with a valid area code."),
+        "date": _("The ID number does not contain a valid birth date."),
+        "checksum": _("The ID number's check digit is wrong; check for a typing error."),
+    }[code]
+
+
+def _clean(data):
+    """Strip text, normalise the ID number, coerce the numbers; collect type errors."""
+    values, errors = {}, {}
+    for field in TEXT_FIELDS:
+        values[field] = (data.get(field) or "").strip()
+    values["student_number"] = values["student_number"] or None
+    values["sex"] = (data.get("sex") or "").strip() or None
+    values["status"] = data.get("status") or "enrolled"
+    values["id_number"] = idn.normalise(data.get("id_number")) or None
+    for field in FLAGS:
+        values[field] = bool(data.get(field))
+    values["disability_category"] = data.get("disability_category") or None
+    for field in ("village", "school", "grade", "disability_grade", "responsible_teacher"):
+        raw = data.get(field)
+        try:
+            values[field] = int(raw) if raw not in (None, "") else None
+        except (TypeError, ValueError):
+            errors[field] = _("Not a number: %(value)s", value=raw)
+    try:
+        values["birth_on"] = parse_date(data.get("birth_on"))
+    except ValueError:
+        errors["birth_on"] = _("Not a date; write it like 2015-09-01.")
+    return values, errors
+
+
+def _check_identity(values, errors, today, birth_changed):
+    """ID number, birth date and sex must agree; the child must be of school age."""
+    if values["id_number"]:
+        try:
+            parsed = idn.parse(values["id_number"], today)
+        except idn.IdNumberError as exc:
+            errors["id_number"] = id_number_message(exc.code)
+        else:
+            if values["birth_on"] is None:
+                values["birth_on"] = parsed.birth_on
+            elif values["birth_on"] != parsed.birth_on:
+                errors["birth_on"] = _("The birth date does not match the ID number (%(date)s).", date=parsed.birth_on)
+            if values["sex"] is None:
+                values["sex"] = parsed.sex
+            elif values["sex"] != parsed.sex:
+                errors["sex"] = _("The sex does not match the ID number.")
+    birth_on = values["birth_on"]
+    if birth_on is None and "birth_on" not in errors:
+        errors["birth_on"] = _("Enter the birth date (required when there is no ID number).")
+    elif birth_on is not None and "birth_on" not in errors:
+        start_age = current_app.config["SCHOOL_START_AGE"]
+        if birth_on > today:
+            errors["birth_on"] = _("The birth date is in the future.")
+        elif birth_changed and not school_age.is_school_age(birth_on, today, start_age):
+            errors["birth_on"] = _(
+                "Not of compulsory-school age: aged %(age)d on 31 August (ages %(low)d–%(high)d).",
+                age=school_age.school_age(birth_on, today),
+                low=start_age,
+                high=school_age.last_school_age(start_age),
+            )
+    if values["sex"] not in SEX and "sex" not in errors:
+        errors["sex"] = _("Choose the sex.")
+
+
+def _check_fields(values, errors):
+    if not values["name"]:
+        errors["name"] = _("Enter the name.")
+    if values["status"] not in CHILD_STATUSES:
+        errors["status"] = _("Unknown status.")
+    if values["village"] is None:
+        errors.setdefault("village", _("Choose the village."))
+    elif Village.get_or_none(Village.id == values["village"]) is None:
+        errors["village"] = _("Unknown village.")
+    if values["school"] is not None and School.get_or_none(School.id == values["school"]) is None:
+        errors["school"] = _("Unknown school.")
+    if values["grade"] is not None and not 1 <= values["grade"] <= 9:
+        errors["grade"] = _("The grade is between 1 and 9.")
+    if values["disability_category"] not in (None, *DISABILITY_CATEGORIES):
+        errors["disability_category"] = _("Unknown disability category.")
+    if values["disability_grade"] is not None:
+        if not 1 <= values["disability_grade"] <= 4:
+            errors["disability_grade"] = _("The disability grade is between 1 and 4.")
+        elif values["disability_category"] is None:
+            errors["disability_grade"] = _("Choose the disability category first.")
+    teacher = values["responsible_teacher"]
+    if teacher is not None and not User.select().where((User.id == teacher) & (User.role == "teacher")).exists():
+        errors["responsible_teacher"] = _("Unknown teacher.")
+
+
+def _clean_guardians(rows, errors, today):
+    """Non-blank guardian rows, validated; errors keyed guardians-N-field."""
+    guardians = []
+    for index, row in enumerate(rows or []):
+        row = {field: (row.get(field) or "").strip() for field in GUARDIAN_FIELDS}
+        if not any(row.values()):
+            continue
+        prefix = f"guardians-{index}-"
+        if not row["name"]:
+            errors[prefix + "name"] = _("Enter the guardian's name.")
+        if row["phone"] and not _PHONE.match(row["phone"]):
+            errors[prefix + "phone"] = _("Not a phone number.")
+        row["id_number"] = idn.normalise(row["id_number"]) or None
+        if row["id_number"]:
+            try:
+                idn.parse(row["id_number"], today)
+            except idn.IdNumberError as exc:
+                errors[prefix + "id_number"] = id_number_message(exc.code)
+        guardians.append(row)
+    return guardians
+
+
+def _duplicate_message(user, number, own_id):
+    existing = Child.select(Child.id, Child.name).where((Child.id_number == number) & (Child.id != own_id)).first()
+    if existing is None:
+        return None
+    if scope.get_child(user, existing.id) is not None:
+        return _("Already registered as %(name)s (No. %(id)d).", name=existing.name, id=existing.id)
+    return _("This ID number is already registered.")
+
+
+def _save_guardians(user, child, rows):
+    """Replace the child's guardians with `rows`, auditing each change."""
+    existing = list(child.guardians.order_by(Guardian.id))
+    for index, row in enumerate(rows):
+        if index < len(existing):
+            guardian = existing[index]
+            before = audit.snapshot(guardian)
+            for field, value in row.items():
+                setattr(guardian, field, value)
+            if before != audit.snapshot(guardian):
+                guardian.save()
+                audit.record(user, "update", "guardian", guardian.id, before, audit.snapshot(guardian), child.id)
+        else:
+            guardian = Guardian.create(child=child, **row)
+            audit.record(user, "create", "guardian", guardian.id, after=audit.snapshot(guardian), child_id=child.id)
+    for guardian in existing[len(rows):]:
+        audit.record(user, "delete", "guardian", guardian.id, before=audit.snapshot(guardian), child_id=child.id)
+        guardian.delete_instance()
+
+
+def save_child(user, data, child=None, today=None):
+    """Create (child=None) or update a child from form-like data; raise ValidationError."""
+    if not user.can_edit_children:
+        raise PermissionDenied()
+    today = today or date.today()
+    values, errors = _clean(data)
+    birth_changed = child is None or values.get("birth_on") != child.birth_on
+    _check_identity(values, errors, today, birth_changed)
+    _check_fields(values, errors)
+    guardians = _clean_guardians(data.get("guardians"), errors, today)
+    if values["id_number"] and "id_number" not in errors:
+        duplicate = _duplicate_message(user, values["id_number"], child.id if child else None)
+        if duplicate:
+            errors["id_number"] = duplicate
+    if errors:
+        raise ValidationError(errors)
+    if values["responsible_teacher"] is None and child is not None:
+        values["responsible_teacher"] = child.responsible_teacher_id
+    try:
+        with database.atomic():
+            child, before = _write_child(user, child, values)
+            _save_guardians(user, child, guardians)
+            if scope.get_child(user, child.id) is None:
+                # The result must stay visible to its author: no registering into another's area.
+                raise ValidationError({"village": _("This village and school are outside your area.")})
+            after = child_snapshot(child)
+            if before != after:
+                audit.record(user, "update" if before else "create", "child", child.id, before, after, child.id)
+    except IntegrityError:
+        raise ValidationError({"id_number": _("This ID number is already registered.")}) from None
+    return child
+
+
+def child_snapshot(child):
+    """The audited columns of a child (timestamps left out)."""
+    return audit.snapshot(child, exclude=("created_at", "updated_at"))
+
+
+def _write_child(user, child, values):
+    before = child_snapshot(child) if child is not None else None
+    if child is None:
+        child = Child(created_at=utcnow())
+    for field, value in values.items():
+        setattr(child, field, value)
+    child.updated_at = utcnow()
+    child.save()
+    return child, before
+
+
+def delete_child(user, child, reason=""):
+    """Remove a child registered by mistake (admin only), keeping the audit trail."""
+    if user.role != "admin":
+        raise PermissionDenied()
+    with database.atomic():
+        for guardian in child.guardians:
+            audit.record(user, "delete", "guardian", guardian.id, before=audit.snapshot(guardian), child_id=child.id)
+        audit.record(user, "delete", "child", child.id, before=child_snapshot(child), child_id=child.id, reason=reason)
+        child.delete_instance(recursive=True)

@@ -1,0 +1,81 @@
+"""Access scope: the one place that narrows queries to what the acting user may see.
+
+Every list, page, export and PDF about children starts from `children(user)`.
+"""
+from flask import abort
+
+from ..models import Child, School, Township, Village
+
+
+def _villages_of(township_id):
+    return Village.select(Village.id).where(Village.township == township_id)
+
+
+def _schools_of(township_id):
+    return School.select(School.id).where(School.township == township_id)
+
+
+def in_township(township_id):
+    """Children living in the township or going to school there."""
+    return Child.village.in_(_villages_of(township_id)) | Child.school.in_(_schools_of(township_id))
+
+
+def child_condition(user):
+    """The WHERE clause selecting the children this user may see."""
+    role = user.role
+    if role in ("admin", "bureau"):
+        return Child.id.is_null(False)
+    if role == "township":
+        return in_township(user.township_id)
+    if role == "teacher":
+        return (Child.school == user.school_id) | (Child.responsible_teacher == user.id)
+    if role == "village":
+        return Child.village == user.village_id
+    return Child.id.is_null(True)
+
+
+def children(user):
+    """All children in the user's scope."""
+    return Child.select().where(child_condition(user))
+
+
+def get_child(user, child_id):
+    """A child in scope, or None."""
+    return children(user).where(Child.id == child_id).first()
+
+
+def get_child_or_404(user, child_id):
+    child = get_child(user, child_id)
+    if child is None:
+        abort(404)
+    return child
+
+
+def townships(user):
+    """Townships a user may filter by."""
+    query = Township.select().order_by(Township.name)
+    if user.role in ("admin", "bureau"):
+        return query
+    if user.role == "township":
+        return query.where(Township.id == user.township_id)
+    if user.role == "village":
+        return query.where(Township.id == user.village.township_id)
+    return query.where(Township.id == user.school.township_id)
+
+
+def villages(user):
+    """Villages a user may pick for a child's residence."""
+    query = Village.select(Village, Township).join(Township).order_by(Township.name, Village.name)
+    if user.role == "township":
+        return query.where(Village.township == user.township_id)
+    if user.role == "village":
+        return query.where(Village.id == user.village_id)
+    return query
+
+
+def schools(user):
+    """Schools a user may pick for a child's school."""
+    query = School.select().order_by(School.name)
+    if user.role == "teacher":
+        return query.where(School.id == user.school_id)
+    return query

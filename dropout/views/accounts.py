@@ -1,0 +1,57 @@
+"""Accounts, kept by the county admin."""
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth import roles_required
+from ..choices import ROLES
+from ..forms import AccountForm, show_errors
+from ..models import User
+from ..services import ValidationError, accounts
+
+bp = Blueprint("accounts", __name__, url_prefix="/accounts")
+
+
+@bp.route("/")
+@roles_required("admin")
+def index():
+    users = User.select().order_by(User.role, User.username)
+    return render_template("accounts/index.html", users=users, roles=ROLES)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required("admin")
+def create():
+    form = AccountForm()
+    errors = []
+    if form.validate_on_submit():
+        try:
+            accounts.create_user(
+                current_user,
+                form.username.data,
+                form.password.data,
+                form.role.data,
+                form.full_name.data,
+                township=form.township.data,
+                school=form.school.data,
+                village=form.village.data,
+            )
+        except ValidationError as exc:
+            errors = show_errors(form, exc.errors)
+        else:
+            flash(_("Saved."))
+            return redirect(url_for("accounts.index"))
+    status = 422 if errors or any(field.errors for field in form) else 200
+    return render_template("accounts/form.html", form=form, errors=errors), status
+
+
+@bp.route("/<int:user_id>/toggle", methods=["POST"])
+@roles_required("admin")
+def toggle(user_id):
+    user = User.get_or_none(User.id == user_id) or abort(404)
+    if user.id == current_user.id:
+        flash(_("You cannot disable your own account."), "error")
+    else:
+        accounts.set_active(current_user, user, not user.is_active)
+        flash(_("Saved."))
+    return redirect(url_for("accounts.index"))

@@ -1,0 +1,61 @@
+"""Template filters: codes to labels, masked ID numbers."""
+from flask_babel import gettext as _
+
+from ..choices import (
+    AUDIT_ACTIONS,
+    AUDIT_ENTITIES,
+    CHILD_FIELD_LABELS,
+    CHILD_STATUSES,
+    PLACE_KINDS,
+    DISABILITY_CATEGORIES,
+    PRIORITY_GROUPS,
+    ROLES,
+    SCHOOL_KINDS,
+    SEX,
+    STAGES,
+)
+from ..rules import id_number
+
+
+def _label(mapping):
+    return lambda code: mapping.get(code, code or "")
+
+
+def place_label(user):
+    """The place an account is bound to, or the county for county-wide roles."""
+    place = user.township or user.school or user.village
+    return place.name if place else ""
+
+
+VALUE_LABELS = {"status": CHILD_STATUSES, "sex": SEX, "disability_category": DISABILITY_CATEGORIES}
+
+
+def change_value(value, field):
+    """A recorded value as people read it: labels for codes, 是/否 for flags."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return VALUE_LABELS.get(field, {}).get(value, value)
+
+
+FILTERS = {
+    "action_label": _label(AUDIT_ACTIONS),
+    "entity_label": _label(AUDIT_ENTITIES),
+    "field_label": _label(CHILD_FIELD_LABELS),
+    "change_value": change_value,
+    "status_label": _label(CHILD_STATUSES),
+    "sex_label": _label(SEX),
+    "role_label": _label(ROLES),
+    "group_label": _label(PRIORITY_GROUPS),
+    "stage_label": _label(STAGES),
+    "school_kind_label": _label(SCHOOL_KINDS),
+    "disability_label": _label(DISABILITY_CATEGORIES),
+    "mask_id": id_number.mask,
+    "place_label": place_label,
+    "place_kind_label": _label(PLACE_KINDS),
+}
+
+
+def init_app(app):
+    app.jinja_env.filters.update(FILTERS)

@@ -1,0 +1,140 @@
+"""Fixtures: an app on a fresh database per test, places and people as factories."""
+import itertools
+import re
+from datetime import date
+
+import pytest
+
+from dropout import create_app
+from dropout.db import database
+from dropout.migrations import migrate
+from dropout.models import Child, Guardian, School, Township, User, Village
+from dropout.rules import id_number
+from werkzeug.security import generate_password_hash
+
+PASSWORD = "correct horse"
+TODAY = date(2026, 11, 22)
+# Hashing is slow on purpose; every test account shares one hash.
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+
+
+def _database_url(tmp_path):
+    """SQLite in a temporary folder, or a fresh schema on the PostgreSQL server named by the env."""
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test secret",
+            "DATABASE_URL": _database_url(tmp_path),
+            "REPORTS_DIR": str(tmp_path / "reports"),
+        }
+    )
+    with app.app_context(), database.connection_context():
+        migrate()
+    yield app
+    if not database.is_closed():
+        database.close()
+
+
+@pytest.fixture
+def db(app):
+    """An open connection inside an app context, for tests that call services directly."""
+    with app.test_request_context(), database.connection_context():
+        yield database
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_township(app):
+    def make(name=None, **kw):
+        with database.connection_context():
+            return Township.create(name=name or f"测试镇{next(_counter)}", notice_prefix=kw.pop("notice_prefix", "测"), **kw)
+
+    return make
+
+
+@pytest.fixture
+def make_village(app, make_township):
+    def make(township=None, name=None):
+        with database.connection_context():
+            return Village.create(township=township or make_township(), name=name or f"测试村{next(_counter)}")
+
+    return make
+
+
+@pytest.fixture
+def make_school(app, make_township):
+    def make(township=None, name=None, kind="primary"):
+        with database.connection_context():
+            return School.create(township=township or make_township(), name=name or f"测试学校{next(_counter)}", kind=kind)
+
+    return make
+
+
+@pytest.fixture
+def make_user(app):
+    def make(role="admin", username=None, **places):
+        with database.connection_context():
+            return User.create(
+                username=username or f"{role}{next(_counter)}", password_hash=PASSWORD_HASH, role=role, **places
+            )
+
+    return make
+
+
+def valid_id(birth_on=date(2015, 3, 14), sex="M", area="513401"):
+    """A valid ID number, unique per call."""
+    sequence = next(_counter) % 500 * 2 + (1 if sex == "M" else 0)
+    return id_number.make(area, birth_on, sequence)
+
+
+@pytest.fixture
+def make_child(app, make_village):
+    def make(village=None, school=None, birth_on=date(2015, 3, 14), sex="M", with_id=True, **kw):
+        with database.connection_context():
+            child = Child.create(
+                name=kw.pop("name", f"孩子{next(_counter)}"),
+                sex=sex,
+                birth_on=birth_on,
+                id_number=valid_id(birth_on, sex) if with_id else None,
+                village=village or make_village(),
+                school=school,
+                grade=kw.pop("grade", 6 if school else None),
+                **kw,
+            )
+            Guardian.create(child=child, name="家长", relation="父亲", phone="13800000000")
+            return child
+
+    return make
+
+
+def csrf_token(client, url="/login"):
+    """The CSRF token a page's form carries, as a browser would read it."""
+    page = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+def login(client, user, password=PASSWORD):
+    response = client.post(
+        "/login", data={"username": user.username, "password": password, "csrf_token": csrf_token(client)}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
