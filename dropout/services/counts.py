@@ -6,7 +6,7 @@ from ..models import Child
 from . import scope
 
 
-def scope_counts(user, today):
+def scope_counts(user):
     """Children in scope: total, by status, without ID number, in priority groups."""
     base = scope.children(user)
     by_status = dict(

@@ -1,6 +1,4 @@
 """The home page: the user's own counts."""
-from datetime import date
-
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
@@ -12,5 +10,4 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 @login_required
 def index():
-    counts = counts.scope_counts(current_user, date.today())
-    return render_template("home.html", counts=counts)
+    return render_template("home.html", counts=counts.scope_counts(current_user))
