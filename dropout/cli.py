@@ -4,6 +4,7 @@ import sys
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from . import config
 from .db import database
@@ -22,6 +23,7 @@ def _fail(errors):
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db():
     """Apply the schema migrations (safe to run again) and make the secret key."""
     from .migrations import migrate
@@ -37,6 +39,7 @@ def init_db():
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice(["admin", "bureau", "township", "teacher", "village"]))
 @click.option("--township", default="", help="Township name (township role).")
@@ -59,6 +62,7 @@ def create_user(username, role, township, school, village, full_name):
 
 
 @click.command("demo-data")
+@with_appcontext
 @click.option("--children", "n_children", default=20000, show_default=True)
 @click.option("--seed", default=2026, show_default=True)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the county already has places.")
@@ -78,6 +82,7 @@ def demo_data(n_children, seed, if_empty):
 
 
 @click.command("backup")
+@with_appcontext
 @click.argument("dest", type=click.Path(dir_okay=False))
 def backup(dest):
     """A consistent copy of the live database, safe while the app runs."""

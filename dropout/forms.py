@@ -1,7 +1,17 @@
 """Form classes: rendering and CSRF. Domain checks live in services, once."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Form, BooleanField, FieldList, FormField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 
 from .choices import CHILD_STATUSES, DISABILITY_CATEGORIES, DISABILITY_GRADES, ROLES, SCHOOL_KINDS, SEX
 
@@ -13,9 +23,10 @@ CHILD_FIELDS = (
 )
 
 
-def _choices(mapping, blank=None):
-    options = [(key, label) for key, label in mapping.items()]
-    return ([("", blank)] if blank is not None else []) + options
+def options(pairs, blank=None):
+    """Select options from (value, label) pairs, with a leading blank option if labelled."""
+    chosen = [SelectChoice("", blank)] if blank is not None else []
+    return chosen + [SelectChoice(str(value), label) for value, label in pairs]
 
 
 class LoginForm(FlaskForm):
@@ -32,7 +43,7 @@ class GuardianForm(Form):
 
 class ChildForm(FlaskForm):
     name = StringField(_l("Name"))
-    sex = SelectField(_l("Sex"), choices=_choices(SEX, _l("(from the ID number)")), validate_choice=False)
+    sex = SelectField(_l("Sex"), choices=options(SEX.items(), _l("(from the ID number)")), validate_choice=False)
     id_number = StringField(_l("ID number"))
     birth_on = StringField(_l("Birth date"))
     ethnicity = StringField(_l("Ethnicity"), default="汉族")
@@ -42,16 +53,16 @@ class ChildForm(FlaskForm):
     school = SelectField(_l("School"), validate_choice=False)
     grade = SelectField(_l("Grade"), validate_choice=False)
     student_number = StringField(_l("Student number"))
-    status = SelectField(_l("Status"), choices=_choices(CHILD_STATUSES), validate_choice=False)
+    status = SelectField(_l("Status"), choices=options(CHILD_STATUSES.items()), validate_choice=False)
     is_poor = BooleanField(_l("Poor household"))
     is_left_behind = BooleanField(_l("Left-behind"))
     is_migrant = BooleanField(_l("Migrant"))
     is_orphan = BooleanField(_l("Orphan or without carer"))
     disability_category = SelectField(
-        _l("Disability category"), choices=_choices(DISABILITY_CATEGORIES, _l("None")), validate_choice=False
+        _l("Disability category"), choices=options(DISABILITY_CATEGORIES.items(), _l("None")), validate_choice=False
     )
     disability_grade = SelectField(
-        _l("Disability grade"), choices=_choices(DISABILITY_GRADES, "—"), validate_choice=False, coerce=str
+        _l("Disability grade"), choices=options(DISABILITY_GRADES.items(), "—"), validate_choice=False, coerce=str
     )
     responsible_teacher = SelectField(_l("Responsible teacher"), validate_choice=False)
     notes = TextAreaField(_l("Notes"))
@@ -77,14 +88,14 @@ class VillageForm(FlaskForm):
 class SchoolForm(FlaskForm):
     name = StringField(_l("Name"))
     township = SelectField(_l("Township"), validate_choice=False)
-    kind = SelectField(_l("Kind"), choices=_choices(SCHOOL_KINDS), validate_choice=False)
+    kind = SelectField(_l("Kind"), choices=options(SCHOOL_KINDS.items()), validate_choice=False)
 
 
 class AccountForm(FlaskForm):
     username = StringField(_l("User name"))
     full_name = StringField(_l("Full name"))
     password = PasswordField(_l("Password"))
-    role = SelectField(_l("Role"), choices=_choices(ROLES), validate_choice=False)
+    role = SelectField(_l("Role"), choices=options(ROLES.items()), validate_choice=False)
     township = StringField(_l("Township"))
     school = StringField(_l("School"))
     village = StringField(_l("Village"))

@@ -1,6 +1,6 @@
 """Languages: Simplified Chinese first, English second."""
 from flask import current_app, has_request_context, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel
 
 LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
 
@@ -17,4 +17,10 @@ def init_app(app):
 
     @app.context_processor
     def _languages():
-        return {"LANGUAGES": LANGUAGES, "current_locale": str(get_locale()), "current_path": request.full_path}
+        language = select_locale()
+        return {
+            "LANGUAGES": LANGUAGES,
+            "current_language": language,
+            "html_lang": "zh-CN" if language.startswith("zh") else "en",
+            "current_path": request.full_path,
+        }

@@ -52,6 +52,7 @@ def _clean(data):
     try:
         values["birth_on"] = parse_date(data.get("birth_on"))
     except ValueError:
+        values["birth_on"] = None
         errors["birth_on"] = _("Not a date; write it like 2015-09-01.")
     return values, errors
 

@@ -14,7 +14,7 @@ def _check(kind, values):
     errors = {}
     values["name"] = (values.get("name") or "").strip()
     if not values["name"]:
-        errors["name"] = _("Enter the name.")
+        errors["name"] = _("Enter the name of the place.")
     if kind in ("village", "school"):
         township_id = str(values.get("township") or "")
         if not township_id.isdigit() or Township.get_or_none(Township.id == int(township_id)) is None:

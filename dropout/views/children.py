@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..choices import CHILD_STATUSES, PRIORITY_GROUPS, STAGES
-from ..forms import CHILD_FIELDS, GUARDIAN_ROWS, ChildForm, show_errors
+from ..forms import CHILD_FIELDS, GUARDIAN_ROWS, ChildForm, options, show_errors
 from ..models import User
 from ..rules import school_age
 from ..services import PermissionDenied, ValidationError, audit, child_search, children, scope
@@ -60,11 +60,11 @@ def detail(child_id):
 
 
 def _fill_choices(form):
-    form.village.choices = [("", "—")] + [(str(v.id), f"{v.township.name} · {v.name}") for v in scope.villages(current_user)]
-    form.school.choices = [("", _("Not in school"))] + [(str(s.id), s.name) for s in scope.schools(current_user)]
-    form.grade.choices = [("", "—")] + [(str(g), str(g)) for g in range(1, 10)]
+    form.village.choices = options(((v.id, f"{v.township.name} · {v.name}") for v in scope.villages(current_user)), "—")
+    form.school.choices = options(((s.id, s.name) for s in scope.schools(current_user)), _("Not in school"))
+    form.grade.choices = options(((g, g) for g in range(1, 10)), "—")
     teachers = User.select().where((User.role == "teacher") & (User.is_active == True)).order_by(User.username)  # noqa: E712
-    form.responsible_teacher.choices = [("", "—")] + [(str(t.id), str(t)) for t in teachers]
+    form.responsible_teacher.choices = options(((t.id, str(t)) for t in teachers), "—")
 
 
 def _initial(child):

@@ -6,7 +6,7 @@ from peewee import JOIN, fn
 
 from ..auth import roles_required
 from ..choices import SCHOOL_KINDS
-from ..forms import SchoolForm, TownshipForm, VillageForm, show_errors
+from ..forms import SchoolForm, TownshipForm, VillageForm, options, show_errors
 from ..models import Child, School, Township, Village
 from ..services import ValidationError, places
 
@@ -56,7 +56,7 @@ def edit(kind, place_id):
     if place is not None and request.method == "GET" and kind != "township":
         form.township.data = str(place.township_id)
     if kind != "township":
-        form.township.choices = [("", "—")] + [(str(t.id), t.name) for t in Township.select().order_by(Township.name)]
+        form.township.choices = options(((t.id, t.name) for t in Township.select().order_by(Township.name)), "—")
     errors = []
     if form.validate_on_submit():
         values = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}

@@ -1,0 +1,81 @@
+"""Name lists for the fictional demo county (dropout.services.demo). All places are invented."""
+
+# name, share of the county's children (relative), secondary school kind, minority share, main minority
+TOWNSHIPS = (
+    ("城关镇", 3.0, "junior", 0.05, "回族"),
+    ("青石镇", 1.3, "junior", 0.06, "彝族"),
+    ("白马乡", 0.8, "nine_year", 0.35, "彝族"),
+    ("龙泉镇", 1.2, "junior", 0.08, "彝族"),
+    ("桃源乡", 0.7, "nine_year", 0.10, "回族"),
+    ("石桥镇", 1.1, "junior", 0.05, "彝族"),
+    ("柏林乡", 0.7, "nine_year", 0.30, "藏族"),
+    ("红岩镇", 1.0, "junior", 0.12, "彝族"),
+    ("金沙乡", 0.8, "nine_year", 0.20, "彝族"),
+    ("平坝镇", 1.1, "junior", 0.06, "回族"),
+    ("云台乡", 0.6, "nine_year", 0.40, "藏族"),
+    ("黄茅乡", 0.6, "nine_year", 0.25, "彝族"),
+)
+VILLAGE_COUNTS = (8, 10, 7, 10, 8, 9, 7, 9, 8, 9, 7, 8)  # 100 in all
+COMMUNITIES = ("东街社区", "西街社区", "南街社区", "北街社区", "文化路社区", "滨河社区", "新城社区", "河西社区")
+VILLAGE_STEMS = (
+    "石门 河坝 新华 团结 光明 大坪 黄泥 柳树 桃园 杨柳 马鞍 青龙 白云 双河 三合 五星 红旗 新民 和平 长岭 "
+    "水井 中坝 高峰 龙潭 凉风 金竹 松林 岩脚 沙坝 小河 大湾 柏杨 坪上 民主 联合 群英 永安 太平 福兴 清水 "
+    "青杠 枫香 鹿鸣 凤凰 荷花 杉树 斑竹 花园 梨园 核桃 茶园 庙坝 油坊 磨子 碾坝 新店 老街 高桥 石板 观音 "
+    "天池 月亮 星光 朝阳 向阳 东风 胜利 前进 建设 幸福 文星 兴隆 安乐 长春 丰收 顺河 龙凤 金鸡 白岩 黑石 "
+    "九龙 七里 八一 回龙 落水 响水 麻柳 银厂 铁炉 瓦窑 椒园 大石 新桥 雨台 兰坝"
+).split()
+
+TEACHING_POINTS = 13
+PRIMARY_SCHOOLS_CHENGGUAN = ("城关镇中心小学", "城关镇第二小学")
+
+# Common Han surnames, most frequent first (weights follow the order).
+HAN_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+HUI_SURNAMES = "马马马马丁白哈穆海杨李沙"
+YI_SURNAMES = ("吉克", "阿苏", "沙马", "俄木", "马海", "海来", "阿的", "曲比", "勒格", "吉木", "阿尔", "瓦其", "罗")
+
+# Children's given names: first and second characters by sex; a one-character name uses the second list.
+BOY_FIRST = "子浩宇俊博家梓明文志思嘉一天泽皓晨振建永宏睿锦"
+BOY_SECOND = "轩然航杰豪文鸣乐远宇辰阳涛睿铭诚峰凯翔斌强伟磊鹏洋昊瑞"
+GIRL_FIRST = "欣梓诗雨可佳思语子若雅晓紫静梦一婉美秀丽心"
+GIRL_SECOND = "怡涵琪萱馨彤嫣婷雪妍琳悦瑶萌茜颖洁菲霞芳蕾"
+# Adults born 1965-1995.
+MAN_GIVEN = ("建国", "建军", "志强", "永刚", "德明", "文华", "海峰", "春林", "国平", "伟", "军", "勇", "斌", "强",
+             "磊", "刚", "平", "华", "明", "林", "波", "辉", "学文", "世伦", "光荣", "大兵", "小龙", "正华")
+WOMAN_GIVEN = ("秀英", "桂英", "玉兰", "秀兰", "丽", "芳", "敏", "静", "红梅", "春梅", "淑珍", "小红", "晓燕",
+               "玉梅", "凤", "霞", "琴", "丽华", "英", "梅", "春燕", "桂芳", "小琴", "艳")
+YI_BOY = ("拉且", "日哈", "尔古", "木呷", "阿牛", "子莫", "阿木", "拉哈", "伍沙", "约达")
+YI_GIRL = ("阿呷", "阿依", "史布", "伍呷", "阿芝", "日者", "阿果", "尔莫", "阿衣", "么妞")
+TIBETAN_FIRST = ("扎西", "洛绒", "泽仁", "次仁", "格桑", "尼玛", "益西", "降央", "四郎", "登珠")
+TIBETAN_MALE = ("多吉", "旺堆", "平措", "顿珠", "尼玛", "丹增", "巴登")
+TIBETAN_FEMALE = ("卓玛", "拉姆", "央金", "措姆", "志玛", "德吉", "曲珍")
+
+PHONE_PREFIXES = ("130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152",
+                  "157", "158", "159", "177", "180", "181", "182", "183", "187", "188", "189", "199")
+
+
+def surname(rng, ethnicity, cum_han):
+    """A surname fitting the ethnicity (Tibetans have none: '')."""
+    if ethnicity == "彝族" and rng.random() < 0.7:
+        return rng.choice(YI_SURNAMES)
+    if ethnicity == "回族" and rng.random() < 0.6:
+        return rng.choice(HUI_SURNAMES)
+    if ethnicity == "藏族":
+        return ""
+    return rng.choices(HAN_SURNAMES, cum_weights=cum_han)[0]
+
+
+def given(rng, family, male, child):
+    """A given name: Tibetan names are whole, Yi surnames take a Yi given name."""
+    if not family:
+        return rng.choice(TIBETAN_FIRST) + rng.choice(TIBETAN_MALE if male else TIBETAN_FEMALE)
+    if len(family) > 1:
+        return rng.choice(YI_BOY if male else YI_GIRL)
+    if not child:
+        return rng.choice(MAN_GIVEN if male else WOMAN_GIVEN)
+    second = rng.choice(BOY_SECOND if male else GIRL_SECOND)
+    if rng.random() < 0.25:
+        return second
+    return rng.choice(BOY_FIRST if male else GIRL_FIRST) + second

@@ -1,0 +1,235 @@
+"""Registering and editing children: the ID rules, school age, duplicates, scope, audit."""
+import re
+from datetime import date
+
+import pytest
+
+from conftest import TODAY, csrf_token, login, valid_id
+from county import build_county
+from dropout.db import database
+from dropout.models import AuditLog, Child, Guardian
+from dropout.services import ValidationError, children
+
+
+def form_data(county, **overrides):
+    data = {
+        "name": "陈小明",
+        "sex": "",
+        "id_number": valid_id(date(2016, 2, 29), "M"),
+        "birth_on": "",
+        "ethnicity": "汉族",
+        "village": county.home_village.id,
+        "group": "3组",
+        "address": "东街12号",
+        "school": county.home_school.id,
+        "grade": "5",
+        "status": "enrolled",
+        "guardians": [{"name": "陈大海", "relation": "父亲", "phone": "13812345678", "id_number": ""}],
+    }
+    data.update(overrides)
+    return data
+
+
+def counts():
+    return Child.select().count(), Guardian.select().count(), AuditLog.select().count()
+
+
+@pytest.fixture
+def county(app):
+    return build_county()
+
+
+def test_birth_date_and_sex_come_from_the_id_number(db, county):
+    child = children.save_child(county.users["township"], form_data(county), today=TODAY)
+    assert child.birth_on == date(2016, 2, 29)
+    assert child.sex == "M"
+    assert [g.name for g in child.guardians] == ["陈大海"]
+
+
+def test_full_width_and_lower_case_id_numbers_are_normalised(db, county):
+    number = valid_id(date(2014, 7, 1), "F")
+    typed = " ".join(number).translate(str.maketrans("0123456789X", "０１２３４５６７８９ｘ"))
+    child = children.save_child(county.users["admin"], form_data(county, id_number=typed), today=TODAY)
+    assert child.id_number == number
+
+
+@pytest.mark.parametrize(
+    "overrides, field, message",
+    [
+        ({"id_number": "11010519491231002"}, "id_number", "18位"),
+        ({"id_number": valid_id(date(2016, 2, 29))[:-1] + "0"}, "id_number", "校验位"),
+        ({"birth_on": "2016-03-01"}, "birth_on", "不一致"),
+        ({"sex": "F"}, "sex", "不一致"),
+        ({"id_number": "", "birth_on": ""}, "birth_on", "无身份证号时必填"),
+        ({"id_number": "", "birth_on": "2027-01-01"}, "birth_on", "晚于今天"),
+        ({"id_number": "", "birth_on": "2021-03-01"}, "birth_on", "不在义务教育适龄范围"),
+        ({"id_number": "", "birth_on": "2010-08-31"}, "birth_on", "不在义务教育适龄范围"),
+        ({"id_number": "", "birth_on": "31/08/2015"}, "birth_on", "日期格式不对"),
+        ({"village": 9999}, "village", "没有这个村"),
+        ({"village": ""}, "village", "请选择村"),
+        ({"school": 9999}, "school", "没有这所学校"),
+        ({"grade": "10"}, "grade", "1到9之间"),
+        ({"name": "  "}, "name", "请填写姓名"),
+        ({"status": "gone"}, "status", "没有这个状态"),
+        ({"disability_grade": "2"}, "disability_grade", "请先选择残疾类别"),
+        ({"guardians": [{"name": "", "phone": "138"}]}, "guardians-0-name", "请填写监护人姓名"),
+        ({"guardians": [{"name": "某", "id_number": "123"}]}, "guardians-0-id_number", "18位"),
+    ],
+)
+def test_bad_input_names_the_field_and_changes_nothing(db, county, overrides, field, message):
+    before = counts()
+    with pytest.raises(ValidationError) as caught:
+        children.save_child(county.users["admin"], form_data(county, **overrides), today=TODAY)
+    assert message in caught.value.errors[field]
+    assert counts() == before
+
+
+def test_a_child_without_id_number_is_allowed_with_a_birth_date(db, county):
+    child = children.save_child(
+        county.users["village"], form_data(county, id_number="", birth_on="2015年9月1日", sex="F"), today=TODAY
+    )
+    assert child.id_number is None
+    assert child.birth_on == date(2015, 9, 1)
+
+
+def test_duplicate_in_scope_names_the_existing_child(db, county):
+    user = county.users["township"]
+    with pytest.raises(ValidationError) as caught:
+        children.save_child(user, form_data(county, id_number=county.own.id_number, name="重复"), today=TODAY)
+    assert county.own.name in caught.value.errors["id_number"]
+
+
+def test_duplicate_outside_scope_says_only_already_registered(db, county):
+    user = county.users["township"]
+    with pytest.raises(ValidationError) as caught:
+        children.save_child(user, form_data(county, id_number=county.other.id_number), today=TODAY)
+    message = caught.value.errors["id_number"]
+    assert message == "此身份证号已登记。"
+    assert county.other.name not in message
+
+
+def test_registering_into_another_area_is_refused(db, county):
+    other_village = county.other.village_id
+    before = counts()
+    with pytest.raises(ValidationError) as caught:
+        children.save_child(
+            county.users["village"], form_data(county, village=other_village, school=""), today=TODAY
+        )
+    assert "不在您的管辖范围内" in caught.value.errors["village"]
+    assert counts() == before
+
+
+def test_an_edit_is_audited_with_before_and_after(db, county):
+    user = county.users["admin"]
+    child = children.save_child(user, form_data(county), today=TODAY)
+    data = form_data(county, status="dropped_out", guardians=[{"name": "陈大海", "phone": "13812345678"}, {"name": "王芳", "relation": "母亲"}])
+    children.save_child(user, data, child, today=TODAY)
+    entries = list(AuditLog.select().where(AuditLog.child_id == child.id).order_by(AuditLog.id))
+    assert [(e.action, e.entity) for e in entries] == [
+        ("create", "guardian"), ("create", "child"), ("update", "guardian"), ("create", "guardian"), ("update", "child"),
+    ]
+    assert '"status": "enrolled"' in entries[-1].before
+    assert '"status": "dropped_out"' in entries[-1].after
+    assert entries[-1].username == "admin"
+
+
+def test_the_audit_trail_cannot_be_edited_or_deleted(db, county):
+    children.save_child(county.users["admin"], form_data(county), today=TODAY)
+    with pytest.raises(Exception, match="append-only"):
+        AuditLog.update(username="someone").execute()
+    with pytest.raises(Exception, match="append-only"):
+        AuditLog.delete().execute()
+
+
+def test_bureau_cannot_register(db, county):
+    from dropout.services import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        children.save_child(county.users["bureau"], form_data(county), today=TODAY)
+
+
+# --- through the pages -------------------------------------------------------------
+
+
+def post_form(client, url, county, **overrides):
+    data = form_data(county, **overrides)
+    fields = {k: v for k, v in data.items() if k != "guardians"}
+    for i, g in enumerate(data["guardians"]):
+        for key, value in g.items():
+            fields[f"guardians-{i}-{key}"] = value
+    fields["csrf_token"] = csrf_token(client, "/children/new")
+    return client.post(url, data=fields)
+
+
+def test_the_form_is_labelled_in_chinese(client, county):
+    login(client, county.users["township"])
+    page = client.get("/children/new").get_data(as_text=True)
+    for label in ("姓名", "性别", "身份证号", "出生日期", "民族", "村民小组", "家庭住址", "学校", "年级", "学籍号", "监护人姓名"):
+        assert f">{label}</label>" in page, label
+
+
+def test_a_broken_id_is_shown_beside_its_field(client, county):
+    login(client, county.users["township"])
+    response = post_form(client, "/children/new", county, id_number="110105194912310021")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert re.search(r'id="id_number"[^>]*>\s*<p class="error">身份证号校验位不正确', page)
+    with database.connection_context():
+        assert Child.select().count() == 3
+
+
+def test_posting_without_csrf_token_is_refused(client, county):
+    login(client, county.users["township"])
+    response = client.post("/children/new", data={"name": "无令牌", "village": county.home_village.id})
+    assert response.status_code == 400
+    with database.connection_context():
+        assert not Child.select().where(Child.name == "无令牌").exists()
+
+
+def test_create_then_see_full_id_on_the_page_and_masked_in_the_list(client, county):
+    login(client, county.users["teacher"])
+    response = post_form(client, "/children/new", county)
+    assert response.status_code == 302
+    detail = client.get(response.headers["Location"]).get_data(as_text=True)
+    with database.connection_context():
+        number = Child.get(Child.name == "陈小明").id_number
+    assert number in detail
+    assert "新建 儿童" in detail  # the timeline
+    listing = client.get("/children/?q=陈小明").get_data(as_text=True)
+    assert number not in listing
+    assert number[:4] + "*" * 10 + number[-4:] in listing
+
+
+def test_children_without_id_are_flagged_in_the_list(client, county, make_child):
+    make_child(village=county.home_village, with_id=False, name="无证儿童")
+    login(client, county.users["village"])
+    listing = client.get("/children/?group=no_id").get_data(as_text=True)
+    assert "无证儿童" in listing and "无身份证号" in listing
+    assert county.own.name not in listing
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("q=李小", {"李小红"}),
+        ("q={own_id}", {"李小红"}),
+        ("q={own_prefix}", {"李小红", "王小芳", "赵小燕"}),
+        ("status=dropped_out", {"辍学儿童"}),
+        ("stage=junior", {"初中儿童", "辍学儿童"}),
+        ("stage=primary", {"李小红", "王小芳", "赵小燕"}),
+        ("min_age=13", {"初中儿童", "辍学儿童"}),
+        ("max_age=12", {"李小红", "王小芳", "赵小燕"}),
+        ("group=poor", {"初中儿童"}),
+        ("township={t2}", {"王小芳", "赵小燕"}),
+    ],
+)
+def test_filters_and_search(client, county, make_child, query, expected):
+    make_child(village=county.home_village, name="初中儿童", birth_on=date(2012, 1, 5), is_poor=True, school=county.home_school, grade=8)
+    make_child(village=county.home_village, name="辍学儿童", birth_on=date(2012, 3, 5), status="dropped_out")
+    login(client, county.users["admin"])
+    url = "/children/?" + query.format(
+        own_id=county.own.id_number, own_prefix=county.own.id_number[:14], t2=county.other.village.township_id
+    )
+    page = client.get(url).get_data(as_text=True)
+    names = {"李小红", "王小芳", "赵小燕", "初中儿童", "辍学儿童"}
+    assert {name for name in names if f">{name}</a>" in page} == expected
