@@ -10,6 +10,7 @@ from dropout.db import database
 from dropout.migrations import migrate
 from dropout.models import Child, Guardian, School, Township, User, Village
 from dropout.rules import id_number
+from dropout.rules.school_age import school_year
 from werkzeug.security import generate_password_hash
 
 PASSWORD = "correct horse"
@@ -96,6 +97,11 @@ def make_user(app):
             )
 
     return make
+
+
+def born_aged(age, month=3, day=14):
+    """A birth date of a child whose school age is `age` this school year (for page tests on today's date)."""
+    return date(school_year(date.today()) - age, month, day)
 
 
 def valid_id(birth_on=date(2015, 3, 14), sex="M", area="513401"):

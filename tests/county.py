@@ -1,11 +1,10 @@
 """A two-township county with one account per role, shared by the access tests."""
 from dataclasses import dataclass
-from datetime import date
 
 from dropout.db import database
 from dropout.models import Child, Guardian, School, Township, User, Village
 
-from conftest import PASSWORD_HASH, valid_id
+from conftest import PASSWORD_HASH, born_aged, valid_id
 
 ROLES = ("admin", "bureau", "township", "teacher", "village")
 
@@ -35,8 +34,9 @@ def build_county():
         }
 
         def child(name, village, school, **kw):
+            birth_on = born_aged(11, 5, 1)
             c = Child.create(
-                name=name, sex="F", birth_on=date(2015, 5, 1), id_number=valid_id(date(2015, 5, 1), "F"),
+                name=name, sex="F", birth_on=birth_on, id_number=valid_id(birth_on, "F"),
                 village=village, school=school, grade=5, **kw,
             )
             Guardian.create(child=c, name="监护人" + name, relation="母亲", phone="13900000000")

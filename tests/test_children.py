@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from conftest import TODAY, csrf_token, login, valid_id
+from conftest import TODAY, born_aged, csrf_token, login, valid_id
 from county import build_county
 from dropout.db import database
 from dropout.models import AuditLog, Child, Guardian
@@ -28,6 +28,10 @@ def form_data(county, **overrides):
     }
     data.update(overrides)
     return data
+
+
+def wrong_check_char(number):
+    return number[:-1] + ("1" if number[-1] != "1" else "2")
 
 
 def counts():
@@ -57,7 +61,7 @@ def test_full_width_and_lower_case_id_numbers_are_normalised(db, county):
     "overrides, field, message",
     [
         ({"id_number": "11010519491231002"}, "id_number", "18位"),
-        ({"id_number": valid_id(date(2016, 2, 29))[:-1] + "0"}, "id_number", "校验位"),
+        ({"id_number": wrong_check_char(valid_id(date(2016, 2, 29)))}, "id_number", "校验位"),
         ({"birth_on": "2016-03-01"}, "birth_on", "不一致"),
         ({"sex": "F"}, "sex", "不一致"),
         ({"id_number": "", "birth_on": ""}, "birth_on", "无身份证号时必填"),
@@ -152,6 +156,7 @@ def test_bureau_cannot_register(db, county):
 
 
 def post_form(client, url, county, **overrides):
+    overrides.setdefault("id_number", valid_id(born_aged(10), "M"))
     data = form_data(county, **overrides)
     fields = {k: v for k, v in data.items() if k != "guardians"}
     for i, g in enumerate(data["guardians"]):
@@ -215,21 +220,23 @@ def test_children_without_id_are_flagged_in_the_list(client, county, make_child)
         ("q={own_id}", {"李小红"}),
         ("q={own_prefix}", {"李小红", "王小芳", "赵小燕"}),
         ("status=dropped_out", {"辍学儿童"}),
-        ("stage=junior", {"初中儿童", "辍学儿童"}),
+        ("status=out_of_school", {"辍学儿童", "疑似儿童"}),
+        ("stage=junior", {"初中儿童", "辍学儿童", "疑似儿童"}),
         ("stage=primary", {"李小红", "王小芳", "赵小燕"}),
         ("min_age=13", {"初中儿童", "辍学儿童"}),
-        ("max_age=12", {"李小红", "王小芳", "赵小燕"}),
+        ("max_age=12", {"李小红", "王小芳", "赵小燕", "疑似儿童"}),
         ("group=poor", {"初中儿童"}),
         ("township={t2}", {"王小芳", "赵小燕"}),
     ],
 )
 def test_filters_and_search(client, county, make_child, query, expected):
-    make_child(village=county.home_village, name="初中儿童", birth_on=date(2012, 1, 5), is_poor=True, school=county.home_school, grade=8)
-    make_child(village=county.home_village, name="辍学儿童", birth_on=date(2012, 3, 5), status="dropped_out")
+    make_child(village=county.home_village, name="初中儿童", birth_on=born_aged(14, 1, 5), is_poor=True, school=county.home_school, grade=8)
+    make_child(village=county.home_village, name="辍学儿童", birth_on=born_aged(14, 3, 5), status="dropped_out")
+    make_child(village=county.home_village, name="疑似儿童", birth_on=born_aged(12, 6, 1), status="suspected")
     login(client, county.users["admin"])
     url = "/children/?" + query.format(
         own_id=county.own.id_number, own_prefix=county.own.id_number[:14], t2=county.other.village.township_id
     )
     page = client.get(url).get_data(as_text=True)
-    names = {"李小红", "王小芳", "赵小燕", "初中儿童", "辍学儿童"}
+    names = {"李小红", "王小芳", "赵小燕", "初中儿童", "辍学儿童", "疑似儿童"}
     assert {name for name in names if f">{name}</a>" in page} == expected

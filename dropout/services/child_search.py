@@ -5,10 +5,15 @@ from dataclasses import dataclass, fields
 
 from peewee import JOIN
 
+from ..choices import OUT_OF_SCHOOL
 from ..models import Child, School, Village
 from ..rules import id_number as idn
 from ..rules.school_age import JUNIOR_GRADES, PRIMARY_GRADES, birth_range_for_ages, last_school_age
 from . import scope
+
+
+# The status filter's value for every child out of school (suspected or dropped out).
+OUT_OF_SCHOOL_FILTER = "out_of_school"
 
 
 @dataclass
@@ -92,7 +97,9 @@ def search(user, filters, today, start_age=6):
         query = query.where(Child.village == filters.village)
     if filters.school:
         query = query.where(Child.school == filters.school)
-    if filters.status:
+    if filters.status == OUT_OF_SCHOOL_FILTER:
+        query = query.where(Child.status.in_(OUT_OF_SCHOOL))
+    elif filters.status:
         query = query.where(Child.status == filters.status)
     if filters.stage in ("primary", "junior"):
         query = query.where(_stage_condition(filters.stage, today, start_age))

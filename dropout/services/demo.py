@@ -14,7 +14,7 @@ from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..choices import CHILD_STATUSES, DISABILITY_CATEGORIES
-from ..db import database, reset_sequence
+from ..db import database, is_postgres, reset_sequence
 from ..models import School, Township, User, Village
 from ..rules import id_number, school_age
 from . import audit
@@ -36,22 +36,7 @@ TEACHER_ASSIGNED = 30  # children of another township's schools the demo teacher
 DROPOUT_STATES = ("suspected", "dropped_out", "returned")
 MINORITIES = ("彝族", "藏族", "回族")
 CATEGORIES = tuple(DISABILITY_CATEGORIES)
-MALE_RELATIONS = {"父亲": True, "母亲": False, "祖父": True, "祖母": False, "外祖父": True, "外祖母": False}
-GRANDPARENTS = ("祖父", "祖母", "外祖父", "外祖母")
 STATUS_JSON = {status: json.dumps({"status": status}) for status in CHILD_STATUSES}
-REASONS = {
-    ("enrolled", "suspected"): ("连续旷课超过3天", "开学未按时报到", "长期请假未返校"),
-    ("suspected", "dropped_out"): ("核实辍学：外出务工", "核实辍学：厌学在家", "核实辍学：家庭经济困难"),
-    ("dropped_out", "returned"): ("经家访劝返复学", "乡镇、学校联合劝返复学", "送达督促复学通知书后复学"),
-    ("suspected", "enrolled"): ("已核实：因病请假，已返校", "已核实：家中有事请假，已返校"),
-    ("enrolled", "deferred"): ("因病缓学，已审批",),
-    ("enrolled", "outside_county"): ("随父母到县外就读",),
-    ("enrolled", "moved_out"): ("户籍迁出本县",),
-    ("enrolled", "special_school"): ("转入特殊教育学校",),
-    ("enrolled", "home_taught"): ("经评估安排送教上门",),
-}
-REASONS[("enrolled", "dropped_out")] = REASONS[("suspected", "dropped_out")]
-NOTES = ("已多次家访", "父母在外务工，联系困难", "本人厌学情绪明显", "已签订控辍保学责任书")
 CHILD_COLUMNS = (
     "id", "name", "sex", "id_number", "birth_on", "ethnicity", "village_id", "village_group", "address",
     "school_id", "grade", "student_number", "status", "is_poor", "is_left_behind", "is_migrant",
@@ -83,10 +68,23 @@ class _IdNumbers:
 
 
 def _insert(table, columns, rows):
-    if rows:
-        marks = ", ".join([database.param] * len(columns))
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
-        database.cursor().executemany(sql, rows)
+    """Bulk, parameterised insert. psycopg2's executemany sends one statement per row,
+    so on PostgreSQL each statement carries many rows; SQLite is fastest one row each."""
+    if not rows:
+        return
+    marks = "(" + ", ".join([database.param] * len(columns)) + ")"
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    cursor = database.cursor()
+    if not is_postgres():
+        cursor.executemany(head + marks, rows)
+        return
+    per = 10000 // len(columns)
+    full = len(rows) - len(rows) % per
+    if full:
+        batches = [[value for row in rows[i:i + per] for value in row] for i in range(0, full, per)]
+        cursor.executemany(head + ", ".join([marks] * per), batches)
+    if full < len(rows):
+        cursor.execute(head + ", ".join([marks] * (len(rows) - full)), [value for row in rows[full:] for value in row])
 
 
 def _next_id(table):
@@ -152,15 +150,6 @@ def _accounts(towns):
     return created
 
 
-def _relations(rng, orphan, left_behind):
-    if orphan:
-        return ("祖父", "祖母") if rng.random() < 0.4 else (rng.choice(("祖父", "祖母", "外祖母", "其他亲属")),)
-    if left_behind:  # grandparents at home, a parent working away
-        return rng.choice(("祖母", "祖父", "外祖母")), rng.choice(("父亲", "母亲"))
-    r = rng.random()
-    return ("父亲", "母亲") if r < 0.55 else ("母亲", "父亲") if r < 0.7 else ("母亲",) if r < 0.85 else ("父亲",)
-
-
 def _history(rng, rows, child_id, status, actors, today):
     """Audit rows for the status changes that led to `status`; returns the last change's time."""
     if status == "dropped_out" and rng.random() < 0.5:
@@ -177,7 +166,7 @@ def _history(rng, rows, child_id, status, actors, today):
         # Office hours in Beijing, stored in UTC like every audit time.
         at = datetime.combine(today - timedelta(days=ago), time()) + timedelta(seconds=rng.randint(1800, 36000))
         user_id, username = rng.choice(actors)
-        reason = rng.choice(REASONS.get((before, after), ("",)))
+        reason = rng.choice(names.REASONS.get((before, after), ("",)))
         rows.append((at, user_id, username, "update", "child", child_id, child_id,
                      STATUS_JSON[before], STATUS_JSON[after], reason))
     return at
@@ -249,28 +238,26 @@ def _children(rng, n, towns, special, users, today, start_age):
                 teacher_id, assigned = teacher, assigned + 1
             notes, updated = "", imported
             if status in DROPOUT_STATES or rand() < 0.005:
-                actors = [(None, "system")] + [(users[u], u) for u in ("admin",) if u in users]
-                if town is home and "township" in users:
-                    actors.append((users["township"], "township"))
-                if village is home["villages"][0] and "village" in users:
-                    actors.append((users["village"], "village"))
-                if teacher and (school == teacher_school or teacher_id):
-                    actors.append((teacher, "teacher"))
+                # Whoever could have made the change: the system, the admin, the local accounts.
+                local = {"admin": True, "township": town is home, "village": village is home["villages"][0],
+                         "teacher": school == teacher_school or teacher_id is not None}
+                actors = [(None, "system")] + [(users[u], u) for u, near in local.items() if near and u in users]
                 updated = _history(rng, history, child_id, status, actors, today)
                 if status in DROPOUT_STATES and rand() < 0.5:
-                    notes = choice(NOTES)
+                    notes = choice(names.NOTES)
             child_rows.append((
                 child_id, name, "M" if male else "F", number, birth_on, ethnicity, village["id"], group, address,
                 school, grade, student_number, status, poor, left_behind, migrant, category, disability_grade,
                 orphan, notes, teacher_id, imported, updated,
             ))
-            for relation in _relations(rng, orphan, left_behind):
-                guardian_male = MALE_RELATIONS.get(relation)
+            for relation in names.guardian_relations(rng, orphan, left_behind):
+                guardian_male = names.MALE_RELATIONS.get(relation)
                 if guardian_male is None:
                     guardian_male = rand() < 0.5
                 surname = family if relation in ("父亲", "祖父") else names.surname(rng, ethnicity, cum_han)
-                years = randint(17532, 24837) if relation in GRANDPARENTS else randint(9131, 16436)  # 48-68 / 25-45
-                guardian_born = date.fromordinal(birth_ordinal - years)
+                # Days older than the child: 48-68 years for a grandparent, 25-45 for anyone else.
+                days = randint(17533, 24837) if relation in names.GRANDPARENTS else randint(9132, 16436)
+                guardian_born = date.fromordinal(birth_ordinal - days)
                 guardian_rows.append((
                     guardian_id, child_id, surname + names.given(rng, surname, guardian_male, False), relation,
                     choice(names.PHONE_PREFIXES) + "%08d" % rng.randrange(10**8),

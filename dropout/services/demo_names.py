@@ -56,6 +56,24 @@ PHONE_PREFIXES = ("130", "131", "132", "133", "135", "136", "137", "138", "139",
                   "157", "158", "159", "177", "180", "181", "182", "183", "187", "188", "189", "199")
 
 
+# Audit reasons for status changes in the demo history, and notes on out-of-school children.
+REASONS = {
+    ("enrolled", "suspected"): ("连续旷课超过3天", "开学未按时报到", "长期请假未返校"),
+    ("suspected", "dropped_out"): ("核实辍学：外出务工", "核实辍学：厌学在家", "核实辍学：家庭经济困难"),
+    ("dropped_out", "returned"): ("经家访劝返复学", "乡镇、学校联合劝返复学", "送达督促复学通知书后复学"),
+    ("suspected", "enrolled"): ("已核实：因病请假，已返校", "已核实：家中有事请假，已返校"),
+    ("enrolled", "deferred"): ("因病缓学，已审批",),
+    ("enrolled", "outside_county"): ("随父母到县外就读",),
+    ("enrolled", "moved_out"): ("户籍迁出本县",),
+    ("enrolled", "special_school"): ("转入特殊教育学校",),
+    ("enrolled", "home_taught"): ("经评估安排送教上门",),
+}
+REASONS[("enrolled", "dropped_out")] = REASONS[("suspected", "dropped_out")]
+NOTES = ("已多次家访", "父母在外务工，联系困难", "本人厌学情绪明显", "已签订控辍保学责任书")
+
+MALE_RELATIONS = {"父亲": True, "母亲": False, "祖父": True, "祖母": False, "外祖父": True, "外祖母": False}
+GRANDPARENTS = ("祖父", "祖母", "外祖父", "外祖母")
+
 def surname(rng, ethnicity, cum_han):
     """A surname fitting the ethnicity (Tibetans have none: '')."""
     if ethnicity == "彝族" and rng.random() < 0.7:
@@ -79,3 +97,13 @@ def given(rng, family, male, child):
     if rng.random() < 0.25:
         return second
     return rng.choice(BOY_FIRST if male else GIRL_FIRST) + second
+
+
+def guardian_relations(rng, orphan, left_behind):
+    """The relations of a child's one or two guardians, first listed first."""
+    if orphan:
+        return ("祖父", "祖母") if rng.random() < 0.4 else (rng.choice(("祖父", "祖母", "外祖母", "其他亲属")),)
+    if left_behind:  # grandparents at home, a parent working away
+        return rng.choice(("祖母", "祖父", "外祖母")), rng.choice(("父亲", "母亲"))
+    r = rng.random()
+    return ("父亲", "母亲") if r < 0.55 else ("母亲", "父亲") if r < 0.7 else ("母亲",) if r < 0.85 else ("父亲",)

@@ -1,0 +1,136 @@
+"""Real Chromium against the real server: a phone-sized teacher's first minutes."""
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+DEMO_PASSWORD = "demo-2026"
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """gunicorn serving a small demo county from a temporary SQLite file."""
+    folder = tmp_path_factory.mktemp("server")
+    env = {
+        **os.environ,
+        "DROPOUT_DATABASE_URL": f"sqlite:///{folder / 'dropout.db'}",
+        "DROPOUT_SECRET_KEY": "browser test",
+        "FLASK_APP": "dropout",
+    }
+    bin_dir = Path(sys.executable).parent
+    for args in (["init-db"], ["demo-data", "--children", "600", "--seed", "3"]):
+        subprocess.run([bin_dir / "flask", *args], env=env, check=True, capture_output=True, timeout=120)
+    port = _free_port()
+    process = subprocess.Popen(
+        [bin_dir / "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "dropout:create_app()"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/login", timeout=2).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("server did not start: " + process.stderr.read().decode(errors="replace")[-2000:])
+            time.sleep(0.2)
+    yield base, folder / "dropout.db"
+    process.terminate()
+    process.wait(timeout=10)
+    process.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True)
+    yield context.new_page()
+    context.close()
+
+
+def log_in(page, base, username):
+    page.goto(base + "/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(base + "/")
+
+
+def screenshot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_teacher_on_a_phone_finds_their_children(server, phone):
+    base, _ = server
+    log_in(phone, base, "teacher")
+    phone.get_by_role("link", name="儿童名册").first.click()
+    phone.wait_for_url(base + "/children/")
+    rows = phone.locator("table.list tbody tr")
+    assert rows.count() > 0
+    first_row = rows.first.inner_text()
+    assert "**********" in first_row  # ID numbers masked in the list
+    # Nothing on the page is wider than the phone.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(phone, "teacher-children-phone")
+
+
+def test_teacher_typing_another_schools_child_url_gets_not_found(server, phone):
+    base, database = server
+    with sqlite3.connect(database) as db:
+        teacher_id, school_id = db.execute("SELECT id, school_id FROM app_user WHERE username='teacher'").fetchone()
+        other, = db.execute(
+            "SELECT id FROM child WHERE school_id != ? AND (responsible_teacher_id IS NULL OR responsible_teacher_id != ?) LIMIT 1",
+            (school_id, teacher_id),
+        ).fetchone()
+    log_in(phone, base, "teacher")
+    response = phone.goto(f"{base}/children/{other}")
+    assert response.status == 404
+    assert "未找到，或不在您的管辖范围内" in phone.content()
+    screenshot(phone, "teacher-not-found-phone")
+
+
+def test_township_staff_see_a_bad_id_number_beside_its_field(server, phone):
+    base, database = server
+    log_in(phone, base, "township")
+    phone.goto(base + "/children/new")
+    phone.get_by_label("姓名", exact=True).fill("测试儿童")
+    phone.get_by_label("身份证号", exact=True).fill("110105194912310021")
+    phone.get_by_role("button", name="保存").click()
+    error = phone.locator(".field.has-error", has=phone.get_by_label("身份证号", exact=True))
+    assert "校验位不正确" in error.inner_text()
+    screenshot(phone, "township-form-error-phone")
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT COUNT(*) FROM child WHERE name='测试儿童'").fetchone() == (0,)
