@@ -1,5 +1,7 @@
 """Fixtures: an app on a fresh database per test, places and people as factories."""
 import itertools
+import os
+import uuid
 import re
 from datetime import date
 
@@ -19,18 +21,43 @@ TODAY = date(2026, 11, 22)
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
 
-def _database_url(tmp_path):
-    """SQLite in a temporary folder, or a fresh schema on the PostgreSQL server named by the env."""
-    return f"sqlite:///{tmp_path / 'test.db'}"
+POSTGRES = os.environ.get("DROPOUT_TEST_POSTGRES")  # set by scripts/with-postgres
+
+
+def on_postgres():
+    return bool(POSTGRES)
 
 
 @pytest.fixture
-def app(tmp_path):
+def database_url(tmp_path):
+    """An empty database: a SQLite file, or a new database on the test PostgreSQL server."""
+    if not POSTGRES:
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    import psycopg2
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(POSTGRES)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE {name}")
+    try:
+        yield POSTGRES.rsplit("/", 1)[0] + "/" + name
+    finally:
+        if not database.is_closed():
+            database.close()
+        with admin.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE {name} WITH (FORCE)")
+        admin.close()
+
+
+@pytest.fixture
+def app(tmp_path, database_url):
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test secret",
-            "DATABASE_URL": _database_url(tmp_path),
+            "DATABASE_URL": database_url,
             "REPORTS_DIR": str(tmp_path / "reports"),
         }
     )

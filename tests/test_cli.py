@@ -1,5 +1,8 @@
 """Operator commands: init-db, create-user, backup."""
 import sqlite3
+import subprocess
+
+from conftest import on_postgres
 
 from dropout.db import database
 from dropout.models import Child, User
@@ -43,6 +46,13 @@ def test_backup_is_a_working_copy(app, runner, make_child, tmp_path):
     dest = tmp_path / "copy.db"
     result = runner.invoke(args=["backup", str(dest)])
     assert result.exit_code == 0, result.output
+    if on_postgres():
+        script = subprocess.run(
+            ["pg_restore", "--data-only", "--table=child", "--file=-", str(dest)], capture_output=True, text=True, check=True
+        ).stdout
+        rows = script.split("COPY public.child", 1)[1].split("\\.", 1)[0].strip().splitlines()[1:]
+        assert len(rows) == 3
+        return
     copy = sqlite3.connect(dest)
     assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert copy.execute("SELECT COUNT(*) FROM child").fetchone() == (3,)

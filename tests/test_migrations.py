@@ -10,8 +10,8 @@ def test_migrations_are_numbered_without_gaps():
     assert versions == list(range(1, len(versions) + 1))
 
 
-def test_upgrading_a_database_that_holds_children_keeps_them(tmp_path):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path / 'old.db'}"})
+def test_upgrading_a_database_that_holds_children_keeps_them(database_url):
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": database_url})
     with app.app_context(), database.connection_context():
         assert migrate(target=1) == ["0001_places_children"]
         # Rows written the way the version-1 schema knew them, before the accounts existed.
