@@ -1,7 +1,7 @@
 """A fictional county for demonstrations and load tests: places, children, a year of history, accounts.
 
 `flask --app dropout demo-data` calls load(). Children and guardians go in through bulk
-executemany in chunks, never one ORM save per row, so a million children load in about a minute.
+executemany in chunks, never one ORM save per row: a million children load in about a minute on SQLite.
 Everything is drawn from random.Random(seed) and dated relative to `today`: one seed, one county.
 """
 import itertools
@@ -44,7 +44,9 @@ CHILD_COLUMNS = (
     "created_at", "updated_at",
 )
 GUARDIAN_COLUMNS = ("id", "child_id", "name", "relation", "phone", "id_number")
-AUDIT_COLUMNS = ("at", "user_id", "username", "action", "entity", "entity_id", "child_id", '"before"', '"after"', "reason")
+AUDIT_COLUMNS = (
+    "at", "user_id", "username", "action", "entity", "entity_id", "child_id", '"before"', '"after"', "reason",
+)
 
 
 def has_data():
