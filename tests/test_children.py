@@ -240,3 +240,12 @@ def test_filters_and_search(client, county, make_child, query, expected):
     page = client.get(url).get_data(as_text=True)
     names = {"李小红", "王小芳", "赵小燕", "初中儿童", "辍学儿童", "疑似儿童"}
     assert {name for name in names if f">{name}</a>" in page} == expected
+
+
+def test_the_timeline_names_places_not_ids(app, client, county):
+    login(client, county.users["admin"])
+    with app.test_request_context(), database.connection_context():
+        moved = form_data(county, name=county.own.name, id_number=county.own.id_number, school="", grade="")
+        children.save_child(county.users["admin"], moved, county.own)
+    page = client.get(f"/children/{county.own.id}").get_data(as_text=True)
+    assert "学校: 城关镇中心小学 → —" in page

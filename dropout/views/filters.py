@@ -6,14 +6,15 @@ from ..choices import (
     AUDIT_ENTITIES,
     CHILD_FIELD_LABELS,
     CHILD_STATUSES,
-    PLACE_KINDS,
     DISABILITY_CATEGORIES,
+    PLACE_KINDS,
     PRIORITY_GROUPS,
     ROLES,
     SCHOOL_KINDS,
     SEX,
     STAGES,
 )
+from ..models import School, User, Village
 from ..rules import id_number
 
 
@@ -28,6 +29,8 @@ def place_label(user):
 
 
 VALUE_LABELS = {"status": CHILD_STATUSES, "sex": SEX, "disability_category": DISABILITY_CATEGORIES}
+# Foreign keys a child's history records as ids, shown by name.
+REFERENCES = {"village": Village, "school": School, "responsible_teacher": User}
 
 
 def change_value(value, field):
@@ -36,6 +39,10 @@ def change_value(value, field):
         return "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if field in REFERENCES:
+        model = REFERENCES[field]
+        found = model.get_or_none(model.id == value)
+        return str(found) if found is not None else value
     return VALUE_LABELS.get(field, {}).get(value, value)
 
 
