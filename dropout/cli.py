@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from . import config
+from .choices import ROLES
 from .db import database
 from .services import ValidationError
 
@@ -41,10 +42,10 @@ def init_db():
 @click.command("create-user")
 @with_appcontext
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["admin", "bureau", "township", "teacher", "village"]))
+@click.option("--role", required=True, type=click.Choice(list(ROLES)))
 @click.option("--township", default="", help="Township name (township role).")
 @click.option("--school", default="", help="School name (teacher role).")
-@click.option("--village", default="", help="Village name (village role).")
+@click.option("--village", default="", help="Village name, or township/village where names repeat (village role).")
 @click.option("--full-name", default="")
 def create_user(username, role, township, school, village, full_name):
     """Create an account; the password is read from standard input."""

@@ -6,6 +6,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -35,8 +36,9 @@ class LoginForm(FlaskForm):
 
 
 class GuardianForm(Form):
+    id = HiddenField()
     name = StringField(_l("Guardian name"))
-    relation = StringField(_l("Relation"))
+    relation = StringField(_l("Relation"), render_kw={"list": "relations"})
     phone = StringField(_l("Phone"))
     id_number = StringField(_l("Guardian ID number"))
 
@@ -101,16 +103,27 @@ class AccountForm(FlaskForm):
     village = StringField(_l("Village"))
 
 
+def _find_field(form, key):
+    """The field a service error key names: `name`, or `guardians-0-name` inside the list."""
+    field = form
+    for part in key.split("-"):
+        if isinstance(field, FieldList):
+            field = field.entries[int(part)] if part.isdigit() and int(part) < len(field.entries) else None
+        elif isinstance(field, FormField):
+            field = field.form._fields.get(part)
+        else:
+            field = field._fields.get(part)
+        if field is None:
+            return None
+    return field
+
+
 def show_errors(form, errors):
-    """Attach a service's field → message errors to the form's fields."""
+    """Attach a service's field → message errors to the form's fields; return those with no field."""
     unplaced = []
     for key, message in errors.items():
-        field = form
-        for part in key.split("-"):
-            field = field[int(part)] if part.isdigit() else getattr(field, part, None)
-            if field is None:
-                break
-        if field is None or not hasattr(field, "errors"):
+        field = _find_field(form, key)
+        if field is None:
             unplaced.append(message)
         else:
             field.errors = list(field.errors) + [message]

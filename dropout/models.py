@@ -87,6 +87,19 @@ class User(UserMixin, BaseModel):
     def can_edit_children(self):
         return self.role != "bureau"
 
+    @property
+    def can_delete_children(self):
+        return self.role == "admin"
+
+    @property
+    def can_assign_teacher(self):
+        return self.role in ("admin", "township")
+
+    @property
+    def place(self):
+        """The township, school or village the account is bound to (None for county roles)."""
+        return self.township or self.school or self.village
+
 
 class Child(BaseModel):
     name = CharField(index=True)
@@ -114,10 +127,6 @@ class Child(BaseModel):
 
     def __str__(self):
         return self.name
-
-    @property
-    def is_disabled(self):
-        return bool(self.disability_category)
 
 
 class Guardian(BaseModel):

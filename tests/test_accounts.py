@@ -29,7 +29,7 @@ def test_a_teacher_account_without_a_school_is_refused(client, make_user):
 
 
 def test_disable_and_enable(client, make_user):
-    admin, other = make_user("admin"), make_user("village_free", username="cadre")
+    admin, other = make_user("admin"), make_user("bureau", username="reader")
     login(client, admin)
     token = csrf_token(client, "/accounts/")
     client.post(f"/accounts/{other.id}/toggle", data={"csrf_token": token})
@@ -38,7 +38,8 @@ def test_disable_and_enable(client, make_user):
     client.post(f"/accounts/{other.id}/toggle", data={"csrf_token": token})
     with database.connection_context():
         assert User.get_by_id(other.id).is_active is True
-        assert AuditLog.select().where(AuditLog.entity_id == other.id).count() == 2
+        toggles = AuditLog.select().where((AuditLog.entity == "user") & (AuditLog.entity_id == other.id))
+        assert [('"is_active": false' in e.after) for e in toggles.order_by(AuditLog.id)] == [True, False]
 
 
 def test_admin_cannot_disable_themself(client, make_user):
@@ -47,3 +48,18 @@ def test_admin_cannot_disable_themself(client, make_user):
     client.post(f"/accounts/{admin.id}/toggle", data={"csrf_token": csrf_token(client, "/accounts/")})
     with database.connection_context():
         assert User.get_by_id(admin.id).is_active is True
+
+
+def test_a_village_account_names_its_township_when_village_names_repeat(db, make_township, make_village):
+    from dropout.services import ValidationError, accounts
+
+    make_village(make_township("东镇"), "新村")
+    west = make_village(make_township("西镇"), "新村")
+    try:
+        accounts.create_user(None, "cadre", "a fine password", "village", village="新村")
+    except ValidationError as exc:
+        assert "乡镇/村" in exc.errors["village"]
+    else:
+        raise AssertionError("an ambiguous village name was accepted")
+    user = accounts.create_user(None, "cadre", "a fine password", "village", village="西镇/新村")
+    assert user.village_id == west.id

@@ -42,9 +42,11 @@ def server(tmp_path_factory):
     for args in (["init-db"], ["demo-data", "--children", "600", "--seed", "3"]):
         subprocess.run([bin_dir / "flask", *args], env=env, check=True, capture_output=True, timeout=120)
     port = _free_port()
+    env["DROPOUT_BIND"] = f"127.0.0.1:{port}"
+    log = (folder / "access.log").open("wb")
     process = subprocess.Popen(
-        [bin_dir / "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "dropout:create_app()"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [bin_dir / "gunicorn", "--config", ROOT / "scripts" / "gunicorn.conf.py", "dropout:create_app()"],
+        env=env, stdout=log, stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -61,6 +63,7 @@ def server(tmp_path_factory):
     process.terminate()
     process.wait(timeout=10)
     process.stderr.close()
+    log.close()
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +137,15 @@ def test_township_staff_see_a_bad_id_number_beside_its_field(server, phone):
     screenshot(phone, "township-form-error-phone")
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT COUNT(*) FROM child WHERE name='测试儿童'").fetchone() == (0,)
+
+
+def test_the_access_log_holds_no_password_and_no_search(server, phone):
+    base, database = server
+    log_in(phone, base, "bureau")
+    with sqlite3.connect(database) as db:
+        name, number = db.execute("SELECT name, id_number FROM child WHERE id_number IS NOT NULL LIMIT 1").fetchone()
+    phone.goto(f"{base}/children/?q={number}")
+    assert name in phone.content()
+    log = (database.parent / "access.log").read_text()
+    assert '"GET /children/" 200' in log  # the request is logged ...
+    assert number not in log and DEMO_PASSWORD not in log and "q=" not in log  # ... without what it carried

@@ -99,14 +99,14 @@ def test_a_child_without_id_number_is_allowed_with_a_birth_date(db, county):
 def test_duplicate_in_scope_names_the_existing_child(db, county):
     user = county.users["township"]
     with pytest.raises(ValidationError) as caught:
-        children.save_child(user, form_data(county, id_number=county.own.id_number, name="重复"), today=TODAY)
+        children.save_child(user, form_data(county, id_number=county.own.id_number, name="重复"), today=date.today())
     assert county.own.name in caught.value.errors["id_number"]
 
 
 def test_duplicate_outside_scope_says_only_already_registered(db, county):
     user = county.users["township"]
     with pytest.raises(ValidationError) as caught:
-        children.save_child(user, form_data(county, id_number=county.other.id_number), today=TODAY)
+        children.save_child(user, form_data(county, id_number=county.other.id_number), today=date.today())
     message = caught.value.errors["id_number"]
     assert message == "此身份证号已登记。"
     assert county.other.name not in message
@@ -126,7 +126,12 @@ def test_registering_into_another_area_is_refused(db, county):
 def test_an_edit_is_audited_with_before_and_after(db, county):
     user = county.users["admin"]
     child = children.save_child(user, form_data(county), today=TODAY)
-    data = form_data(county, status="dropped_out", guardians=[{"name": "陈大海", "phone": "13812345678"}, {"name": "王芳", "relation": "母亲"}])
+    father = child.guardians.get()
+    data = form_data(
+        county,
+        status="dropped_out",
+        guardians=[{"id": father.id, "name": "陈大海", "relation": "父亲", "phone": "13912345678"}, {"name": "王芳", "relation": "母亲"}],
+    )
     children.save_child(user, data, child, today=TODAY)
     entries = list(AuditLog.select().where(AuditLog.child_id == child.id).order_by(AuditLog.id))
     assert [(e.action, e.entity) for e in entries] == [
@@ -135,6 +140,43 @@ def test_an_edit_is_audited_with_before_and_after(db, county):
     assert '"status": "enrolled"' in entries[-1].before
     assert '"status": "dropped_out"' in entries[-1].after
     assert entries[-1].username == "admin"
+    assert '"phone": "13912345678"' in entries[2].after and entries[2].entity_id == father.id
+
+
+def test_guardians_are_matched_by_id_and_a_blanked_row_removes_one(db, county):
+    user = county.users["admin"]
+    two = [{"name": "父", "relation": "父亲"}, {"name": "母", "relation": "母亲"}]
+    child = children.save_child(user, form_data(county, guardians=two), today=TODAY)
+    father, mother = child.guardians.order_by(Guardian.id)
+    rows = [{"id": father.id, "name": ""}, {"id": mother.id, "name": "母", "relation": "母亲", "phone": "13700000000"}]
+    children.save_child(user, form_data(county, guardians=rows), child, today=TODAY)
+    kept = list(child.guardians)
+    assert [(g.id, g.name, g.phone) for g in kept] == [(mother.id, "母", "13700000000")]
+    removed = AuditLog.get((AuditLog.entity == "guardian") & (AuditLog.action == "delete"))
+    assert removed.entity_id == father.id and '"name": "父"' in removed.before
+
+
+def test_without_a_guardians_key_the_guardians_stay(db, county):
+    user = county.users["admin"]
+    child = children.save_child(user, form_data(county), today=TODAY)
+    data = form_data(county, status="dropped_out")
+    del data["guardians"]
+    children.save_child(user, data, child, today=TODAY)
+    assert [g.name for g in child.guardians] == ["陈大海"]
+
+
+def test_township_staff_assign_and_clear_the_responsible_teacher(db, county):
+    user, teacher = county.users["township"], county.users["teacher"]
+    child = children.save_child(user, form_data(county, responsible_teacher=teacher.id), today=TODAY)
+    assert child.responsible_teacher_id == teacher.id
+    child = children.save_child(user, form_data(county, responsible_teacher=""), child, today=TODAY)
+    assert child.responsible_teacher_id is None
+
+
+def test_only_admin_and_township_staff_assign_teachers(db, county):
+    teacher = county.users["teacher"]
+    child = children.save_child(county.users["village"], form_data(county, responsible_teacher=teacher.id), today=TODAY)
+    assert child.responsible_teacher_id is None
 
 
 def test_the_audit_trail_cannot_be_edited_or_deleted(db, county):
@@ -249,3 +291,31 @@ def test_the_timeline_names_places_not_ids(app, client, county):
         children.save_child(county.users["admin"], moved, county.own)
     page = client.get(f"/children/{county.own.id}").get_data(as_text=True)
     assert "学校: 城关镇中心小学 → —" in page
+
+
+def test_a_teacher_editing_an_assigned_child_keeps_its_school(client, county):
+    login(client, county.users["teacher"])
+    page = client.get(f"/children/{county.assigned.id}/edit").get_data(as_text=True)
+    assert re.search(rf'<option selected value="{county.assigned.school_id}">白马乡中心小学</option>', page)
+
+
+@pytest.mark.parametrize(
+    "url, status",
+    [
+        ("/children/?village=²&school=9999999999&min_age=99999&max_age=-1&page=99999999999999999999", 200),
+        ("/children/?endpoint=x&_external=1&_anchor=y&q=" + "长" * 500, 200),
+        ("/children/99999999999999999999", 404),
+        ("/children/0", 404),
+        ("/places/village/99999999999/edit", 404),
+    ],
+)
+def test_garbage_in_the_url_is_answered_calmly(client, county, url, status):
+    login(client, county.users["admin"])
+    assert client.get(url).status_code == status
+
+
+@pytest.mark.parametrize("role, total", [("admin", 3), ("bureau", 3), ("township", 1), ("teacher", 2), ("village", 1)])
+def test_the_home_page_counts_the_users_own_children(client, county, role, total):
+    login(client, county.users[role])
+    page = client.get("/").get_data(as_text=True)
+    assert re.search(rf"<strong>{total}</strong>辖区内适龄儿童", page)

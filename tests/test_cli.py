@@ -10,11 +10,11 @@ from dropout.models import Child, User
 
 def test_init_db_makes_the_secret_key_once(app, runner, tmp_path):
     app.instance_path = str(tmp_path / "instance")
-    runner.invoke(args=["init-db"])
+    assert runner.invoke(args=["init-db"]).exit_code == 0
     key_file = tmp_path / "instance" / "secret_key"
     key = key_file.read_text()
     assert len(key) == 64
-    runner.invoke(args=["init-db"])
+    assert runner.invoke(args=["init-db"]).exit_code == 0
     assert key_file.read_text() == key
     assert oct(key_file.stat().st_mode)[-3:] == "600"
 

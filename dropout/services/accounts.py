@@ -8,11 +8,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..choices import PLACE_KINDS, ROLE_PLACE, ROLES
 from ..db import database
-from ..models import LoginFailure, School, Township, User, Village, utcnow
+from ..models import LoginFailure, Township, User, Village, utcnow
 from . import ValidationError, audit
+from .places import MODELS as PLACE_MODELS
 
 MIN_PASSWORD_LENGTH = 8
-PLACE_MODELS = {"township": Township, "school": School, "village": Village}
+# One address may fail this many times more than one user name before it is slowed down too.
+ADDRESS_FACTOR = 4
 # Columns an audit entry of an account leaves out.
 SECRET_FIELDS = ("password_hash",)
 
@@ -31,10 +33,28 @@ def _resolve_place(role, places):
     if not name:
         raise ValidationError({kind: _("A %(role)s account needs a %(place)s.", role=ROLES[role], place=PLACE_KINDS[kind])})
     model = PLACE_MODELS[kind]
-    found = model.select().where(model.name == name).first()
-    if found is None:
+    query = model.select().where(model.name == name)
+    if kind == "village" and "/" in name:
+        # Village names repeat across townships: "城关镇/东街社区" says which one.
+        township, village = (part.strip() for part in name.split("/", 1))
+        query = model.select().join(Township).where((Township.name == township) & (Village.name == village))
+    found = list(query.limit(2))
+    if not found:
         raise ValidationError({kind: _("Unknown %(place)s: %(name)s", place=PLACE_KINDS[kind], name=name)})
-    return {kind: found}
+    if len(found) > 1:
+        raise ValidationError({kind: _("Several villages are called %(name)s; write it as township/village.", name=name)})
+    return {kind: found[0]}
+
+
+def listing():
+    """Every account, by role and name, with its place."""
+    return User.select().order_by(User.role, User.username)
+
+
+def _check_password(password):
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        return _("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+    return None
 
 
 def create_user(actor, username, password, role, full_name="", **places):
@@ -45,8 +65,8 @@ def create_user(actor, username, password, role, full_name="", **places):
         errors["username"] = _("Enter a user name.")
     if role not in ROLES:
         errors["role"] = _("Unknown role: %(role)s", role=role)
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        errors["password"] = _("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+    if _check_password(password):
+        errors["password"] = _check_password(password)
     if errors:
         raise ValidationError(errors)
     bound = _resolve_place(role, places)
@@ -75,24 +95,23 @@ def set_active(actor, user, is_active):
 
 
 def set_password(actor, user, password):
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationError({"password": _("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)})
+    if _check_password(password):
+        raise ValidationError({"password": _check_password(password)})
     with database.atomic():
         user.password_hash = generate_password_hash(password)
         user.save()
         audit.record(actor, "update", "user", user.id, reason="password changed")
 
 
-def throttle_wait(username, now, max_failures, lockout_seconds):
-    """Seconds to wait before this user name may try again (0 when it may now).
+def throttle_wait(key, now, max_failures, lockout_seconds):
+    """Seconds to wait before this key (a user name or an address) may try again; 0 when it may now.
 
-    After `max_failures` failures in a row, each further failure doubles the wait,
+    After `max_failures` failures within the hour, each further failure doubles the wait,
     up to 15 minutes. Counted in the database so every worker process agrees.
     """
-    window_start = now - timedelta(hours=1)
     failures = (
         LoginFailure.select(LoginFailure.at)
-        .where((LoginFailure.key == username.lower()) & (LoginFailure.at > window_start))
+        .where((LoginFailure.key == key.lower()) & (LoginFailure.at > now - timedelta(hours=1)))
         .order_by(LoginFailure.at.desc())
     )
     count = failures.count()
@@ -103,23 +122,35 @@ def throttle_wait(username, now, max_failures, lockout_seconds):
     return max(0, int(remaining + 0.999))
 
 
-def authenticate(username, password, now=None, max_failures=5, lockout_seconds=60):
-    """(user, None) on success, (None, message) otherwise; failures are counted."""
+def _record_failure(keys, now):
+    """Count a failure against each key, and forget each key's failures older than the hour."""
+    with database.atomic():
+        for key in keys:
+            LoginFailure.delete().where((LoginFailure.key == key) & (LoginFailure.at < now - timedelta(hours=1))).execute()
+            LoginFailure.create(key=key, at=now)
+
+
+def authenticate(username, password, address="", now=None, max_failures=5, lockout_seconds=60):
+    """(user, None) on success, (None, message) otherwise; failures count per user name and per address."""
     now = now or utcnow()
     username = (username or "").strip()
-    wait = throttle_wait(username, now, max_failures, lockout_seconds)
+    name_key, address_key = username.lower(), f"address {address}"
+    wait = max(
+        throttle_wait(name_key, now, max_failures, lockout_seconds),
+        throttle_wait(address_key, now, max_failures * ADDRESS_FACTOR, lockout_seconds),
+    )
     if wait:
         return None, _("Too many failed attempts. Try again in %(s)d seconds.", s=wait)
     user = User.get_or_none(User.username == username)
     # Check a hash even for an unknown name, so timing does not reveal which names exist.
     stored = user.password_hash if user is not None else _dummy_hash()
     if not check_password_hash(stored, password or "") or user is None:
-        LoginFailure.create(key=username.lower(), at=now)
+        _record_failure((name_key, address_key), now)
         return None, _("Wrong user name or password.")
     if not user.is_active:
         return None, _("This account is disabled.")
     with database.atomic():
-        LoginFailure.delete().where(LoginFailure.key == username.lower()).execute()
+        LoginFailure.delete().where(LoginFailure.key == name_key).execute()
         user.last_login_at = now
         user.save(only=[User.last_login_at])
     return user, None

@@ -4,7 +4,12 @@ from datetime import date, datetime
 
 from playhouse.shortcuts import model_to_dict
 
-from ..models import AuditLog, utcnow
+from ..models import AuditLog, School, User, Village, utcnow
+
+# Foreign keys a snapshot records as ids, shown by name in a child's history.
+REFERENCES = {"village": Village, "school": School, "responsible_teacher": User}
+# Snapshot keys that say nothing to a reader.
+UNSHOWN = ("id", "child")
 
 
 def snapshot(instance, exclude=()):
@@ -45,10 +50,31 @@ def changes(entry):
     """[(field, before, after)] for the fields an entry changed."""
     before = json.loads(entry.before) if entry.before else {}
     after = json.loads(entry.after) if entry.after else {}
-    fields = sorted(set(before) | set(after))
+    fields = sorted((set(before) | set(after)) - set(UNSHOWN))
     return [(f, before.get(f), after.get(f)) for f in fields if before.get(f) != after.get(f)]
 
 
+def _names(entries_changes):
+    """{field: {id: name}} for the referenced ids, one query per referenced table."""
+    wanted = {field: set() for field in REFERENCES}
+    for _, entry_changes in entries_changes:
+        for field, before, after in entry_changes:
+            if field in wanted:
+                wanted[field].update(value for value in (before, after) if isinstance(value, int))
+    names = {}
+    for field, ids in wanted.items():
+        model = REFERENCES[field]
+        names[field] = {row.id: str(row) for row in model.select().where(model.id.in_(list(ids)))} if ids else {}
+    return names
+
+
 def child_timeline(child_id):
-    """Every audit entry about a child and its guardians, newest first."""
-    return AuditLog.select().where(AuditLog.child_id == child_id).order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    """[(entry, [(field, before, after)])] about a child and its guardians, newest first;
+    referenced villages, schools and teachers are given by name."""
+    query = AuditLog.select().where(AuditLog.child_id == child_id).order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    timeline = [(entry, changes(entry)) for entry in query]
+    names = _names(timeline)
+    return [
+        (entry, [(f, names.get(f, {}).get(b, b), names.get(f, {}).get(a, a)) for f, b, a in entry_changes])
+        for entry, entry_changes in timeline
+    ]

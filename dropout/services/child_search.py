@@ -1,6 +1,7 @@
 """The filtered, searched children list: one query builder for the page and exports."""
 import functools
 import operator
+import re
 from dataclasses import dataclass, fields
 
 from peewee import JOIN
@@ -8,10 +9,12 @@ from peewee import JOIN
 from ..choices import OUT_OF_SCHOOL
 from ..models import Child, School, Village
 from ..rules import id_number as idn
-from ..rules.school_age import JUNIOR_GRADES, PRIMARY_GRADES, birth_range_for_ages, last_school_age
+from ..rules.school_age import JUNIOR_GRADES, PRIMARY_GRADES, birth_range_for_ages
 from . import scope
 
 
+_NUMBER = re.compile(r"[0-9]{1,9}")
+MAX_AGE = 30  # ages beyond this are clamped, so a birth-date bound stays a real date
 # The status filter's value for every child out of school (suspected or dropped out).
 OUT_OF_SCHOOL_FILTER = "out_of_school"
 
@@ -30,14 +33,17 @@ class Filters:
 
     @classmethod
     def from_args(cls, args):
-        """Read filters from query-string arguments, ignoring malformed numbers."""
+        """Read filters from query-string arguments, ignoring malformed or absurd numbers."""
         values = {}
         for f in fields(cls):
             raw = (args.get(f.name) or "").strip()
             if f.type is str:
                 values[f.name] = raw[:100]
             else:
-                values[f.name] = int(raw) if raw.isdigit() else None
+                values[f.name] = int(raw) if _NUMBER.fullmatch(raw) else None
+        for age in ("min_age", "max_age"):
+            if values[age] is not None:
+                values[age] = min(values[age], MAX_AGE)
         return cls(**values)
 
 
@@ -66,7 +72,7 @@ def _stage_condition(stage, today, start_age):
     if stage == "primary":
         grades, ages = PRIMARY_GRADES, (start_age, start_age + 5)
     else:
-        grades, ages = JUNIOR_GRADES, (start_age + 6, last_school_age(start_age))
+        grades, ages = JUNIOR_GRADES, (start_age + 6, None)  # over-age children stay junior, as in stage()
     by_grade = Child.grade.between(grades[0], grades[-1])
     by_age = Child.grade.is_null() & _age_condition(ages[0], ages[1], today)
     return by_grade | by_age

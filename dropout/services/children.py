@@ -18,6 +18,9 @@ TEXT_FIELDS = ("name", "ethnicity", "group", "address", "notes", "student_number
 FLAGS = ("is_poor", "is_left_behind", "is_migrant", "is_orphan")
 GUARDIAN_FIELDS = ("name", "relation", "phone", "id_number")
 _PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
+_DIGITS = re.compile(r"[0-9]{1,9}")
+MAX_TEXT = 255  # VARCHAR(255) in the schema: PostgreSQL refuses longer text, SQLite would keep it
+MAX_NOTES = 2000
 
 
 def id_number_message(code):
@@ -31,11 +34,22 @@ def id_number_message(code):
     }[code]
 
 
+def _integer(raw):
+    """An id or small number from a form or query value; ValueError for anything else."""
+    text = str(raw).strip()
+    if not _DIGITS.fullmatch(text):
+        raise ValueError(text)
+    return int(text)
+
+
 def _clean(data):
     """Strip text, normalise the ID number, coerce the numbers; collect type errors."""
     values, errors = {}, {}
     for field in TEXT_FIELDS:
         values[field] = (data.get(field) or "").strip()
+        limit = MAX_NOTES if field == "notes" else MAX_TEXT
+        if len(values[field]) > limit:
+            errors[field] = _("Too long: at most %(n)d characters.", n=limit)
     values["student_number"] = values["student_number"] or None
     values["sex"] = (data.get("sex") or "").strip() or None
     values["status"] = data.get("status") or "enrolled"
@@ -46,9 +60,9 @@ def _clean(data):
     for field in ("village", "school", "grade", "disability_grade", "responsible_teacher"):
         raw = data.get(field)
         try:
-            values[field] = int(raw) if raw not in (None, "") else None
-        except (TypeError, ValueError):
-            errors[field] = _("Not a number: %(value)s", value=raw)
+            values[field] = _integer(raw) if raw not in (None, "") else None
+        except ValueError:
+            errors[field] = _("Not a number: %(value)s", value=str(raw)[:20])
     try:
         values["birth_on"] = parse_date(data.get("birth_on"))
     except ValueError:
@@ -74,7 +88,7 @@ def _check_identity(values, errors, today, birth_changed):
             elif values["sex"] != parsed.sex:
                 errors["sex"] = _("The sex does not match the ID number.")
     birth_on = values["birth_on"]
-    if birth_on is None and "birth_on" not in errors:
+    if birth_on is None and "birth_on" not in errors and not values["id_number"]:
         errors["birth_on"] = _("Enter the birth date (required when there is no ID number).")
     elif birth_on is not None and "birth_on" not in errors:
         start_age = current_app.config["SCHOOL_START_AGE"]
@@ -111,21 +125,24 @@ def _check_fields(values, errors):
             errors["disability_grade"] = _("The disability grade is between 1 and 4.")
         elif values["disability_category"] is None:
             errors["disability_grade"] = _("Choose the disability category first.")
-    teacher = values["responsible_teacher"]
-    if teacher is not None and not User.select().where((User.id == teacher) & (User.role == "teacher")).exists():
-        errors["responsible_teacher"] = _("Unknown teacher.")
 
 
 def _clean_guardians(rows, errors, today):
-    """Non-blank guardian rows, validated; errors keyed guardians-N-field."""
+    """Non-blank guardian rows, validated; errors keyed guardians-N-field. None: leave as they are."""
+    if rows is None:
+        return None
     guardians = []
-    for index, row in enumerate(rows or []):
+    for index, row in enumerate(rows):
+        guardian_id = str(row.get("id") or "")
         row = {field: (row.get(field) or "").strip() for field in GUARDIAN_FIELDS}
         if not any(row.values()):
-            continue
+            continue  # a blanked row removes that guardian
         prefix = f"guardians-{index}-"
         if not row["name"]:
             errors[prefix + "name"] = _("Enter the guardian's name.")
+        for field in ("name", "relation"):
+            if len(row[field]) > MAX_TEXT:
+                errors[prefix + field] = _("Too long: at most %(n)d characters.", n=MAX_TEXT)
         if row["phone"] and not _PHONE.match(row["phone"]):
             errors[prefix + "phone"] = _("Not a phone number.")
         row["id_number"] = idn.normalise(row["id_number"]) or None
@@ -134,6 +151,7 @@ def _clean_guardians(rows, errors, today):
                 idn.parse(row["id_number"], today)
             except idn.IdNumberError as exc:
                 errors[prefix + "id_number"] = id_number_message(exc.code)
+        row["id"] = int(guardian_id) if _DIGITS.fullmatch(guardian_id) else None
         guardians.append(row)
     return guardians
 
@@ -147,24 +165,39 @@ def _duplicate_message(user, number, own_id):
     return _("This ID number is already registered.")
 
 
+def _delete_guardian(user, guardian):
+    audit.record(user, "delete", "guardian", guardian.id, before=audit.snapshot(guardian), child_id=guardian.child_id)
+    guardian.delete_instance()
+
+
 def _save_guardians(user, child, rows):
-    """Replace the child's guardians with `rows`, auditing each change."""
-    existing = list(child.guardians.order_by(Guardian.id))
-    for index, row in enumerate(rows):
-        if index < len(existing):
-            guardian = existing[index]
-            before = audit.snapshot(guardian)
-            for field, value in row.items():
-                setattr(guardian, field, value)
-            if before != audit.snapshot(guardian):
-                guardian.save()
-                audit.record(user, "update", "guardian", guardian.id, before, audit.snapshot(guardian), child.id)
-        else:
+    """Make the child's guardians match `rows` (matched by id), auditing each change."""
+    existing = {guardian.id: guardian for guardian in child.guardians}
+    for row in rows:
+        guardian = existing.pop(row.pop("id"), None)
+        if guardian is None:
             guardian = Guardian.create(child=child, **row)
             audit.record(user, "create", "guardian", guardian.id, after=audit.snapshot(guardian), child_id=child.id)
-    for guardian in existing[len(rows):]:
-        audit.record(user, "delete", "guardian", guardian.id, before=audit.snapshot(guardian), child_id=child.id)
-        guardian.delete_instance()
+            continue
+        before = audit.snapshot(guardian)
+        for field, value in row.items():
+            setattr(guardian, field, value)
+        if before != audit.snapshot(guardian):
+            guardian.save()
+            audit.record(user, "update", "guardian", guardian.id, before, audit.snapshot(guardian), child.id)
+    for guardian in existing.values():
+        _delete_guardian(user, guardian)
+
+
+def _check_teacher(user, values, data, child, errors):
+    """Only admin and township staff assign a responsible teacher, and only one they can see."""
+    if "responsible_teacher" not in data or not user.can_assign_teacher:
+        values["responsible_teacher"] = child.responsible_teacher_id if child is not None else None
+        errors.pop("responsible_teacher", None)
+        return
+    teacher = values["responsible_teacher"]
+    if teacher is not None and not scope.teachers(user).where(User.id == teacher).exists():
+        errors["responsible_teacher"] = _("Unknown teacher.")
 
 
 def save_child(user, data, child=None, today=None):
@@ -176,6 +209,7 @@ def save_child(user, data, child=None, today=None):
     birth_changed = child is None or values.get("birth_on") != child.birth_on
     _check_identity(values, errors, today, birth_changed)
     _check_fields(values, errors)
+    _check_teacher(user, values, data, child, errors)
     guardians = _clean_guardians(data.get("guardians"), errors, today)
     if values["id_number"] and "id_number" not in errors:
         duplicate = _duplicate_message(user, values["id_number"], child.id if child else None)
@@ -183,12 +217,11 @@ def save_child(user, data, child=None, today=None):
             errors["id_number"] = duplicate
     if errors:
         raise ValidationError(errors)
-    if values["responsible_teacher"] is None and child is not None:
-        values["responsible_teacher"] = child.responsible_teacher_id
     try:
         with database.atomic():
             child, before = _write_child(user, child, values)
-            _save_guardians(user, child, guardians)
+            if guardians is not None:
+                _save_guardians(user, child, guardians)
             if scope.get_child(user, child.id) is None:
                 # The result must stay visible to its author: no registering into another's area.
                 raise ValidationError({"village": _("This village and school are outside your area.")})
@@ -218,10 +251,10 @@ def _write_child(user, child, values):
 
 def delete_child(user, child, reason=""):
     """Remove a child registered by mistake (admin only), keeping the audit trail."""
-    if user.role != "admin":
+    if not user.can_delete_children:
         raise PermissionDenied()
     with database.atomic():
-        for guardian in child.guardians:
-            audit.record(user, "delete", "guardian", guardian.id, before=audit.snapshot(guardian), child_id=child.id)
+        for guardian in list(child.guardians):
+            _delete_guardian(user, guardian)
         audit.record(user, "delete", "child", child.id, before=child_snapshot(child), child_id=child.id, reason=reason)
         child.delete_instance(recursive=True)

@@ -19,6 +19,7 @@ from ..models import School, Township, User, Village
 from ..rules import id_number, school_age
 from . import audit
 from . import demo_names as names
+from .accounts import SECRET_FIELDS
 
 DEMO_PASSWORD = "demo-2026"
 # username (also the role), full name, what the login list calls the role
@@ -147,7 +148,7 @@ def _accounts(towns):
             continue
         user = User.create(username=username, password_hash=password_hash, full_name=full_name, role=username,
                            **places.get(username, {}))
-        audit.record(None, "create", "user", user.id, after=audit.snapshot(user, ("password_hash",)))
+        audit.record(None, "create", "user", user.id, after=audit.snapshot(user, SECRET_FIELDS))
         created[username] = user.id
     return created
 
@@ -315,7 +316,7 @@ def logins_text():
             continue
         if not check_password_hash(user.password_hash, DEMO_PASSWORD):
             continue  # the password was changed: not a demo login any more
-        place = user.township or user.school or user.village
+        place = user.place
         role = f"{label}, {place.name}" if place else label
         lines.append(f"  {_pad(username, 10)} {_pad(role, 34)} password {DEMO_PASSWORD}")
     return "\n".join(["Demo logins:", *lines]) if lines else ""

@@ -1,13 +1,34 @@
 """Townships, villages and schools: the county's places, kept by the county admin."""
 from flask_babel import gettext as _
-from peewee import IntegrityError
+from peewee import JOIN, IntegrityError, fn
 
 from ..choices import SCHOOL_KINDS
 from ..db import database
-from ..models import School, Township, Village
+from ..models import Child, School, Township, Village
 from . import PermissionDenied, ValidationError, audit
 
 MODELS = {"township": Township, "village": Village, "school": School}
+MAX_NAME = 255
+
+
+def listing():
+    """Townships with their village counts, villages with their child counts, schools."""
+    townships = (
+        Township.select(Township, fn.COUNT(Village.id).alias("village_count"))
+        .join(Village, JOIN.LEFT_OUTER)
+        .group_by(Township)
+        .order_by(Township.name)
+    )
+    villages = (
+        Village.select(Village, Township, fn.COUNT(Child.id).alias("child_count"))
+        .join(Township)
+        .switch(Village)
+        .join(Child, JOIN.LEFT_OUTER)
+        .group_by(Village, Township)
+        .order_by(Township.name, Village.name)
+    )
+    schools = School.select(School, Township).join(Township).order_by(Township.name, School.name)
+    return townships, villages, schools
 
 
 def _check(kind, values):
@@ -15,6 +36,8 @@ def _check(kind, values):
     values["name"] = (values.get("name") or "").strip()
     if not values["name"]:
         errors["name"] = _("Enter the name of the place.")
+    elif len(values["name"]) > MAX_NAME:
+        errors["name"] = _("Too long: at most %(n)d characters.", n=MAX_NAME)
     if kind in ("village", "school"):
         township_id = str(values.get("township") or "")
         if not township_id.isdigit() or Township.get_or_none(Township.id == int(township_id)) is None:
@@ -25,6 +48,8 @@ def _check(kind, values):
         errors["kind"] = _("Choose the kind of school.")
     if kind == "township":
         values["notice_prefix"] = (values.get("notice_prefix") or "").strip()
+        if len(values["notice_prefix"]) > MAX_NAME:
+            errors["notice_prefix"] = _("Too long: at most %(n)d characters.", n=MAX_NAME)
     if errors:
         raise ValidationError(errors)
     return values

@@ -2,9 +2,7 @@
 
 Every list, page, export and PDF about children starts from `children(user)`.
 """
-from flask import abort
-
-from ..models import Child, School, Township, Village
+from ..models import Child, School, Township, User, Village
 
 
 def _villages_of(township_id):
@@ -23,15 +21,17 @@ def in_township(township_id):
 def child_condition(user):
     """The WHERE clause selecting the children this user may see."""
     role = user.role
+    nothing = Child.id.is_null(True)
     if role in ("admin", "bureau"):
         return Child.id.is_null(False)
     if role == "township":
-        return in_township(user.township_id)
+        return in_township(user.township_id) if user.township_id else nothing
     if role == "teacher":
-        return (Child.school == user.school_id) | (Child.responsible_teacher == user.id)
+        assigned = Child.responsible_teacher == user.id
+        return ((Child.school == user.school_id) | assigned) if user.school_id else assigned
     if role == "village":
-        return Child.village == user.village_id
-    return Child.id.is_null(True)
+        return (Child.village == user.village_id) if user.village_id else nothing
+    return nothing
 
 
 def children(user):
@@ -44,13 +44,6 @@ def get_child(user, child_id):
     return children(user).where(Child.id == child_id).first()
 
 
-def get_child_or_404(user, child_id):
-    child = get_child(user, child_id)
-    if child is None:
-        abort(404)
-    return child
-
-
 def townships(user):
     """Townships a user may filter by."""
     query = Township.select().order_by(Township.name)
@@ -58,9 +51,10 @@ def townships(user):
         return query
     if user.role == "township":
         return query.where(Township.id == user.township_id)
-    if user.role == "village":
-        return query.where(Township.id == user.village.township_id)
-    return query.where(Township.id == user.school.township_id)
+    place = user.place
+    if place is None:
+        return query.where(Township.id.is_null())
+    return query.where(Township.id == (place.township_id if user.role in ("village", "teacher") else place.id))
 
 
 def villages(user):
@@ -79,3 +73,13 @@ def schools(user):
     if user.role == "teacher":
         return query.where(School.id == user.school_id)
     return query
+
+
+def teachers(user):
+    """Active teachers a user may name as a child's responsible teacher."""
+    query = User.select().where((User.role == "teacher") & (User.is_active == True)).order_by(User.username)  # noqa: E712
+    if user.role == "admin":
+        return query
+    if user.role == "township":
+        return query.where(User.school.in_(_schools_of(user.township_id)))
+    return query.where(User.id.is_null())

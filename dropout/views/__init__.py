@@ -1,8 +1,17 @@
 """Blueprints, one per area, and the error pages."""
 from flask import render_template
+from werkzeug.routing import IntegerConverter
+
+
+class IdConverter(IntegerConverter):
+    """A database id in a URL: positive and within a 32-bit integer, so no database overflows."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=2**31 - 1)
 
 
 def init_app(app):
+    app.url_map.converters["id"] = IdConverter
     from . import accounts, auth, children, filters, home, places
 
     filters.init_app(app)

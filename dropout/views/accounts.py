@@ -4,7 +4,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth import roles_required
-from ..choices import ROLES
 from ..forms import AccountForm, show_errors
 from ..models import User
 from ..services import ValidationError, accounts
@@ -15,15 +14,14 @@ bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 @bp.route("/")
 @roles_required("admin")
 def index():
-    users = User.select().order_by(User.role, User.username)
-    return render_template("accounts/index.html", users=users, roles=ROLES)
+    return render_template("accounts/index.html", users=accounts.listing())
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required("admin")
 def create():
     form = AccountForm()
-    errors = []
+    errors, failed = [], False
     if form.validate_on_submit():
         try:
             accounts.create_user(
@@ -37,15 +35,14 @@ def create():
                 village=form.village.data,
             )
         except ValidationError as exc:
-            errors = show_errors(form, exc.errors)
+            errors, failed = show_errors(form, exc.errors), True
         else:
             flash(_("Saved."))
             return redirect(url_for("accounts.index"))
-    status = 422 if errors or any(field.errors for field in form) else 200
-    return render_template("accounts/form.html", form=form, errors=errors), status
+    return render_template("accounts/form.html", form=form, errors=errors), 422 if failed else 200
 
 
-@bp.route("/<int:user_id>/toggle", methods=["POST"])
+@bp.route("/<id:user_id>/toggle", methods=["POST"])
 @roles_required("admin")
 def toggle(user_id):
     user = User.get_or_none(User.id == user_id) or abort(404)

@@ -28,6 +28,7 @@ def login():
         user, error = accounts.authenticate(
             form.username.data,
             form.password.data,
+            address=request.remote_addr or "",
             max_failures=current_app.config["LOGIN_MAX_FAILURES"],
             lockout_seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"],
         )

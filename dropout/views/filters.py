@@ -1,4 +1,8 @@
 """Template filters: codes to labels, masked ID numbers."""
+from datetime import timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 from flask_babel import gettext as _
 
 from ..choices import (
@@ -14,7 +18,6 @@ from ..choices import (
     SEX,
     STAGES,
 )
-from ..models import School, User, Village
 from ..rules import id_number
 
 
@@ -22,15 +25,15 @@ def _label(mapping):
     return lambda code: mapping.get(code, code or "")
 
 
-def place_label(user):
-    """The place an account is bound to, or the county for county-wide roles."""
-    place = user.township or user.school or user.village
-    return place.name if place else ""
+def local_time(at):
+    """A stored UTC time in the county's time zone, to the minute."""
+    if at is None:
+        return "—"
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    return at.replace(tzinfo=timezone.utc).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 VALUE_LABELS = {"status": CHILD_STATUSES, "sex": SEX, "disability_category": DISABILITY_CATEGORIES}
-# Foreign keys a child's history records as ids, shown by name.
-REFERENCES = {"village": Village, "school": School, "responsible_teacher": User}
 
 
 def change_value(value, field):
@@ -39,10 +42,6 @@ def change_value(value, field):
         return "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
-    if field in REFERENCES:
-        model = REFERENCES[field]
-        found = model.get_or_none(model.id == value)
-        return str(found) if found is not None else value
     return VALUE_LABELS.get(field, {}).get(value, value)
 
 
@@ -59,7 +58,7 @@ FILTERS = {
     "school_kind_label": _label(SCHOOL_KINDS),
     "disability_label": _label(DISABILITY_CATEGORIES),
     "mask_id": id_number.mask,
-    "place_label": place_label,
+    "local_time": local_time,
     "place_kind_label": _label(PLACE_KINDS),
 }
 
