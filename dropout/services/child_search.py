@@ -12,7 +12,6 @@ from ..rules import id_number as idn
 from ..rules.school_age import JUNIOR_GRADES, PRIMARY_GRADES, birth_range_for_ages
 from . import scope
 
-
 _NUMBER = re.compile(r"[0-9]{1,9}")
 MAX_AGE = 30  # ages beyond this are clamped, so a birth-date bound stays a real date
 # The status filter's value for every child out of school (suspected or dropped out).

@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+
 from ..auth import roles_required
 from ..forms import SchoolForm, TownshipForm, VillageForm, options, show_errors
 from ..models import Township
