@@ -77,7 +77,8 @@ def demo_data(n_children, seed, if_empty):
                 click.echo("the database already holds a county; demo-data loads into an empty one", err=True)
                 sys.exit(1)
         else:
-            counts = demo.load(n_children, seed)
+            config = current_app.config
+            counts = demo.load(n_children, seed, county=config["COUNTY_NAME"], start_age=config["SCHOOL_START_AGE"])
             click.echo(", ".join(f"{n} {name}" for name, n in counts.items()))
     click.echo(demo.logins_text())
 

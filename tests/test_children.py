@@ -319,3 +319,11 @@ def test_the_home_page_counts_the_users_own_children(client, county, role, total
     login(client, county.users[role])
     page = client.get("/").get_data(as_text=True)
     assert re.search(rf"<strong>{total}</strong>辖区内适龄儿童", page)
+
+
+def test_the_start_age_setting_moves_the_school_age_band(db, county):
+    six = {"id_number": "", "birth_on": "2020-08-31", "sex": "M"}  # six on 31 August 2026
+    with pytest.raises(ValidationError):
+        children.save_child(county.users["admin"], form_data(county, **six), today=TODAY, start_age=7)
+    child = children.save_child(county.users["admin"], form_data(county, **six), today=TODAY, start_age=6)
+    assert child.birth_on == date(2020, 8, 31)

@@ -2,7 +2,6 @@
 import re
 from datetime import date
 
-from flask import current_app
 from flask_babel import gettext as _
 from peewee import IntegrityError
 
@@ -71,7 +70,7 @@ def _clean(data):
     return values, errors
 
 
-def _check_identity(values, errors, today, birth_changed):
+def _check_identity(values, errors, today, start_age, birth_changed):
     """ID number, birth date and sex must agree; the child must be of school age."""
     if values["id_number"]:
         try:
@@ -91,7 +90,6 @@ def _check_identity(values, errors, today, birth_changed):
     if birth_on is None and "birth_on" not in errors and not values["id_number"]:
         errors["birth_on"] = _("Enter the birth date (required when there is no ID number).")
     elif birth_on is not None and "birth_on" not in errors:
-        start_age = current_app.config["SCHOOL_START_AGE"]
         if birth_on > today:
             errors["birth_on"] = _("The birth date is in the future.")
         elif birth_changed and not school_age.is_school_age(birth_on, today, start_age):
@@ -200,14 +198,14 @@ def _check_teacher(user, values, data, child, errors):
         errors["responsible_teacher"] = _("Unknown teacher.")
 
 
-def save_child(user, data, child=None, today=None):
+def save_child(user, data, child=None, today=None, start_age=6):
     """Create (child=None) or update a child from form-like data; raise ValidationError."""
     if not user.can_edit_children:
         raise PermissionDenied()
     today = today or date.today()
     values, errors = _clean(data)
     birth_changed = child is None or values.get("birth_on") != child.birth_on
-    _check_identity(values, errors, today, birth_changed)
+    _check_identity(values, errors, today, start_age, birth_changed)
     _check_fields(values, errors)
     _check_teacher(user, values, data, child, errors)
     guardians = _clean_guardians(data.get("guardians"), errors, today)

@@ -10,7 +10,6 @@ import random
 import unicodedata
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..choices import CHILD_STATUSES, DISABILITY_CATEGORIES
@@ -273,12 +272,10 @@ def _children(rng, n, towns, special, users, today, start_age):
     return guardian_id - first_guardian, history
 
 
-def load(n_children=20000, seed=2026, today=None):
+def load(n_children=20000, seed=2026, today=None, county="示例县", start_age=6):
     """Fill an empty database with a fictional county; return what was made, by kind."""
     today = today or date.today()
     rng = random.Random(seed)
-    county = current_app.config.get("COUNTY_NAME") or "示例县"
-    start_age = current_app.config.get("SCHOOL_START_AGE") or 6
     with database.atomic():
         if has_data():
             raise RuntimeError("the database already holds a county; demo data loads into an empty one")

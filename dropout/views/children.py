@@ -105,7 +105,8 @@ def _edit(child):
     errors, failed = [], False
     if form.validate_on_submit():
         try:
-            saved = children.save_child(current_user, form.service_data(), child)
+            start_age = current_app.config["SCHOOL_START_AGE"]
+            saved = children.save_child(current_user, form.service_data(), child, start_age=start_age)
         except ValidationError as exc:
             errors, failed = show_errors(form, exc.errors), True
         except PermissionDenied:
