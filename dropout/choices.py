@@ -97,3 +97,66 @@ CHILD_FIELD_LABELS = {
     "relation": _l("Relation"),
     "phone": _l("Phone"),
 }
+
+CASE_STATUSES = {
+    "suspected": _l("Suspected"),
+    "dropped_out": _l("Dropped out"),
+    "persuading": _l("Persuading"),
+    "notice_running": _l("Notice running"),
+    "overdue": _l("Overdue"),
+    "returned": _l("Returned"),
+    "closed": _l("Closed"),
+}
+DROPOUT_REASONS = {
+    "dislike": _l("Dislikes school or learning difficulty"),
+    "work": _l("Gone to work"),
+    "poverty": _l("Family economic hardship"),
+    "illness": _l("Illness"),
+    "disability": _l("Disability"),
+    "early_marriage": _l("Early marriage or childbirth"),
+    "family_attitude": _l("Parents' attitude"),
+    "other": _l("Other"),
+}
+PLACEMENTS = {
+    "original": _l("Original school"),
+    "other_school": _l("Another school"),
+    "special_school": _l("Special school"),
+    "home_taught": _l("Home-delivered teaching"),
+    "vocational": _l("Vocational school (over-age)"),
+}
+CLOSURES = {
+    "moved_away": _l("Moved away, enrolled elsewhere"),
+    "exempted": _l("Deferral or exemption approved"),
+    "aged_out": _l("Aged out"),
+    "completed": _l("Completed compulsory education"),
+    "deceased": _l("Deceased"),
+}
+# Closures the rules derive rather than a person choosing them.
+DERIVED_CLOSURES = {"not_dropout": _l("Not a dropout"), "stable_return": _l("Stable return")}
+VISIT_METHODS = {"home": _l("Home visit"), "phone": _l("Phone"), "video": _l("Video call"), "school": _l("Talk at school")}
+VISIT_MET = {"guardian": _l("Guardian"), "child": _l("Child"), "relative": _l("Relative"), "nobody": _l("Nobody")}
+VISIT_OUTCOMES = {
+    "agreed": _l("Agreed to return"),
+    "refused": _l("Refused"),
+    "not_home": _l("Not at home"),
+    "working_away": _l("Gone to work elsewhere"),
+    "other": _l("Other"),
+}
+EXEMPTION_KINDS = {"defer": _l("Deferral"), "exempt": _l("Exemption"), "suspend": _l("Suspension")}
+EXEMPTION_STATUSES = {
+    "applied": _l("Applied"),
+    "approved": _l("Approved by the township"),
+    "filed": _l("Filed by the bureau"),
+    "refused": _l("Refused"),
+}
+CASE_EVENTS = {
+    "opened": _l("Reported absent"),
+    "confirmed": _l("Confirmed as dropout"),
+    "not_dropout": _l("Resolved: not a dropout"),
+    "visit": _l("Visit"),
+    "notice_served": _l("Notice served"),
+    "returned": _l("Returned to school"),
+    "left_again": _l("Left school again"),
+    "closed": _l("Closed"),
+    "assigned": _l("Responsibility assigned"),
+}

@@ -4,6 +4,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+def int_list(text):
+    """'1,2,3' -> (1, 2, 3)."""
+    return tuple(int(part) for part in str(text).split(",") if part.strip())
+
+
 # name -> (default, type); the Flask config key is the name without the prefix.
 SETTINGS = {
     "DATABASE_URL": (None, str),  # default: sqlite:///<instance>/dropout.db
@@ -17,6 +22,12 @@ SETTINGS = {
     "LOGIN_MAX_FAILURES": (5, int),
     "LOGIN_LOCKOUT_SECONDS": (60, int),
     "PAGE_SIZE": (50, int),
+    "UPLOADS_DIR": (None, str),  # default: <instance>/uploads (outside the web root)
+    "NEXT_VISIT_DAYS": (7, int),
+    "FOLLOWUP_MONTHS": ((1, 2, 3), int_list),
+    "LATE_ENTRY_DAYS": (3, int),
+    "AGE_OUT": (16, int),
+    "EXEMPTION_WARNING_DAYS": (30, int),
 }
 
 
@@ -32,7 +43,7 @@ def from_environment(environ=None):
         try:
             values[name] = kind(raw)
         except ValueError:
-            raise SystemExit(f"DROPOUT_{name} must be {kind.__name__}, got {raw!r}") from None
+            raise SystemExit(f"DROPOUT_{name} has the wrong form ({kind.__name__}): {raw!r}") from None
     return values
 
 

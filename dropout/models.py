@@ -7,6 +7,7 @@ from peewee import (
     CharField,
     DateField,
     DateTimeField,
+    FloatField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -163,3 +164,78 @@ class SchemaMigration(BaseModel):
     version = IntegerField(primary_key=True)
     name = CharField()
     applied_at = DateTimeField(default=utcnow)
+
+
+class DropoutCase(BaseModel):
+    """一人一案: one case per child; its status is derived from its events (rules/case_status)."""
+
+    child = ForeignKeyField(Child, unique=True, backref="cases", on_delete="CASCADE")
+    absent_since = DateField()
+    opened_on = DateField()
+    opened_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    reason = CharField(null=True)
+    reason_details = TextField(default="")
+    cadre = ForeignKeyField(User, null=True, backref="cadre_cases", on_delete="RESTRICT")
+    teacher = ForeignKeyField(User, null=True, backref="teacher_cases", on_delete="RESTRICT")
+    status = CharField(index=True)
+    repeat_count = IntegerField(default=0)
+    next_visit_on = DateField(null=True, index=True)
+    deadline_on = DateField(null=True)
+    next_followup_on = DateField(null=True)
+    closed_kind = CharField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class HomeVisit(BaseModel):
+    """A home visit (家访/劝返) on a case, or a 送教上门 teaching visit to a child."""
+
+    case = ForeignKeyField(DropoutCase, null=True, backref="visits", on_delete="CASCADE")
+    child = ForeignKeyField(Child, backref="visits", on_delete="CASCADE")
+    user = ForeignKeyField(User, on_delete="RESTRICT")
+    visited_on = DateField(index=True)
+    method = CharField()
+    met = CharField()
+    outcome = CharField()
+    reasons = TextField(default="")
+    notes = TextField(default="")
+    next_visit_on = DateField(null=True)
+    photo_path = CharField(null=True)
+    latitude = FloatField(null=True)
+    longitude = FloatField(null=True)
+    is_followup = BooleanField(default=False)
+    is_teaching = BooleanField(default=False)
+    lessons = IntegerField(null=True)
+    is_late = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+
+
+class CaseEvent(BaseModel):
+    """One recorded step of a case: who did what, on which day, and why."""
+
+    case = ForeignKeyField(DropoutCase, backref="events", on_delete="CASCADE")
+    kind = CharField()
+    happened_on = DateField()
+    at = DateTimeField(default=utcnow)
+    user = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    visit = ForeignKeyField(HomeVisit, null=True, on_delete="CASCADE")
+    data = TextField(default="{}")
+    notes = TextField(default="")
+
+
+class Exemption(BaseModel):
+    """缓学/免学/休学: applied by the guardian, approved by the township, filed by the bureau."""
+
+    child = ForeignKeyField(Child, backref="exemptions", on_delete="CASCADE")
+    kind = CharField()
+    reason = TextField()
+    applied_on = DateField()
+    scan_path = CharField(null=True)
+    status = CharField()
+    valid_until = DateField(index=True)
+    applied_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    approved_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    approved_on = DateField(null=True)
+    filed_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    filed_on = DateField(null=True)
+    created_at = DateTimeField(default=utcnow)

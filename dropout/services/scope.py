@@ -2,7 +2,7 @@
 
 Every list, page, export and PDF about children starts from `children(user)`.
 """
-from ..models import Child, School, Township, User, Village
+from ..models import Child, DropoutCase, Exemption, School, Township, User, Village
 
 
 def _villages_of(township_id):
@@ -83,3 +83,13 @@ def teachers(user):
     if user.role == "township":
         return query.where(User.school.in_(_schools_of(user.township_id)))
     return query.where(User.id.is_null())
+
+
+def cases(user):
+    """Dropout cases of the children in the user's scope."""
+    return DropoutCase.select(DropoutCase, Child).join(Child).where(child_condition(user))
+
+
+def exemptions(user):
+    """Exemption applications of the children in the user's scope."""
+    return Exemption.select(Exemption, Child).join(Child).where(child_condition(user))

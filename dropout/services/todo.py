@@ -1,0 +1,62 @@
+"""我的待办: what each user should do on a given day, computed from the records."""
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from ..models import Child, DropoutCase, Exemption
+from ..rules.case_status import VISITING_STATUSES
+from . import scope
+
+LIMIT = 100
+
+
+@dataclass
+class Todo:
+    visits_due: list = field(default_factory=list)  # [(case, days overdue)]
+    to_confirm: list = field(default_factory=list)
+    followups_due: list = field(default_factory=list)
+    exemptions_expiring: list = field(default_factory=list)
+    exemptions_to_approve: list = field(default_factory=list)
+    exemptions_to_file: list = field(default_factory=list)
+
+    @property
+    def count(self):
+        return sum(len(getattr(self, name)) for name in self.__dataclass_fields__)
+
+
+def _own(user):
+    return (DropoutCase.cadre == user.id) | (DropoutCase.teacher == user.id)
+
+
+def _to_confirm(user):
+    """Suspected cases this user decides on: the township's, or a school's own pupils."""
+    query = scope.cases(user).where(DropoutCase.status == "suspected")
+    if user.role == "teacher":
+        return query.where(Child.school == user.school_id)
+    if user.role in ("admin", "township"):
+        return query
+    return query.where(DropoutCase.id.is_null())
+
+
+def todo(user, today, settings):
+    """The user's to-do list on `today` (any day, so tests and back-fills can stand on it)."""
+    cases = scope.cases(user)
+    visiting = cases.where(_own(user) & DropoutCase.status.in_(VISITING_STATUSES))
+    due = visiting.where(DropoutCase.next_visit_on.is_null() | (DropoutCase.next_visit_on <= today))
+    result = Todo()
+    for case in due.order_by(DropoutCase.next_visit_on.asc(nulls="first"), DropoutCase.id).limit(LIMIT):
+        result.visits_due.append((case, (today - case.next_visit_on).days if case.next_visit_on else None))
+    result.to_confirm = list(_to_confirm(user).order_by(DropoutCase.opened_on).limit(LIMIT))
+    followups = cases.where(_own(user) & (DropoutCase.status == "returned") & (DropoutCase.next_followup_on <= today))
+    result.followups_due = list(followups.order_by(DropoutCase.next_followup_on).limit(LIMIT))
+    exemptions = scope.exemptions(user)
+    horizon = today + timedelta(days=settings.exemption_warning_days)
+    result.exemptions_expiring = list(
+        exemptions.where(Exemption.status.in_(("approved", "filed")) & Exemption.valid_until.between(today, horizon))
+        .order_by(Exemption.valid_until)
+        .limit(LIMIT)
+    )
+    if user.role in ("admin", "township"):
+        result.exemptions_to_approve = list(exemptions.where(Exemption.status == "applied").limit(LIMIT))
+    if user.role in ("admin", "bureau"):
+        result.exemptions_to_file = list(exemptions.where(Exemption.status == "approved").limit(LIMIT))
+    return result
