@@ -2,6 +2,7 @@
 import pytest
 
 from conftest import csrf_token, login
+from casework import add_casework
 from county import ROLES, build_county
 
 EVERYONE = dict.fromkeys(ROLES, 200)
@@ -24,6 +25,26 @@ EXPECTED = {
     ("children.edit", "GET", "other"): by_role(404, admin=200, bureau=403),
     ("children.delete", "POST", "own"): by_role(403, admin=302),
     ("children.delete", "POST", "other"): by_role(404, admin=302, bureau=403),
+    ("cases.index", "GET", None): EVERYONE,
+    ("cases.export", "GET", None): EVERYONE,
+    ("cases.create", "GET", "own"): by_role(200, bureau=403, village=403),
+    ("cases.create", "GET", "other"): by_role(404, admin=200, bureau=403),
+    ("cases.detail", "GET", "own"): EVERYONE,
+    ("cases.detail", "GET", "other"): by_role(404, admin=200, bureau=200),
+    ("cases.act", "POST", "own"): by_role(422, bureau=403, village=403),  # an empty confirmation is refused
+    ("cases.act", "POST", "other"): by_role(404, admin=422, bureau=403),
+    ("cases.handover", "GET", None): by_role(403, admin=200, township=200),
+    ("visits.create", "GET", None): by_role(200, bureau=403),
+    ("visits.photo", "GET", "own"): EVERYONE,
+    ("visits.photo", "GET", "other"): by_role(404, admin=200, bureau=200),
+    ("exemptions.create", "GET", "own"): by_role(200, bureau=403),
+    ("exemptions.create", "GET", "other"): by_role(404, admin=200, bureau=403),
+    ("exemptions.detail", "GET", "own"): EVERYONE,
+    ("exemptions.detail", "GET", "other"): by_role(404, admin=200, bureau=200),
+    ("exemptions.advance", "POST", "own"): by_role(403, admin=302, township=302),
+    ("exemptions.advance", "POST", "other"): by_role(404, admin=302, bureau=403),
+    ("exemptions.scan", "GET", "own"): EVERYONE,
+    ("exemptions.scan", "GET", "other"): by_role(404, admin=200, bureau=200),
     ("places.index", "GET", None): by_role(403, admin=200, bureau=200),
     ("places.edit", "GET", None): by_role(403, admin=200),
     ("places.delete", "POST", None): by_role(403, admin=302),
@@ -43,8 +64,18 @@ def _url(app, county, endpoint, target):
 
     args = {}
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    work = add_casework(county, app.config["UPLOADS_DIR"])
     if "child_id" in rule.arguments:
         args["child_id"] = getattr(county, target).id
+    if endpoint in ("cases.create", "exemptions.create"):
+        args["child"] = getattr(county, target).id
+    for name, objects in (("case_id", work.case), ("visit_id", work.visit), ("exemption_id", work.exemption)):
+        if name in rule.arguments:
+            args[name] = objects[target].id
+    if "action" in rule.arguments:
+        args["action"] = "confirm"
+    if "step" in rule.arguments:
+        args["step"] = "approve"
     if "kind" in rule.arguments:
         args["kind"] = "village"
     if "place_id" in rule.arguments:

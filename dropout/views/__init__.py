@@ -11,12 +11,11 @@ class IdConverter(IntegerConverter):
 
 
 def init_app(app):
+    from . import accounts, auth, cases, children, exemptions, filters, home, places, visits
+
     app.url_map.converters["id"] = IdConverter
-    from . import accounts, auth, children, filters, home, places
-
     filters.init_app(app)
-
-    for module in (auth, home, children, places, accounts):
+    for module in (auth, home, children, cases, visits, exemptions, places, accounts):
         app.register_blueprint(module.bp)
 
     for code in (400, 403, 404, 413):

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from ..choices import CHILD_STATUSES, GUARDIAN_RELATIONS, PRIORITY_GROUPS, STAGES
 from ..forms import CHILD_FIELDS, GUARDIAN_ROWS, ChildForm, options, show_errors
-from ..models import School, User, Village
+from ..models import DropoutCase, Exemption, HomeVisit, School, User, Village
 from ..rules import school_age
 from ..services import PermissionDenied, ValidationError, audit, child_search, children, scope
 
@@ -59,6 +59,9 @@ def detail(child_id):
         age=school_age.school_age(child.birth_on, today),
         stage=school_age.stage(child.grade, child.birth_on, today, start_age),
         timeline=audit.child_timeline(child.id),
+        case=DropoutCase.get_or_none(DropoutCase.child == child.id),
+        exemptions=list(child.exemptions.order_by(Exemption.applied_on.desc())),
+        teaching_visits=list(child.visits.where(HomeVisit.is_teaching == True).order_by(HomeVisit.visited_on.desc()).limit(20)),  # noqa: E712
     )
 
 

@@ -1,0 +1,106 @@
+"""Forms for cases, visits and exemptions: rendering and CSRF; the services check the values."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+
+from .choices import CLOSURES, DROPOUT_REASONS, EXEMPTION_KINDS, PLACEMENTS, VISIT_MET, VISIT_METHODS, VISIT_OUTCOMES
+from .forms import options
+from .rules.dates import parse_date
+
+DATE_HINT = {"placeholder": "2026-03-02", "inputmode": "numeric"}
+
+
+class CaseOpenForm(FlaskForm):
+    absent_since = StringField(_l("Absent since"), render_kw=DATE_HINT)
+    notes = TextAreaField(_l("Notes"))
+
+
+class ConfirmForm(FlaskForm):
+    reason = SelectField(_l("Reason"), choices=options(DROPOUT_REASONS.items(), "—"), validate_choice=False)
+    details = TextAreaField(_l("Details"))
+    on = StringField(_l("Date"), render_kw=DATE_HINT)
+
+
+class NotDropoutForm(FlaskForm):
+    on = StringField(_l("Date"), render_kw=DATE_HINT)
+    notes = TextAreaField(_l("Notes"))
+
+
+class AssignForm(FlaskForm):
+    cadre = SelectField(_l("Township cadre"), validate_choice=False)
+    teacher = SelectField(_l("Teacher"), validate_choice=False)
+
+
+class ReturnForm(FlaskForm):
+    on = StringField(_l("Return date"), render_kw=DATE_HINT)
+    placement = SelectField(_l("Placement"), choices=options(PLACEMENTS.items(), "—"), validate_choice=False)
+    school = SelectField(_l("School"), validate_choice=False)
+    grade = SelectField(_l("Grade"), choices=options(((g, g) for g in range(1, 10)), "—"), validate_choice=False)
+    notes = TextAreaField(_l("Notes"))
+
+
+class CloseForm(FlaskForm):
+    closure = SelectField(_l("Why the case closes"), choices=options(CLOSURES.items(), "—"), validate_choice=False)
+    on = StringField(_l("Date"), render_kw=DATE_HINT)
+    receiving_school = StringField(_l("Receiving school (moved away)"))
+    certificate = StringField(_l("Completion certificate number"))
+    death_on = StringField(_l("Date of death"), render_kw=DATE_HINT)
+
+
+class HandoverForm(FlaskForm):
+    from_user = SelectField(_l("From"), validate_choice=False)
+    to_user = SelectField(_l("To"), validate_choice=False)
+
+
+class VisitForm(FlaskForm):
+    case = SelectField(_l("Case"), validate_choice=False)
+    visited_on = StringField(_l("Visit date"), render_kw=DATE_HINT)
+    method = SelectField(_l("How"), choices=options(VISIT_METHODS.items()), validate_choice=False)
+    met = SelectField(_l("Met"), choices=options(VISIT_MET.items()), validate_choice=False)
+    outcome = SelectField(_l("Outcome"), choices=options(VISIT_OUTCOMES.items(), "—"), validate_choice=False)
+    reasons = TextAreaField(_l("Reasons heard"))
+    notes = TextAreaField(_l("Notes"))
+    next_visit_on = StringField(_l("Next visit"), render_kw=DATE_HINT)
+    lessons = StringField(_l("Lessons delivered"), render_kw={"inputmode": "numeric"})
+    photo = FileField(_l("Photo (JPEG or PNG, at most 5 MB)"), render_kw={"accept": "image/jpeg,image/png"})
+    latitude = HiddenField()
+    longitude = HiddenField()
+
+
+class ExemptionForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=options(EXEMPTION_KINDS.items(), "—"), validate_choice=False)
+    reason = TextAreaField(_l("Reason given in the application"))
+    applied_on = StringField(_l("Application date"), render_kw=DATE_HINT)
+    valid_until = StringField(_l("Valid until"), render_kw=DATE_HINT)
+    scan = FileField(_l("Scan of the application (optional)"))
+
+
+def read_dates(form, *names):
+    """{name: date or None} from the form's text fields; unreadable ones get a message beside them."""
+    values = {}
+    for name in names:
+        try:
+            values[name] = parse_date(form[name].data)
+        except ValueError:
+            values[name] = None
+            form[name].errors = list(form[name].errors) + [_l("Not a date; write it like 2015-09-01.")]
+    return values
+
+
+def read_number(form, name):
+    """An integer from a text field, None when blank or unreadable (unreadable gets a message)."""
+    raw = (form[name].data or "").strip()
+    if not raw:
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 6:
+        form[name].errors = list(form[name].errors) + [_l("Not a number: %(value)s", value=raw[:20])]
+        return None
+    return int(raw)
+
+
+def read_float(form, name):
+    try:
+        return float(form[name].data) if form[name].data else None
+    except ValueError:
+        return None

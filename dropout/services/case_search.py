@@ -1,0 +1,58 @@
+"""The filtered cases list: one query for the page and the export."""
+import re
+from dataclasses import dataclass, fields
+
+from ..models import Child, DropoutCase
+from ..rules.case_status import STATUSES
+from . import scope
+from .child_search import GROUP_CONDITIONS
+
+_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+@dataclass
+class CaseFilters:
+    status: str = ""
+    township: int | None = None
+    village: int | None = None
+    school: int | None = None
+    reason: str = ""
+    person: int | None = None
+    group: str = ""
+    overdue: str = ""
+
+    @classmethod
+    def from_args(cls, args):
+        values = {}
+        for f in fields(cls):
+            raw = (args.get(f.name) or "").strip()
+            values[f.name] = raw[:50] if f.type is str else (int(raw) if _NUMBER.fullmatch(raw) else None)
+        return cls(**values)
+
+
+def search(user, filters, today):
+    """Cases in the user's scope matching the filters, most urgent first."""
+    query = scope.cases(user)
+    if filters.status in STATUSES:
+        query = query.where(DropoutCase.status == filters.status)
+    elif filters.status == "open":
+        query = query.where(DropoutCase.status != "closed")
+    if filters.township:
+        query = query.where(scope.in_township(filters.township))
+    if filters.village:
+        query = query.where(Child.village == filters.village)
+    if filters.school:
+        query = query.where(Child.school == filters.school)
+    if filters.reason:
+        query = query.where(DropoutCase.reason == filters.reason)
+    if filters.person:
+        query = query.where((DropoutCase.cadre == filters.person) | (DropoutCase.teacher == filters.person))
+    if filters.group in GROUP_CONDITIONS:
+        query = query.where(GROUP_CONDITIONS[filters.group]())
+    if filters.overdue:
+        # A notice past its deadline, or a visit past its date.
+        query = query.where(
+            (DropoutCase.status == "overdue")
+            | (DropoutCase.status.in_(("dropped_out", "persuading", "notice_running")) & (DropoutCase.next_visit_on < today))
+        )
+    return query.order_by(DropoutCase.updated_at.desc(), DropoutCase.id.desc())

@@ -1,0 +1,217 @@
+"""一人一案 pages: the cases list and export, a case with its timeline and next steps."""
+import io
+import json
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..case_forms import AssignForm, CaseOpenForm, CloseForm, ConfirmForm, HandoverForm, NotDropoutForm, ReturnForm, read_dates
+from ..choices import (
+    CASE_EVENTS,
+    CASE_STATUSES,
+    CLOSURES,
+    DERIVED_CLOSURES,
+    DROPOUT_REASONS,
+    PLACEMENTS,
+    PRIORITY_GROUPS,
+    ROLES,
+)
+from ..forms import options, show_errors
+from ..models import CaseEvent, DropoutCase, User
+from ..rules import id_number
+from ..services import PermissionDenied, ValidationError, case_search, cases, exports, scope
+from ..services.case_settings import CaseSettings
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+def settings():
+    return CaseSettings.from_config(current_app.config)
+
+
+def get_case_or_404(case_id):
+    return scope.cases(current_user).where(DropoutCase.id == case_id).first() or abort(404)
+
+
+@bp.route("/")
+@login_required
+def index():
+    filters = case_search.CaseFilters.from_args(request.args)
+    query = case_search.search(current_user, filters, date.today())
+    page = min(max(request.args.get("page", 1, type=int), 1), 100000)
+    per_page = current_app.config["PAGE_SIZE"]
+    total = query.count()
+    return render_template(
+        "cases/list.html", cases=query.paginate(page, per_page), filters=filters, total=total, page=page,
+        pages=max((total + per_page - 1) // per_page, 1),
+        args={k: v for k, v in vars(filters).items() if v not in (None, "")},
+        townships=scope.townships(current_user), villages=scope.villages(current_user),
+        schools=scope.schools(current_user), people=_people(), statuses=CASE_STATUSES,
+        reasons=DROPOUT_REASONS, groups=PRIORITY_GROUPS,
+    )
+
+
+def _people():
+    """Township cadres and teachers who carry cases in the user's scope."""
+    ids = scope.cases(current_user).select(DropoutCase.cadre).union(scope.cases(current_user).select(DropoutCase.teacher))
+    return User.select().where(User.id.in_(ids)).order_by(User.role, User.username)
+
+
+@bp.route("/export.xlsx")
+@login_required
+def export():
+    filters = case_search.CaseFilters.from_args(request.args)
+    rows = (
+        (
+            case.id, case.child.name, id_number.mask(case.child.id_number), case.child.village.name,
+            case.child.school.name if case.child.school else "", CASE_STATUSES[case.status],
+            DROPOUT_REASONS.get(case.reason, ""), case.absent_since, case.opened_on,
+            case.cadre or "", case.teacher or "", case.next_visit_on or "", case.repeat_count,
+        )
+        for case in case_search.search(current_user, filters, date.today())
+    )
+    headers = [_("Case"), _("Name"), _("ID number"), _("Village"), _("School"), _("Status"), _("Reason"),
+               _("Absent since"), _("Opened"), _("Township cadre"), _("Teacher"), _("Next visit"), _("Repeats")]
+    title = f"{current_app.config['COUNTY_NAME']} {_('Dropout cases')} {date.today():%Y-%m-%d}"
+    data = exports.write_table(title, headers, rows)
+    return send_file(io.BytesIO(data), download_name=f"cases-{date.today():%Y%m%d}.xlsx", as_attachment=True,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    child = scope.get_child(current_user, request.args.get("child", type=int) or 0) or abort(404)
+    if current_user.role not in ("admin", "township", "teacher"):
+        abort(403)
+    form = CaseOpenForm()
+    failed = False
+    if form.validate_on_submit():
+        values = read_dates(form, "absent_since")
+        if not form.absent_since.errors:
+            try:
+                case = cases.open_case(current_user, child, values["absent_since"], settings(), date.today(), form.notes.data)
+            except ValidationError as exc:
+                show_errors(form, exc.errors)
+            else:
+                flash(_("Saved."))
+                return redirect(url_for("cases.detail", case_id=case.id))
+        failed = True
+    return render_template("cases/new.html", form=form, child=child, failed=failed), 422 if failed else 200
+
+
+def _timeline(case):
+    """The case's steps, newest first, with their data read back."""
+    rows = case.events.order_by(CaseEvent.happened_on.desc(), CaseEvent.id.desc())
+    return [(event, json.loads(event.data or "{}")) for event in rows]
+
+
+def _action_forms(case):
+    # CSRFProtect checks every POST once; these forms share the page's token.
+    no_csrf = {"csrf": False}
+    forms = {
+        "confirm": ConfirmForm(prefix="confirm", meta=no_csrf),
+        "not_dropout": NotDropoutForm(prefix="nd", meta=no_csrf),
+        "assign": AssignForm(prefix="assign", meta=no_csrf, data={"cadre": str(case.cadre_id or ""), "teacher": str(case.teacher_id or "")}),
+        "return": ReturnForm(prefix="return", meta=no_csrf),
+        "close": CloseForm(prefix="close", meta=no_csrf),
+    }
+    forms["assign"].cadre.choices = options(((u.id, str(u)) for u in _cadres(case)), "—")
+    forms["assign"].teacher.choices = options(((u.id, str(u)) for u in scope.teachers(current_user)), "—")
+    forms["return"].school.choices = options(((s.id, s.name) for s in scope.schools(current_user)), "—")
+    return forms
+
+
+def _cadres(case):
+    query = User.select().where((User.role == "township") & (User.is_active == True))  # noqa: E712
+    if current_user.role == "township":
+        query = query.where(User.township == current_user.township_id)
+    return query.order_by(User.username)
+
+
+def _render_detail(case, forms, status=200):
+    return render_template(
+        "cases/detail.html", case=case, child=case.child, timeline=_timeline(case), forms=forms,
+        can_decide=cases.can_decide(current_user, case), events=CASE_EVENTS, placements=PLACEMENTS,
+        closures={**CLOSURES, **DERIVED_CLOSURES}, reasons=DROPOUT_REASONS,
+    ), status
+
+
+@bp.route("/<id:case_id>")
+@login_required
+def detail(case_id):
+    case = get_case_or_404(case_id)
+    return _render_detail(case, _action_forms(case))
+
+
+ACTIONS = ("confirm", "not_dropout", "assign", "return", "close")
+
+
+@bp.route("/<id:case_id>/<action>", methods=["POST"])
+@login_required
+def act(case_id, action):
+    """One next step on the case, from the forms on its page."""
+    if action not in ACTIONS:
+        abort(404)
+    case = get_case_or_404(case_id)
+    forms = _action_forms(case)
+    form = forms[action]
+    form.validate()
+    today = date.today()
+    try:
+        _do(action, case, form, today)
+    except PermissionDenied:
+        abort(403)
+    except ValidationError as exc:
+        show_errors(form, exc.errors)
+        return _render_detail(case, forms, 422)
+    flash(_("Saved."))
+    return redirect(url_for("cases.detail", case_id=case.id))
+
+
+def _do(action, case, form, today):
+    user, config = current_user, settings()
+    if action == "assign":
+        return cases.assign(user, case, form.cadre.data or None, form.teacher.data or None, today)
+    dates = read_dates(form, *[name for name in ("on", "death_on") if name in form])
+    if any(form[name].errors for name in dates):
+        raise ValidationError({})
+    if action == "confirm":
+        return cases.confirm(user, case, form.reason.data, form.details.data, dates["on"] or today, config, today)
+    if action == "not_dropout":
+        return cases.resolve_not_dropout(user, case, dates["on"] or today, form.notes.data, config, today)
+    if action == "return":
+        grade = int(form.grade.data) if (form.grade.data or "").isdigit() else None
+        school = int(form.school.data) if (form.school.data or "").isdigit() else None
+        return cases.record_return(user, case, dates["on"] or today, form.placement.data, school, grade, form.notes.data, config, today)
+    proof = {"receiving_school": form.receiving_school.data, "certificate": form.certificate.data}
+    if dates.get("death_on"):
+        proof["death_on"] = dates["death_on"].isoformat()
+    proof = {key: value for key, value in proof.items() if value}
+    return cases.close(user, case, form.closure.data, dates["on"] or today, proof, config, today)
+
+
+@bp.route("/handover", methods=["GET", "POST"])
+@login_required
+def handover():
+    if current_user.role not in ("admin", "township"):
+        abort(403)
+    form = HandoverForm()
+    people = [u for u in _people() if u.role in ("township", "teacher")]
+    choices = options(((u.id, f"{u} · {ROLES[u.role]}") for u in people), "—")
+    targets = User.select().where(User.role.in_(("township", "teacher")) & (User.is_active == True)).order_by(User.username)  # noqa: E712
+    form.from_user.choices = choices
+    form.to_user.choices = options(((u.id, f"{u} · {ROLES[u.role]}") for u in targets), "—")
+    failed = False
+    if form.validate_on_submit():
+        try:
+            moved = cases.handover(current_user, form.from_user.data, form.to_user.data, date.today())
+        except ValidationError as exc:
+            show_errors(form, exc.errors)
+            failed = True
+        else:
+            flash(_("%(n)d cases handed over.", n=moved))
+            return redirect(url_for("cases.index"))
+    return render_template("cases/handover.html", form=form, failed=failed), 422 if failed else 200

@@ -1,0 +1,82 @@
+"""缓学/免学/休学 applications: recorded, approved by the township, filed by the bureau."""
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from ..case_forms import ExemptionForm, read_dates
+from ..models import Exemption
+from ..services import PermissionDenied, ValidationError, exemptions, scope, uploads
+from ..forms import show_errors
+
+bp = Blueprint("exemptions", __name__, url_prefix="/exemptions")
+
+
+def get_exemption_or_404(exemption_id):
+    return scope.exemptions(current_user).where(Exemption.id == exemption_id).first() or abort(404)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    child = scope.get_child(current_user, request.args.get("child", type=int) or 0) or abort(404)
+    if not current_user.can_edit_children:
+        abort(403)
+    form = ExemptionForm()
+    failed = False
+    if form.validate_on_submit():
+        values = read_dates(form, "applied_on", "valid_until")
+        values.update(kind=form.kind.data, reason=form.reason.data)
+        scan = form.scan.data if form.scan.data and form.scan.data.filename else None
+        if not (form.applied_on.errors or form.valid_until.errors):
+            try:
+                exemption = exemptions.apply(current_user, child, values, date.today(), scan, current_app.config["UPLOADS_DIR"])
+            except ValidationError as exc:
+                show_errors(form, exc.errors)
+            else:
+                flash(_("Saved."))
+                return redirect(url_for("exemptions.detail", exemption_id=exemption.id))
+        failed = True
+    return render_template("exemptions/new.html", form=form, child=child, failed=failed), 422 if failed else 200
+
+
+@bp.route("/<id:exemption_id>")
+@login_required
+def detail(exemption_id):
+    exemption = get_exemption_or_404(exemption_id)
+    return render_template("exemptions/detail.html", exemption=exemption, form=FlaskForm(), today=date.today())
+
+
+STEPS = {"approve": exemptions.approve, "refuse": exemptions.refuse, "file": exemptions.file}
+
+
+@bp.route("/<id:exemption_id>/<step>", methods=["POST"])
+@login_required
+def advance(exemption_id, step):
+    if step not in STEPS:
+        abort(404)
+    exemption = get_exemption_or_404(exemption_id)
+    try:
+        STEPS[step](current_user, exemption, date.today())
+    except PermissionDenied:
+        abort(403)
+    except ValidationError as exc:
+        flash(next(iter(exc.errors.values())), "error")
+    else:
+        flash(_("Saved."))
+    return redirect(url_for("exemptions.detail", exemption_id=exemption.id))
+
+
+@bp.route("/<id:exemption_id>/scan")
+@login_required
+def scan(exemption_id):
+    exemption = get_exemption_or_404(exemption_id)
+    path = uploads.path_of(current_app.config["UPLOADS_DIR"], exemption.scan_path) if exemption.scan_path else None
+    if path is None:
+        abort(404)
+    mimetypes = {".png": "image/png", ".jpg": "image/jpeg", ".pdf": "application/pdf"}
+    response = send_file(path, mimetype=mimetypes[path.suffix], max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,80 @@
+"""Logging a home visit from a phone in under a minute, and showing its photo to those in scope."""
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..case_forms import VisitForm, read_dates, read_float, read_number
+from ..choices import CASE_STATUSES
+from ..forms import options, show_errors
+from ..models import DropoutCase, HomeVisit
+from ..services import PermissionDenied, ValidationError, scope, uploads, visits
+from .cases import get_case_or_404, settings
+
+bp = Blueprint("visits", __name__, url_prefix="/visits")
+
+
+def _values(form):
+    values = read_dates(form, "visited_on", "next_visit_on")
+    values.update(
+        method=form.method.data, met=form.met.data, outcome=form.outcome.data, reasons=form.reasons.data,
+        notes=form.notes.data, latitude=read_float(form, "latitude"), longitude=read_float(form, "longitude"),
+        lessons=read_number(form, "lessons"),
+    )
+    return values
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    if not current_user.can_edit_children:
+        abort(403)
+    child_id = request.args.get("child", type=int)
+    teaching_child = scope.get_child(current_user, child_id) or abort(404) if child_id else None
+    open_cases = list(visits.open_cases_first(current_user, scope.cases(current_user)).limit(200))
+    form = VisitForm(data={"visited_on": date.today().isoformat(), "case": request.args.get("case", "")} if request.method == "GET" else None)
+    form.case.choices = options(
+        ((c.id, f"{c.child.name} · {c.child.village.name} · {CASE_STATUSES[c.status]}") for c in open_cases), "—"
+    )
+    failed = False
+    if form.validate_on_submit():
+        values = _values(form)
+        if not any(form[name].errors for name in ("visited_on", "next_visit_on", "lessons")):
+            try:
+                visit = _log(form, values, teaching_child)
+            except ValidationError as exc:
+                show_errors(form, exc.errors)
+            except PermissionDenied:
+                abort(403)
+            else:
+                flash(_("Visit recorded.") + (" " + _("Entered late: marked as such.") if visit.is_late else ""))
+                target = url_for("cases.detail", case_id=visit.case_id) if visit.case_id else url_for("children.detail", child_id=visit.child_id)
+                return redirect(target)
+        failed = True
+    return render_template("visits/form.html", form=form, child=teaching_child, failed=failed), 422 if failed else 200
+
+
+def _log(form, values, teaching_child):
+    today = date.today()
+    if teaching_child is not None:
+        return visits.log_teaching_visit(current_user, teaching_child, values, settings(), today)
+    case_id = form.case.data
+    case = scope.cases(current_user).where(DropoutCase.id == case_id).first() if str(case_id).isdigit() else None
+    if case is None:
+        raise ValidationError({"case": _("Choose the case.")})
+    photo = form.photo.data if form.photo.data and form.photo.data.filename else None
+    return visits.log_visit(current_user, case, values, settings(), today, photo, current_app.config["UPLOADS_DIR"])
+
+
+@bp.route("/<id:visit_id>/photo")
+@login_required
+def photo(visit_id):
+    visit = HomeVisit.get_or_none(HomeVisit.id == visit_id) or abort(404)
+    scope.get_child(current_user, visit.child_id) or abort(404)
+    path = uploads.path_of(current_app.config["UPLOADS_DIR"], visit.photo_path) if visit.photo_path else None
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype="image/png" if path.suffix == ".png" else "image/jpeg", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
