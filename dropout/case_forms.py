@@ -8,7 +8,7 @@ from .choices import CLOSURES, DROPOUT_REASONS, EXEMPTION_KINDS, PLACEMENTS, VIS
 from .forms import options
 from .rules.dates import parse_date
 
-DATE_HINT = {"placeholder": "2026-03-02", "inputmode": "numeric"}
+DATE_HINT = {"placeholder": "yyyy-mm-dd", "inputmode": "numeric"}
 
 
 class CaseOpenForm(FlaskForm):

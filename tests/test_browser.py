@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,35 @@ def test_the_access_log_holds_no_password_and_no_search(server, phone):
     log = (database.parent / "access.log").read_text()
     assert '"GET /children/" 200' in log  # the request is logged ...
     assert number not in log and DEMO_PASSWORD not in log and "q=" not in log  # ... without what it carried
+
+
+def test_teacher_reports_confirms_and_logs_a_visit_on_a_phone(server, phone):
+    base, database = server
+    with sqlite3.connect(database) as db:
+        child_id, name = db.execute(
+            "SELECT c.id, c.name FROM child c JOIN app_user u ON u.school_id = c.school_id "
+            "WHERE u.username = 'teacher' AND c.status = 'enrolled' AND c.id NOT IN (SELECT child_id FROM dropout_case) "
+            "ORDER BY c.id LIMIT 1"
+        ).fetchone()
+    log_in(phone, base, "teacher")
+    phone.goto(f"{base}/children/{child_id}")
+    phone.get_by_role("link", name="报告失学").click()
+    phone.get_by_label("未到校起始日期").fill(date.today().isoformat())
+    phone.get_by_role("button", name="保存").click()
+    phone.get_by_text("确认辍学", exact=True).click()  # opens the folded form
+    phone.get_by_label("原因", exact=True).select_option(label="外出务工")
+    phone.get_by_role("button", name="确认", exact=True).click()
+    assert "辍学" in phone.locator("h1 .status").inner_text()
+    phone.locator("main").get_by_role("link", name="记录家访").click()
+    # The case is chosen, the date is today: a visit takes four choices and a sentence.
+    assert phone.get_by_label("家访日期").input_value() == date.today().isoformat()
+    phone.get_by_label("方式", exact=True).select_option(label="入户")
+    phone.get_by_label("见到", exact=True).select_option(label="监护人")
+    phone.get_by_label("结果", exact=True).select_option(label="拒绝")
+    phone.get_by_label("了解到的原因").fill("家长希望孩子打工挣钱")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(phone, "teacher-visit-form-phone")
+    phone.get_by_role("button", name="保存").click()
+    assert "家访已记录" in phone.content()
+    assert phone.locator("h1 .status").inner_text() == "劝返中"
+    assert "家长希望孩子打工挣钱" in phone.content() and name in phone.content()
