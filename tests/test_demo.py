@@ -1,20 +1,36 @@
-"""The demo county: counts, valid identities, school ages, determinism, history and accounts."""
+"""The demo county: counts, valid identities, school ages, determinism, history, accounts and case work."""
 import json
 from datetime import date, datetime, timedelta
 
 import pytest
 
 from dropout import create_app
-from dropout.choices import SCHOOL_KINDS
+from dropout.choices import (
+    DROPOUT_REASONS, EXEMPTION_KINDS, PLACEMENTS, SCHOOL_KINDS, VISIT_MET, VISIT_METHODS, VISIT_OUTCOMES,
+)
 from dropout.db import database
 from dropout.migrations import migrate
-from dropout.models import AuditLog, Child, Guardian, School, Township, User, Village
-from dropout.rules import id_number, school_age
+from dropout.models import (
+    AuditLog, CaseEvent, Child, DropoutCase, Exemption, Guardian, HomeVisit, School, Township, User, Village,
+)
+from dropout.rules import case_status, id_number, school_age
 from dropout.services import accounts, demo
+from dropout.services.case_settings import CaseSettings
+from dropout.services.cases import events_of
+from dropout.services.todo import todo
 
 TODAY = date(2026, 11, 22)
 N = 2000
 DROPOUT_STATES = ("suspected", "dropped_out", "returned")
+CASE_N = 3000
+SETTINGS = CaseSettings()
+# The child's status for each case status, and for each kind of closed case.
+CHILD_STATUS = {"suspected": "suspected", "dropped_out": "dropped_out", "persuading": "dropped_out",
+                "returned": "returned", "stable_return": "enrolled", "not_dropout": "enrolled",
+                "moved_away": "moved_out"}
+# The child's status after each kind of step that changes it.
+STATUS_AFTER = {"opened": "suspected", "confirmed": "dropped_out", "returned": "returned",
+                "left_again": "suspected", "not_dropout": "enrolled", "closed": "moved_out"}
 
 
 @pytest.fixture
@@ -24,11 +40,18 @@ def county(app):
         yield demo.load(N, seed=7, today=TODAY)
 
 
+@pytest.fixture
+def casework(app):
+    """The demo county of 3,000 children (seed 7), with its case work, in an open connection."""
+    with app.app_context(), database.connection_context():
+        yield demo.load(CASE_N, seed=7, today=TODAY)
+
+
 def _load_rows(app, seed):
     with app.app_context(), database.connection_context():
         demo.load(N, seed=seed, today=TODAY)
-        return (list(Child.select().order_by(Child.id).tuples()),
-                list(Guardian.select().order_by(Guardian.id).tuples()))
+        return tuple(list(model.select().order_by(model.id).tuples())
+                     for model in (Child, Guardian, DropoutCase, CaseEvent, HomeVisit, Exemption))
 
 
 def _another_app(tmp_path, name):
@@ -40,11 +63,14 @@ def _another_app(tmp_path, name):
 
 
 def test_counts(county):
-    assert list(county) == ["townships", "villages", "schools", "children", "guardians", "accounts"]
+    assert list(county) == ["townships", "villages", "schools", "children", "guardians", "accounts", "cases",
+                            "visits", "exemptions"]
     assert county == {
         "townships": 12, "villages": 100, "schools": 40, "children": N,
-        "guardians": Guardian.select().count(), "accounts": 5,
+        "guardians": Guardian.select().count(), "accounts": 5, "cases": DropoutCase.select().count(),
+        "visits": HomeVisit.select().count(), "exemptions": Exemption.select().count(),
     }
+    assert N * 0.01 < county["cases"] < N * 0.05 and county["visits"] > county["cases"]
     assert (Township.select().count(), Village.select().count(), School.select().count()) == (12, 100, 40)
     assert Child.select().count() == N
     assert N <= county["guardians"] <= 2 * N
@@ -151,7 +177,7 @@ def test_statuses_flags_and_history(county):
         assert json.loads(rows[-1].after) == {"status": child.status}
         assert child.school_id is not None
         if child.status == "returned":
-            assert [json.loads(row.after)["status"] for row in rows] == ["dropped_out", "returned"]
+            assert [json.loads(row.after)["status"] for row in rows] == ["suspected", "dropped_out", "returned"]
     summary = AuditLog.get(AuditLog.entity == "county")
     assert summary.action == "create" and json.loads(summary.after) == county
 
@@ -198,6 +224,164 @@ def test_empty_database(app):
 
 def test_same_seed_same_county(app, tmp_path):
     first = _load_rows(app, 7)
-    assert len(first[0]) == N
+    assert len(first[0]) == N and all(first)
     assert _load_rows(_another_app(tmp_path, "b.db"), 7) == first
     assert _load_rows(_another_app(tmp_path, "c.db"), 8)[0] != first[0]
+
+
+def _users():
+    return {user.username: user for user in User.select()}
+
+
+def test_case_statuses_cover_the_cycle(casework):
+    cases = list(DropoutCase.select())
+    assert casework["cases"] == len(cases) and CASE_N * 0.01 < len(cases) < CASE_N * 0.05
+    assert {case.status for case in cases} == {"suspected", "dropped_out", "persuading", "returned", "closed"}
+    assert {case.closed_kind for case in cases if case.status == "closed"} == {"moved_away", "not_dropout", "stable_return"}
+    assert {case.repeat_count for case in cases} == {0, 1}
+    assert {case.status for case in cases if case.repeat_count} <= {"suspected", "dropped_out", "persuading"}
+    assert all(case.deadline_on is None for case in cases)  # no notices served in the demo yet
+
+
+def test_stored_case_columns_are_what_the_rule_derives(casework):
+    for case in DropoutCase.select():
+        events = events_of(case)
+        state = case_status.derive(events, TODAY, SETTINGS.followup_months)
+        assert (case.status, case.repeat_count, case.closed_kind) == (state.status, state.repeat_count, state.closed_kind)
+        assert case.next_followup_on == (state.followups_due[0] if state.followups_due else None)
+        assert case.deadline_on == state.deadline_on
+        # As log_visit and refresh keep it: the last visit's next visit while out of school, else nothing.
+        rows = list(case.events.where(CaseEvent.kind != "assigned").order_by(CaseEvent.happened_on, CaseEvent.id))
+        if state.status in case_status.VISITING_STATUSES and rows[-1].kind == "visit":
+            visit = rows[-1].visit
+            assert case.next_visit_on == visit.next_visit_on == visit.visited_on + timedelta(days=7)
+        else:
+            assert case.next_visit_on is None
+
+
+def test_case_timelines_are_consistent(casework):
+    since = TODAY - timedelta(days=365)
+    for case in DropoutCase.select():
+        rows = list(case.events.order_by(CaseEvent.happened_on, CaseEvent.id))
+        assert [row.id for row in rows] == sorted(row.id for row in rows)  # recorded in the order they happened
+        assert rows[0].kind == "opened" and [row.kind for row in rows].count("opened") == 1
+        assert 0 <= (case.opened_on - rows[0].happened_on).days <= 5
+        assert case.absent_since == max(row.happened_on for row in rows if row.kind in ("opened", "left_again"))
+        assert all(since <= row.happened_on <= TODAY for row in rows)
+        assert all(row.happened_on < TODAY for row in rows if row.kind in STATUS_AFTER)
+        confirmed = [row for row in rows if row.kind == "confirmed"]
+        assert all(row.happened_on >= case.opened_on for row in confirmed)
+        if confirmed:
+            assert case.reason in DROPOUT_REASONS and json.loads(confirmed[-1].data) == {"reason": case.reason}
+            assert case.reason != "other" or case.reason_details
+        else:
+            assert case.reason is None
+        for row in rows:
+            data = json.loads(row.data)
+            if row.kind == "returned":
+                assert data["placement"] in PLACEMENTS and data["school"] == case.child.school_id
+            if row.kind == "closed":
+                assert data["closure"] == "moved_away" and data["receiving_school"]
+            if row.kind == "visit":
+                assert data == {"followup": row.visit.is_followup}
+        confirmed_on = returned_on = None
+        for row in rows:  # persuading visits only after a confirmation, follow-ups only after a return
+            if row.kind == "confirmed":
+                confirmed_on = row.happened_on
+            elif row.kind == "returned":
+                returned_on = row.happened_on
+            elif row.kind == "left_again":
+                confirmed_on = returned_on = None
+            elif row.kind == "visit":
+                assert row.visit.is_followup == (returned_on is not None)
+                assert row.happened_on > (returned_on or confirmed_on)
+
+
+def test_visits_fall_within_their_cases(casework):
+    visits = list(HomeVisit.select(HomeVisit, DropoutCase).join(DropoutCase))
+    assert len(visits) == casework["visits"] == HomeVisit.select().count()
+    events = {row.visit_id: row for row in CaseEvent.select().where(CaseEvent.visit.is_null(False))}
+    assert len(events) == len(visits)
+    for visit in visits:
+        assert visit.case.opened_on <= visit.visited_on <= TODAY
+        assert visit.child_id == visit.case.child_id and visit.photo_path is None and not visit.is_teaching
+        assert visit.method in VISIT_METHODS and visit.met in VISIT_MET and visit.outcome in VISIT_OUTCOMES
+        assert (visit.met == "nobody") <= (visit.outcome == "not_home")
+        assert visit.next_visit_on == visit.visited_on + timedelta(days=7)
+        event = events[visit.id]
+        assert (event.case_id, event.happened_on, event.user_id) == (visit.case_id, visit.visited_on, visit.user_id)
+        assert event.at == visit.created_at
+        assert visit.is_late == ((visit.created_at.date() - visit.visited_on).days > SETTINGS.late_entry_days)
+    assert any(visit.is_late for visit in visits) and any(visit.is_followup for visit in visits)
+    assert any(visit.reasons for visit in visits)
+
+
+def test_children_follow_their_cases(casework):
+    for case in DropoutCase.select(DropoutCase, Child).join(Child):
+        assert case.child.status == CHILD_STATUS[case.closed_kind or case.status], case.id
+        path = [json.loads(row.after)["status"] for row in
+                AuditLog.select().where(AuditLog.child_id == case.child_id).order_by(AuditLog.at)]
+        expected = []
+        for row in case.events.order_by(CaseEvent.happened_on, CaseEvent.id):
+            after = STATUS_AFTER.get(row.kind)
+            if row.kind == "visit" and row.visit.is_followup and case.closed_kind == "stable_return":
+                after = "enrolled" if row.id == case.events.order_by(CaseEvent.id.desc()).first().id else None
+            if after and after != (expected or ["enrolled"])[-1]:
+                expected.append(after)
+        assert path == expected, case.id
+    out = Child.select().where(Child.status.in_(DROPOUT_STATES))
+    assert out.count() == DropoutCase.select().where(DropoutCase.child.in_(out)).count()
+
+
+def test_responsibility(casework):
+    users = _users()
+    home = Township.get(Township.name == "城关镇")
+    teacher = users["teacher"]
+    cases = list(DropoutCase.select(DropoutCase, Child, Village).join(Child).join(Village))
+    for case in cases:
+        child = case.child
+        at_home = child.village.township_id == home.id
+        assert case.cadre_id == (users["township"].id if at_home else None)
+        mine = child.school_id == teacher.school_id or child.responsible_teacher_id == teacher.id
+        assert case.teacher_id == (teacher.id if mine else None)
+        office = users["township"] if at_home else users["admin"]
+        people = {row.user_id for row in case.events} | {visit.user_id for visit in case.visits}
+        assert people <= {office.id, teacher.id if mine else office.id}
+    assert sum(case.teacher_id is not None for case in cases) >= 4
+    assert sum(case.cadre_id is not None for case in cases) >= 8
+
+
+def test_demo_staff_have_work_to_do(casework):
+    users = _users()
+    township, teacher = todo(users["township"], TODAY, SETTINGS), todo(users["teacher"], TODAY, SETTINGS)
+    for plan in (township, teacher):
+        assert plan.count and plan.visits_due and plan.to_confirm and plan.followups_due
+        assert any(days == 0 for _case, days in plan.visits_due)  # one falls due today
+    assert township.exemptions_expiring and township.exemptions_to_approve
+    # Visits due later, too: not every open case is late.
+    assert DropoutCase.select().where(DropoutCase.next_visit_on > TODAY).exists()
+    assert DropoutCase.select().where(DropoutCase.next_visit_on < TODAY).exists()
+
+
+def test_exemptions(casework):
+    users = _users()
+    home = Township.get(Township.name == "城关镇")
+    rows = list(Exemption.select(Exemption, Child, Village).join(Child).join(Village))
+    assert len(rows) == casework["exemptions"] and 3 <= len(rows) <= CASE_N * 0.01
+    assert {row.status for row in rows} == {"applied", "approved", "filed"}
+    assert {row.kind for row in rows} <= set(EXEMPTION_KINDS) and all(row.reason for row in rows)
+    at_home = [row for row in rows if row.child.village.township_id == home.id]
+    assert len(at_home) >= 3
+    assert any(row.status == "approved" and TODAY <= row.valid_until <= TODAY + timedelta(days=30) for row in at_home)
+    for row in rows:
+        office = users["township"] if row in at_home else users["admin"]
+        assert row.applied_on < TODAY < row.valid_until and row.applied_by_id == office.id and row.scan_path is None
+        if row.status == "applied":
+            assert row.approved_on is row.approved_by_id is row.filed_on is None and row.child.status == "enrolled"
+            continue
+        assert row.child.status == "deferred" and row.approved_by_id == office.id
+        assert row.applied_on <= row.approved_on < TODAY
+        assert (row.filed_by_id, row.filed_on is None) == ((users["bureau"].id, False) if row.status == "filed" else (None, True))
+        assert row.filed_on is None or row.approved_on <= row.filed_on < TODAY
+    deferred = Child.select().where(Child.status == "deferred")
+    assert deferred.count() == sum(row.status != "applied" for row in rows)

@@ -1,4 +1,5 @@
-"""A fictional county for demonstrations and load tests: places, children, a year of history, accounts.
+"""A fictional county for demonstrations and load tests: places, children, a year of history, accounts,
+and the year's case work (一人一案 cases, home visits, exemptions: demo_cases).
 
 `flask --app dropout demo-data` calls load(). Children and guardians go in through bulk
 executemany in chunks, never one ORM save per row: a million children load in about a minute on SQLite.
@@ -17,6 +18,7 @@ from ..db import database, is_postgres, reset_sequence
 from ..models import School, Township, User, Village
 from ..rules import id_number, school_age
 from . import audit
+from . import demo_cases
 from . import demo_names as names
 from .accounts import SECRET_FIELDS
 
@@ -174,8 +176,10 @@ def _history(rng, rows, child_id, status, actors, today):
     return at
 
 
-def _children(rng, n, towns, special, users, today, start_age):
-    """Generate and insert children and guardians chunk by chunk; return (guardians, audit rows)."""
+def _children(rng, n, towns, special, users, today, start_age, work):
+    """Generate and insert children and guardians chunk by chunk; return (guardians, audit rows).
+
+    Children with a case or an exemption get it planned by `work`, which sets their status history."""
     earliest, latest = school_age.birth_range_for_ages(start_age, school_age.last_school_age(start_age), today)
     births = {}  # ordinal -> (date, grade by age)
     for ordinal in range(earliest.toordinal(), latest.toordinal() + 1):
@@ -228,6 +232,10 @@ def _children(rng, n, towns, special, users, today, start_age):
                 school = village["point"]
             else:
                 school = choice(town["primary"] if grade <= 6 else town["junior"])
+            forced = None
+            if town is home and status == "enrolled" and category is None:
+                forced = work.force(school == teacher_school)
+                status = demo_cases.FORCED_STATUS.get(forced, status)
             number = None if rand() < 0.01 else ids.make(birth_on, male)
             if school is None:
                 grade = student_number = None
@@ -239,12 +247,16 @@ def _children(rng, n, towns, special, users, today, start_age):
             if town is away and teacher and school and assigned < TEACHER_ASSIGNED and rand() < assign_p:
                 teacher_id, assigned = teacher, assigned + 1
             notes, updated = "", imported
-            if status in DROPOUT_STATES or rand() < 0.005:
-                # Whoever could have made the change: the system, the admin, the local accounts.
-                local = {"admin": True, "township": town is home, "village": village is home["villages"][0],
-                         "teacher": school == teacher_school or teacher_id is not None}
-                actors = [(None, "system")] + [(users[u], u) for u, near in local.items() if near and u in users]
-                updated = _history(rng, history, child_id, status, actors, today)
+            if status in demo_cases.STATUSES or forced or rand() < 0.005:
+                planned = work.plan(history, child_id, status, town is home, school, grade, teacher_id, forced)
+                if planned is None:
+                    # Whoever could have made the change: the system, the admin, the local accounts.
+                    local = {"admin": True, "township": town is home, "village": village is home["villages"][0],
+                             "teacher": school == teacher_school or teacher_id is not None}
+                    actors = [(None, "system")] + [(users[u], u) for u, near in local.items() if near and u in users]
+                    updated = _history(rng, history, child_id, status, actors, today)
+                else:
+                    status, updated = planned[0], planned[1] or imported
                 if status in DROPOUT_STATES and rand() < 0.5:
                     notes = choice(names.NOTES)
             child_rows.append((
@@ -281,10 +293,13 @@ def load(n_children=20000, seed=2026, today=None, county="示例县", start_age=
             raise RuntimeError("the database already holds a county; demo data loads into an empty one")
         towns, special = _places(rng, county)
         users = _accounts(towns)
-        n_guardians, history = _children(rng, n_children, towns, special, users, today, start_age)
+        anyone = User.select(User.id).order_by(User.id).scalar()
+        work = demo_cases.CaseWork(rng, today, users, anyone, towns[0]["primary"][0])
+        n_guardians, history = _children(rng, n_children, towns, special, users, today, start_age, work)
+        n_cases, n_visits, n_exemptions = work.insert(_insert, _next_id)
         _insert("audit_log", AUDIT_COLUMNS, history)
-        reset_sequence("child")
-        reset_sequence("guardian")
+        for table in ("child", "guardian", "dropout_case", "home_visit", "case_event", "exemption"):
+            reset_sequence(table)
         counts = {
             "townships": len(towns),
             "villages": sum(len(town["villages"]) for town in towns),
@@ -292,6 +307,9 @@ def load(n_children=20000, seed=2026, today=None, county="示例县", start_age=
             "children": n_children,
             "guardians": n_guardians,
             "accounts": len(users),
+            "cases": n_cases,
+            "visits": n_visits,
+            "exemptions": n_exemptions,
         }
         audit.record(None, "create", "county", None, after=counts, reason=f"demo data, seed {seed}")
     return counts

@@ -69,6 +69,12 @@ REASONS = {
     ("enrolled", "home_taught"): ("经评估安排送教上门",),
 }
 REASONS[("enrolled", "dropped_out")] = REASONS[("suspected", "dropped_out")]
+REASONS.update({
+    ("returned", "suspected"): ("复学后再次连续旷课", "复学后又随家长外出"),
+    ("returned", "enrolled"): ("跟踪回访结束，稳定就读",),
+    ("suspected", "moved_out"): ("随父母迁居外地，已在外地入学",),
+    ("dropped_out", "moved_out"): ("随父母迁居外地，已在外地入学", "转入外县学校，已核实学籍"),
+})
 NOTES = ("已多次家访", "父母在外务工，联系困难", "本人厌学情绪明显", "已签订控辍保学责任书")
 
 MALE_RELATIONS = {"父亲": True, "母亲": False, "祖父": True, "祖母": False, "外祖父": True, "外祖母": False}
@@ -107,3 +113,38 @@ def guardian_relations(rng, orphan, left_behind):
         return rng.choice(("祖母", "祖父", "外祖母")), rng.choice(("父亲", "母亲"))
     r = rng.random()
     return ("父亲", "母亲") if r < 0.55 else ("母亲", "父亲") if r < 0.7 else ("母亲",) if r < 0.85 else ("父亲",)
+
+
+# 一人一案 in the demo county (dropout.services.demo_cases).
+# What the family says, by dropout reason code: a case's details and the reasons heard on visits.
+DROPOUT_DETAILS = {
+    "dislike": ("孩子厌学，沉迷手机", "学习跟不上，不愿到校", "与同学闹矛盾后不愿上学", "沉迷网络游戏，昼夜颠倒"),
+    "work": ("随父母外出务工", "在县城餐馆打工", "跟随亲戚到外省进厂", "在家帮忙放牧"),
+    "poverty": ("家庭经济困难，需照顾弟妹", "父亲患病，家中缺劳力", "单亲家庭，收入微薄"),
+    "illness": ("长期患病，在家休养", "术后恢复期，暂不能到校"),
+    "disability": ("行动不便，上学路远", "听力障碍，跟不上课堂"),
+    "early_marriage": ("早婚，已随对方家庭生活", "已订婚，家长不让继续上学"),
+    "family_attitude": ("家长认为读书无用", "家长要求在家帮忙做农活"),
+    "other": ("随亲戚外出，去向不明", "户籍地与居住地不一致，一度未找到本人"),
+}
+# Reason codes and their relative weights.
+DROPOUT_REASON_WEIGHTS = (("dislike", 34), ("work", 24), ("poverty", 10), ("illness", 8), ("disability", 3),
+                          ("early_marriage", 3), ("family_attitude", 10), ("other", 8))
+VISIT_NOTES = {
+    "agreed": ("家长同意下周送孩子返校", "孩子答应返校，已联系班主任", "签订返校承诺书"),
+    "refused": ("家长态度消极，继续做工作", "孩子不愿返校，约定再访", "宣讲义务教育法，家长仍不同意"),
+    "not_home": ("家中无人，已留联系卡", "邻居称全家外出，已托村干部转告"),
+    "working_away": ("电话联系家长，孩子在外地打工", "已联系务工地乡镇协助劝返"),
+    "other": ("讲解资助政策，家长表示考虑", "已协调学校安排心理辅导", "与村干部一同上门，约定下次面谈"),
+}
+FOLLOWUP_NOTES = ("在校表现稳定", "按时到校，学习有进步", "班主任反映出勤正常", "已落实资助，情绪稳定")
+NOT_DROPOUT_NOTES = ("因病请假，已补交病假条", "家中有事请假，已返校", "已转入本县其他学校，学籍核实无误")
+RECEIVING_SCHOOLS = (
+    "成都市青羊区实验小学", "成都市郫都区第二中学", "绵阳市涪城区实验学校", "东莞市长安镇中心小学",
+    "广州市白云区人和镇第一中学", "义乌市稠城第二小学", "重庆市渝北区实验中学", "昆明市官渡区第一中学",
+)
+EXEMPTION_REASONS = {
+    "defer": ("身体发育迟缓，经县医院诊断申请缓学一年", "患先天性心脏病，术后休养，申请缓学"),
+    "exempt": ("重症长期治疗，经县残联和医院评估申请免学", "多重残疾，长期卧床，申请免学"),
+    "suspend": ("患白血病住院治疗，申请休学", "意外受伤骨折，需长期治疗，申请休学一年", "患肺结核，遵医嘱居家治疗，申请休学"),
+}

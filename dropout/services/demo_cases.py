@@ -1,0 +1,395 @@
+"""一人一案 in the demo county: dropout cases with their events and home visits, and exemptions.
+
+demo._children hands every child whose status has a story (suspected, dropped out, returned,
+moved away, deferred, or a suspicion that proved false) to CaseWork.plan() as it generates
+them. The case is planned there, so the child's own status and its audit history follow the
+case's events; insert() then writes cases, visits, events and exemptions in bulk.
+The stored status, repeat count and due dates are what rules.case_status.derive() gives for
+the events on `today`, as services.cases.refresh() would have stored them.
+"""
+import json
+from datetime import date, datetime, timedelta
+
+from ..rules import case_status
+from . import demo_names as names
+from .case_settings import CaseSettings
+
+SETTINGS = CaseSettings()
+FOLLOWUP_MONTHS = SETTINGS.followup_months
+# Child statuses that always come with a case or an exemption (moved_out: some of them).
+STATUSES = ("suspected", "dropped_out", "returned", "moved_out", "deferred")
+# What the first few children of the demo teacher's school and of 城关镇 are made into, so that
+# the demo teacher and township staff have a to-do list even in a small county.
+TEACHER_FORCED = ("persuading_due", "suspected", "returned_due", "dropped_out")
+HOME_FORCED = ("persuading_due", "deferred_expiring", "suspected", "returned_due", "applied", "deferred_filed",
+               "dropped_out")
+FORCED_STATUS = {"persuading_due": "dropped_out", "dropped_out": "dropped_out", "suspected": "suspected",
+                 "returned_due": "returned", "deferred_expiring": "deferred", "deferred_filed": "deferred",
+                 "applied": "enrolled"}
+REASON_CODES = tuple(code for code, _w in names.DROPOUT_REASON_WEIGHTS)
+REASON_CUM = tuple(sum(w for _c, w in names.DROPOUT_REASON_WEIGHTS[:i + 1]) for i in range(len(REASON_CODES)))
+METHODS, METHODS_CUM = ("home", "phone", "video", "school"), (60, 85, 90, 100)
+EXEMPTION_KINDS, EXEMPTION_CUM = ("defer", "exempt", "suspend"), (55, 65, 100)
+CASE_COLUMNS = (
+    "id", "child_id", "absent_since", "opened_on", "opened_by_id", "reason", "reason_details", "cadre_id",
+    "teacher_id", "status", "repeat_count", "next_visit_on", "deadline_on", "next_followup_on", "closed_kind",
+    "created_at", "updated_at",
+)
+VISIT_COLUMNS = (
+    "id", "case_id", "child_id", "user_id", "visited_on", "method", "met", "outcome", "reasons", "notes",
+    "next_visit_on", "is_followup", "is_teaching", "is_late", "created_at",
+)
+EVENT_COLUMNS = ("id", "case_id", "kind", "happened_on", "at", "user_id", "visit_id", "data", "notes")
+EXEMPTION_COLUMNS = (
+    "id", "child_id", "kind", "reason", "applied_on", "status", "valid_until", "applied_by_id",
+    "approved_by_id", "approved_on", "filed_by_id", "filed_on", "created_at",
+)
+SYSTEM = (None, "system")
+
+
+def _status_json(status):
+    return json.dumps({"status": status})
+
+
+class _Story:
+    """One case's steps, built forward in days from 0, then moved onto the calendar (ordinals).
+
+    A step is [day, kind, actor, data, notes, visit, recorded day, child's status after or None].
+    """
+
+    def __init__(self, home, office, teacher, own_school, cadre, school, grade):
+        self.steps = []
+        self.home, self.office, self.teacher, self.own_school = home, office, teacher, own_school
+        self.cadre, self.school, self.grade = cadre, school, grade
+        # Teachers notice absence first at their own school; elsewhere the township or county records it.
+        self.reporter = teacher if own_school else office
+        self.reason, self.details = None, ""
+
+    def add(self, day, kind, actor, data=None, notes="", visit=None, recorded=None, child_to=None):
+        step = [day, kind, actor, data or {}, notes, visit, day if recorded is None else recorded, child_to]
+        self.steps.append(step)
+        return step
+
+    def shift(self, delta):
+        for step in self.steps:
+            step[0] += delta
+            step[6] += delta
+
+
+class CaseWork:
+    """Plans cases and exemptions child by child, from the county's one random stream."""
+
+    def __init__(self, rng, today, users, anyone, teacher_school):
+        self.rng, self.today, self.t = rng, today, today.toordinal()
+        people = {name: (users[name], name) for name in ("admin", "township", "teacher", "bureau") if name in users}
+        self.admin, self.township = people.get("admin", SYSTEM), people.get("township", SYSTEM)
+        self.teacher, self.bureau = people.get("teacher"), people.get("bureau", SYSTEM)
+        self.anyone = users.get("admin") or anyone  # a visit needs somebody
+        self.teacher_school = teacher_school if self.teacher else None
+        self.forced = {True: list(TEACHER_FORCED) if self.teacher else [], False: list(HOME_FORCED)}
+        self.cases, self.exemptions = [], []
+
+    def force(self, at_teacher_school):
+        """For an ordinary enrolled child of 城关镇: now and then, a planned story to make it into."""
+        queue = self.forced[at_teacher_school]
+        if queue and self.rng.random() < (0.1 if at_teacher_school else 0.03):
+            return queue.pop(0)
+        return None
+
+    def plan(self, history, child_id, status, home, school, grade, responsible, forced=None):
+        """Plan the child's case or exemption; return (the child's status, its last change) or None."""
+        rng = self.rng
+        if status == "deferred" or forced == "applied":
+            return self._exemption(history, child_id, home, forced)
+        if status == "enrolled":
+            r = rng.random()
+            if r < 0.2:
+                return self._exemption(history, child_id, home, "applied")
+            kind = "not_dropout" if r < 0.7 else None
+        elif status == "moved_out":
+            kind = "moved_away" if rng.random() < 0.4 else None
+        elif status == "suspected":
+            kind = "suspected_again" if forced is None and rng.random() < 0.2 else "suspected"
+        elif status == "dropped_out":
+            kind = forced or ("dropped_out" if rng.random() < 0.25 else "persuading")
+            if forced is None and rng.random() < (0.1 if kind == "dropped_out" else 0.15):
+                kind += "_again"
+        elif status == "returned":
+            kind = forced or ("stable_return" if rng.random() < 0.25 else "returned")
+        else:
+            kind = None
+        if kind is None:
+            return None
+        own_school = self.teacher is not None and school == self.teacher_school
+        teacher = self.teacher if own_school or (self.teacher and responsible == self.teacher[0]) else None
+        office = self.township if home else self.admin
+        story = _Story(home, office, teacher, own_school, self.township[0] if home else None, school, grade)
+        getattr(self, "_" + kind.removesuffix("_again"))(story, kind.endswith("_again"), kind)
+        return self._finish(story, child_id, history)
+
+    # -- the stories, one per kind of case ------------------------------------------------------------
+
+    def _suspected(self, s, again, kind):
+        if again:
+            self._place(s, self._first_cycle(s)[0], 1, 30, recent=True)
+        else:
+            self._open(s, 0)
+            self._place(s, 0, 1, 45, recent=True)
+
+    def _dropped_out(self, s, again, kind):
+        self._place(s, self._confirm(s, self._first_cycle(s)[6] if again else self._open(s, 0)), 1, 25)
+
+    def _persuading(self, s, again, kind):
+        start = self._first_cycle(s)[6] if again else self._open(s, 0)
+        k = self.rng.randint(1, 3 if again else 6)
+        anchor = self._persuade(s, self._confirm(s, start), k, long_gaps=not again)
+        if kind == "persuading_due":
+            self._place(s, anchor, 7, 7)  # the next visit falls due today
+        else:
+            self._place(s, anchor, *((25, 60) if self.rng.random() < 0.1 else (0, 24)))
+
+    def _persuading_due(self, s, again, kind):
+        self._persuading(s, again, kind)
+
+    def _returned(self, s, again, kind, stable=False):
+        rng = self.rng
+        last = self._persuade(s, self._confirm(s, self._open(s, 0)), rng.randint(1, 4 if stable else 5), agreed=True)
+        returned = self._return(s, last)
+        if stable:
+            self._followups(s, returned + self._place(s, returned, 100, 330), 3, close=True)
+        elif kind == "returned_due":
+            self._place(s, returned, 35, 55)  # the first follow-up is due
+        else:
+            self._followups(s, returned + self._place(s, returned, 3, 115), 2)
+
+    def _returned_due(self, s, again, kind):
+        self._returned(s, again, kind)
+
+    def _stable_return(self, s, again, kind):
+        self._returned(s, again, kind, stable=True)
+
+    def _moved_away(self, s, again, kind):
+        rng = self.rng
+        last = self._open(s, 0)
+        if rng.random() < 0.6:
+            last = self._confirm(s, last)
+            if rng.random() < 0.6:
+                last = self._persuade(s, last, rng.randint(1, 2))
+        on = last + rng.randint(3, 30)
+        proof = {"closure": "moved_away", "receiving_school": rng.choice(names.RECEIVING_SCHOOLS)}
+        s.add(on, "closed", self._decider(s), proof, child_to="moved_out")
+        self._place(s, on, 3, 330)
+
+    def _not_dropout(self, s, again, kind):
+        on = self._open(s, 0) + self.rng.randint(0, 7)
+        s.add(on, "not_dropout", self._decider(s), notes=self.rng.choice(names.NOT_DROPOUT_NOTES), child_to="enrolled")
+        self._place(s, on, 2, 340)
+
+    # -- the steps ------------------------------------------------------------------------------------
+
+    def _decider(self, s):
+        return s.teacher if s.own_school and self.rng.random() < 0.4 else s.office
+
+    def _open(self, s, day):
+        """Reported absent since `day`; returns the day the case was recorded."""
+        rng = self.rng
+        opened_on = day + rng.randint(0, 5)
+        s.add(day, "opened", s.reporter, recorded=opened_on, child_to="suspected")
+        if s.own_school and s.cadre:  # the township names its cadre on the teacher's report
+            teacher = s.teacher[0]
+            s.add(opened_on + rng.randint(0, 2), "assigned", self.township,
+                  {"before": {"cadre": None, "teacher": teacher}, "after": {"cadre": s.cadre, "teacher": teacher}})
+        return opened_on
+
+    def _confirm(self, s, day):
+        rng = self.rng
+        if s.reason is None or rng.random() < 0.3:
+            s.reason = rng.choices(REASON_CODES, cum_weights=REASON_CUM)[0]
+            if s.reason == "early_marriage" and (s.grade or 0) < 7:
+                s.reason = "family_attitude"
+            s.details = rng.choice(names.DROPOUT_DETAILS[s.reason]) if s.reason == "other" or rng.random() < 0.5 else ""
+        on = day + rng.randint(0, 7)
+        s.add(on, "confirmed", self._decider(s), {"reason": s.reason}, s.details, child_to="dropped_out")
+        return on
+
+    def _visit(self, s, day, outcome=None, followup=False, child_to=None):
+        rng = self.rng
+        visitor = s.teacher if s.teacher and rng.random() < 0.6 else s.office
+        if followup:
+            method = rng.choice(("school", "school", "home", "phone"))
+            met, outcome, reasons, notes = rng.choice(("child", "guardian")), "other", "", rng.choice(names.FOLLOWUP_NOTES)
+        else:
+            method = rng.choices(METHODS, cum_weights=METHODS_CUM)[0]
+            if method in ("phone", "video"):
+                met = "guardian" if rng.random() < 0.7 else "child"
+            else:
+                met = rng.choices(("guardian", "child", "relative", "nobody"), cum_weights=(55, 75, 90, 100))[0]
+            if met == "nobody":
+                outcome = "not_home"
+            elif outcome is None:
+                if s.reason == "work" and rng.random() < 0.5:
+                    outcome = "working_away"
+                else:
+                    outcome = rng.choices(("refused", "other", "agreed"), cum_weights=(55, 85, 100))[0]
+            reasons = "" if met == "nobody" else rng.choice(names.DROPOUT_DETAILS[s.reason])
+            notes = rng.choice(names.VISIT_NOTES[outcome])
+        late = rng.randint(4, 10) if rng.random() < 0.06 else 0  # entered days after the visit
+        visit = ((visitor[0] or self.anyone), method, met, outcome, reasons, notes, followup)
+        s.add(day, "visit", visitor, {"followup": followup}, visit=visit, recorded=day + late, child_to=child_to)
+
+    def _persuade(self, s, day, k, long_gaps=True, agreed=False):
+        """k home visits, every one to three weeks, after `day`; returns the last one's day."""
+        rng = self.rng
+        on = day + rng.randint(1, 14)
+        for i in range(k):
+            if i:
+                on += rng.randint(28, 56) if long_gaps and rng.random() < 0.08 else rng.randint(7, 21)
+            self._visit(s, on, "agreed" if agreed and i == k - 1 else None)
+        return on
+
+    def _return(self, s, day):
+        on = day + self.rng.randint(2, 20)
+        placement = "original" if self.rng.random() < 0.85 else "other_school"
+        s.add(on, "returned", self._decider(s), {"placement": placement, "school": s.school, "grade": s.grade},
+              child_to="returned")
+        return on
+
+    def _first_cycle(self, s):
+        """An earlier absence that ended in a return; returns the step where the child left again."""
+        rng = self.rng
+        returned = self._return(s, self._persuade(s, self._confirm(s, self._open(s, 0)), rng.randint(1, 3),
+                                                   long_gaps=False, agreed=True))
+        last = returned
+        for months in FOLLOWUP_MONTHS[:rng.randint(0, 2)]:
+            last = returned + 30 * months + rng.randint(-3, 7)
+            self._visit(s, last, followup=True)
+        on = last + rng.randint(10, 45)
+        return s.add(on, "left_again", s.reporter, recorded=on + rng.randint(0, 3), child_to="suspected")
+
+    def _place(self, s, anchor, low, high, recent=False):
+        """Move the story onto the calendar: its anchor `low`..`high` days ago, its start within the year.
+
+        Returns how far it moved."""
+        high = max(low, min(high, 364 - anchor))
+        ago = int(self.rng.triangular(low, high + 1, low)) if recent else self.rng.randint(low, high)
+        delta = self.t - min(ago, high) - anchor
+        s.shift(delta)
+        return delta
+
+    def _followups(self, s, returned, most, close=False):
+        """Follow-up visits around 1, 2, 3 months after the return (already on the calendar)."""
+        rng = self.rng
+        back_on = date.fromordinal(returned)
+        for i, months in enumerate(FOLLOWUP_MONTHS[:most]):
+            on = case_status.add_months(back_on, months).toordinal() + rng.randint(-3, 7)
+            if on > self.t or (not close and rng.random() < 0.15):
+                break
+            self._visit(s, on, followup=True, child_to="enrolled" if close and i == len(FOLLOWUP_MONTHS) - 1 else None)
+
+    # -- onto the calendar, derived, and into rows ----------------------------------------------------
+
+    def _finish(self, s, child_id, history):
+        rng, t = self.rng, self.t
+        for step in s.steps:
+            if step[1] == "assigned":
+                step[0] = step[6] = min(step[0], t)
+            elif step[1] == "visit":
+                if step[6] > t:
+                    step[6] = step[0]  # entered the same day after all
+            else:  # status changes are all recorded before today
+                step[6] = max(step[0], min(step[6], t - 1))
+        steps = sorted(s.steps, key=lambda step: step[0])
+        events, rules_events, visits = [], [], 0
+        previous = None
+        child_status, changed = "enrolled", None
+        for day, kind, actor, data, notes, visit, recorded, child_to in steps:
+            at = datetime.fromordinal(recorded) + timedelta(seconds=rng.randint(1800, 36000))
+            if recorded == day or kind != "visit":
+                if previous is not None and at <= previous:
+                    at = previous + timedelta(seconds=rng.randint(60, 1800))
+                previous = at
+            on = date.fromordinal(day)
+            if visit is not None:
+                visits += 1
+                # user, visited_on, method, met, outcome, reasons, notes, next_visit_on, followup, late, entered
+                visit = (visit[0], on, *visit[1:6], on + timedelta(days=SETTINGS.next_visit_days), visit[6],
+                         (recorded - day) > SETTINGS.late_entry_days, at)
+            events.append((kind, on, at, actor[0], json.dumps(data, ensure_ascii=False), notes, visit))
+            rules_events.append(case_status.Event(kind, on, data))
+            if child_to and child_to != child_status:
+                reason = rng.choice(names.REASONS[(child_status, child_to)])
+                history.append((at, actor[0], actor[1], "update", "child", child_id, child_id,
+                                _status_json(child_status), _status_json(child_to), reason))
+                child_status, changed = child_to, at
+        state = case_status.derive(rules_events, self.today, FOLLOWUP_MONTHS)
+        next_visit = None
+        if state.status in case_status.VISITING_STATUSES:
+            for kind, _on, _at, _user, _data, _notes, visit in reversed(events):
+                if visit is not None:
+                    next_visit = visit[7]
+                if kind != "assigned":
+                    break
+        opened = next(step for step in steps if step[1] == "opened")
+        absent_since = max(step[0] for step in steps if step[1] in ("opened", "left_again"))
+        self.cases.append((
+            child_id, date.fromordinal(absent_since), date.fromordinal(opened[6]), opened[2][0], s.reason,
+            s.details, s.cadre, s.teacher[0] if s.teacher else None, state.status, state.repeat_count, next_visit,
+            state.deadline_on, state.followups_due[0] if state.followups_due else None, state.closed_kind,
+            events[0][2], max(event[2] for event in events), events,
+        ))
+        return child_status, changed
+
+    def _exemption(self, history, child_id, home, forced):
+        """A guardian's application (the child stays enrolled) or an approved one (the child is deferred)."""
+        rng, t = self.rng, self.t
+        office = self.township if home else self.admin
+        kind = rng.choices(EXEMPTION_KINDS, cum_weights=EXEMPTION_CUM)[0]
+        reason = rng.choice(names.EXEMPTION_REASONS[kind])
+        if forced == "applied":
+            applied = t - rng.randint(1, 25)
+            created = datetime.fromordinal(applied) + timedelta(seconds=rng.randint(1800, 36000))
+            self.exemptions.append((child_id, kind, reason, date.fromordinal(applied), "applied",
+                                    date.fromordinal(applied + rng.randint(120, 365)), office[0], None, None, None,
+                                    None, created))
+            return "enrolled", None
+        filed = forced == "deferred_filed" or (forced is None and rng.random() < 0.45)
+        if forced == "deferred_expiring":
+            valid_until = t + rng.randint(5, 25)
+        else:
+            valid_until = t + int(rng.triangular(1, 330, 240))
+        applied = t - rng.randint(20, 330)
+        approved = min(applied + rng.randint(3, 20), t - 1)
+        filed_on = min(approved + rng.randint(3, 30), t - 1) if filed else None
+        created = datetime.fromordinal(applied) + timedelta(seconds=rng.randint(1800, 36000))
+        approved_at = datetime.fromordinal(approved) + timedelta(seconds=rng.randint(1800, 36000))
+        self.exemptions.append((
+            child_id, kind, reason, date.fromordinal(applied), "filed" if filed else "approved",
+            date.fromordinal(valid_until), office[0], office[0], date.fromordinal(approved),
+            self.bureau[0] if filed else None, date.fromordinal(filed_on) if filed else None, created,
+        ))
+        history.append((approved_at, office[0], office[1], "update", "child", child_id, child_id,
+                        _status_json("enrolled"), _status_json("deferred"), rng.choice(names.REASONS[("enrolled", "deferred")])))
+        return "deferred", approved_at
+
+    def insert(self, write, next_id):
+        """Write everything planned, with explicit ids; return (cases, visits, exemptions) made."""
+        case_rows, visit_rows, event_rows = [], [], []
+        case_id, visit_id, event_id = next_id("dropout_case"), next_id("home_visit"), next_id("case_event")
+        for *columns, events in self.cases:
+            child_id = columns[0]
+            case_rows.append((case_id, *columns))
+            for kind, on, at, user, data, notes, visit in events:
+                linked = None
+                if visit is not None:
+                    visit_rows.append((visit_id, case_id, child_id, *visit[:9], False, visit[9], visit[10]))
+                    linked, visit_id = visit_id, visit_id + 1
+                event_rows.append((event_id, case_id, kind, on, at, user, linked, data, notes))
+                event_id += 1
+            case_id += 1
+        exemption_id = next_id("exemption")
+        exemption_rows = [(exemption_id + i, *row) for i, row in enumerate(self.exemptions)]
+        write("dropout_case", CASE_COLUMNS, case_rows)
+        write("home_visit", VISIT_COLUMNS, visit_rows)
+        write("case_event", EVENT_COLUMNS, event_rows)
+        write("exemption", EXEMPTION_COLUMNS, exemption_rows)
+        return len(case_rows), len(visit_rows), len(exemption_rows)
