@@ -104,3 +104,26 @@ def read_float(form, name):
         return float(form[name].data) if form[name].data else None
     except ValueError:
         return None
+
+
+class ServiceForm(FlaskForm):
+    served_on = StringField(_l("Day of service"), render_kw=DATE_HINT)
+    served_time = StringField(_l("Time of service"), render_kw={"placeholder": "10:30"})
+    method = SelectField(_l("Method of service"), validate_choice=False)
+    recipient = StringField(_l("Received by (name; for an adult family member, also the relation)"))
+    place = StringField(_l("Place of service"))
+    server = StringField(_l("Served by"))
+    refusal_reason = StringField(_l("Reason the notice was refused (left at the home)"))
+    witness1 = StringField(_l("Witness 1 (left at the home)"))
+    witness2 = StringField(_l("Witness 2 (left at the home)"))
+
+
+class MeasureForm(FlaskForm):
+    kind = SelectField(_l("Measure"), validate_choice=False)
+    document_number = StringField(_l("Document number"))
+    decided_on = StringField(_l("Decided on"), render_kw=DATE_HINT)
+    notes = TextAreaField(_l("Notes"))
+
+
+class IssueForm(FlaskForm):
+    return_school = StringField(_l("School the child must return to"))

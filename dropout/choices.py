@@ -159,4 +159,23 @@ CASE_EVENTS = {
     "left_again": _l("Left school again"),
     "closed": _l("Closed"),
     "assigned": _l("Responsibility assigned"),
+    "notice_issued": _l("Deadline return notice issued"),
+    "measure": _l("Further measure decided"),
+}
+
+NOTICE_STATUSES = {
+    "issued": _l("Issued, not yet served"),
+    "served": _l("Served, deadline running"),
+    "complied": _l("Complied with"),
+    "overdue": _l("Deadline passed"),
+    "superseded": _l("Replaced by a correction"),
+}
+# Methods of service as the 送达回证 names them (printed in Chinese whatever the interface language).
+SERVICE_METHODS = ("直接送达", "交成年家属代收", "留置送达", "邮寄", "电子送达")
+MEASURES = {
+    "further_order": _l("A further order to correct"),
+    "penalty": _l("Administrative penalty decision"),
+    "court": _l("Application to the court for enforcement"),
+    "police_admonition": _l("Admonition by the public security organ"),
+    "referral": _l("Referral to another authority"),
 }

@@ -13,7 +13,7 @@ from .services import ValidationError
 
 
 def init_app(app):
-    for command in (init_db, create_user, demo_data, backup):
+    for command in (init_db, create_user, demo_data, backup, print_notices, check_deadlines):
         app.cli.add_command(command)
 
 
@@ -96,3 +96,57 @@ def backup(dest):
         click.echo(str(exc), err=True)
         sys.exit(1)
     click.echo(f"backup written to {dest}")
+
+
+@click.command("print-notices")
+@click.option("--township", required=True, help="Township name.")
+@click.option("--since", default="", help="Only notices issued on or after this day (2026-03-01).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The PDF to write.")
+@with_appcontext
+def print_notices(township, since, out):
+    """Print a township's notices in force as one PDF, each followed by its proof of service."""
+    from .models import ReturnNotice, Township
+    from .pdf.fonts import FontMissing
+    from .rules.dates import parse_date
+    from .services import notices
+
+    try:
+        since_on = parse_date(since)
+    except ValueError:
+        _fail({"since": f"not a date: {since}"})
+    with database.connection_context():
+        place = Township.get_or_none(Township.name == township)
+        if place is None:
+            _fail({"township": f"no township called {township}"})
+        query = ReturnNotice.select().where((ReturnNotice.township == place) & (ReturnNotice.status != "superseded"))
+        if since_on:
+            query = query.where(ReturnNotice.issued_on >= since_on)
+        chosen = list(query.order_by(ReturnNotice.seq))
+        if not chosen:
+            _fail({"notices": "no notice matches"})
+        try:
+            data = notices.batch_pdf(chosen, current_app.config["PDF_FONT"])
+        except FontMissing as exc:
+            _fail({"font": str(exc)})
+    with open(out, "wb") as file:
+        file.write(data)
+    click.echo(f"{len(chosen)} notices written to {out}")
+
+
+@click.command("check-deadlines")
+@click.option("--today", default="", help="The day to check as (default: today).")
+@with_appcontext
+def check_deadlines(today):
+    """Mark served notices whose deadline passed without a return as overdue (safe to run again)."""
+    from datetime import date
+
+    from .rules.dates import parse_date
+    from .services import notices
+
+    try:
+        day = parse_date(today) or date.today()
+    except ValueError:
+        _fail({"today": f"not a date: {today}"})
+    with database.connection_context():
+        count = notices.check_deadlines(current_app.config, day)
+    click.echo(f"{count} notices newly overdue")

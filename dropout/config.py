@@ -9,6 +9,11 @@ def int_list(text):
     return tuple(int(part) for part in str(text).split(",") if part.strip())
 
 
+def text_list(text):
+    """'a, b' -> ('a', 'b')."""
+    return tuple(part.strip() for part in str(text).split(",") if part.strip())
+
+
 # name -> (default, type); the Flask config key is the name without the prefix.
 SETTINGS = {
     "DATABASE_URL": (None, str),  # default: sqlite:///<instance>/dropout.db
@@ -28,6 +33,12 @@ SETTINGS = {
     "LATE_ENTRY_DAYS": (3, int),
     "AGE_OUT": (16, int),
     "EXEMPTION_WARNING_DAYS": (30, int),
+    "NOTICE_DEADLINE_DAYS": (7, int),
+    "NOTICE_TEMPLATE": (str(ROOT / "templates" / "notices" / "return_notice.txt"), str),
+    "PROVINCE_REGULATION": ("", str),  # e.g. 《××省实施〈中华人民共和国义务教育法〉办法》第××条
+    "MEASURES": (("further_order", "penalty", "court", "police_admonition", "referral"), text_list),
+    "PDF_FONT": (None, str),  # a .ttf/.ttc CJK TrueType font; default: the usual system paths
+    "PUBLIC_URL": ("http://127.0.0.1:5000", str),  # printed in the notices' QR codes
 }
 
 

@@ -5,6 +5,7 @@ from flask_login import UserMixin
 from peewee import (
     BooleanField,
     CharField,
+    CompositeKey,
     DateField,
     DateTimeField,
     FloatField,
@@ -238,4 +239,53 @@ class Exemption(BaseModel):
     approved_on = DateField(null=True)
     filed_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
     filed_on = DateField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class NoticeCounter(BaseModel):
+    """The last notice number used per township and year; bumped inside the issuing transaction."""
+
+    township = ForeignKeyField(Township, on_delete="RESTRICT")
+    year = IntegerField()
+    last = IntegerField()
+
+    class Meta:
+        primary_key = CompositeKey("township", "year")
+
+
+class ReturnNotice(BaseModel):
+    """限期复学通知书 (an order to correct within a deadline, 义务教育法 Art. 58) with its 送达回证."""
+
+    case = ForeignKeyField(DropoutCase, backref="notices", on_delete="RESTRICT")
+    township = ForeignKeyField(Township, on_delete="RESTRICT")
+    year = IntegerField()
+    seq = IntegerField()
+    number = CharField()
+    version = IntegerField(default=1)
+    supersedes = ForeignKeyField("self", null=True, on_delete="RESTRICT")
+    status = CharField(index=True)  # issued, served, complied, overdue, superseded
+    issued_on = DateField()
+    issued_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    deadline_days = IntegerField()
+    return_school = CharField(default="")
+    data = TextField()  # the printed content as JSON, so a reprint gives the same bytes
+    verify_code = CharField(unique=True)
+    pdf_path = CharField(null=True)
+    sha256 = CharField(null=True)
+    served_on = DateField(null=True)
+    service = TextField(default="{}")
+    deadline_on = DateField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Escalation(BaseModel):
+    """A later measure after a missed deadline, always decided by a person."""
+
+    notice = ForeignKeyField(ReturnNotice, backref="escalations", on_delete="RESTRICT")
+    case = ForeignKeyField(DropoutCase, backref="escalations", on_delete="RESTRICT")
+    kind = CharField()
+    document_number = CharField(default="")
+    decided_on = DateField()
+    decided_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    notes = TextField(default="")
     created_at = DateTimeField(default=utcnow)

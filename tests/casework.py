@@ -1,10 +1,13 @@
 """Cases, visits and exemptions on the access-test county, inside and outside the scoped accounts' areas."""
+import dataclasses
+import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from dropout.db import database
-from dropout.models import CaseEvent, DropoutCase, Exemption, HomeVisit
+from dropout.models import CaseEvent, DropoutCase, Exemption, HomeVisit, ReturnNotice
+from dropout.pdf.data import NoticeData
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
@@ -14,11 +17,27 @@ class Casework:
     case: dict
     visit: dict
     exemption: dict
+    notice: dict
+
+
+def _notice(case, child, target):
+    data = NoticeData(
+        authority="测试镇人民政府", title="限期复学通知书", number=f"测试〔2026〕{target}号", version_note="",
+        guardian_name="监护人", guardian_relation="母亲", guardian_address="某村", guardian_phone="13900000000",
+        child_name=child.name, child_sex="女", child_birth="2015年5月1日", child_id_number=child.id_number or "",
+        child_school="某小学5年级", paragraphs=("请你自收到本通知书之日起7日内送孩子复学。",), contacts=(),
+        issued_on="2026年3月20日", verify_code=f"TEST-{target.upper()[:4]:X<4}", verify_url="http://127.0.0.1/verify/x",
+    )
+    return ReturnNotice.create(
+        case=case, township=child.village.township_id, year=2026, seq=1 if target == "own" else 2, number=data.number,
+        status="issued", issued_on=date(2026, 3, 20), deadline_days=7, return_school="某小学",
+        data=json.dumps(dataclasses.asdict(data), ensure_ascii=False), verify_code=data.verify_code,
+    )
 
 
 def add_casework(county, uploads_dir):
     """A suspected case, a visit with a photo and an applied exemption for the own and the other child."""
-    made = Casework({}, {}, {})
+    made = Casework({}, {}, {}, {})
     with database.connection_context():
         for target in ("own", "other"):
             child = getattr(county, target)
@@ -36,4 +55,5 @@ def add_casework(county, uploads_dir):
                 status="applied", scan_path=str(photo),
             )
             made.case[target], made.visit[target], made.exemption[target] = case, visit, exemption
+            made.notice[target] = _notice(case, child, target)
     return made

@@ -45,6 +45,22 @@ EXPECTED = {
     ("exemptions.advance", "POST", "other"): by_role(404, admin=302, bureau=403),
     ("exemptions.scan", "GET", "own"): EVERYONE,
     ("exemptions.scan", "GET", "other"): by_role(404, admin=200, bureau=200),
+    ("notices.index", "GET", None): EVERYONE,
+    ("notices.batch", "POST", "own"): EVERYONE,  # the PDF of the ticked notices in scope
+    ("notices.batch", "POST", "other"): by_role(302, admin=200, bureau=200),  # nothing in scope: back to the list
+    ("notices.issue", "GET", "own"): by_role(403, admin=200, township=200),
+    ("notices.issue", "GET", "other"): by_role(404, admin=200, bureau=403),
+    ("notices.detail", "GET", "own"): EVERYONE,
+    ("notices.detail", "GET", "other"): by_role(404, admin=200, bureau=200),
+    ("notices.pdf", "GET", "own"): EVERYONE,
+    ("notices.pdf", "GET", "other"): by_role(404, admin=200, bureau=200),
+    ("notices.serve", "POST", "own"): by_role(403, admin=422, township=422),  # an empty proof of service is refused
+    ("notices.serve", "POST", "other"): by_role(404, admin=422, bureau=403),
+    ("notices.measure", "POST", "own"): by_role(403, admin=422, township=422),  # not overdue: refused
+    ("notices.measure", "POST", "other"): by_role(404, admin=422, bureau=403),
+    ("notices.correct", "POST", "own"): by_role(403, admin=302, township=302),
+    ("notices.correct", "POST", "other"): by_role(404, admin=302, bureau=403),
+    ("notices.verify", "GET", "own"): EVERYONE,
     ("places.index", "GET", None): by_role(403, admin=200, bureau=200),
     ("places.edit", "GET", None): by_role(403, admin=200),
     ("places.delete", "POST", None): by_role(403, admin=302),
@@ -56,7 +72,7 @@ EXPECTED = {
     ("auth.language", "GET", None): dict.fromkeys(ROLES, 302),
     ("static", "GET", None): EVERYONE,
 }
-PUBLIC = {"auth.login", "auth.language", "static"}
+PUBLIC = {"auth.login", "auth.language", "static", "notices.verify"}
 
 
 def _url(app, county, endpoint, target):
@@ -69,20 +85,24 @@ def _url(app, county, endpoint, target):
         args["child_id"] = getattr(county, target).id
     if endpoint in ("cases.create", "exemptions.create"):
         args["child"] = getattr(county, target).id
-    for name, objects in (("case_id", work.case), ("visit_id", work.visit), ("exemption_id", work.exemption)):
+    for name, objects in (("case_id", work.case), ("visit_id", work.visit), ("exemption_id", work.exemption), ("notice_id", work.notice)):
         if name in rule.arguments:
             args[name] = objects[target].id
     if "action" in rule.arguments:
         args["action"] = "confirm"
     if "step" in rule.arguments:
         args["step"] = "approve"
+    if "code" in rule.arguments and endpoint == "notices.verify":
+        args["code"] = work.notice[target].verify_code
+    if endpoint == "notices.batch":
+        args["notice"] = work.notice[target].id
     if "kind" in rule.arguments:
         args["kind"] = "village"
     if "place_id" in rule.arguments:
         args["place_id"] = county.home_village.id
     if "user_id" in rule.arguments:
         args["user_id"] = county.users["village"].id
-    if "code" in rule.arguments:
+    if "code" in rule.arguments and endpoint == "auth.language":
         args["code"] = "en"
     if "filename" in rule.arguments:
         args["filename"] = "style.css"

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from ..choices import CLOSURES, DROPOUT_REASONS, PLACEMENTS
 from ..db import database
-from ..models import CaseEvent, Child, DropoutCase, Exemption, School, User, utcnow
+from ..models import CaseEvent, Child, DropoutCase, Exemption, ReturnNotice, School, User, utcnow
 from ..rules import case_status
 from ..rules.school_age import age_on
 from . import PermissionDenied, ValidationError, audit, scope
@@ -28,6 +28,8 @@ STATUS_AFTER_CLOSURE = {
     "not_dropout": "enrolled",
 }
 MAX_TEXT = 2000
+# Notices still in force: a return ends them as complied with.
+ACTIVE_NOTICES = ("issued", "served", "overdue")
 
 
 def can_decide(user, case):
@@ -232,6 +234,9 @@ def record_return(user, case, on, placement, school_id, grade, notes, settings, 
         if grade is not None:
             changes["grade"] = grade
         set_child_status(user, case.child, STATUS_AFTER_RETURN.get(placement, "returned"), "returned", **changes)
+        ReturnNotice.update(status="complied").where(
+            (ReturnNotice.case == case.id) & ReturnNotice.status.in_(ACTIVE_NOTICES)
+        ).execute()
     return case
 
 

@@ -21,7 +21,7 @@ from ..choices import (
 from ..forms import options, show_errors
 from ..models import CaseEvent, DropoutCase, User
 from ..rules import id_number
-from ..services import PermissionDenied, ValidationError, case_search, cases, exports, scope
+from ..services import PermissionDenied, ValidationError, case_search, cases, exports, notices, scope
 from ..services.case_settings import CaseSettings
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -134,7 +134,8 @@ def _cadres(case):
 def _render_detail(case, forms, status=200):
     return render_template(
         "cases/detail.html", case=case, child=case.child, timeline=_timeline(case), forms=forms,
-        can_decide=cases.can_decide(current_user, case), events=CASE_EVENTS, placements=PLACEMENTS,
+        can_decide=cases.can_decide(current_user, case), can_issue=notices.can_issue(current_user, case),
+        events=CASE_EVENTS, placements=PLACEMENTS,
         closures={**CLOSURES, **DERIVED_CLOSURES}, reasons=DROPOUT_REASONS,
     ), status
 

@@ -14,6 +14,7 @@ from ..choices import (
     DROPOUT_REASONS,
     EXEMPTION_KINDS,
     EXEMPTION_STATUSES,
+    NOTICE_STATUSES,
     PLACEMENTS,
     VISIT_MET,
     VISIT_METHODS,
@@ -80,6 +81,7 @@ FILTERS = {
     "outcome_label": _label(VISIT_OUTCOMES),
     "exemption_kind_label": _label(EXEMPTION_KINDS),
     "exemption_status_label": _label(EXEMPTION_STATUSES),
+    "notice_status_label": _label(NOTICE_STATUSES),
     "place_kind_label": _label(PLACE_KINDS),
 }
 

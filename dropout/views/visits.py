@@ -10,7 +10,7 @@ from ..choices import CASE_STATUSES
 from ..forms import options, show_errors
 from ..models import DropoutCase, HomeVisit
 from ..services import PermissionDenied, ValidationError, scope, uploads, visits
-from .cases import get_case_or_404, settings
+from .cases import settings
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 

@@ -1,0 +1,201 @@
+"""限期复学通知书 pages: issue from a case, record service, print one or a batch, verify, what follows."""
+import io
+import json
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..case_forms import IssueForm, MeasureForm, ServiceForm, read_dates
+from ..choices import MEASURES, NOTICE_STATUSES, SERVICE_METHODS
+from ..forms import options, show_errors
+from ..models import DropoutCase, ReturnNotice, Township
+from ..pdf.fonts import FontMissing
+from ..rules.dates import parse_date
+from ..services import PermissionDenied, ValidationError, notices, scope
+
+bp = Blueprint("notices", __name__)
+
+
+def visible_notices():
+    return ReturnNotice.select(ReturnNotice, DropoutCase).join(DropoutCase).where(
+        DropoutCase.id.in_(scope.cases(current_user).select(DropoutCase.id))
+    )
+
+
+def get_notice_or_404(notice_id):
+    return visible_notices().where(ReturnNotice.id == notice_id).first() or abort(404)
+
+
+def _pdf_response(data, name):
+    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name, as_attachment=False)
+
+
+def _no_font():
+    flash(_("No Chinese font is installed for printing: install fonts-arphic-uming or set DROPOUT_PDF_FONT."), "error")
+
+
+@bp.route("/notices/")
+@login_required
+def index():
+    query = visible_notices()
+    township = request.args.get("township", type=int)
+    status = request.args.get("status", "")
+    try:
+        since = parse_date(request.args.get("since"))
+    except ValueError:
+        since = None
+    if township:
+        query = query.where(ReturnNotice.township == township)
+    if status in NOTICE_STATUSES:
+        query = query.where(ReturnNotice.status == status)
+    if since:
+        query = query.where(ReturnNotice.issued_on >= since)
+    rows = list(query.order_by(ReturnNotice.issued_on.desc(), ReturnNotice.id.desc()).limit(500))
+    return render_template(
+        "notices/list.html", notices=rows, townships=scope.townships(current_user), statuses=NOTICE_STATUSES,
+        township=township, status=status, since=since,
+    )
+
+
+@bp.route("/notices/batch.pdf", methods=["POST"])
+@login_required
+def batch():
+    ids = [int(value) for value in request.values.getlist("notice") if value.isdigit()][:1000]
+    chosen = list(visible_notices().where(ReturnNotice.id.in_(ids)).order_by(ReturnNotice.township, ReturnNotice.seq))
+    if not chosen:
+        flash(_("Choose the notices to print."), "error")
+        return redirect(url_for("notices.index"))
+    try:
+        data = notices.batch_pdf(chosen, current_app.config["PDF_FONT"])
+    except FontMissing:
+        _no_font()
+        return redirect(url_for("notices.index"))
+    return _pdf_response(data, f"notices-{date.today():%Y%m%d}.pdf")
+
+
+@bp.route("/cases/<id:case_id>/notice", methods=["GET", "POST"])
+@login_required
+def issue(case_id):
+    case = scope.cases(current_user).where(DropoutCase.id == case_id).first() or abort(404)
+    if not notices.can_issue(current_user, case):
+        abort(403)
+    form = IssueForm(data={"return_school": case.child.school.name if case.child.school else ""} if request.method == "GET" else None)
+    failed = False
+    if form.validate_on_submit():
+        try:
+            notice = notices.issue(current_user, case, current_app.config, date.today(), form.return_school.data)
+        except ValidationError as exc:
+            show_errors(form, exc.errors)
+            failed = True
+        else:
+            try:
+                notices.archive(notice, current_app.config["REPORTS_DIR"], current_app.config["PDF_FONT"])
+            except FontMissing:
+                _no_font()  # the notice stays issued; printing works once a font is installed
+            flash(_("Notice %(number)s issued.", number=notice.number))
+            return redirect(url_for("notices.detail", notice_id=notice.id))
+    return render_template("notices/issue.html", form=form, case=case, failed=failed), 422 if failed else 200
+
+
+@bp.route("/notices/<id:notice_id>")
+@login_required
+def detail(notice_id):
+    notice = get_notice_or_404(notice_id)
+    return _render_detail(notice, ServiceForm(data={"served_on": date.today().isoformat()}), _measure_form())
+
+
+def _measure_form():
+    form = MeasureForm()
+    form.kind.choices = options(((kind, MEASURES.get(kind, kind)) for kind in current_app.config["MEASURES"]), "—")
+    return form
+
+
+def _render_detail(notice, service_form, measure_form, status=200):
+    service_form.method.choices = options(((m, m) for m in SERVICE_METHODS), "—")
+    return render_template(
+        "notices/detail.html", notice=notice, data=notices.data_of(notice), service=json.loads(notice.service or "{}"),
+        service_form=service_form, measure_form=measure_form, can_issue=notices.can_issue(current_user, notice.case),
+        statuses=NOTICE_STATUSES, measures=MEASURES, versions=ReturnNotice.select().where(
+            (ReturnNotice.township == notice.township) & (ReturnNotice.year == notice.year) & (ReturnNotice.seq == notice.seq)
+        ).order_by(ReturnNotice.version),
+    ), status
+
+
+@bp.route("/notices/<id:notice_id>.pdf")
+@login_required
+def pdf(notice_id):
+    notice = get_notice_or_404(notice_id)
+    try:
+        data = notices.archive(notice, current_app.config["REPORTS_DIR"], current_app.config["PDF_FONT"])
+    except FontMissing:
+        _no_font()
+        return redirect(url_for("notices.detail", notice_id=notice.id))
+    return _pdf_response(data, f"notice-{notice.id}-v{notice.version}.pdf")
+
+
+@bp.route("/notices/<id:notice_id>/serve", methods=["POST"])
+@login_required
+def serve(notice_id):
+    notice = get_notice_or_404(notice_id)
+    form = ServiceForm()
+    values = read_dates(form, "served_on")
+    values.update({name: form[name].data for name in ("served_time", "method", "recipient", "place", "server", "refusal_reason", "witness1", "witness2")})
+    try:
+        if form.served_on.errors:
+            raise ValidationError({})
+        notices.record_service(current_user, notice, values, current_app.config, date.today())
+    except PermissionDenied:
+        abort(403)
+    except ValidationError as exc:
+        show_errors(form, exc.errors)
+        return _render_detail(notice, form, _measure_form(), 422)
+    flash(_("Service recorded; the deadline is %(date)s.", date=notice.deadline_on))
+    return redirect(url_for("notices.detail", notice_id=notice.id))
+
+
+@bp.route("/notices/<id:notice_id>/measure", methods=["POST"])
+@login_required
+def measure(notice_id):
+    notice = get_notice_or_404(notice_id)
+    form = _measure_form()
+    values = read_dates(form, "decided_on")
+    try:
+        if form.decided_on.errors:
+            raise ValidationError({})
+        notices.escalate(current_user, notice, form.kind.data, form.document_number.data, values["decided_on"],
+                         form.notes.data, current_app.config, date.today())
+    except PermissionDenied:
+        abort(403)
+    except ValidationError as exc:
+        show_errors(form, exc.errors)
+        return _render_detail(notice, ServiceForm(), form, 422)
+    flash(_("Saved."))
+    return redirect(url_for("notices.detail", notice_id=notice.id))
+
+
+@bp.route("/notices/<id:notice_id>/correct", methods=["POST"])
+@login_required
+def correct(notice_id):
+    notice = get_notice_or_404(notice_id)
+    try:
+        new = notices.correct(current_user, notice, current_app.config, date.today(), request.form.get("return_school", ""))
+    except PermissionDenied:
+        abort(403)
+    except ValidationError as exc:
+        flash(next(iter(exc.errors.values())), "error")
+        return redirect(url_for("notices.detail", notice_id=notice.id))
+    try:
+        notices.archive(new, current_app.config["REPORTS_DIR"], current_app.config["PDF_FONT"])
+    except FontMissing:
+        _no_font()
+    flash(_("Corrected version %(n)d issued; the earlier one is kept.", n=new.version))
+    return redirect(url_for("notices.detail", notice_id=new.id))
+
+
+@bp.route("/verify/<code>")
+def verify(code):
+    """Public: confirms only that a notice with this number was issued by this township on this day."""
+    found = notices.verify(code[:20])
+    return render_template("notices/verify.html", found=found, code=code[:20]), 200 if found else 404
