@@ -61,7 +61,8 @@ def make_notice(**changes):
 def two_notices():
     """The second is unserved, so its 回证 is a blank form."""
     second = make_notice(number="城关镇控辍通〔2026〕13号", child_name="李小红", child_sex="女",
-                         guardian_name="李大山", verify_code="JKLM-NPQR", service=Service())
+                         guardian_name="李大山", verify_code="JKLM-NPQR",
+                         verify_url="https://dropout.example.cn/verify/JKLM-NPQR", service=Service())
     return [make_notice(), second]
 
 
@@ -111,6 +112,16 @@ def test_first_page_is_not_blank(pdf, tmp_path):
     (image,) = glob.glob(str(tmp_path / "page*.pgm"))
     pixels = read_pgm(image)
     assert sum(1 for value in pixels if value < 128) > 0.01 * len(pixels)
+
+
+def test_qr_code_leads_to_the_verify_page(pdf, tmp_path):
+    """The QR code on each notice decodes to that notice's verify URL, even from a coarse scan."""
+    if not shutil.which("zbarimg"):
+        pytest.skip("zbarimg (zbar-tools) not installed")
+    run("pdftoppm", "-gray", "-r", "75", str(pdf), str(tmp_path / "scan"))
+    scans = sorted(glob.glob(str(tmp_path / "scan*.pgm")))
+    decoded = [run("zbarimg", "--quiet", "--raw", scans[page]).strip() for page in (0, 2)]  # the notice pages
+    assert decoded == [notice.verify_url for notice in two_notices()]
 
 
 def read_pgm(path):
@@ -171,9 +182,14 @@ def test_cff_outline_font_is_skipped_for_the_next_candidate(tmp_path):
     uming = fonts.BODY_FONTS[0][0]
     if not os.path.exists(uming):
         pytest.skip("fonts-arphic-uming not installed")
-    assert "uming" in fonts.register(fake_otf, search=(uming,)).body
+    assert "uming" in fonts.register(search=(fake_otf, uming)).body
     with pytest.raises(fonts.FontMissing, match="postscript outlines"):
-        fonts.register(fake_otf, search=())
+        fonts.register(search=(fake_otf,))
+
+
+def test_a_configured_font_that_does_not_load_is_refused_not_replaced(tmp_path):
+    with pytest.raises(fonts.FontMissing, match="not found"):
+        fonts.register(tmp_path / "missing.ttf")
 
 
 def test_real_noto_cjk_font_is_skipped():

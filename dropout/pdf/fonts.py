@@ -42,7 +42,7 @@ _loaded = {}  # (path, index) -> registered reportlab font name
 
 
 def register(body_path=None, search=None, heading_search=None):
-    """Register the body and heading fonts (explicit path first, then the system paths) and return their names.
+    """Register the body and heading fonts (the explicit path, or else the system paths) and return their names.
 
     `search` and `heading_search` replace the system candidates (sequences of paths or
     (path, subfontIndex) pairs); pass () to look nowhere but `body_path`.
@@ -53,7 +53,8 @@ def register(body_path=None, search=None, heading_search=None):
     with _lock:
         if key not in _cache:
             tried = []
-            body_candidates = ([(str(body_path), 0)] if body_path else []) + _pairs(body_search)
+            # A configured font is used or refused, never silently replaced: a mistyped setting shows.
+            body_candidates = [(str(body_path), 0)] if body_path else _pairs(body_search)
             body = _first(body_candidates, tried)
             if body is None:
                 raise FontMissing(_missing_message(tried))
@@ -86,7 +87,7 @@ def _load(path, index, tried):
     name = f"CJK-{stem}-{index}-{digest}"  # stable across processes, distinct per file
     try:
         font = TTFont(name, path, subfontIndex=index)
-    except TTFError as error:  # CFF outlines, a damaged file, an index past the end of a .ttc
+    except (TTFError, OSError) as error:  # CFF outlines, a damaged or unreadable file, a bad .ttc index
         tried.append(f"{path} (refused: {error})")
         return None
     if ord("中") not in font.face.charToGlyph:

@@ -1,30 +1,31 @@
 """限期复学通知书 followed by its 送达回证, for a batch of notices, as one A4 PDF (NoticeData in, bytes out)."""
 import io
+import itertools
 from functools import partial
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.barcode.qr import QrCode
+from reportlab.graphics.barcode import qrencoder
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle,
+)
 
 from dropout.pdf import fonts
 
-PAGE_WIDTH, PAGE_HEIGHT = A4
+PAGE_WIDTH = A4[0]
 # GB/T 9704 asks for 37/35 mm top/bottom; a little less keeps a notice on one page.
 MARGINS = dict(topMargin=30 * mm, bottomMargin=28 * mm, leftMargin=28 * mm, rightMargin=26 * mm)
 FRAME_WIDTH = PAGE_WIDTH - MARGINS["leftMargin"] - MARGINS["rightMargin"]
 BODY_SIZE = 12
 SERVICE_METHODS = ("直接送达", "交成年家属代收", "留置送达", "邮寄", "电子送达")
 PROXY_METHOD = "交成年家属代收"
-# Paragraph collapses runs of spaces (U+3000 too); no-break spaces keep room to write in by hand.
-GAP = "\u00a0" * 4
-BLANK_TIME = GAP * 2 + "年" + GAP + "月" + GAP + "日" + GAP + "时" + GAP + "分"
+BLANK_TIME = "\u3000" * 4 + "年\u3000\u3000月\u3000\u3000日\u3000\u3000时\u3000\u3000分"
 
 
 def render_notices(notices, body_font_path=None):
@@ -59,9 +60,8 @@ def stylesheet(names):
         "addressee": style("addressee", body, BODY_SIZE, 21, spaceBefore=3 * mm, spaceAfter=2 * mm),
         "label": style("label", heading, 10.5, 14),
         "cell": style("cell", body, 11, 15),
-        "cell_right": style("cell_right", body, 11, 15, alignment=TA_RIGHT),
         "body": style("body", body, BODY_SIZE, 21, alignment=TA_JUSTIFY, firstLineIndent=2 * BODY_SIZE),
-        "contact": style("contact", body, BODY_SIZE, 21, alignment=TA_LEFT, firstLineIndent=2 * BODY_SIZE),
+        "contact": style("contact", body, BODY_SIZE, 21, firstLineIndent=2 * BODY_SIZE),
     }
 
 
@@ -85,21 +85,20 @@ def notice_story(notice, styles):
 
 def details_table(notice, styles):
     """The child and guardian particulars, four columns of label and value."""
-    def label(text):
-        return Paragraph(text, styles["label"])
-
     def value(text):
         return Paragraph(escape(text), styles["cell"])
 
+    # Labels and fixed-format values are plain strings: far cheaper to lay out than paragraphs.
     rows = [
-        [label("学生姓名"), value(notice.child_name), label("性\u00a0\u00a0\u00a0\u00a0别"), value(notice.child_sex)],
-        [label("出生日期"), value(notice.child_birth), label("身份证号"), value(notice.child_id_number)],
-        [label("学校年级"), value(notice.child_school), "", ""],
-        [label("监护人住址"), value(notice.guardian_address), "", ""],
-        [label("联系电话"), value(notice.guardian_phone), "", ""],
+        ["学生姓名", value(notice.child_name), "性\u3000\u3000别", notice.child_sex],
+        ["出生日期", notice.child_birth, "身份证号", notice.child_id_number],
+        ["学校年级", value(notice.child_school), "", ""],
+        ["监护人住址", value(notice.guardian_address), "", ""],
+        ["联系电话", value(notice.guardian_phone), "", ""],
     ]
     table = Table(rows, colWidths=[24 * mm, 46 * mm, 22 * mm, FRAME_WIDTH - 92 * mm])
-    table.setStyle(TableStyle(_grid(styles) + [("SPAN", (1, row), (3, row)) for row in (2, 3, 4)]))
+    spans = [("SPAN", (1, row), (3, row)) for row in (2, 3, 4)]
+    table.setStyle(TableStyle(_grid(styles) + _labels(styles, 0) + _labels(styles, 2) + spans))
     return table
 
 
@@ -107,52 +106,70 @@ def service_story(notice, styles):
     """The 送达回证 page: one bordered table, filled from the recorded service or left blank for a pen."""
     service = notice.service
     proxy = service.method == PROXY_METHOD
+    font = styles["cell"].fontName
 
-    def text(value, placeholder=""):
-        return Paragraph(escape(value) if value else placeholder, styles["cell"])
+    def text(value):
+        return Paragraph(escape(value), styles["cell"]) if value else ""
 
     def signed(*lines, height=14 * mm):
-        return [text(line) for line in lines if line] + [Spacer(1, height), Paragraph(f"年{GAP}月{GAP}日", styles["cell_right"])]
+        return [text(line) for line in lines if line] + [SignHere(height, font)]
 
     rows = [
         ("送达机关", text(notice.authority)),
         ("送达文书名称及文号", text(f"《{notice.title}》{notice.number}")),
         ("受送达人", text(f"{notice.guardian_name}（{notice.child_name}之{notice.guardian_relation}）")),
         ("送达地点", text(service.place)),
-        ("送达时间", text(service.served_at, BLANK_TIME)),
-        ("送达方式", Paragraph(_methods(service.method), styles["cell"])),
-        ("收件人签名或盖章", signed("" if proxy else service.recipient, height=18 * mm)),
-        ("代收人及代收理由", signed(f"代收人：{service.recipient}" if proxy else "", height=12 * mm)),
-        ("送达人签名", signed(service.server, height=12 * mm)),
-        ("留置送达情况（拒收理由、见证人签名）", signed(
+        ("送达时间", text(service.served_at) or BLANK_TIME),
+        ("送达方式", _methods(service.method) if service.method in SERVICE_METHODS + ("",) else text(service.method)),
+        ("收件人签名或盖章", signed("" if proxy else service.recipient, height=20 * mm)),
+        ("代收人及代收理由", signed(f"代收人：{service.recipient}" if proxy else "", height=14 * mm)),
+        ("送达人签名", signed(service.server, height=14 * mm)),
+        ("留置送达情况\n（拒收理由、\n见证人签名）", signed(
             f"拒收理由：{service.refusal_reason}", f"见证人：{'、'.join(service.witnesses)}")),
-        ("备注", [Spacer(1, 22 * mm)]),
+        ("备注", SignHere(22 * mm, font, "")),
     ]
-    table = Table(
-        [[Paragraph(label, styles["label"]), value] for label, value in rows],
-        colWidths=[44 * mm, FRAME_WIDTH - 44 * mm],
-        rowHeights=[12 * mm] * 6 + [None] * 5,
-    )
-    table.setStyle(TableStyle(_grid(styles) + [("BOX", (0, 0), (-1, -1), 1.2, colors.black)]))
+    table = Table([list(row) for row in rows], colWidths=[44 * mm, FRAME_WIDTH - 44 * mm],
+                  rowHeights=[12 * mm] * 6 + [None] * 5)
+    box = [("BOX", (0, 0), (-1, -1), 1.2, colors.black)]
+    table.setStyle(TableStyle(_grid(styles) + _labels(styles, 0) + box))
     return [Paragraph("送达回证", styles["title"]), table]
 
 
 def _methods(chosen):
-    """The five methods with the chosen one ticked; an unlisted method is printed as recorded."""
-    if chosen and chosen not in SERVICE_METHODS:
-        return escape(chosen)
+    """The five methods on two lines, the chosen one ticked."""
     boxes = [("■" if method == chosen else "□") + method for method in SERVICE_METHODS]
-    return GAP.join(boxes[:3]) + "<br/>" + GAP.join(boxes[3:])
+    return "\u3000\u3000".join(boxes[:3]) + "\n" + "\u3000\u3000".join(boxes[3:])
+
+
+def _labels(styles, column):
+    label = styles["label"]
+    return [("FONT", (column, 0), (column, -1), label.fontName, label.fontSize, label.leading)]
 
 
 def _grid(styles):
     return [
-        ("FONTNAME", (0, 0), (-1, -1), styles["cell"].fontName),
+        ("FONT", (0, 0), (-1, -1), styles["cell"].fontName, styles["cell"].fontSize, styles["cell"].leading),
         ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 4),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
     ]
+
+
+class SignHere(Flowable):
+    """Room for a handwritten signature, with the date to fill in at the bottom right."""
+
+    def __init__(self, height, font, date="年\u3000\u3000月\u3000\u3000日"):
+        super().__init__()
+        self.height, self.font, self.date = height, font, date
+
+    def wrap(self, available_width, available_height):
+        self.width = available_width
+        return self.width, self.height
+
+    def draw(self):
+        self.canv.setFont(self.font, 11)
+        self.canv.drawRightString(self.width, 0, self.date)
 
 
 class SignOff(Flowable):
@@ -171,10 +188,7 @@ class SignOff(Flowable):
 
     def draw(self):
         canvas, notice = self.canv, self.notice
-        # The flowable QrCode paints straight onto the canvas; a QrCodeWidget in a Drawing would also
-        # put an unused, unembedded Times-Roman into the file.
-        qr = QrCode(notice.verify_url, width=self.qr_size, height=self.qr_size, qrBorder=2, qrLevel="M")
-        qr.drawOn(canvas, 0, 6 * mm)
+        draw_qr(canvas, notice.verify_url, 0, 6 * mm, self.qr_size)
         canvas.setFont(self.font, 8)
         canvas.drawString(1 * mm, 2 * mm, f"核验码：{notice.verify_code}")
 
@@ -192,6 +206,38 @@ class SignOff(Flowable):
         canvas.setFont(self.font, 9)
         canvas.drawCentredString(centre, self.height / 2 - self.seal_radius + 4 * mm, "（盖章）")
         canvas.restoreState()
+
+
+class FixedMaskEncoder(qrencoder.QRCode):
+    """reportlab's QR encoder with mask pattern 0 instead of a search of all eight.
+
+    Every mask is valid and decodes (checked with zbarimg down to 75 dpi); the search, in pure
+    Python, costs more than laying out the rest of the notice and its 回证 together.
+    """
+
+    def getBestMaskPattern(self):
+        return 0
+
+
+def draw_qr(canvas, value, x, y, size, border=2):
+    """A QR code (level M) of `value`, `size` square with its lower left corner at x, y: one filled path."""
+    encoder = FixedMaskEncoder(None, qrencoder.QRErrorCorrectLevel.M)
+    encoder.addData(value)
+    encoder.make()
+    count = encoder.getModuleCount()
+    canvas.saveState()
+    canvas.translate(x, y)
+    canvas.scale(size / (count + 2 * border), size / (count + 2 * border))  # one unit per module
+    path = canvas.beginPath()
+    for row, modules in enumerate(encoder.modules):
+        column = border
+        for dark, run in itertools.groupby(modules):
+            length = len(list(run))
+            if dark:
+                path.rect(column, count + border - 1 - row, length, 1)
+            column += length
+    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.restoreState()
 
 
 class NumberedCanvas(Canvas):
