@@ -35,6 +35,7 @@ SETTINGS = {
     "EXEMPTION_WARNING_DAYS": (30, int),
     "NOTICE_DEADLINE_DAYS": (7, int),
     "NOTICE_TEMPLATE": (str(ROOT / "templates" / "notices" / "return_notice.txt"), str),
+    "DECISION_TEMPLATE": (str(ROOT / "templates" / "notices" / "penalty_decision.txt"), str),
     "PROVINCE_REGULATION": ("", str),  # e.g. 《××省实施〈中华人民共和国义务教育法〉办法》第××条
     "MEASURES": (("further_order", "penalty", "court", "police_admonition", "referral"), text_list),
     "PDF_FONT": (None, str),  # a .ttf/.ttc CJK TrueType font; default: the usual system paths

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from dropout.db import database
-from dropout.models import CaseEvent, DropoutCase, Exemption, HomeVisit, ReturnNotice
+from dropout.models import CaseEvent, DropoutCase, Escalation, Exemption, HomeVisit, ReturnNotice
 from dropout.pdf.data import NoticeData
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
@@ -18,6 +18,7 @@ class Casework:
     visit: dict
     exemption: dict
     notice: dict
+    measure: dict
 
 
 def _notice(case, child, target):
@@ -30,14 +31,14 @@ def _notice(case, child, target):
     )
     return ReturnNotice.create(
         case=case, township=child.village.township_id, year=2026, seq=1 if target == "own" else 2, number=data.number,
-        status="issued", issued_on=date(2026, 3, 20), deadline_days=7, return_school="某小学",
+        status="issued", deadline_on=date(2026, 3, 27), issued_on=date(2026, 3, 20), deadline_days=7, return_school="某小学",
         data=json.dumps(dataclasses.asdict(data), ensure_ascii=False), verify_code=data.verify_code,
     )
 
 
 def add_casework(county, uploads_dir):
     """A suspected case, a visit with a photo and an applied exemption for the own and the other child."""
-    made = Casework({}, {}, {}, {})
+    made = Casework({}, {}, {}, {}, {})
     with database.connection_context():
         for target in ("own", "other"):
             child = getattr(county, target)
@@ -56,4 +57,8 @@ def add_casework(county, uploads_dir):
             )
             made.case[target], made.visit[target], made.exemption[target] = case, visit, exemption
             made.notice[target] = _notice(case, child, target)
+            made.measure[target] = Escalation.create(
+                notice=made.notice[target], case=case, kind="penalty", document_number=f"罚〔2026〕{target}号",
+                decided_on=date(2026, 4, 1), notes="警告。",
+            )
     return made

@@ -61,6 +61,8 @@ EXPECTED = {
     ("notices.correct", "POST", "own"): by_role(403, admin=302, township=302),
     ("notices.correct", "POST", "other"): by_role(404, admin=302, bureau=403),
     ("notices.verify", "GET", "own"): EVERYONE,
+    ("notices.decision", "GET", "own"): EVERYONE,
+    ("notices.decision", "GET", "other"): by_role(404, admin=200, bureau=200),
     ("places.index", "GET", None): by_role(403, admin=200, bureau=200),
     ("places.edit", "GET", None): by_role(403, admin=200),
     ("places.delete", "POST", None): by_role(403, admin=302),
@@ -94,6 +96,8 @@ def _url(app, county, endpoint, target):
         args["step"] = "approve"
     if "code" in rule.arguments and endpoint == "notices.verify":
         args["code"] = work.notice[target].verify_code
+    if "measure_id" in rule.arguments:
+        args["measure_id"] = work.measure[target].id
     if endpoint == "notices.batch":
         args["notice"] = work.notice[target].id
     if "kind" in rule.arguments:

@@ -135,3 +135,26 @@ def test_printing_without_a_chinese_font_refuses_clearly(app, client, county):
     assert notice.pdf_path is None  # ... but not printed with boxes instead of characters
     page = client.get(f"/notices/{notice.id}.pdf", follow_redirects=True).get_data(as_text=True)
     assert "未安装可用于打印的中文字体" in page
+
+
+def test_a_penalty_decision_prints_from_its_template(app, client, county, tmp_path):
+    from dropout.models import Escalation
+    from dropout.services import notices
+
+    served_on = TODAY - timedelta(days=10)
+    with app.test_request_context(), database.connection_context():
+        notice = notices.issue(county.users["township"], DropoutCase.get(), app.config, served_on)
+        values = {"served_on": served_on, "method": "直接送达", "recipient": "李", "place": "家", "server": "张"}
+        notices.record_service(county.users["township"], notice, values, app.config, served_on)
+        notices.check_deadlines(app.config, TODAY)
+        notice = ReturnNotice.get_by_id(notice.id)
+        with pytest.raises(Exception, match="文书编号"):
+            notices.escalate(county.users["township"], notice, "penalty", "", TODAY, "", app.config, TODAY)
+        notices.escalate(county.users["township"], notice, "penalty", "城关罚〔2026〕1号", TODAY, "对你处以警告。", app.config, TODAY)
+        measure = Escalation.get()
+    login(client, county.users["township"])
+    response = client.get(f"/notices/{notice.id}/measures/{measure.id}.pdf")
+    text = pdftotext(response.data, tmp_path)
+    for expected in ("行政处罚决定书", "城关罚〔2026〕1号", "当事人：监护人李小红", "对你处以警告。", notice.number, "行政复议"):
+        assert expected in text.replace(" ", ""), expected
+    assert client.get(f"/notices/{notice.id}/measures/{measure.id}.pdf").data == response.data

@@ -38,3 +38,15 @@ class NoticeData:
     verify_code: str  # ABCD-EFGH
     verify_url: str  # https://…/verify/ABCD-EFGH
     service: Service = field(default_factory=Service)
+
+
+@dataclass(frozen=True)
+class DecisionData:
+    """A decision that follows a missed deadline (e.g. 行政处罚决定书), printed like the notice."""
+
+    authority: str
+    title: str
+    number: str
+    party: str  # 当事人：name, relation to the child, address
+    paragraphs: tuple  # from the county's editable text template
+    issued_on: str

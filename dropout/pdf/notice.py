@@ -192,20 +192,25 @@ class SignOff(Flowable):
         canvas.setFont(self.font, 8)
         canvas.drawString(1 * mm, 2 * mm, f"核验码：{notice.verify_code}")
 
-        # The date sits two characters in from the right edge, the authority centred above it.
-        date_right = self.width - 2 * BODY_SIZE
-        centre = date_right - stringWidth(notice.issued_on, self.font, BODY_SIZE) / 2
-        canvas.setFont(self.font, BODY_SIZE)
-        canvas.drawCentredString(centre, self.height / 2 + 3 * mm, notice.authority)
-        canvas.drawRightString(date_right, self.height / 2 - 5 * mm, notice.issued_on)
-        canvas.saveState()
-        canvas.setStrokeColor(colors.HexColor("#999999"))
-        canvas.setDash(3, 2)
-        canvas.circle(centre, self.height / 2, self.seal_radius, stroke=1, fill=0)
-        canvas.setFillColor(colors.HexColor("#999999"))
-        canvas.setFont(self.font, 9)
-        canvas.drawCentredString(centre, self.height / 2 - self.seal_radius + 4 * mm, "（盖章）")
-        canvas.restoreState()
+        draw_seal(canvas, self.font, notice.authority, notice.issued_on, self.width, self.height, self.seal_radius)
+
+
+def draw_seal(canvas, font, authority, issued_on, width, height, radius):
+    """The issuing authority and date at the right, in a dashed circle where the seal goes."""
+    # The date sits two characters in from the right edge, the authority centred above it.
+    date_right = width - 2 * BODY_SIZE
+    centre = date_right - stringWidth(issued_on, font, BODY_SIZE) / 2
+    canvas.setFont(font, BODY_SIZE)
+    canvas.drawCentredString(centre, height / 2 + 3 * mm, authority)
+    canvas.drawRightString(date_right, height / 2 - 5 * mm, issued_on)
+    canvas.saveState()
+    canvas.setStrokeColor(colors.HexColor("#999999"))
+    canvas.setDash(3, 2)
+    canvas.circle(centre, height / 2, radius, stroke=1, fill=0)
+    canvas.setFillColor(colors.HexColor("#999999"))
+    canvas.setFont(font, 9)
+    canvas.drawCentredString(centre, height / 2 - radius + 4 * mm, "（盖章）")
+    canvas.restoreState()
 
 
 class FixedMaskEncoder(qrencoder.QRCode):

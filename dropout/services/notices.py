@@ -15,12 +15,16 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from ..choices import CASE_STATUSES, SERVICE_METHODS
 from ..db import database
 from ..models import Child, DropoutCase, Escalation, HomeVisit, ReturnNotice, Township, Village
-from ..pdf.data import NoticeData, Service
+from ..pdf.data import DecisionData, NoticeData, Service
+from ..pdf.decision import render_decision
+from ..pdf.notice import render_notices
 from . import PermissionDenied, ValidationError, scope
 from .case_settings import CaseSettings
 from .cases import ACTIVE_NOTICES as ACTIVE
 from .cases import MAX_TEXT, record_event, refresh
 
+# Measures printed as a decision document, with their titles.
+PRINTED_DECISIONS = {"penalty": "行政处罚决定书"}
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 
 
@@ -149,8 +153,6 @@ def archive(notice, reports_dir, font_path=None):
 
     Called after the issuing transaction: a failed rendering leaves the notice recorded.
     """
-    from ..pdf.notice import render_notices
-
     if notice.pdf_path:
         path = Path(reports_dir) / notice.pdf_path
         if path.is_file():
@@ -171,8 +173,6 @@ def archive(notice, reports_dir, font_path=None):
 
 def batch_pdf(notices, font_path=None):
     """One PDF of several notices, each followed by its 送达回证."""
-    from ..pdf.notice import render_notices
-
     return render_notices([data_of(notice) for notice in notices], font_path)
 
 
@@ -267,6 +267,8 @@ def escalate(user, notice, kind, document_number, decided_on, notes, config, tod
     document_number, notes = (document_number or "").strip(), (notes or "").strip()
     if len(document_number) > 255 or len(notes) > MAX_TEXT:
         raise ValidationError({"notes": _("Too long: at most %(n)d characters.", n=MAX_TEXT)})
+    if kind in PRINTED_DECISIONS and not (document_number and notes):
+        raise ValidationError({"notes": _("A decision that is printed needs its document number and its content.")})
     with database.atomic():
         measure = Escalation.create(
             notice=notice, case=notice.case, kind=kind, document_number=document_number, decided_on=decided_on,
@@ -283,3 +285,31 @@ def verify(code):
         return None
     return {"number": notice.number, "township": notice.township.name, "issued_on": notice.issued_on,
             "version": notice.version, "superseded": notice.status == "superseded"}
+
+
+def decision_data(measure, config):
+    """The printed content of a decision after a missed deadline, from the county's text template."""
+    notice = measure.notice
+    data = data_of(notice)
+    values = {
+        "child_name": data.child_name,
+        "absent_since": _chinese_date(notice.case.absent_since),
+        "township": notice.township.name,
+        "notice_issued_on": data.issued_on,
+        "notice_number": notice.number,
+        "deadline_on": _chinese_date(notice.deadline_on),
+        "decision": measure.notes,
+        "deadline_text": "",
+        "province_regulation": config["PROVINCE_REGULATION"],
+    }
+    party = f"当事人：{data.guardian_name}，系{data.child_name}之{data.guardian_relation}，住{data.guardian_address}。"
+    return DecisionData(
+        authority=data.authority, title=PRINTED_DECISIONS[measure.kind], number=measure.document_number, party=party,
+        paragraphs=_paragraphs(config["DECISION_TEMPLATE"], values), issued_on=_chinese_date(measure.decided_on),
+    )
+
+
+def decision_pdf(measure, config):
+    if measure.kind not in PRINTED_DECISIONS:
+        raise ValidationError({"kind": _("This measure has no printed decision.")})
+    return render_decision(decision_data(measure, config), config["PDF_FONT"])

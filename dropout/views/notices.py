@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from ..case_forms import IssueForm, MeasureForm, ServiceForm, read_dates
 from ..choices import MEASURES, NOTICE_STATUSES, SERVICE_METHODS
 from ..forms import options, show_errors
-from ..models import DropoutCase, ReturnNotice, Township
+from ..models import DropoutCase, Escalation, ReturnNotice
 from ..pdf.fonts import FontMissing
 from ..rules.dates import parse_date
 from ..services import PermissionDenied, ValidationError, notices, scope
@@ -117,7 +117,7 @@ def _render_detail(notice, service_form, measure_form, status=200):
     return render_template(
         "notices/detail.html", notice=notice, data=notices.data_of(notice), service=json.loads(notice.service or "{}"),
         service_form=service_form, measure_form=measure_form, can_issue=notices.can_issue(current_user, notice.case),
-        statuses=NOTICE_STATUSES, measures=MEASURES, versions=ReturnNotice.select().where(
+        statuses=NOTICE_STATUSES, measures=MEASURES, printed=notices.PRINTED_DECISIONS, versions=ReturnNotice.select().where(
             (ReturnNotice.township == notice.township) & (ReturnNotice.year == notice.year) & (ReturnNotice.seq == notice.seq)
         ).order_by(ReturnNotice.version),
     ), status
@@ -173,6 +173,21 @@ def measure(notice_id):
         return _render_detail(notice, ServiceForm(), form, 422)
     flash(_("Saved."))
     return redirect(url_for("notices.detail", notice_id=notice.id))
+
+
+@bp.route("/notices/<id:notice_id>/measures/<id:measure_id>.pdf")
+@login_required
+def decision(notice_id, measure_id):
+    notice = get_notice_or_404(notice_id)
+    measure = notice.escalations.where(Escalation.id == measure_id).first() or abort(404)
+    try:
+        data = notices.decision_pdf(measure, current_app.config)
+    except ValidationError:
+        abort(404)
+    except FontMissing:
+        _no_font()
+        return redirect(url_for("notices.detail", notice_id=notice.id))
+    return _pdf_response(data, f"decision-{measure.id}.pdf")
 
 
 @bp.route("/notices/<id:notice_id>/correct", methods=["POST"])
