@@ -182,3 +182,35 @@ def test_teacher_reports_confirms_and_logs_a_visit_on_a_phone(server, phone):
     assert "家访已记录" in phone.content()
     assert phone.locator("h1 .status").inner_text() == "劝返中"
     assert "家长希望孩子打工挣钱" in phone.content() and name in phone.content()
+
+
+def test_township_staff_issue_serve_and_print_a_notice(server, phone, tmp_path):
+    base, database = server
+    with sqlite3.connect(database) as db:
+        case_id, name = db.execute(
+            "SELECT k.id, c.name FROM dropout_case k JOIN child c ON c.id = k.child_id "
+            "JOIN village v ON v.id = c.village_id JOIN township t ON t.id = v.township_id "
+            "WHERE t.name = '城关镇' AND k.status = 'persuading' "
+            "AND k.id NOT IN (SELECT case_id FROM return_notice WHERE status IN ('issued', 'served', 'overdue')) LIMIT 1"
+        ).fetchone()
+    log_in(phone, base, "township")
+    phone.goto(f"{base}/cases/{case_id}")
+    phone.get_by_role("link", name="签发限期复学通知书").click()
+    phone.get_by_role("button", name="签发").click()
+    assert "已签发" in phone.locator(".flash").inner_text()
+    number = phone.locator("h1").inner_text().split()[0]
+    phone.get_by_text("登记送达（送达回证）").click()
+    phone.get_by_label("送达方式").select_option("直接送达")
+    phone.get_by_label("收件人（成年家属代收的，注明关系）").fill("监护人本人")
+    phone.get_by_label("送达地点").fill("家中")
+    phone.get_by_label("送达人").fill("张志强")
+    phone.locator("main").get_by_role("button", name="保存").click()
+    assert "送达已记录" in phone.locator(".flash").inner_text()
+    phone.goto(f"{base}/notices/")
+    with phone.expect_download() as download_info:
+        phone.get_by_role("button", name="将勾选的通知书打印为一个 PDF（每份附送达回证）").click()
+    pdf = tmp_path / "batch.pdf"
+    download_info.value.save_as(pdf)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert number in text and name in text and "送达回证" in text
+    screenshot(phone, "township-notices-phone")

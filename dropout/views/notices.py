@@ -28,8 +28,8 @@ def get_notice_or_404(notice_id):
     return visible_notices().where(ReturnNotice.id == notice_id).first() or abort(404)
 
 
-def _pdf_response(data, name):
-    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name, as_attachment=False)
+def _pdf_response(data, name, attachment=False):
+    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name, as_attachment=attachment)
 
 
 def _no_font():
@@ -72,7 +72,7 @@ def batch():
     except FontMissing:
         _no_font()
         return redirect(url_for("notices.index"))
-    return _pdf_response(data, f"notices-{date.today():%Y%m%d}.pdf")
+    return _pdf_response(data, f"notices-{date.today():%Y%m%d}.pdf", attachment=True)
 
 
 @bp.route("/cases/<id:case_id>/notice", methods=["GET", "POST"])
