@@ -216,3 +216,17 @@ def test_verification_reveals_no_personal_data(app, db, county):
     found = notices.verify(notice.verify_code.lower())
     assert found == {"number": "城关镇控辍通〔2026〕1号", "township": "城关镇", "issued_on": ISSUED, "version": 1, "superseded": False}
     assert notices.verify("ZZZZ-ZZZZ") is None
+
+
+def test_overdue_notices_wait_on_the_townships_to_do_list_until_a_measure_is_decided(app, db, county):
+    from dropout.services import todo
+
+    notice = notices.issue(county.users["township"], persuading_case(county), app.config, ISSUED)
+    notices.record_service(county.users["township"], notice, served(notice, ISSUED), app.config, ISSUED)
+    day = date(2026, 3, 28)
+    assert todo.todo(county.users["township"], day, SETTINGS).notices_overdue == []
+    notices.check_deadlines(app.config, day)
+    assert [n.id for n in todo.todo(county.users["township"], day, SETTINGS).notices_overdue] == [notice.id]
+    assert todo.todo(county.users["teacher"], day, SETTINGS).notices_overdue == []
+    notices.escalate(county.users["township"], ReturnNotice.get_by_id(notice.id), "court", "", day, "", app.config, day)
+    assert todo.todo(county.users["township"], day, SETTINGS).notices_overdue == []

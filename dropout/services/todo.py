@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from ..models import Child, DropoutCase, Exemption
+from ..models import Child, DropoutCase, Escalation, Exemption, ReturnNotice
 from ..rules.case_status import VISITING_STATUSES
 from . import scope
 
@@ -17,6 +17,7 @@ class Todo:
     exemptions_expiring: list = field(default_factory=list)
     exemptions_to_approve: list = field(default_factory=list)
     exemptions_to_file: list = field(default_factory=list)
+    notices_overdue: list = field(default_factory=list)  # deadline passed, no measure decided yet
 
     @property
     def count(self):
@@ -57,6 +58,12 @@ def todo(user, today, settings):
     )
     if user.role in ("admin", "township"):
         result.exemptions_to_approve = list(exemptions.where(Exemption.status == "applied").limit(LIMIT))
+    if user.role in ("admin", "township"):
+        decided = Escalation.select(Escalation.notice)
+        overdue = ReturnNotice.select().where(
+            (ReturnNotice.status == "overdue") & ReturnNotice.case.in_(cases.select(DropoutCase.id)) & ReturnNotice.id.not_in(decided)
+        )
+        result.notices_overdue = list(overdue.order_by(ReturnNotice.deadline_on).limit(LIMIT))
     if user.role in ("admin", "bureau"):
         result.exemptions_to_file = list(exemptions.where(Exemption.status == "approved").limit(LIMIT))
     return result
