@@ -78,7 +78,8 @@ def demo_data(n_children, seed, if_empty):
                 sys.exit(1)
         else:
             config = current_app.config
-            counts = demo.load(n_children, seed, county=config["COUNTY_NAME"], start_age=config["SCHOOL_START_AGE"])
+            counts = demo.load(n_children, seed, county=config["COUNTY_NAME"], start_age=config["SCHOOL_START_AGE"],
+                               config=config)
             click.echo(", ".join(f"{n} {name}" for name, n in counts.items()))
     click.echo(demo.logins_text())
 
@@ -150,3 +151,4 @@ def check_deadlines(today):
     with database.connection_context():
         count = notices.check_deadlines(current_app.config, day)
     click.echo(f"{count} notices newly overdue")
+

@@ -1,20 +1,26 @@
-"""The demo county: counts, valid identities, school ages, determinism, history, accounts and case work."""
+"""The demo county: counts, valid identities, school ages, determinism, history, accounts, case work and notices."""
+import dataclasses
 import json
+import re
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 import pytest
 
 from dropout import create_app
 from dropout.choices import (
-    DROPOUT_REASONS, EXEMPTION_KINDS, PLACEMENTS, SCHOOL_KINDS, VISIT_MET, VISIT_METHODS, VISIT_OUTCOMES,
+    DROPOUT_REASONS, EXEMPTION_KINDS, NOTICE_STATUSES, PLACEMENTS, SCHOOL_KINDS, SERVICE_METHODS, VISIT_MET,
+    VISIT_METHODS, VISIT_OUTCOMES,
 )
 from dropout.db import database
 from dropout.migrations import migrate
 from dropout.models import (
-    AuditLog, CaseEvent, Child, DropoutCase, Exemption, Guardian, HomeVisit, School, Township, User, Village,
+    AuditLog, CaseEvent, Child, DropoutCase, Escalation, Exemption, Guardian, HomeVisit, NoticeCounter, ReturnNotice,
+    School, Township, User, Village,
 )
+from dropout.pdf.fonts import FontMissing
 from dropout.rules import case_status, id_number, school_age
-from dropout.services import accounts, demo
+from dropout.services import accounts, demo, notices
 from dropout.services.case_settings import CaseSettings
 from dropout.services.cases import events_of
 from dropout.services.todo import todo
@@ -26,11 +32,17 @@ CASE_N = 3000
 SETTINGS = CaseSettings()
 # The child's status for each case status, and for each kind of closed case.
 CHILD_STATUS = {"suspected": "suspected", "dropped_out": "dropped_out", "persuading": "dropped_out",
-                "returned": "returned", "stable_return": "enrolled", "not_dropout": "enrolled",
+                "notice_running": "dropped_out", "overdue": "dropped_out", "returned": "returned", "stable_return": "enrolled", "not_dropout": "enrolled",
                 "moved_away": "moved_out"}
 # The child's status after each kind of step that changes it.
 STATUS_AFTER = {"opened": "suspected", "confirmed": "dropped_out", "returned": "returned",
                 "left_again": "suspected", "not_dropout": "enrolled", "closed": "moved_out"}
+# Steps that leave the case's next visit as the last visit set it.
+PASSIVE = ("assigned", "notice_issued", "notice_served", "measure")
+SERVICE_KEYS = ["method", "served_time", "recipient", "place", "server", "refusal_reason", "witness1", "witness2"]
+# The case's status and the child's, for a notice in each state.
+CASE_OF_NOTICE = {"issued": ("persuading", "dropped_out"), "served": ("notice_running", "dropped_out"),
+                  "overdue": ("overdue", "dropped_out"), "complied": ("returned", "returned")}
 
 
 @pytest.fixture
@@ -50,8 +62,10 @@ def casework(app):
 def _load_rows(app, seed):
     with app.app_context(), database.connection_context():
         demo.load(N, seed=seed, today=TODAY)
-        return tuple(list(model.select().order_by(model.id).tuples())
-                     for model in (Child, Guardian, DropoutCase, CaseEvent, HomeVisit, Exemption))
+        rows = tuple(list(model.select().order_by(model.id).tuples())
+                     for model in (Child, Guardian, DropoutCase, CaseEvent, HomeVisit, Exemption, ReturnNotice,
+                                   Escalation))
+        return rows + (list(NoticeCounter.select().order_by(NoticeCounter.township, NoticeCounter.year).tuples()),)
 
 
 def _another_app(tmp_path, name):
@@ -64,12 +78,14 @@ def _another_app(tmp_path, name):
 
 def test_counts(county):
     assert list(county) == ["townships", "villages", "schools", "children", "guardians", "accounts", "cases",
-                            "visits", "exemptions"]
+                            "visits", "exemptions", "notices", "measures"]
     assert county == {
         "townships": 12, "villages": 100, "schools": 40, "children": N,
         "guardians": Guardian.select().count(), "accounts": 5, "cases": DropoutCase.select().count(),
         "visits": HomeVisit.select().count(), "exemptions": Exemption.select().count(),
+        "notices": ReturnNotice.select().count(), "measures": Escalation.select().count(),
     }
+    assert county["notices"] >= 6 and county["measures"] >= 1
     assert N * 0.01 < county["cases"] < N * 0.05 and county["visits"] > county["cases"]
     assert (Township.select().count(), Village.select().count(), School.select().count()) == (12, 100, 40)
     assert Child.select().count() == N
@@ -236,11 +252,12 @@ def _users():
 def test_case_statuses_cover_the_cycle(casework):
     cases = list(DropoutCase.select())
     assert casework["cases"] == len(cases) and CASE_N * 0.01 < len(cases) < CASE_N * 0.05
-    assert {case.status for case in cases} == {"suspected", "dropped_out", "persuading", "returned", "closed"}
+    assert {case.status for case in cases} == set(case_status.STATUSES)
     assert {case.closed_kind for case in cases if case.status == "closed"} == {"moved_away", "not_dropout", "stable_return"}
     assert {case.repeat_count for case in cases} == {0, 1}
     assert {case.status for case in cases if case.repeat_count} <= {"suspected", "dropped_out", "persuading"}
-    assert all(case.deadline_on is None for case in cases)  # no notices served in the demo yet
+    # A deadline while a served notice runs or has run out; a return ends it.
+    assert all((case.deadline_on is not None) == (case.status in ("notice_running", "overdue")) for case in cases)
 
 
 def test_stored_case_columns_are_what_the_rule_derives(casework):
@@ -251,7 +268,7 @@ def test_stored_case_columns_are_what_the_rule_derives(casework):
         assert case.next_followup_on == (state.followups_due[0] if state.followups_due else None)
         assert case.deadline_on == state.deadline_on
         # As log_visit and refresh keep it: the last visit's next visit while out of school, else nothing.
-        rows = list(case.events.where(CaseEvent.kind != "assigned").order_by(CaseEvent.happened_on, CaseEvent.id))
+        rows = list(case.events.where(CaseEvent.kind.not_in(PASSIVE)).order_by(CaseEvent.happened_on, CaseEvent.id))
         if state.status in case_status.VISITING_STATUSES and rows[-1].kind == "visit":
             visit = rows[-1].visit
             assert case.next_visit_on == visit.next_visit_on == visit.visited_on + timedelta(days=7)
@@ -358,6 +375,8 @@ def test_demo_staff_have_work_to_do(casework):
         assert plan.count and plan.visits_due and plan.to_confirm and plan.followups_due
         assert any(days == 0 for _case, days in plan.visits_due)  # one falls due today
     assert township.exemptions_expiring and township.exemptions_to_approve
+    # An overdue notice waits for the township to decide what follows; one with a measure does not.
+    assert township.notices_overdue and not any(notice.escalations.exists() for notice in township.notices_overdue)
     # Visits due later, too: not every open case is late.
     assert DropoutCase.select().where(DropoutCase.next_visit_on > TODAY).exists()
     assert DropoutCase.select().where(DropoutCase.next_visit_on < TODAY).exists()
@@ -385,3 +404,199 @@ def test_exemptions(casework):
         assert row.filed_on is None or row.approved_on <= row.filed_on < TODAY
     deferred = Child.select().where(Child.status == "deferred")
     assert deferred.count() == sum(row.status != "applied" for row in rows)
+
+
+# -- 限期复学通知书 ---------------------------------------------------------------------------------------
+
+def _home():
+    return Township.get(Township.name == "城关镇")
+
+
+def _township_of(case):
+    return Village.get_by_id(case.child.village_id).township_id
+
+
+def test_notices_in_every_state_in_every_township(casework):
+    rows = list(ReturnNotice.select())
+    assert casework["notices"] == len(rows) and casework["measures"] == Escalation.select().count() >= 1
+    assert {notice.status for notice in rows} == set(NOTICE_STATUSES)
+    home = _home()
+    assert {notice.status for notice in rows if notice.township_id == home.id} == set(NOTICE_STATUSES)
+    assert Escalation.select().join(ReturnNotice).where(ReturnNotice.township == home.id).exists()
+    # Every township with a case still open or returned has something to print.
+    towns = {_township_of(case) for case in DropoutCase.select().where(DropoutCase.status != "closed")}
+    assert towns <= {notice.township_id for notice in rows} and len(towns) >= 10
+    codes = [notice.verify_code for notice in rows]
+    assert len(set(codes)) == len(codes)
+    assert all(re.fullmatch(f"[{notices.CODE_ALPHABET}]{{4}}-[{notices.CODE_ALPHABET}]{{4}}", code) for code in codes)
+    assert all(notice.pdf_path is None and notice.sha256 is None for notice in rows)  # rendered on first print
+    for notice in rows:
+        if notice.status == "superseded":
+            continue
+        case = DropoutCase.get_by_id(notice.case_id)
+        assert _township_of(case) == notice.township_id
+        if case.closed_kind == "stable_return":  # complied with, and the follow-ups found the child settled
+            assert (notice.status, case.child.status) == ("complied", "enrolled")
+        else:
+            assert (case.status, case.child.status) == CASE_OF_NOTICE[notice.status], notice.id
+        assert case.repeat_count == 0
+        if notice.status in ("served", "overdue"):
+            assert case.deadline_on == notice.deadline_on
+            assert (notice.deadline_on < TODAY) == (notice.status == "overdue")
+
+
+def test_notice_numbers_are_gapless_per_township_and_year(casework):
+    towns = {town.id: town for town in Township.select()}
+    series = defaultdict(list)
+    for notice in ReturnNotice.select().order_by(ReturnNotice.id):
+        series[(notice.township_id, notice.year)].append(notice)
+    counters = {(row.township_id, row.year): row.last for row in NoticeCounter.select()}
+    assert set(counters) == set(series)
+    corrected = 0
+    for (township, year), rows in series.items():
+        by_seq = defaultdict(list)
+        for notice in rows:
+            by_seq[notice.seq].append(notice)
+            assert notice.number == notices.format_number(towns[township], year, notice.seq)
+        assert sorted(by_seq) == list(range(1, len(by_seq) + 1)) and counters[(township, year)] == len(by_seq)
+        firsts = [by_seq[seq][0] for seq in sorted(by_seq)]
+        assert all(first.version == 1 and first.issued_on.year == year for first in firsts)
+        # Numbered in the order they were issued, as the counter hands the numbers out.
+        assert [first.issued_on for first in firsts] == sorted(first.issued_on for first in firsts)
+        assert [first.id for first in firsts] == sorted(first.id for first in firsts)
+        for versions in by_seq.values():
+            assert [notice.version for notice in versions] == list(range(1, len(versions) + 1))
+            assert len({notice.number for notice in versions}) == 1
+            for old, new in zip(versions, versions[1:]):
+                corrected += 1
+                assert (old.status, new.supersedes_id, new.status) == ("superseded", old.id, "issued")
+                assert old.issued_on < new.issued_on and old.case_id == new.case_id
+                assert old.return_school != new.return_school == Child.get_by_id(new.case.child_id).school.name
+            assert versions[-1].supersedes_id is None or versions[-1].status != "superseded"
+    assert corrected == 1
+
+
+def test_notice_events_and_service(casework, app):
+    users = _users()
+    home = _home()
+    days = app.config["NOTICE_DEADLINE_DAYS"]
+    methods = set()
+    for notice in ReturnNotice.select():
+        case = DropoutCase.get_by_id(notice.case_id)
+        office = users["township"] if notice.township_id == home.id else users["admin"]
+        assert notice.issued_by_id == office.id and notice.deadline_days == days and notice.return_school
+        events = list(case.events.order_by(CaseEvent.happened_on, CaseEvent.id))
+        data = [(row, json.loads(row.data)) for row in events]
+        issued = [row for row, values in data if row.kind == "notice_issued" and values["notice"] == notice.id]
+        assert len(issued) == 1
+        expected = {"notice": notice.id, "number": notice.number}
+        if notice.version > 1:
+            expected["version"] = notice.version
+        assert json.loads(issued[0].data) == expected
+        assert (issued[0].happened_on, issued[0].user_id, issued[0].at) == (notice.issued_on, office.id, notice.created_at)
+        persuading = [visit.visited_on for visit in case.visits if not visit.is_followup]
+        assert persuading and max(persuading) < notice.issued_on  # issued after the visits failed
+        served = [row for row, values in data if row.kind == "notice_served" and values["notice"] == notice.id]
+        if notice.served_on is None:
+            assert not served and notice.service == "{}" and notice.deadline_on is None
+            assert notice.status in ("issued", "superseded")
+            continue
+        assert notice.issued_on <= notice.served_on < TODAY
+        assert notice.deadline_on == notice.served_on + timedelta(days=days)
+        assert len(served) == 1 and served[0].happened_on == notice.served_on and served[0].user_id == office.id
+        assert json.loads(served[0].data) == {"notice": notice.id, "deadline_on": notice.deadline_on.isoformat()}
+        service = json.loads(notice.service)
+        assert list(service) == SERVICE_KEYS and service["method"] in SERVICE_METHODS
+        assert re.fullmatch(r"\d\d:\d\d", service["served_time"]) and service["place"] and service["server"]
+        methods.add(service["method"])
+        if service["method"] == "留置送达":
+            assert service["refusal_reason"] and service["witness1"] and service["witness2"]
+            assert service["witness1"] != service["witness2"]
+        else:
+            assert service["recipient"] and not (service["refusal_reason"] or service["witness1"] or service["witness2"])
+        returned = [row.happened_on for row, _values in data if row.kind == "returned"]
+        if notice.status == "complied":
+            assert len(returned) == 1 and notice.served_on < returned[0] <= notice.deadline_on
+        else:
+            assert not returned
+    assert {"直接送达", "留置送达"} <= methods
+
+
+def test_notice_content_is_what_the_service_would_print(casework, app):
+    """The stored content is what notices.build_data() gives from the records as they stood on the day of issue."""
+    checked = 0
+    for notice in ReturnNotice.select():
+        case = DropoutCase.get_by_id(notice.case_id)
+        if any(visit.visited_on > notice.issued_on for visit in case.visits):
+            continue  # follow-up visits after a return, which the notice could not know of
+        note = ""
+        if notice.supersedes_id:
+            old = notice.supersedes
+            note = f"（更正件，第{old.version + 1}版，代替{old.issued_on.year}年{old.issued_on.month}月{old.issued_on.day}日印发的版本）"
+        expected = notices.build_data(case, notice.township, notice.number, notice.issued_on, notice.verify_code,
+                                      app.config, notice.return_school, note)
+        assert json.loads(notice.data) == json.loads(json.dumps(dataclasses.asdict(expected), ensure_ascii=False))
+        assert notices.data_of(notice) == expected
+        checked += 1
+    assert checked >= ReturnNotice.select().where(ReturnNotice.status != "complied").count()
+
+
+def test_measures_follow_missed_deadlines(casework, app):
+    users = _users()
+    home = _home()
+    numbers = []
+    for measure in Escalation.select():
+        notice = measure.notice
+        assert notice.status == "overdue" and measure.case_id == notice.case_id
+        assert measure.kind in app.config["MEASURES"] and measure.notes
+        assert notice.deadline_on < measure.decided_on < TODAY
+        office = users["township"] if notice.township_id == home.id else users["admin"]
+        assert measure.decided_by_id == office.id
+        match = re.fullmatch(r"(.+?)(控辍责|罚|执申|训诫|移)〔(\d{4})〕(\d+)号", measure.document_number)
+        assert match and notice.township.name.startswith(match[1]) and int(match[3]) == measure.decided_on.year
+        numbers.append(measure.document_number)
+        event = CaseEvent.get((CaseEvent.case == measure.case_id) & (CaseEvent.kind == "measure"))
+        assert (event.happened_on, event.user_id, event.notes, event.at) == (
+            measure.decided_on, office.id, measure.notes, measure.created_at)
+        assert json.loads(event.data) == {"kind": measure.kind, "number": measure.document_number}
+    assert len(numbers) == len(set(numbers))
+    assert Escalation.select().where(Escalation.kind == "penalty").exists()
+
+
+def test_issuing_after_the_load_continues_the_series(casework, app):
+    home = _home()
+    last = NoticeCounter.get((NoticeCounter.township == home.id) & (NoticeCounter.year == TODAY.year)).last
+    assert last == max(n.seq for n in ReturnNotice.select().where(
+        (ReturnNotice.township == home.id) & (ReturnNotice.year == TODAY.year)))
+    case = (DropoutCase.select().join(Child).join(Village)
+            .where((Village.township == home.id) & (DropoutCase.status == "persuading")
+                   & DropoutCase.id.not_in(ReturnNotice.select(ReturnNotice.case)))
+            .order_by(DropoutCase.id).first())
+    notice = notices.issue(_users()["township"], case, app.config, TODAY)
+    assert (notice.seq, notice.number) == (last + 1, notices.format_number(home, TODAY.year, last + 1))
+    assert NoticeCounter.get((NoticeCounter.township == home.id) & (NoticeCounter.year == TODAY.year)).last == last + 1
+
+
+def test_deadlines_are_already_checked(casework, app):
+    assert notices.check_deadlines(app.config, TODAY) == 0
+    running = list(ReturnNotice.select().where(ReturnNotice.status == "served"))
+    assert running and all(notice.deadline_on >= TODAY for notice in running)
+    later = max(notice.deadline_on for notice in running) + timedelta(days=1)
+    assert notices.check_deadlines(app.config, later) == len(running)
+    assert all(DropoutCase.get_by_id(notice.case_id).status == "overdue" for notice in running)
+
+
+def test_verification_and_printing(casework, app):
+    home = _home()
+    chosen = list(ReturnNotice.select().where(ReturnNotice.township == home.id)
+                  .order_by(ReturnNotice.seq, ReturnNotice.version))
+    found = notices.verify(chosen[0].verify_code.lower())
+    assert found["number"] == chosen[0].number and found["township"] == "城关镇"
+    try:
+        data = notices.batch_pdf(chosen, app.config["PDF_FONT"])
+    except FontMissing:
+        pytest.skip("no CJK font to print with")
+    assert data.startswith(b"%PDF")
+    penalty = Escalation.select().join(ReturnNotice).where(
+        (ReturnNotice.township == home.id) & (Escalation.kind == "penalty")).first()
+    assert notices.decision_pdf(penalty, app.config).startswith(b"%PDF")

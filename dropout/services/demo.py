@@ -1,5 +1,6 @@
 """A fictional county for demonstrations and load tests: places, children, a year of history, accounts,
-and the year's case work (一人一案 cases, home visits, exemptions: demo_cases).
+and the year's case work (一人一案 cases, home visits, exemptions: demo_cases; 限期复学通知书 in
+every state, with the measures after missed deadlines: demo_notices).
 
 `flask --app dropout demo-data` calls load(). Children and guardians go in through bulk
 executemany in chunks, never one ORM save per row: a million children load in about a minute on SQLite.
@@ -11,8 +12,10 @@ import random
 import unicodedata
 from datetime import date, datetime, time, timedelta
 
+from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import config as settings
 from ..choices import CHILD_STATUSES, DISABILITY_CATEGORIES
 from ..db import database, is_postgres, reset_sequence
 from ..models import School, Township, User, Village
@@ -244,11 +247,13 @@ def _children(rng, n, towns, special, users, today, start_age, work):
             group = choice(village["groups"])
             address = f"{town['name']}{village['name']}{group}{randint(1, 180)}号"
             teacher_id = None
-            if town is away and teacher and school and assigned < TEACHER_ASSIGNED and rand() < assign_p:
+            if town is away and teacher and school and school != special and assigned < TEACHER_ASSIGNED \
+                    and rand() < assign_p:
                 teacher_id, assigned = teacher, assigned + 1
             notes, updated = "", imported
             if status in demo_cases.STATUSES or forced or rand() < 0.005:
-                planned = work.plan(history, child_id, status, town is home, school, grade, teacher_id, forced)
+                planned = work.plan(history, child_id, status, town is home, school, grade, teacher_id, forced,
+                                    township=town["id"])
                 if planned is None:
                     # Whoever could have made the change: the system, the admin, the local accounts.
                     local = {"admin": True, "township": town is home, "village": village is home["villages"][0],
@@ -284,9 +289,14 @@ def _children(rng, n, towns, special, users, today, start_age, work):
     return guardian_id - first_guardian, history
 
 
-def load(n_children=20000, seed=2026, today=None, county="示例县", start_age=6):
-    """Fill an empty database with a fictional county; return what was made, by kind."""
+def load(n_children=20000, seed=2026, today=None, county="示例县", start_age=6, config=None):
+    """Fill an empty database with a fictional county; return what was made, by kind.
+
+    `config` (default: the app's) gives the notices their deadline, template, regulation and public URL."""
     today = today or date.today()
+    if config is None:
+        config = current_app.config if has_app_context() else {
+            name: default for name, (default, _kind) in settings.SETTINGS.items()}
     rng = random.Random(seed)
     with database.atomic():
         if has_data():
@@ -294,11 +304,12 @@ def load(n_children=20000, seed=2026, today=None, county="示例县", start_age=
         towns, special = _places(rng, county)
         users = _accounts(towns)
         anyone = User.select(User.id).order_by(User.id).scalar()
-        work = demo_cases.CaseWork(rng, today, users, anyone, towns[0]["primary"][0])
+        work = demo_cases.CaseWork(rng, today, users, anyone, towns[0]["primary"][0], config)
         n_guardians, history = _children(rng, n_children, towns, special, users, today, start_age, work)
-        n_cases, n_visits, n_exemptions = work.insert(_insert, _next_id)
+        n_cases, n_visits, n_exemptions, n_notices, n_measures = work.insert(_insert, _next_id)
         _insert("audit_log", AUDIT_COLUMNS, history)
-        for table in ("child", "guardian", "dropout_case", "home_visit", "case_event", "exemption"):
+        for table in ("child", "guardian", "dropout_case", "home_visit", "case_event", "exemption", "return_notice",
+                      "escalation"):
             reset_sequence(table)
         counts = {
             "townships": len(towns),
@@ -310,6 +321,8 @@ def load(n_children=20000, seed=2026, today=None, county="示例县", start_age=
             "cases": n_cases,
             "visits": n_visits,
             "exemptions": n_exemptions,
+            "notices": n_notices,
+            "measures": n_measures,
         }
         audit.record(None, "create", "county", None, after=counts, reason=f"demo data, seed {seed}")
     return counts

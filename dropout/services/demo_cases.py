@@ -6,12 +6,16 @@ them. The case is planned there, so the child's own status and its audit history
 case's events; insert() then writes cases, visits, events and exemptions in bulk.
 The stored status, repeat count and due dates are what rules.case_status.derive() gives for
 the events on `today`, as services.cases.refresh() would have stored them.
+
+Some cases get a 限期复学通知书 (demo_notices): issued, served with the deadline running,
+complied with, overdue, overdue with a measure decided, and one corrected pair.
 """
 import json
 from datetime import date, datetime, timedelta
 
 from ..rules import case_status
 from . import demo_names as names
+from . import demo_notices
 from .case_settings import CaseSettings
 
 SETTINGS = CaseSettings()
@@ -23,9 +27,20 @@ STATUSES = ("suspected", "dropped_out", "returned", "moved_out", "deferred")
 TEACHER_FORCED = ("persuading_due", "suspected", "returned_due", "dropped_out")
 HOME_FORCED = ("persuading_due", "deferred_expiring", "suspected", "returned_due", "applied", "deferred_filed",
                "dropped_out")
+# 城关镇 gets a notice in every state, one child each (see force()).
+NOTICE_FORCED = ("notice_overdue", "notice_running", "notice_issued", "notice_measure", "notice_complied",
+                 "notice_corrected")
 FORCED_STATUS = {"persuading_due": "dropped_out", "dropped_out": "dropped_out", "suspected": "suspected",
                  "returned_due": "returned", "deferred_expiring": "deferred", "deferred_filed": "deferred",
-                 "applied": "enrolled"}
+                 "applied": "enrolled", **{kind: "dropped_out" for kind in NOTICE_FORCED},
+                 "notice_complied": "returned"}
+# Of first-time dropouts being persuaded, and of children who came back, the share with a notice;
+# the states of a notice to a child still out: issued, served and running, overdue, overdue with a measure.
+NOTICE_SHARE, COMPLIED_SHARE = 0.15, 0.08
+NOTICE_STATES, NOTICE_STATES_CUM = ("issued", "running", "overdue", "measure"), (25, 45, 75, 100)
+SERVICE_CHOICES, SERVICE_CUM = ("直接送达", "交成年家属代收", "留置送达"), (65, 82, 100)
+# Steps that leave the next visit as it was (refresh() keeps it while the child is out of school).
+PASSIVE_EVENTS = ("assigned", "notice_issued", "notice_served", "measure")
 REASON_CODES = tuple(code for code, _w in names.DROPOUT_REASON_WEIGHTS)
 REASON_CUM = tuple(sum(w for _c, w in names.DROPOUT_REASON_WEIGHTS[:i + 1]) for i in range(len(REASON_CODES)))
 METHODS, METHODS_CUM = ("home", "phone", "video", "school"), (60, 85, 90, 100)
@@ -79,24 +94,31 @@ class _Story:
 class CaseWork:
     """Plans cases and exemptions child by child, from the county's one random stream."""
 
-    def __init__(self, rng, today, users, anyone, teacher_school):
+    def __init__(self, rng, today, users, anyone, teacher_school, config):
         self.rng, self.today, self.t = rng, today, today.toordinal()
+        self.config, self.deadline_days = config, config["NOTICE_DEADLINE_DAYS"]
+        allowed = set(config["MEASURES"])
+        self.measures = [(kind, weight) for kind, weight in names.MEASURE_WEIGHTS if kind in allowed]
         people = {name: (users[name], name) for name in ("admin", "township", "teacher", "bureau") if name in users}
         self.admin, self.township = people.get("admin", SYSTEM), people.get("township", SYSTEM)
         self.teacher, self.bureau = people.get("teacher"), people.get("bureau", SYSTEM)
         self.anyone = users.get("admin") or anyone  # a visit needs somebody
         self.teacher_school = teacher_school if self.teacher else None
         self.forced = {True: list(TEACHER_FORCED) if self.teacher else [], False: list(HOME_FORCED)}
-        self.cases, self.exemptions = [], []
+        self.notice_forced = list(NOTICE_FORCED)
+        self.cases, self.exemptions, self.notices = [], [], []
+        self.noticed = set()  # townships that have a notice already
 
     def force(self, at_teacher_school):
         """For an ordinary enrolled child of 城关镇: now and then, a planned story to make it into."""
         queue = self.forced[at_teacher_school]
         if queue and self.rng.random() < (0.1 if at_teacher_school else 0.03):
             return queue.pop(0)
+        if not at_teacher_school and self.notice_forced and self.rng.random() < 0.05:
+            return self.notice_forced.pop(0)
         return None
 
-    def plan(self, history, child_id, status, home, school, grade, responsible, forced=None):
+    def plan(self, history, child_id, status, home, school, grade, responsible, forced=None, township=None):
         """Plan the child's case or exemption; return (the child's status, its last change) or None."""
         rng = self.rng
         if status == "deferred" or forced == "applied":
@@ -118,13 +140,26 @@ class CaseWork:
             kind = forced or ("stable_return" if rng.random() < 0.25 else "returned")
         else:
             kind = None
+        if forced is None and status in ("suspected", "dropped_out", "returned") and township is not None:
+            # The first child out of school in each township gets a notice (a suspicion becomes a dropout),
+            # so that every township has something to print; after that, a share of the cases.
+            if township not in self.noticed or (
+                    kind == "persuading" and rng.random() < NOTICE_SHARE) or (
+                    kind == "returned" and rng.random() < COMPLIED_SHARE):
+                kind = "notice_complied" if status == "returned" else (
+                    "notice_" + rng.choices(NOTICE_STATES, cum_weights=NOTICE_STATES_CUM)[0])
         if kind is None:
             return None
         own_school = self.teacher is not None and school == self.teacher_school
         teacher = self.teacher if own_school or (self.teacher and responsible == self.teacher[0]) else None
         office = self.township if home else self.admin
         story = _Story(home, office, teacher, own_school, self.township[0] if home else None, school, grade)
-        getattr(self, "_" + kind.removesuffix("_again"))(story, kind.endswith("_again"), kind)
+        if kind.startswith("notice_"):
+            self.noticed.add(township)
+            story.township, story.forced = township, forced is not None
+            self._notice(story, kind.removeprefix("notice_"))
+        else:
+            getattr(self, "_" + kind.removesuffix("_again"))(story, kind.endswith("_again"), kind)
         return self._finish(story, child_id, history)
 
     # -- the stories, one per kind of case ------------------------------------------------------------
@@ -167,6 +202,49 @@ class CaseWork:
 
     def _stable_return(self, s, again, kind):
         self._returned(s, again, kind, stable=True)
+
+    def _notice(self, s, state):
+        """Persuaded in vain, then a 限期复学通知书: issued, corrected, served, complied with, or overdue."""
+        rng, days = self.rng, self.deadline_days
+        last = self._persuade(s, self._confirm(s, self._open(s, 0)), rng.randint(1, 4))
+        notice = demo_notices.Planned(s, days)
+        issued = last + rng.randint(1, 10)
+        s.add(issued, "notice_issued", s.office, demo_notices.Step("issued", notice))
+        if state == "issued":
+            self._place(s, issued, 1, 14)
+            return
+        if state == "corrected":  # a mistake found before service: version 2 under the same number
+            notice.superseded = True
+            corrected = issued + rng.randint(1, 3)
+            second = demo_notices.Planned(s, days, supersedes=notice)
+            s.add(corrected, "notice_issued", s.office, demo_notices.Step("issued", second))
+            self._place(s, corrected, 1, 10)
+            return
+        if state == "measure" and s.forced:
+            notice.method = "留置送达"  # so that 城关镇 shows a refusal with its two witnesses
+        else:
+            notice.method = rng.choices(SERVICE_CHOICES, cum_weights=SERVICE_CUM)[0]
+        served = issued + rng.randint(0, 4)
+        s.add(served, "notice_served", s.office, demo_notices.Step("served", notice))
+        if state == "running":
+            self._place(s, served, 1, days)  # the deadline is today or later
+        elif state == "overdue" or (state == "measure" and not self.measures):
+            self._place(s, served, days + 1, 150)
+        elif state == "measure":
+            kind = "penalty" if s.forced and "penalty" in dict(self.measures) else rng.choices(
+                [k for k, _w in self.measures], weights=[w for _k, w in self.measures])[0]
+            notes = rng.choice(names.MEASURE_NOTES[kind])
+            notice.measure = (kind, notes)
+            decided = served + days + rng.randint(1, 30)
+            s.add(decided, "measure", s.office, demo_notices.Step("measure", notice), notes)
+            self._place(s, decided, 1, 120)
+        else:  # complied with: the child came back before the deadline, and may have stayed since
+            notice.complied = True
+            returned = self._return(s, served, rng.randint(1, days))
+            if rng.random() < 0.25:
+                self._followups(s, returned + self._place(s, returned, 100, 330), 3, close=True)
+            else:
+                self._followups(s, returned + self._place(s, returned, 3, 115), 2)
 
     def _moved_away(self, s, again, kind):
         rng = self.rng
@@ -247,8 +325,8 @@ class CaseWork:
             self._visit(s, on, "agreed" if agreed and i == k - 1 else None)
         return on
 
-    def _return(self, s, day):
-        on = day + self.rng.randint(2, 20)
+    def _return(self, s, day, gap=None):
+        on = day + (self.rng.randint(2, 20) if gap is None else gap)
         placement = "original" if self.rng.random() < 0.85 else "other_school"
         s.add(on, "returned", self._decider(s), {"placement": placement, "school": s.school, "grade": s.grade},
               child_to="returned")
@@ -302,6 +380,7 @@ class CaseWork:
         events, rules_events, visits = [], [], 0
         previous = None
         child_status, changed = "enrolled", None
+        visit_days, absent = [], None
         for day, kind, actor, data, notes, visit, recorded, child_to in steps:
             at = datetime.fromordinal(recorded) + timedelta(seconds=rng.randint(1800, 36000))
             if recorded == day or kind != "visit":
@@ -309,13 +388,24 @@ class CaseWork:
                     at = previous + timedelta(seconds=rng.randint(60, 1800))
                 previous = at
             on = date.fromordinal(day)
+            if kind in ("opened", "left_again"):
+                absent = on
+            if isinstance(data, demo_notices.Step):
+                data.happened(child_id, on, at, absent, visit_days)
+                if data.what == "issued":
+                    self.notices.append(data.notice)
             if visit is not None:
+                visit_days.append(on)
                 visits += 1
                 # user, visited_on, method, met, outcome, reasons, notes, next_visit_on, followup, late, entered
                 visit = (visit[0], on, *visit[1:6], on + timedelta(days=SETTINGS.next_visit_days), visit[6],
                          (recorded - day) > SETTINGS.late_entry_days, at)
-            events.append((kind, on, at, actor[0], json.dumps(data, ensure_ascii=False), notes, visit))
-            rules_events.append(case_status.Event(kind, on, data))
+            if isinstance(data, demo_notices.Step):  # its JSON waits for the notice's id and number
+                events.append((kind, on, at, actor[0], data, notes, visit))
+                rules_events.append(case_status.Event(kind, on, data.rules()))
+            else:
+                events.append((kind, on, at, actor[0], json.dumps(data, ensure_ascii=False), notes, visit))
+                rules_events.append(case_status.Event(kind, on, data))
             if child_to and child_to != child_status:
                 reason = rng.choice(names.REASONS[(child_status, child_to)])
                 history.append((at, actor[0], actor[1], "update", "child", child_id, child_id,
@@ -327,7 +417,7 @@ class CaseWork:
             for kind, _on, _at, _user, _data, _notes, visit in reversed(events):
                 if visit is not None:
                     next_visit = visit[7]
-                if kind != "assigned":
+                if kind not in PASSIVE_EVENTS:
                     break
         opened = next(step for step in steps if step[1] == "opened")
         absent_since = max(step[0] for step in steps if step[1] in ("opened", "left_again"))
@@ -372,9 +462,12 @@ class CaseWork:
         return "deferred", approved_at
 
     def insert(self, write, next_id):
-        """Write everything planned, with explicit ids; return (cases, visits, exemptions) made."""
+        """Write everything planned, with explicit ids; return (cases, visits, exemptions, notices, measures) made."""
         case_rows, visit_rows, event_rows = [], [], []
         case_id, visit_id, event_id = next_id("dropout_case"), next_id("home_visit"), next_id("case_event")
+        case_of = {row[0]: case_id + i for i, row in enumerate(self.cases)}
+        notice_rows, measure_rows, counter_rows = demo_notices.rows(
+            self.notices, case_of, next_id, self.rng, self.today, self.config)
         for *columns, events in self.cases:
             child_id = columns[0]
             case_rows.append((case_id, *columns))
@@ -383,6 +476,8 @@ class CaseWork:
                 if visit is not None:
                     visit_rows.append((visit_id, case_id, child_id, *visit[:9], False, visit[9], visit[10]))
                     linked, visit_id = visit_id, visit_id + 1
+                if isinstance(data, demo_notices.Step):
+                    data = data.json()
                 event_rows.append((event_id, case_id, kind, on, at, user, linked, data, notes))
                 event_id += 1
             case_id += 1
@@ -392,4 +487,7 @@ class CaseWork:
         write("home_visit", VISIT_COLUMNS, visit_rows)
         write("case_event", EVENT_COLUMNS, event_rows)
         write("exemption", EXEMPTION_COLUMNS, exemption_rows)
-        return len(case_rows), len(visit_rows), len(exemption_rows)
+        write("return_notice", demo_notices.NOTICE_COLUMNS, notice_rows)
+        write("escalation", demo_notices.ESCALATION_COLUMNS, measure_rows)
+        write("notice_counter", demo_notices.COUNTER_COLUMNS, counter_rows)
+        return len(case_rows), len(visit_rows), len(exemption_rows), len(notice_rows), len(measure_rows)

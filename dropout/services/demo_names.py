@@ -148,3 +148,23 @@ EXEMPTION_REASONS = {
     "exempt": ("重症长期治疗，经县残联和医院评估申请免学", "多重残疾，长期卧床，申请免学"),
     "suspend": ("患白血病住院治疗，申请休学", "意外受伤骨折，需长期治疗，申请休学一年", "患肺结核，遵医嘱居家治疗，申请休学"),
 }
+
+# 限期复学通知书 in the demo county (dropout.services.demo_cases).
+# Township staff who serve the notices, and the people who sign as witnesses or take a notice for the family.
+NOTICE_SERVERS = ("李国平", "赵春梅", "周德华", "吴海峰", "郑玉兰", "孙学文", "何晓燕", "罗正华", "冯永刚", "唐丽华")
+WITNESSES = ("杨光荣", "黄桂芳", "曾世伦", "邓小琴", "彭大兵", "袁淑珍", "蒋春林", "潘红梅")
+PROXY_RELATIONS = ("祖母", "祖父", "伯父", "姑妈", "舅舅", "外祖母")
+REFUSALS = ("监护人拒绝签收，称孩子不愿读书", "监护人在场，拒绝在送达回证上签名", "监护人拒收，称无力管教孩子")
+# Measures after a missed deadline: relative weights, the word in the document number
+# (城关罚〔2026〕3号), and what was decided (for a penalty, the decision printed in the 决定书).
+MEASURE_WEIGHTS = (("further_order", 30), ("penalty", 25), ("police_admonition", 20), ("court", 10), ("referral", 15))
+MEASURE_WORDS = {"further_order": "控辍责", "penalty": "罚", "court": "执申", "police_admonition": "训诫",
+                 "referral": "移"}
+MEASURE_NOTES = {
+    "further_order": ("再次书面责令监护人于五日内送子女返校复学", "约谈监护人，再次责令限期改正"),
+    "penalty": ("给予警告，并责令你于收到本决定书之日起五日内送子女返校复学。",
+                "处以罚款二百元，并责令你立即送子女返校复学。"),
+    "court": ("向县人民法院申请强制执行限期复学通知书",),
+    "police_admonition": ("商请派出所对监护人予以训诫", "派出所民警会同村干部上门训诫监护人"),
+    "referral": ("移送县教育和体育局依法处理", "移送县民政局，督促落实监护责任"),
+}
