@@ -71,6 +71,8 @@ AUDIT_ENTITIES = {
     "school": _l("school"),
     "user": _l("account"),
     "county": _l("county"),
+    "import": _l("roster import"),
+    "exemption": _l("exemption"),
 }
 # Labels for the fields a child's history shows.
 CHILD_FIELD_LABELS = {

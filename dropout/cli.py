@@ -13,7 +13,7 @@ from .services import ValidationError
 
 
 def init_app(app):
-    for command in (init_db, create_user, demo_data, backup, print_notices, check_deadlines):
+    for command in (init_db, create_user, demo_data, backup, print_notices, check_deadlines, import_roster):
         app.cli.add_command(command)
 
 
@@ -152,3 +152,42 @@ def check_deadlines(today):
         count = notices.check_deadlines(current_app.config, day)
     click.echo(f"{count} notices newly overdue")
 
+
+@click.command("import-roster")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file and print what would change; write nothing.")
+@click.option("--as", "username", default="", help="Act as this account (default: the county administrator).")
+@with_appcontext
+def import_roster(file, dry_run, username):
+    """Import a roster (.xlsx or .csv), all rows or none; print the counts and every rejected row."""
+    from datetime import date
+    from pathlib import Path
+
+    from .models import User
+    from .services import PermissionDenied, roster_import
+
+    with database.connection_context():
+        accounts = User.select().where(User.is_active == True).order_by(User.id)  # noqa: E712
+        user = accounts.where(User.username == username if username else User.role == "admin").first()
+        if user is None:
+            _fail({"as": f"no active account {username}" if username else "no active county administrator; pass --as"})
+        try:
+            outcome = roster_import.import_roster(
+                user, file, commit=not dry_run, today=date.today(),
+                start_age=current_app.config["SCHOOL_START_AGE"], file_name=Path(file).name,
+            )
+        except ValidationError as exc:
+            _fail(exc.errors)
+        except PermissionDenied:
+            _fail({"as": f"a {user.role} account may not import rosters"})
+    click.echo(", ".join(f"{kind} {count}" for kind, count in outcome.counts.items()))
+    for sheet, row, column, name, message in outcome.rejections:
+        click.echo(f"{sheet} row {row} [{column}] {name}: {message}", err=True)
+    if outcome.problems > len(outcome.rejections):
+        click.echo(f"... {outcome.problems - len(outcome.rejections)} more problems not listed", err=True)
+    if outcome.ignored_columns:
+        click.echo("columns left out: " + ", ".join(header for _sheet, header in outcome.ignored_columns))
+    if outcome.counts["rejected"]:
+        click.echo("nothing was written: correct the rejected rows and import the file again", err=True)
+        sys.exit(1)
+    click.echo("dry run: nothing was written" if dry_run else "imported")

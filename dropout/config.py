@@ -39,6 +39,7 @@ SETTINGS = {
     "PROVINCE_REGULATION": ("", str),  # e.g. 《××省实施〈中华人民共和国义务教育法〉办法》第××条
     "MEASURES": (("further_order", "penalty", "court", "police_admonition", "referral"), text_list),
     "PDF_FONT": (None, str),  # a .ttf/.ttc CJK TrueType font; default: the usual system paths
+    "IMPORT_MAX_MB": (50, int),  # roster and register uploads above this are refused
     "PUBLIC_URL": ("http://127.0.0.1:5000", str),  # printed in the notices' QR codes
 }
 

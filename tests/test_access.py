@@ -63,6 +63,18 @@ EXPECTED = {
     ("notices.verify", "GET", "own"): EVERYONE,
     ("notices.decision", "GET", "own"): EVERYONE,
     ("notices.decision", "GET", "other"): by_role(404, admin=200, bureau=200),
+    ("registers.index", "GET", None): by_role(403, admin=200, bureau=200, township=200),
+    ("registers.index", "POST", None): by_role(403, admin=422, bureau=422, township=422),  # no file uploaded: refused
+    ("registers.result", "GET", None): by_role(403, admin=404, bureau=404, township=404),  # nobody's upload
+    ("registers.flag", "POST", None): by_role(403, admin=404, township=404),
+    ("registers.export", "GET", None): by_role(403, admin=404, bureau=404, township=404),
+    ("registers.check_export", "GET", None): by_role(403, admin=200, bureau=200, township=200),
+    ("registers.ledger_export", "GET", None): EVERYONE,
+    ("imports.upload", "GET", None): by_role(403, admin=200, bureau=200, township=200),
+    ("imports.template", "GET", None): by_role(403, admin=200, bureau=200, township=200),
+    ("imports.preview", "GET", None): by_role(403, admin=404, bureau=404, township=404),  # no such upload
+    ("imports.commit", "POST", None): by_role(403, admin=404, bureau=404, township=404),
+    ("imports.rejected", "GET", None): by_role(403, admin=404, bureau=404, township=404),
     ("places.index", "GET", None): by_role(403, admin=200, bureau=200),
     ("places.edit", "GET", None): by_role(403, admin=200),
     ("places.delete", "POST", None): by_role(403, admin=302),
@@ -108,6 +120,10 @@ def _url(app, county, endpoint, target):
         args["user_id"] = county.users["village"].id
     if "code" in rule.arguments and endpoint == "auth.language":
         args["code"] = "en"
+    if "token" in rule.arguments:
+        args["token"] = "0" * 32  # no such upload: test_crosscheck walks a real one
+    if "list_name" in rule.arguments:
+        args["list_name"] = "duplicates" if endpoint == "registers.check_export" else "candidates"
     if "filename" in rule.arguments:
         args["filename"] = "style.css"
     with app.test_request_context():

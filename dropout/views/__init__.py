@@ -11,11 +11,11 @@ class IdConverter(IntegerConverter):
 
 
 def init_app(app):
-    from . import accounts, auth, cases, children, exemptions, filters, home, notices, places, visits
+    from . import accounts, auth, cases, children, exemptions, filters, home, imports, notices, places, registers, visits
 
     app.url_map.converters["id"] = IdConverter
     filters.init_app(app)
-    for module in (auth, home, children, cases, visits, exemptions, notices, places, accounts):
+    for module in (auth, home, children, cases, visits, exemptions, notices, registers, imports, places, accounts):
         app.register_blueprint(module.bp)
 
     for code in (400, 403, 404, 413):

@@ -1,0 +1,120 @@
+"""Roster import pages: upload, preview, confirm, result; the template and the rejected rows as .xlsx."""
+import io
+from dataclasses import asdict
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+
+from ..auth import roles_required
+from ..services import ValidationError, exports, roster_import, roster_read
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHOWN = 500  # rejected rows listed on the page; the download has them all
+allowed = roles_required(*roster_import.IMPORT_ROLES)
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("Roster file (.xlsx or .csv)"))
+
+
+def _max_mb():
+    return int(current_app.config.get("IMPORT_MAX_MB") or 50)
+
+
+def _uploads():
+    return current_app.config["UPLOADS_DIR"]
+
+
+def _note_or_404(token):
+    """The current user's upload that has been previewed."""
+    note = roster_read.load_note(_uploads(), token, current_user.id)
+    return note if note and "outcome" in note else abort(404)
+
+
+def _run(token, note, commit):
+    """The import of an upload as the current user: a preview, or the commit."""
+    return roster_import.import_roster(
+        current_user, roster_read.upload_path(_uploads(), token, note), commit=commit, today=date.today(),
+        start_age=current_app.config["SCHOOL_START_AGE"], file_name=note["file"],
+    )
+
+
+@bp.route("/", methods=["GET", "POST"])
+@allowed
+def upload():
+    form = UploadForm()
+    error = None
+    if form.validate_on_submit():
+        stored = form.file.data
+        if not stored or not stored.filename:
+            error = _("Choose a file.")
+        else:
+            token = note = None
+            try:
+                token, note = roster_read.store_upload(
+                    stored.stream, _uploads(), current_user.id, stored.filename, _max_mb() * 1024 * 1024
+                )
+                note["outcome"] = asdict(_run(token, note, commit=False))
+            except ValidationError as exc:
+                error = exc.errors["file"]
+                if note is not None:
+                    roster_read.discard_upload(_uploads(), token, note, with_note=True)
+            else:
+                roster_read.save_note(_uploads(), token, note)
+                return redirect(url_for("imports.preview", token=token))
+    page = render_template("imports/upload.html", form=form, error=error, max_mb=_max_mb())
+    return page, 422 if error else 200
+
+
+@bp.route("/template.xlsx")
+@allowed
+def template():
+    return send_file(io.BytesIO(roster_read.template_bytes()), mimetype=XLSX, as_attachment=True,
+                     download_name="适龄儿童名册模板.xlsx", max_age=0)
+
+
+@bp.route("/<token>")
+@allowed
+def preview(token):
+    note = _note_or_404(token)
+    outcome = note["outcome"]
+    page = "imports/result.html" if outcome["committed"] else "imports/preview.html"
+    return render_template(page, note=note, outcome=outcome, token=token, form=FlaskForm(), shown=SHOWN)
+
+
+@bp.route("/<token>/commit", methods=["POST"])
+@allowed
+def commit(token):
+    note = _note_or_404(token)
+    if note["outcome"]["committed"]:
+        return redirect(url_for("imports.preview", token=token))
+    try:
+        outcome = _run(token, note, commit=True)
+    except ValidationError as exc:  # the upload went missing since its preview
+        flash(exc.errors["file"], "error")
+        return redirect(url_for("imports.upload"))
+    note["outcome"] = asdict(outcome)
+    roster_read.save_note(_uploads(), token, note)
+    if outcome.committed:
+        roster_read.discard_upload(_uploads(), token, note)
+        flash(_("Imported."))
+    else:
+        flash(_("Nothing was imported: the register changed since the preview. Correct the rows below."), "error")
+    return redirect(url_for("imports.preview", token=token))
+
+
+@bp.route("/<token>/rejected.xlsx")
+@allowed
+def rejected(token):
+    note = _note_or_404(token)
+    headers = (_("Sheet"), _("Row"), _("Column"), _("Name"), _("Reason"))
+    title = _("Rejected rows of %(file)s", file=note["file"])
+    data = exports.write_table(title, headers, note["outcome"]["rejections"])
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name="rejected-rows.xlsx",
+                     max_age=0)
