@@ -1,13 +1,10 @@
 """The filtered cases list: one query for the page and the export."""
-import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from ..models import Child, DropoutCase
 from ..rules.case_status import STATUSES
 from . import scope
-from .child_search import GROUP_CONDITIONS
-
-_NUMBER = re.compile(r"[0-9]{1,9}")
+from .child_search import GROUP_CONDITIONS, read_args
 
 
 @dataclass
@@ -23,11 +20,7 @@ class CaseFilters:
 
     @classmethod
     def from_args(cls, args):
-        values = {}
-        for f in fields(cls):
-            raw = (args.get(f.name) or "").strip()
-            values[f.name] = raw[:50] if f.type is str else (int(raw) if _NUMBER.fullmatch(raw) else None)
-        return cls(**values)
+        return cls(**read_args(cls, args, text_limit=50))
 
 
 def search(user, filters, today):

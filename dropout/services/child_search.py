@@ -18,6 +18,18 @@ MAX_AGE = 30  # ages beyond this are clamped, so a birth-date bound stays a real
 OUT_OF_SCHOOL_FILTER = "out_of_school"
 
 
+def read_args(cls, args, text_limit=100):
+    """A filters dataclass's fields from query-string arguments: text cut short, malformed numbers dropped."""
+    values = {}
+    for f in fields(cls):
+        raw = (args.get(f.name) or "").strip()
+        if f.type is str:
+            values[f.name] = raw[:text_limit]
+        else:
+            values[f.name] = int(raw) if _NUMBER.fullmatch(raw) else None
+    return values
+
+
 @dataclass
 class Filters:
     q: str = ""
@@ -33,13 +45,7 @@ class Filters:
     @classmethod
     def from_args(cls, args):
         """Read filters from query-string arguments, ignoring malformed or absurd numbers."""
-        values = {}
-        for f in fields(cls):
-            raw = (args.get(f.name) or "").strip()
-            if f.type is str:
-                values[f.name] = raw[:100]
-            else:
-                values[f.name] = int(raw) if _NUMBER.fullmatch(raw) else None
+        values = read_args(cls, args)
         for age in ("min_age", "max_age"):
             if values[age] is not None:
                 values[age] = min(values[age], MAX_AGE)
