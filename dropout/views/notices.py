@@ -36,6 +36,16 @@ def _no_font():
     flash(_("No Chinese font is installed for printing: install fonts-arphic-uming or set DROPOUT_PDF_FONT."), "error")
 
 
+def _printed(render, name, back, attachment=False):
+    """The PDF `render()` makes, or back to `back` with a clear message when no Chinese font is installed."""
+    try:
+        data = render()
+    except FontMissing:
+        _no_font()
+        return redirect(back)
+    return _pdf_response(data, name, attachment)
+
+
 @bp.route("/notices/")
 @login_required
 def index():
@@ -67,12 +77,10 @@ def batch():
     if not chosen:
         flash(_("Choose the notices to print."), "error")
         return redirect(url_for("notices.index"))
-    try:
-        data = notices.batch_pdf(chosen, current_app.config["PDF_FONT"])
-    except FontMissing:
-        _no_font()
-        return redirect(url_for("notices.index"))
-    return _pdf_response(data, f"notices-{date.today():%Y%m%d}.pdf", attachment=True)
+    return _printed(
+        lambda: notices.batch_pdf(chosen, current_app.config["PDF_FONT"]),
+        f"notices-{date.today():%Y%m%d}.pdf", url_for("notices.index"), attachment=True,
+    )
 
 
 @bp.route("/cases/<id:case_id>/notice", methods=["GET", "POST"])
@@ -127,12 +135,10 @@ def _render_detail(notice, service_form, measure_form, status=200):
 @login_required
 def pdf(notice_id):
     notice = get_notice_or_404(notice_id)
-    try:
-        data = notices.archive(notice, current_app.config["REPORTS_DIR"], current_app.config["PDF_FONT"])
-    except FontMissing:
-        _no_font()
-        return redirect(url_for("notices.detail", notice_id=notice.id))
-    return _pdf_response(data, f"notice-{notice.id}-v{notice.version}.pdf")
+    return _printed(
+        lambda: notices.archive(notice, current_app.config["REPORTS_DIR"], current_app.config["PDF_FONT"]),
+        f"notice-{notice.id}-v{notice.version}.pdf", url_for("notices.detail", notice_id=notice.id),
+    )
 
 
 @bp.route("/notices/<id:notice_id>/serve", methods=["POST"])
@@ -180,14 +186,12 @@ def measure(notice_id):
 def decision(notice_id, measure_id):
     notice = get_notice_or_404(notice_id)
     measure = notice.escalations.where(Escalation.id == measure_id).first() or abort(404)
-    try:
-        data = notices.decision_pdf(measure, current_app.config)
-    except ValidationError:
+    if measure.kind not in notices.PRINTED_DECISIONS:
         abort(404)
-    except FontMissing:
-        _no_font()
-        return redirect(url_for("notices.detail", notice_id=notice.id))
-    return _pdf_response(data, f"decision-{measure.id}.pdf")
+    return _printed(
+        lambda: notices.decision_pdf(measure, current_app.config),
+        f"decision-{measure.id}.pdf", url_for("notices.detail", notice_id=notice.id),
+    )
 
 
 @bp.route("/notices/<id:notice_id>/correct", methods=["POST"])
