@@ -41,7 +41,21 @@ SETTINGS = {
     "PDF_FONT": (None, str),  # a .ttf/.ttc CJK TrueType font; default: the usual system paths
     "IMPORT_MAX_MB": (50, int),  # roster and register uploads above this are refused
     "PUBLIC_URL": ("http://127.0.0.1:5000", str),  # printed in the notices' QR codes
+    "REPORT_DUE_DAY": (5, int),  # monthly reports are due on this day of the next month
+    # Indicator thresholds, in percent: rates at least (enrolment, disabled, retention) or at most (dropout).
+    "THRESHOLD_ENROLMENT": (99.0, float),
+    "THRESHOLD_DROPOUT_PRIMARY": (1.0, float),
+    "THRESHOLD_DROPOUT_JUNIOR": (3.0, float),
+    "THRESHOLD_DISABLED": (97.0, float),
+    "THRESHOLD_RETENTION": (95.0, float),
+    "SCHEDULER_DAILY_AT": ("01:30", str),  # the daily jobs' time of day, in the county's time zone
 }
+
+
+def thresholds(config):
+    """The indicator thresholds from the app config, keyed as rules.indicators expects."""
+    return {code: config["THRESHOLD_" + code.upper()]
+            for code in ("enrolment", "dropout_primary", "dropout_junior", "disabled", "retention")}
 
 
 def from_environment(environ=None):

@@ -116,6 +116,7 @@ class Child(BaseModel):
     grade = IntegerField(null=True)
     student_number = CharField(null=True, index=True)
     status = CharField(index=True, default="enrolled")
+    status_since = DateField(null=True)  # the day the status, school or village last changed
     is_poor = BooleanField(default=False)
     is_left_behind = BooleanField(default=False)
     is_migrant = BooleanField(default=False)
@@ -289,3 +290,99 @@ class Escalation(BaseModel):
     decided_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
     notes = TextField(default="")
     created_at = DateTimeField(default=utcnow)
+
+
+class ChildChange(BaseModel):
+    """A change of a child's status, school or village, written by a database trigger (migration 0005)."""
+
+    child = ForeignKeyField(Child, backref="changes", on_delete="CASCADE")
+    changed_on = DateField()
+    old_status = CharField(null=True)
+    new_status = CharField(null=True)
+    old_school_id = IntegerField(null=True)
+    new_school_id = IntegerField(null=True)
+    old_village_id = IntegerField(null=True)
+    new_village_id = IntegerField(null=True)
+    at = DateTimeField(default=utcnow)
+
+
+class SummaryMonth(BaseModel):
+    """A month whose summaries were generated; once locked, nothing regenerates it."""
+
+    month = CharField(primary_key=True, max_length=7)  # YYYY-MM
+    generated_at = DateTimeField(default=utcnow)
+    generated_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    locked_at = DateTimeField(null=True)
+    locked_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+
+
+class MonthlySummary(BaseModel):
+    """One unit's frozen figures for a month (county, township, village or school), as JSON."""
+
+    month = ForeignKeyField(SummaryMonth, column_name="month", on_delete="RESTRICT")
+    unit_kind = CharField()
+    unit_id = IntegerField()
+    figures = TextField()
+
+
+class MonthlyReport(BaseModel):
+    """流失生月报: a school's or township's report for a month, submitted and approved upward."""
+
+    month = CharField(max_length=7)
+    unit_kind = CharField()
+    unit_id = IntegerField()
+    status = CharField()  # open, submitted, approved
+    due_on = DateField()
+    comment = TextField(default="")
+    submitted_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    submitted_at = DateTimeField(null=True)
+    approved_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    approved_at = DateTimeField(null=True)
+
+
+class CohortIntake(BaseModel):
+    """A cohort's grade-1 intake, entered once by the bureau for the retention rate."""
+
+    entry_year = IntegerField()
+    unit_kind = CharField()
+    unit_id = IntegerField()
+    intake = IntegerField()
+    entered_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    entered_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        primary_key = CompositeKey("entry_year", "unit_kind", "unit_id")
+
+
+class JobClaim(BaseModel):
+    """A scheduled job's period, claimed once: a re-run or a second host does nothing twice."""
+
+    job = CharField()
+    period = CharField()
+    claimed_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        primary_key = CompositeKey("job", "period")
+
+
+class JobRun(BaseModel):
+    """Each run of a scheduled job: when, and what came of it."""
+
+    job = CharField()
+    period = CharField()
+    started_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+    result = TextField(default="")
+    error = TextField(default="")
+
+
+class ReportFile(BaseModel):
+    """An archived monthly report file (PDF or .xlsx) with its SHA-256."""
+
+    month = CharField(max_length=7)
+    unit_kind = CharField()
+    unit_id = IntegerField()
+    kind = CharField()
+    path = CharField()
+    sha256 = CharField()
+    written_at = DateTimeField(default=utcnow)

@@ -1,4 +1,6 @@
-"""CSRF on every form and the response headers every page carries."""
+"""CSRF on every form, no NUL character in any input, and the response headers every page carries."""
+from flask import render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -11,8 +13,25 @@ HEADERS = {
 }
 
 
+def _has_nul():
+    """A NUL in the path, a query or form value or name, or an upload's file name: no field takes one, and
+    PostgreSQL refuses it in any text, so it is stopped here before any query sees it."""
+    texts = [request.path]
+    for values in (request.args, request.form):
+        for name, items in values.lists():
+            texts += [name, *items]
+    texts += [upload.filename or "" for upload in request.files.values()]
+    return any("\x00" in text for text in texts)
+
+
 def init_app(app):
     csrf.init_app(app)
+
+    @app.before_request
+    def _refuse_nul():
+        if _has_nul():
+            message = _("The input contains a NUL character, which no field accepts. Remove it and try again.")
+            return render_template("errors/error.html", code=400, message=message), 400
 
     @app.after_request
     def _headers(response):

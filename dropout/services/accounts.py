@@ -13,6 +13,7 @@ from . import ValidationError, audit
 from .places import MODELS as PLACE_MODELS
 
 MIN_PASSWORD_LENGTH = 8
+MAX_TEXT = 255  # VARCHAR(255): PostgreSQL refuses longer names
 # One address may fail this many times more than one user name before it is slowed down too.
 ADDRESS_FACTOR = 4
 # Columns an audit entry of an account leaves out.
@@ -63,6 +64,9 @@ def create_user(actor, username, password, role, full_name="", **places):
     errors = {}
     if not username:
         errors["username"] = _("Enter a user name.")
+    for field, value in (("username", username), ("full_name", full_name or "")):
+        if len(value) > MAX_TEXT:
+            errors[field] = _("Too long: at most %(n)d characters.", n=MAX_TEXT)
     if role not in ROLES:
         errors["role"] = _("Unknown role: %(role)s", role=role)
     if _check_password(password):
@@ -134,7 +138,8 @@ def authenticate(username, password, address="", now=None, max_failures=5, locko
     """(user, None) on success, (None, message) otherwise; failures count per user name and per address."""
     now = now or utcnow()
     username = (username or "").strip()
-    name_key, address_key = username.lower(), f"address {address}"
+    # Keys fit the column: a name longer than any account's is still counted, under its first characters.
+    name_key, address_key = username.lower()[:MAX_TEXT], f"address {address}"[:MAX_TEXT]
     wait = max(
         throttle_wait(name_key, now, max_failures, lockout_seconds),
         throttle_wait(address_key, now, max_failures * ADDRESS_FACTOR, lockout_seconds),

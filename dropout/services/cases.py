@@ -12,9 +12,10 @@ from ..choices import CLOSURES, DROPOUT_REASONS, PLACEMENTS
 from ..db import database
 from ..models import CaseEvent, Child, DropoutCase, Exemption, ReturnNotice, School, User, utcnow
 from ..rules import case_status
+from ..rules.numbers import parse_id
 from ..rules.school_age import age_on
 from . import PermissionDenied, ValidationError, audit, scope
-from .children import child_snapshot
+from .children import child_snapshot, date_move, placement_of
 
 # The child's status after a return, by placement.
 STATUS_AFTER_RETURN = {"special_school": "special_school", "home_taught": "home_taught"}
@@ -94,16 +95,18 @@ def refresh(case, settings, today, user=None):
     case.updated_at = utcnow()
     case.save()
     if became_closed and state.closed_kind in STATUS_AFTER_CLOSURE:
-        set_child_status(user, case.child, STATUS_AFTER_CLOSURE[state.closed_kind], f"case {state.closed_kind}")
+        set_child_status(user, case.child, STATUS_AFTER_CLOSURE[state.closed_kind], f"case {state.closed_kind}", today)
     return state
 
 
-def set_child_status(user, child, status, reason, **changes):
-    """Move the child's own status (and school or grade) with the case, audited on the child."""
+def set_child_status(user, child, status, reason, on, **changes):
+    """Move the child's own status (and school or grade) with the case, from day `on`, audited on the child."""
     before = child_snapshot(child)
+    placed = placement_of(child)
     child.status = status
     for field, value in changes.items():
         setattr(child, field, value)
+    date_move(child, placed, on)
     child.updated_at = utcnow()
     child.save()
     after = child_snapshot(child)
@@ -131,7 +134,7 @@ def open_case(user, child, absent_since, settings, today, notes=""):
             case.absent_since = absent_since
             record_event(user, case, "left_again", absent_since, notes=notes)
         refresh(case, settings, today, user)
-        set_child_status(user, child, "suspected", "reported absent")
+        set_child_status(user, child, "suspected", "reported absent", absent_since)
     return case
 
 
@@ -150,7 +153,7 @@ def confirm(user, case, reason, details, on, settings, today):
         case.reason, case.reason_details = reason, details
         record_event(user, case, "confirmed", on, {"reason": reason}, details)
         refresh(case, settings, today, user)
-        set_child_status(user, case.child, "dropped_out", "dropout confirmed")
+        set_child_status(user, case.child, "dropped_out", "dropout confirmed", on)
     return case
 
 
@@ -181,14 +184,14 @@ def assign(user, case, cadre_id, teacher_id, today):
         record_event(user, case, "assigned", today, {"before": before, "after": after})
         if teacher is not None and case.child.responsible_teacher_id != teacher.id:
             # The responsible teacher must be able to open the child's page.
-            set_child_status(user, case.child, case.child.status, "teacher assigned", responsible_teacher=teacher)
+            set_child_status(user, case.child, case.child.status, "teacher assigned", today, responsible_teacher=teacher)
     return case
 
 
 def _person(user_id, role, field, actor):
     if user_id in (None, ""):
         return None
-    person = User.get_or_none((User.id == user_id) & (User.role == role) & (User.is_active == True))  # noqa: E712
+    person = User.get_or_none((User.id == parse_id(user_id)) & (User.role == role) & (User.is_active == True))  # noqa: E712
     if person is None or (role == "teacher" and not scope.teachers(actor).where(User.id == person.id).exists()):
         raise ValidationError({field: _("Choose a person from the list.")})
     if role == "township" and actor.role == "township" and person.township_id != actor.township_id:
@@ -199,7 +202,7 @@ def _person(user_id, role, field, actor):
 def handover(user, from_id, to_id, today):
     """Hand every open case of one person to another at once; return how many moved."""
     _require(user.role in ("admin", "township"))
-    source = User.get_or_none(User.id == from_id)
+    source = User.get_or_none(User.id == parse_id(from_id))  # an unreadable id is IS NULL: nobody
     if source is None or source.role not in ("township", "teacher"):
         raise ValidationError({"from_user": _("Choose a person from the list.")})
     target = _person(to_id, source.role, "to_user", user)
@@ -233,7 +236,7 @@ def record_return(user, case, on, placement, school_id, grade, notes, settings, 
         changes = {"school": school} if school is not None else {}
         if grade is not None:
             changes["grade"] = grade
-        set_child_status(user, case.child, STATUS_AFTER_RETURN.get(placement, "returned"), "returned", **changes)
+        set_child_status(user, case.child, STATUS_AFTER_RETURN.get(placement, "returned"), "returned", on, **changes)
         ReturnNotice.update(status="complied").where(
             (ReturnNotice.case == case.id) & ReturnNotice.status.in_(ACTIVE_NOTICES)
         ).execute()

@@ -217,7 +217,7 @@ def save_child(user, data, child=None, today=None, start_age=6):
         raise ValidationError(errors)
     try:
         with database.atomic():
-            child, before = _write_child(user, child, values)
+            child, before = _write_child(user, child, values, today)
             if guardians is not None:
                 _save_guardians(user, child, guardians)
             if scope.get_child(user, child.id) is None:
@@ -233,15 +233,31 @@ def save_child(user, data, child=None, today=None, start_age=6):
 
 def child_snapshot(child):
     """The audited columns of a child (timestamps left out)."""
-    return audit.snapshot(child, exclude=("created_at", "updated_at"))
+    return audit.snapshot(child, exclude=("created_at", "updated_at", "status_since"))
 
 
-def _write_child(user, child, values):
+# The fields whose changes the monthly figures follow (the child_change history, migration 0005).
+MOVES = ("status", "school_id", "village_id")
+
+
+def placement_of(child):
+    return tuple(getattr(child, field) for field in MOVES)
+
+
+def date_move(child, before, on):
+    """Date a change of status, school or village: the history trigger records it on `on`."""
+    if placement_of(child) != before:
+        child.status_since = on
+
+
+def _write_child(user, child, values, today):
     before = child_snapshot(child) if child is not None else None
     if child is None:
-        child = Child(created_at=utcnow())
+        child = Child(created_at=utcnow(), status_since=today)
+    placed = placement_of(child)
     for field, value in values.items():
         setattr(child, field, value)
+    date_move(child, placed, today)
     child.updated_at = utcnow()
     child.save()
     return child, before

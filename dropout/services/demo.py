@@ -179,11 +179,23 @@ def _history(rng, rows, child_id, status, actors, today):
     return at
 
 
+def _status_changes(history):
+    """The child_change rows (migration 0005) of the status changes in the audit rows."""
+    rows = [(row[5], row[0].date(), json.loads(row[7])["status"], json.loads(row[8])["status"], row[0])
+            for row in history if row[4] == "child"]
+    _insert("child_change", ("child_id", "changed_on", "old_status", "new_status", "at"), rows)
+    database.execute_sql(
+        "UPDATE child_change SET old_school_id = child.school_id, new_school_id = child.school_id, "
+        "old_village_id = child.village_id, new_village_id = child.village_id FROM child "
+        "WHERE child.id = child_change.child_id")
+
+
 def _children(rng, n, towns, special, users, today, start_age, work):
     """Generate and insert children and guardians chunk by chunk; return (guardians, audit rows).
 
     Children with a case or an exemption get it planned by `work`, which sets their status history."""
-    earliest, latest = school_age.birth_range_for_ages(start_age, school_age.last_school_age(start_age), today)
+    # Ages 6-14: a child of 15 on 31 August has normally finished grade 9.
+    earliest, latest = school_age.birth_range_for_ages(start_age, school_age.last_school_age(start_age) - 1, today)
     births = {}  # ordinal -> (date, grade by age)
     for ordinal in range(earliest.toordinal(), latest.toordinal() + 1):
         born = date.fromordinal(ordinal)
@@ -308,6 +320,7 @@ def load(n_children=20000, seed=2026, today=None, county="示例县", start_age=
         n_guardians, history = _children(rng, n_children, towns, special, users, today, start_age, work)
         n_cases, n_visits, n_exemptions, n_notices, n_measures = work.insert(_insert, _next_id)
         _insert("audit_log", AUDIT_COLUMNS, history)
+        _status_changes(history)
         for table in ("child", "guardian", "dropout_case", "home_visit", "case_event", "exemption", "return_notice",
                       "escalation"):
             reset_sequence(table)

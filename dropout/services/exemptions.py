@@ -54,7 +54,7 @@ def _advance(user, exemption, status, today, **fields):
         exemption.save()
         audit.record(user, "update", "exemption", exemption.id, before, _snapshot(exemption), exemption.child_id)
         if status == "approved":
-            set_child_status(user, exemption.child, "deferred", "exemption approved")
+            set_child_status(user, exemption.child, "deferred", "exemption approved", exemption.approved_on)
     return exemption
 
 

@@ -236,6 +236,8 @@ def correct(user, notice, config, today, return_school=""):
     if notice.status != "issued":
         raise ValidationError({"case": _("Only a notice not yet served can be corrected; issue a further order instead.")})
     return_school = (return_school or "").strip() or notice.return_school
+    if len(return_school) > 255:
+        raise ValidationError({"return_school": _("Too long: at most %(n)d characters.", n=255)})
     township = notice.township
     note = f"（更正件，第{notice.version + 1}版，代替{_chinese_date(notice.issued_on)}印发的版本）"
     with database.atomic():

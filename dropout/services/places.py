@@ -5,6 +5,7 @@ from peewee import JOIN, IntegrityError, fn
 from ..choices import SCHOOL_KINDS
 from ..db import database
 from ..models import Child, School, Township, Village
+from ..rules.numbers import parse_id
 from . import PermissionDenied, ValidationError, audit
 
 MODELS = {"township": Township, "village": Village, "school": School}
@@ -39,11 +40,11 @@ def _check(kind, values):
     elif len(values["name"]) > MAX_NAME:
         errors["name"] = _("Too long: at most %(n)d characters.", n=MAX_NAME)
     if kind in ("village", "school"):
-        township_id = str(values.get("township") or "")
-        if not township_id.isdigit() or Township.get_or_none(Township.id == int(township_id)) is None:
+        township_id = parse_id(values.get("township"))
+        if township_id is None or Township.get_or_none(Township.id == township_id) is None:
             errors["township"] = _("Choose the township.")
         else:
-            values["township"] = int(township_id)
+            values["township"] = township_id
     if kind == "school" and values.get("kind") not in SCHOOL_KINDS:
         errors["kind"] = _("Choose the kind of school.")
     if kind == "township":

@@ -22,7 +22,7 @@ from ..db import database, is_postgres, reset_sequence
 from ..models import Child, Guardian, School, Township, Village, utcnow
 from ..rules import school_age
 from . import PermissionDenied, ValidationError, audit, roster_read, scope
-from .children import child_snapshot
+from .children import child_snapshot, date_move, placement_of
 from .demo import CHILD_COLUMNS, GUARDIAN_COLUMNS, _insert, _next_id
 
 IMPORT_ROLES = ("admin", "bureau", "township")
@@ -343,8 +343,10 @@ class _Import:
             return UNCHANGED
         if self.writing:
             if changed:
+                placed = placement_of(child)
                 for name, value in changed.items():
                     setattr(child, name, value)
+                date_move(child, placed, self.today)
                 child.updated_at = self.now
                 child.save()
                 audit.record(self.user, "update", "child", child.id, before, child_snapshot(child), child.id, self.reason)

@@ -21,6 +21,7 @@ from ..choices import (
 from ..forms import options, show_errors
 from ..models import CaseEvent, DropoutCase, User
 from ..rules import id_number
+from ..rules.numbers import parse_id
 from ..services import PermissionDenied, ValidationError, case_search, cases, exports, notices, scope
 from ..services.case_settings import CaseSettings
 
@@ -83,7 +84,7 @@ def export():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create():
-    child = scope.get_child(current_user, request.args.get("child", type=int) or 0) or abort(404)
+    child = scope.get_child(current_user, parse_id(request.args.get("child")) or 0) or abort(404)
     if current_user.role not in ("admin", "township", "teacher"):
         abort(403)
     form = CaseOpenForm()
@@ -184,8 +185,7 @@ def _do(action, case, form, today):
     if action == "not_dropout":
         return cases.resolve_not_dropout(user, case, dates["on"] or today, form.notes.data, config, today)
     if action == "return":
-        grade = int(form.grade.data) if (form.grade.data or "").isdigit() else None
-        school = int(form.school.data) if (form.school.data or "").isdigit() else None
+        grade, school = parse_id(form.grade.data), parse_id(form.school.data)
         return cases.record_return(user, case, dates["on"] or today, form.placement.data, school, grade, form.notes.data, config, today)
     proof = {"receiving_school": form.receiving_school.data, "certificate": form.certificate.data}
     if dates.get("death_on"):

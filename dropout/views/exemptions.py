@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 
 from ..case_forms import ExemptionForm, read_dates
 from ..models import Exemption
+from ..rules.numbers import parse_id
 from ..services import PermissionDenied, ValidationError, exemptions, scope, uploads
 from ..forms import show_errors
 
@@ -21,7 +22,7 @@ def get_exemption_or_404(exemption_id):
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create():
-    child = scope.get_child(current_user, request.args.get("child", type=int) or 0) or abort(404)
+    child = scope.get_child(current_user, parse_id(request.args.get("child")) or 0) or abort(404)
     if not current_user.can_edit_children:
         abort(403)
     form = ExemptionForm()

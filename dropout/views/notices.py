@@ -13,6 +13,7 @@ from ..forms import options, show_errors
 from ..models import DropoutCase, Escalation, ReturnNotice
 from ..pdf.fonts import FontMissing
 from ..rules.dates import parse_date
+from ..rules.numbers import parse_id
 from ..services import PermissionDenied, ValidationError, notices, scope
 
 bp = Blueprint("notices", __name__)
@@ -50,7 +51,7 @@ def _printed(render, name, back, attachment=False):
 @login_required
 def index():
     query = visible_notices()
-    township = request.args.get("township", type=int)
+    township = parse_id(request.args.get("township"))
     status = request.args.get("status", "")
     try:
         since = parse_date(request.args.get("since"))
@@ -72,7 +73,7 @@ def index():
 @bp.route("/notices/batch.pdf", methods=["POST"])
 @login_required
 def batch():
-    ids = [int(value) for value in request.values.getlist("notice") if value.isdigit()][:1000]
+    ids = [id_ for value in request.values.getlist("notice") if (id_ := parse_id(value)) is not None][:1000]
     chosen = list(visible_notices().where(ReturnNotice.id.in_(ids)).order_by(ReturnNotice.township, ReturnNotice.seq))
     if not chosen:
         flash(_("Choose the notices to print."), "error")

@@ -9,6 +9,7 @@ from ..case_forms import VisitForm, read_dates, read_float, read_number
 from ..choices import CASE_STATUSES
 from ..forms import options, show_errors
 from ..models import DropoutCase, HomeVisit
+from ..rules.numbers import parse_id
 from ..services import PermissionDenied, ValidationError, scope, uploads, visits
 from .cases import settings
 
@@ -30,7 +31,7 @@ def _values(form):
 def create():
     if not current_user.can_edit_children:
         abort(403)
-    child_id = request.args.get("child", type=int)
+    child_id = parse_id(request.args.get("child"))
     teaching_child = scope.get_child(current_user, child_id) or abort(404) if child_id else None
     open_cases = list(visits.open_cases_first(current_user, scope.cases(current_user)).limit(200))
     form = VisitForm(data={"visited_on": date.today().isoformat(), "case": request.args.get("case", "")} if request.method == "GET" else None)
@@ -59,8 +60,8 @@ def _log(form, values, teaching_child):
     today = date.today()
     if teaching_child is not None:
         return visits.log_teaching_visit(current_user, teaching_child, values, settings(), today)
-    case_id = form.case.data
-    case = scope.cases(current_user).where(DropoutCase.id == case_id).first() if str(case_id).isdigit() else None
+    case_id = parse_id(form.case.data)
+    case = scope.cases(current_user).where(DropoutCase.id == case_id).first() if case_id is not None else None
     if case is None:
         raise ValidationError({"case": _("Choose the case.")})
     photo = form.photo.data if form.photo.data and form.photo.data.filename else None

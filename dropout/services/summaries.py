@@ -1,0 +1,137 @@
+"""Frozen monthly summaries: generated (or regenerated) until the month is locked, then fixed.
+
+A month's figures are computed for every unit at once (summary_figures) and written as rows in
+one transaction, together with the month's reports to file and, for the scheduler, the claim of
+its period: two runs at once, or one after the other, leave one set of summaries.
+"""
+import json
+from datetime import date
+
+from flask_babel import gettext as _
+from peewee import IntegrityError
+
+from ..db import database
+from ..models import JobClaim, MonthlyReport, MonthlySummary, School, SummaryMonth, Township, utcnow
+from . import PermissionDenied, ValidationError, audit
+from .summary_figures import Month, compute
+
+REPORTING_KINDS = ("school", "township")  # units that file a monthly report (流失生月报)
+
+
+class MonthLocked(ValidationError):
+    pass
+
+
+def parse_month(text, today=None):
+    """'YYYY-MM' of a month that has ended (or the current one), else a ValidationError."""
+    try:
+        month = Month.parse(text)
+    except ValueError:
+        raise ValidationError({"month": _("Give the month as YYYY-MM, for example 2026-10.")}) from None
+    if month.year < 2000 or (today is not None and month.first > today):
+        raise ValidationError({"month": _("The month %(month)s has not begun.", month=str(month))})
+    return month
+
+
+def _claim(job, period):
+    """Claim a job's period inside the current transaction; False when it was claimed before."""
+    try:
+        with database.atomic():
+            JobClaim.insert(job=job, period=period, claimed_at=utcnow()).execute()
+        return True
+    except IntegrityError:
+        return False
+
+
+def generate_month(month, user=None, start_age=6, due_day=5, claim=None):
+    """Compute and freeze `month`'s summaries; 'generated', or 'done before' when `claim` (a job
+    name) had already claimed the month. Raises MonthLocked for a locked month."""
+    figures = compute(month, start_age)
+    key = str(month)
+    with database.atomic():
+        if claim is not None and not _claim(claim, key):
+            return "done before"
+        row = SummaryMonth.get_or_none(SummaryMonth.month == key)
+        if row is not None and row.locked_at is not None:
+            raise MonthLocked({"month": _("%(month)s is locked.", month=key)})
+        if row is None:
+            SummaryMonth.create(month=key, generated_at=utcnow(), generated_by=user)
+        else:
+            SummaryMonth.update(generated_at=utcnow(), generated_by=user).where(SummaryMonth.month == key).execute()
+        MonthlySummary.delete().where(MonthlySummary.month == key).execute()
+        rows = [{"month": key, "unit_kind": kind, "unit_id": unit_id,
+                 "figures": json.dumps(cells, ensure_ascii=False, sort_keys=True)}
+                for (kind, unit_id), cells in sorted(figures.items())]
+        for start in range(0, len(rows), 500):
+            MonthlySummary.insert_many(rows[start:start + 500]).execute()
+        _open_reports(month, due_day)
+        audit.record(user, "create" if row is None else "update", "summary", None,
+                     after={"month": key, "units": len(rows)})
+    return "generated"
+
+
+def _open_reports(month, due_day):
+    """Every school and township has a report for the month, due on `due_day` of the next month."""
+    key = str(month)
+    following = month.next()
+    due_on = date(following.year, following.month, min(max(due_day, 1), 28))
+    have = {(r.unit_kind, r.unit_id) for r in MonthlyReport.select().where(MonthlyReport.month == key)}
+    units = [("school", s.id) for s in School.select(School.id)] + [("township", t.id) for t in Township.select(Township.id)]
+    new = [{"month": key, "unit_kind": kind, "unit_id": unit_id, "status": "open", "due_on": due_on}
+           for kind, unit_id in units if (kind, unit_id) not in have]
+    if new:
+        MonthlyReport.insert_many(new).execute()
+
+
+def figures_of(month, kind, unit_id):
+    """The frozen cells of a unit's month, or None when the month was not generated."""
+    row = MonthlySummary.get_or_none((MonthlySummary.month == str(month)) & (MonthlySummary.unit_kind == kind)
+                                     & (MonthlySummary.unit_id == unit_id))
+    return json.loads(row.figures) if row is not None else None
+
+
+def figures_by_unit(month, kind, unit_ids=None):
+    """{unit id: cells} for every unit of a kind in a generated month."""
+    query = MonthlySummary.select().where((MonthlySummary.month == str(month)) & (MonthlySummary.unit_kind == kind))
+    if unit_ids is not None:
+        query = query.where(MonthlySummary.unit_id.in_(list(unit_ids)))
+    return {row.unit_id: json.loads(row.figures) for row in query}
+
+
+def generated_months():
+    """The generated months, newest first."""
+    return list(SummaryMonth.select().order_by(SummaryMonth.month.desc()))
+
+
+def lock(user, month):
+    """The bureau locks a generated month: its figures and reports no longer change."""
+    if user.role not in ("admin", "bureau"):
+        raise PermissionDenied()
+    key = str(month)
+    with database.atomic():
+        row = SummaryMonth.get_or_none(SummaryMonth.month == key)
+        if row is None:
+            raise ValidationError({"month": _("%(month)s has not been generated.", month=key)})
+        if row.locked_at is not None:
+            raise ValidationError({"month": _("%(month)s is locked.", month=key)})
+        SummaryMonth.update(locked_at=utcnow(), locked_by=user).where(SummaryMonth.month == key).execute()
+        audit.record(user, "update", "summary", None, {"month": key, "locked": False}, {"month": key, "locked": True})
+
+
+def unlock(user, month, reason):
+    """Only an admin unlocks a month, with a reason that is kept in the audit trail."""
+    if user.role != "admin":
+        raise PermissionDenied()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for unlocking.")})
+    if len(reason) > 500:
+        raise ValidationError({"reason": _("At most %(n)d characters.", n=500)})
+    key = str(month)
+    with database.atomic():
+        row = SummaryMonth.get_or_none(SummaryMonth.month == key)
+        if row is None or row.locked_at is None:
+            raise ValidationError({"month": _("%(month)s is not locked.", month=key)})
+        SummaryMonth.update(locked_at=None, locked_by=None).where(SummaryMonth.month == key).execute()
+        audit.record(user, "update", "summary", None, {"month": key, "locked": True},
+                     {"month": key, "locked": False}, reason=reason)

@@ -1,0 +1,323 @@
+"""A month's figures for every unit of the county (county, townships, villages, schools) at once.
+
+A few grouped queries over the whole county, then the units are filled in Python:
+
+- the children as they are now, grouped (one scan of the child table);
+- the children whose status, school or village changed since the school year began
+  (child_change, kept by a trigger), replayed to their state on the month's first and last days;
+- the month's case events, visits, notices and measures, grouped.
+
+Townships and villages count children by residence; a school counts its own pupils. Every figure
+is split by stage (primary / junior: the grade, or the age for a child out of school) and sex.
+"""
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+import calendar
+import json
+
+from ..db import database
+from ..rules import school_age
+
+# On a school's roll: a suspected dropout is still on it, a confirmed one is not.
+ON_ROLL = frozenset(("enrolled", "returned", "suspected", "home_taught", "special_school"))
+# In school for the enrolment rate (by residence): also studying outside the county, or finished early.
+IN_SCHOOL = ON_ROLL | {"outside_county", "completed"}
+# No longer a resident of the county.
+GONE = frozenset(("moved_out", "deceased"))
+THREE_DISABILITIES = ("visual", "hearing", "speech", "intellectual")
+
+
+@dataclass(frozen=True)
+class Month:
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text):
+        """'YYYY-MM' → Month; ValueError when it is not one."""
+        year, _, month = str(text).partition("-")
+        if len(year) != 4 or len(month) != 2 or not (year.isdigit() and month.isdigit()) or not 1 <= int(month) <= 12:
+            raise ValueError(text)
+        return cls(int(year), int(month))
+
+    def __str__(self):
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def first(self):
+        return date(self.year, self.month, 1)
+
+    @property
+    def last(self):
+        return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    @property
+    def year_start(self):
+        """The first day of the school year the month belongs to."""
+        return date(school_age.school_year(self.first), 9, 1)
+
+    def previous(self):
+        return Month(self.year - (self.month == 1), 12 if self.month == 1 else self.month - 1)
+
+    def next(self):
+        return Month(self.year + (self.month == 12), 1 if self.month == 12 else self.month + 1)
+
+
+def _stage_sql(month, start_age):
+    """SQL for a child's stage: its grade, or its school age in the month's school year."""
+    _e, primary_latest = school_age.birth_range_for_ages(start_age, None, month.first)
+    _e, junior_latest = school_age.birth_range_for_ages(start_age + 6, None, month.first)
+    return (
+        "CASE WHEN c.grade BETWEEN 1 AND 6 THEN 'primary' WHEN c.grade BETWEEN 7 AND 9 THEN 'junior' "
+        f"WHEN c.birth_on > '{primary_latest.isoformat()}' THEN NULL "
+        f"WHEN c.birth_on > '{junior_latest.isoformat()}' THEN 'primary' ELSE 'junior' END"
+    )
+
+
+def _age_sql(month, start_age):
+    """SQL for 'school' (of compulsory-education age), 'cohort' (the age of grade 9), or NULL."""
+    earliest, latest = school_age.birth_range_for_ages(start_age, school_age.last_school_age(start_age), month.first)
+    cohort_earliest, cohort_latest = school_age.birth_range_for_ages(start_age + 8, start_age + 8, month.first)
+    return (
+        f"CASE WHEN c.birth_on BETWEEN '{cohort_earliest.isoformat()}' AND '{cohort_latest.isoformat()}' THEN 'cohort' "
+        f"WHEN c.birth_on BETWEEN '{earliest.isoformat()}' AND '{latest.isoformat()}' THEN 'school' END"
+    )
+
+
+DISABLED_SQL = "CASE WHEN c.disability_category IN ({}) THEN 1 ELSE 0 END".format(
+    ", ".join(f"'{code}'" for code in THREE_DISABILITIES))
+
+
+class Figures:
+    """Counters per unit, stage and sex: {(kind, id): {stage: {sex: Counter}}}."""
+
+    def __init__(self, township_of_village):
+        self.township_of = township_of_village
+        self.cells = defaultdict(lambda: defaultdict(lambda: defaultdict(Counter)))
+
+    def homes(self, village_id):
+        """The residence units of a village: the county, its township, itself."""
+        if village_id is None or village_id not in self.township_of:
+            return [("county", 0)]
+        return [("county", 0), ("township", self.township_of[village_id]), ("village", village_id)]
+
+    def add(self, units, stage, sex, key, n=1):
+        if stage is None or not n:
+            return
+        for unit in units:
+            self.cells[unit][stage][sex][key] += n
+
+    def as_json(self):
+        """{(kind, id): cells as plain dicts}, zero counts left out."""
+        return {unit: {stage: {sex: {k: v for k, v in counter.items() if v} for sex, counter in by_sex.items()}
+                       for stage, by_sex in stages.items()}
+                for unit, stages in self.cells.items()}
+
+
+def _stock(figures, when, state, child, n):
+    """What a child in `state` (village, school, status) adds to the stock figures `when` ('start', 'end', 'year')."""
+    village, school, status = state
+    stage, sex, age, disabled, grade = child
+    homes = figures.homes(village)
+    at_school = [("school", school)] if school is not None else []
+    if status in ON_ROLL:
+        key = {"start": "students_start", "end": "students_end", "year": "students_year"}[when]
+        figures.add(homes + at_school, stage, sex, key, n)
+        if when == "end" and grade == 9:
+            figures.add(homes + at_school, stage, sex, "grade9", n)
+    if when != "end":
+        return
+    if age is not None and status not in GONE:
+        figures.add(homes, stage, sex, "school_age", n)
+        if status in IN_SCHOOL:
+            figures.add(homes, stage, sex, "enrolled", n)
+        if disabled:
+            figures.add(homes, stage, sex, "disabled", n)
+            if status in IN_SCHOOL:
+                figures.add(homes, stage, sex, "disabled_enrolled", n)
+        if age == "cohort":
+            figures.add(homes, stage, sex, "cohort", n)
+    if status == "dropped_out":
+        figures.add(homes + at_school, stage, sex, "still_out", n)
+    elif status == "suspected":
+        figures.add(homes + at_school, stage, sex, "suspected_open", n)
+
+
+EXITS = {"deceased": "deaths", "deferred": "suspended", "dropped_out": "dropouts", "completed": "completed"}
+
+
+def _flow(figures, change, child, in_month, dropped):
+    """A change's part in the flows, for each unit whose roll the child left or joined.
+
+    Changes earlier in the school year count only as the year's dropouts; `dropped` holds the
+    (child, unit) pairs already counted there, so a child who drops out twice counts once."""
+    stage, sex = child[0], child[1]
+    old_units = _roll_units(figures, change["old_village_id"], change["old_school_id"], change["old_status"])
+    new_units = _roll_units(figures, change["new_village_id"], change["new_school_id"], change["new_status"])
+    for unit in old_units - new_units:
+        key = EXITS.get(change["new_status"], "transfers_out")
+        if key == "dropouts" and (change["child_id"], unit) not in dropped:
+            dropped.add((change["child_id"], unit))
+            figures.add([unit], stage, sex, "dropouts_year")
+        if in_month:
+            figures.add([unit], stage, sex, key)
+    if in_month:
+        for unit in new_units - old_units:
+            key = "resumed" if change["old_status"] in ("deferred", "dropped_out") else "transfers_in"
+            figures.add([unit], stage, sex, key)
+
+
+def _roll_units(figures, village, school, status):
+    if status not in ON_ROLL:
+        return set()
+    return set(figures.homes(village)) | ({("school", school)} if school is not None else set())
+
+
+def _state_at(current, changes, day):
+    """(village, school, status) at the end of `day`, replaying the child's changes by date."""
+    before = [c for c in changes if c["changed_on"] <= day]
+    if before:
+        last = before[-1]
+        return last["new_village_id"], last["new_school_id"], last["new_status"]
+    if changes:
+        first = changes[0]
+        return first["old_village_id"], first["old_school_id"], first["old_status"]
+    return current
+
+
+def _rows(sql, params=()):
+    cursor = database.execute_sql(sql, params)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _day(value):
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def compute(month, start_age=6):
+    """{(unit kind, unit id): {stage: {sex: {figure: n}}}} for the month, every unit of the county."""
+    township_of = dict(database.execute_sql("SELECT id, township_id FROM village").fetchall())
+    figures = Figures(township_of)
+    for kind, table in (("township", "township"), ("village", "village"), ("school", "school")):
+        for (unit_id,) in database.execute_sql(f"SELECT id FROM {table}").fetchall():
+            figures.cells[(kind, unit_id)]  # every unit gets a summary, even an empty one
+    figures.cells[("county", 0)]
+    stage, age = _stage_sql(month, start_age), _age_sql(month, start_age)
+    since = month.year_start - timedelta(days=1)  # the roll the school year started with
+    end, start = month.last, month.first - timedelta(days=1)
+    # 1. Everyone as they are now.
+    for row in database.execute_sql(
+        f"SELECT c.village_id, c.school_id, c.status, {stage}, c.sex, {age}, {DISABLED_SQL}, c.grade, COUNT(*) "
+        "FROM child c GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
+    ).fetchall():
+        state, child, n = row[0:3], (row[3], row[4], row[5], row[6], row[7]), row[8]
+        for when in ("start", "end", "year"):
+            _stock(figures, when, state, child, n)
+    # 2. Those who changed since: take their present away, put their past in.
+    changed = defaultdict(list)
+    for change in _rows(f"SELECT * FROM child_change WHERE changed_on > {database.param} ORDER BY changed_on, id",
+                        (since.isoformat(),)):
+        change["changed_on"] = _day(change["changed_on"])
+        changed[change["child_id"]].append(change)
+    people = _people(f"c.id IN (SELECT child_id FROM child_change WHERE changed_on > {database.param})",
+                     (since.isoformat(),), stage, age)
+    dropped = set()
+    for child_id, person in people.items():
+        history = changed[child_id]
+        for when, day in (("start", start), ("end", end), ("year", since)):
+            _stock(figures, when, person["state"], person["child"], -1)
+            _stock(figures, when, _state_at(person["state"], history, day), person["child"], 1)
+        for change in history:
+            if change["changed_on"] <= end:
+                _flow(figures, change, person["child"], change["changed_on"] >= month.first, dropped)
+    # 3. Who is still out at the month's end: their priority groups and reasons.
+    out = _people("c.status = 'dropped_out'", (), stage, age)
+    out.update(people)
+    for child_id, person in out.items():
+        village, school, status = _state_at(person["state"], changed.get(child_id, []), end)
+        if status != "dropped_out":
+            continue
+        units = figures.homes(village) + ([("school", school)] if school is not None else [])
+        st, sex = person["child"][0], person["child"][1]
+        for group in person["groups"]:
+            figures.add(units, st, sex, f"out_{group}")
+        figures.add(units, st, sex, f"reason_{person['reason'] or 'unknown'}")
+    _events(figures, month, stage)
+    return figures.as_json()
+
+
+def _people(where, params, stage, age):
+    """{child id: {state, child (stage, sex, age, disabled, grade), groups, reason}} for the children matching."""
+    people = {}
+    for row in _rows(
+        f"SELECT c.id, c.village_id, c.school_id, c.status, {stage} AS stage, c.sex, {age} AS age, "
+        f"{DISABLED_SQL} AS disabled, c.grade, c.is_poor, c.is_left_behind, c.is_migrant, c.is_orphan, "
+        "c.disability_category, d.reason FROM child c LEFT JOIN dropout_case d ON d.child_id = c.id "
+        f"WHERE {where}", params
+    ):
+        groups = [name for name, flag in (("poor", row["is_poor"]), ("left_behind", row["is_left_behind"]),
+                                          ("migrant", row["is_migrant"]), ("orphan", row["is_orphan"]),
+                                          ("disabled", row["disability_category"])) if flag]
+        people[row["id"]] = {
+            "state": (row["village_id"], row["school_id"], row["status"]),
+            "child": (row["stage"], row["sex"], row["age"], row["disabled"], row["grade"]),
+            "groups": groups, "reason": row["reason"],
+        }
+    return people
+
+
+EVENT_FIGURES = {"opened": "new_suspected", "left_again": "new_suspected", "confirmed": "new_confirmed"}
+
+
+def _events(figures, month, stage):
+    """The month's case events, visits, notices and measures, by the child's village and school now."""
+    p = database.param
+    first, last, year_start = month.first.isoformat(), month.last.isoformat(), month.year_start.isoformat()
+    units = figures.homes
+
+    def add(row, key, n=1):
+        at_school = [("school", row["school_id"])] if row["school_id"] is not None else []
+        figures.add(units(row["village_id"]) + at_school, row["stage"], row["sex"], key, n)
+
+    child_cols = f"c.village_id, c.school_id, {stage} AS stage, c.sex"
+    for row in _rows(
+        f"SELECT {child_cols}, e.kind, e.happened_on, e.data FROM case_event e "
+        "JOIN dropout_case d ON d.id = e.case_id JOIN child c ON c.id = d.child_id "
+        f"WHERE e.kind IN ('opened', 'left_again', 'confirmed', 'returned') AND e.happened_on BETWEEN {p} AND {p}",
+        (min(first, year_start), last),
+    ):
+        in_month = str(row["happened_on"])[:10] >= first
+        if row["kind"] == "returned":
+            if str(row["happened_on"])[:10] >= year_start:
+                add(row, "returned_year")
+            if in_month:
+                add(row, "returned")
+                add(row, f"placement_{json.loads(row['data'] or '{}').get('placement') or 'unknown'}")
+        elif in_month:
+            add(row, EVENT_FIGURES[row["kind"]])
+    grouped = (
+        ("visits", "home_visit v JOIN child c ON c.id = v.child_id",
+         "NOT v.is_teaching AND v.visited_on BETWEEN {p} AND {p}"),
+        ("teaching_visits", "home_visit v JOIN child c ON c.id = v.child_id",
+         "v.is_teaching AND v.visited_on BETWEEN {p} AND {p}"),
+        ("notices_issued", "return_notice n JOIN dropout_case d ON d.id = n.case_id JOIN child c ON c.id = d.child_id",
+         "n.version = 1 AND n.issued_on BETWEEN {p} AND {p}"),
+        ("notices_served", "return_notice n JOIN dropout_case d ON d.id = n.case_id JOIN child c ON c.id = d.child_id",
+         "n.served_on BETWEEN {p} AND {p}"),
+        ("measures", "escalation x JOIN dropout_case d ON d.id = x.case_id JOIN child c ON c.id = d.child_id",
+         "x.decided_on BETWEEN {p} AND {p}"),
+    )
+    for key, tables, where in grouped:
+        sql = (f"SELECT {child_cols}, COUNT(*) AS n FROM {tables} WHERE "
+               + where.format(p=p) + " GROUP BY 1, 2, 3, 4")
+        for row in _rows(sql, (first, last)):
+            add(row, key, row["n"])
+    for row in _rows(
+        f"SELECT {child_cols}, COUNT(*) AS n FROM return_notice n JOIN dropout_case d ON d.id = n.case_id "
+        f"JOIN child c ON c.id = d.child_id WHERE n.status = 'overdue' AND n.deadline_on <= {p} GROUP BY 1, 2, 3, 4",
+        (last,),
+    ):
+        add(row, "notices_overdue", row["n"])
+
