@@ -181,3 +181,56 @@ MEASURES = {
     "police_admonition": _l("Admonition by the public security organ"),
     "referral": _l("Referral to another authority"),
 }
+
+# The figures of a monthly summary (services/summary_figures), in the order reports show them.
+STOCK_FIGURES = {
+    "students_start": _l("On the roll at the start of the month"),
+    "transfers_in": _l("Transferred in"),
+    "resumed": _l("Resumed or returned"),
+    "transfers_out": _l("Transferred out"),
+    "completed": _l("Completed"),
+    "suspended": _l("Suspended"),
+    "deaths": _l("Deaths"),
+    "dropouts": _l("Dropped out"),
+    "students_end": _l("On the roll at the end of the month"),
+}
+POPULATION_FIGURES = {
+    "school_age": _l("School-age residents"),
+    "enrolled": _l("School-age residents in school"),
+    "disabled": _l("With a visual, hearing, speech or intellectual disability"),
+    "disabled_enrolled": _l("Of them in school"),
+    "grade9": _l("Grade 9 pupils"),
+    "cohort": _l("Residents of grade 9 age"),
+    "students_year": _l("On the roll at the start of the school year"),
+    "dropouts_year": _l("Dropouts this school year"),
+}
+DETECTION_FIGURES = {
+    "new_suspected": _l("New suspected dropouts"),
+    "new_confirmed": _l("Newly confirmed dropouts"),
+    "still_out": _l("Dropouts still out at the month's end"),
+    "suspected_open": _l("Suspected dropouts not yet confirmed"),
+}
+WORK_FIGURES = {
+    "visits": _l("Home visits"),
+    "teaching_visits": _l("Home-teaching visits"),
+    "returned": _l("Returned this month"),
+    "returned_year": _l("Returned this school year"),
+}
+LEGAL_FIGURES = {
+    "notices_issued": _l("Notices issued"),
+    "notices_served": _l("Notices served"),
+    "notices_overdue": _l("Notices overdue"),
+    "measures": _l("Measures decided"),
+}
+# Prefixed figures: out_<priority group> and reason_<reason> among the dropouts still out,
+# placement_<placement> among the children returned this month.
+FIGURE_PREFIXES = {"out_": PRIORITY_GROUPS, "reason_": DROPOUT_REASONS, "placement_": PLACEMENTS}
+INDICATORS = {
+    "enrolment": _l("Enrolment rate"),
+    "dropout_primary": _l("Primary dropout rate"),
+    "dropout_junior": _l("Junior secondary dropout rate"),
+    "disabled": _l("Enrolment rate of children with the three disabilities"),
+    "retention": _l("Nine-year retention rate"),
+}
+REPORT_STATUSES = {"open": _l("Not submitted"), "submitted": _l("Submitted"), "approved": _l("Approved")}
+UNIT_KINDS = {"county": _l("County"), "township": _l("Township"), "village": _l("Village"), "school": _l("School")}
