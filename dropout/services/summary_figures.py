@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 import calendar
 import json
+import re
 
 from ..db import database
 from ..rules import school_age
@@ -36,10 +37,10 @@ class Month:
     @classmethod
     def parse(cls, text):
         """'YYYY-MM' → Month; ValueError when it is not one."""
-        year, _, month = str(text).partition("-")
-        if len(year) != 4 or len(month) != 2 or not (year.isdigit() and month.isdigit()) or not 1 <= int(month) <= 12:
+        match = re.fullmatch(r"(\d{4})-(\d{2})", str(text), re.ASCII)
+        if match is None or not 1 <= int(match.group(2)) <= 12:
             raise ValueError(text)
-        return cls(int(year), int(month))
+        return cls(int(match.group(1)), int(match.group(2)))
 
     def __str__(self):
         return f"{self.year:04d}-{self.month:02d}"
@@ -243,7 +244,8 @@ def compute(month, start_age=6):
         st, sex = person["child"][0], person["child"][1]
         for group in person["groups"]:
             figures.add(units, st, sex, f"out_{group}")
-        figures.add(units, st, sex, f"reason_{person['reason'] or 'unknown'}")
+        if person["reason"]:
+            figures.add(units, st, sex, f"reason_{person['reason']}")
     _events(figures, month, stage)
     return figures.as_json()
 

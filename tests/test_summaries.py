@@ -1,0 +1,166 @@
+"""Monthly figures on a small county with known events across month ends, checked exactly."""
+from datetime import date
+
+import pytest
+
+from dropout.db import database
+from dropout.models import HomeVisit, MonthlySummary, SummaryMonth
+from dropout.rules.indicators import balance_gap, indicators, total
+from dropout.services import cases, summaries
+from dropout.services.case_settings import CaseSettings
+from dropout.services.summary_figures import Month
+
+TODAY = date(2026, 11, 22)
+OCTOBER = Month(2026, 10)
+THRESHOLDS = {"enrolment": 99.0, "dropout_primary": 1.0, "dropout_junior": 3.0, "disabled": 97.0, "retention": 95.0}
+PRIMARY_AGE, JUNIOR_AGE, GRADE9_AGE = date(2018, 3, 14), date(2013, 3, 14), date(2012, 3, 14)
+
+
+def move(child, on, **fields):
+    """Change a child's status, school or village from a given day, as the services do."""
+    for name, value in fields.items():
+        setattr(child, name, value)
+    child.status_since = on
+    child.save()
+
+
+@pytest.fixture
+def county(app, make_township, make_village, make_school, make_child, make_user):
+    """Two townships; events in September, October and November 2026 (see the test for the story)."""
+    t, u = make_township(), make_township()
+    v1, v2, w1 = make_village(t), make_village(t), make_village(u)
+    p, j, q = make_school(t), make_school(t, kind="junior"), make_school(u)
+    admin = make_user("admin")
+    settings = CaseSettings()
+    kids = {
+        "a": make_child(v1, p, PRIMARY_AGE, "F", grade=3),
+        "b": make_child(v1, p, PRIMARY_AGE, "M", grade=4, is_poor=True),
+        "c": make_child(v2, j, JUNIOR_AGE, "M", grade=8),
+        "d": make_child(v2, j, GRADE9_AGE, "F", grade=9),
+        "e": make_child(w1, q, PRIMARY_AGE, "F", grade=2),
+        "f": make_child(v1, p, PRIMARY_AGE, "M", grade=5),
+        "g": make_child(v1, None, PRIMARY_AGE, "F", status="home_taught", disability_category="visual"),
+        "h": make_child(v2, None, JUNIOR_AGE, "M", disability_category="hearing"),
+        "i": make_child(w1, q, PRIMARY_AGE, "M", grade=6),
+    }
+    with database.connection_context():
+        move(kids["h"], date(2026, 6, 1), status="dropped_out")  # before the school year: no flow in it
+        case_b = cases.open_case(admin, kids["b"], date(2026, 9, 20), settings, TODAY)
+        cases.confirm(admin, case_b, "work", "", date(2026, 10, 5), settings, TODAY)
+        HomeVisit.create(case=case_b, child=kids["b"], user=admin, visited_on=date(2026, 10, 7), method="home",
+                         met="guardian", outcome="refused")
+        case_c = cases.open_case(admin, kids["c"], date(2026, 10, 10), settings, TODAY)
+        cases.confirm(admin, case_c, "dislike", "", date(2026, 10, 12), settings, TODAY)
+        cases.record_return(admin, case_c, date(2026, 10, 25), "original", j.id, 8, "", settings, TODAY)
+        move(kids["e"], date(2026, 10, 3), status="moved_out")
+        move(kids["i"], date(2026, 10, 8), school=p, village=v1)
+        move(kids["f"], date(2026, 11, 2), status="deceased")  # after October: October still counts f
+    return {"t": t, "u": u, "v1": v1, "v2": v2, "w1": w1, "p": p, "j": j, "q": q, "admin": admin, **kids}
+
+
+def figures(kind, unit_id, month=OCTOBER):
+    return summaries.figures_of(month, kind, unit_id)
+
+
+def test_county_figures_of_october(county):
+    with database.connection_context():
+        summaries.generate_month(OCTOBER)
+        cells = figures("county", 0)
+    expected = {
+        "students_start": 8, "transfers_in": 0, "resumed": 1, "transfers_out": 1, "dropouts": 2, "deaths": 0,
+        "students_end": 6, "students_year": 8, "dropouts_year": 2, "school_age": 8, "enrolled": 6, "disabled": 2,
+        "disabled_enrolled": 1, "grade9": 1, "cohort": 1, "still_out": 2, "new_suspected": 1, "new_confirmed": 2,
+        "returned": 1, "returned_year": 1, "placement_original": 1, "visits": 1, "out_poor": 1, "out_disabled": 1,
+        "reason_work": 1,
+    }
+    assert {key: total(cells, key) for key in expected} == expected
+    assert total(cells, "dropouts_year", "primary") == 1 and total(cells, "students_year", "primary") == 6
+    assert total(cells, "dropouts_year", "junior") == 1 and total(cells, "students_year", "junior") == 2
+    assert total(cells, "students_end", sex="F") == 3  # a, d, g
+    assert balance_gap(cells) == 0
+    rates = {i.code: (i.numerator, i.denominator, i.met) for i in indicators(cells, THRESHOLDS)}
+    assert rates == {
+        "enrolment": (6, 8, False), "dropout_primary": (1, 6, False), "dropout_junior": (1, 2, False),
+        "disabled": (1, 2, False), "retention": (1, 1, True),
+    }
+
+
+def test_townships_count_by_residence_and_schools_their_pupils(county):
+    with database.connection_context():
+        summaries.generate_month(OCTOBER)
+        t, u = figures("township", county["t"].id), figures("township", county["u"].id)
+        p, q, j = (figures("school", county[k].id) for k in "pqj")
+        v1 = figures("village", county["v1"].id)
+    keys = ("students_start", "transfers_in", "resumed", "transfers_out", "dropouts", "students_end")
+    assert [total(t, k) for k in keys] == [6, 1, 1, 0, 2, 6]
+    assert [total(u, k) for k in keys] == [2, 0, 0, 2, 0, 0]
+    assert [total(p, k) for k in keys] == [3, 1, 0, 0, 1, 3]
+    assert [total(q, k) for k in keys] == [2, 0, 0, 2, 0, 0]
+    assert [total(j, k) for k in keys] == [2, 0, 1, 0, 1, 2]
+    assert [total(v1, k) for k in keys] == [4, 1, 0, 0, 1, 4]  # a, b, f, g; i joins; b leaves
+    for cells in (t, u, p, q, j, v1):
+        assert balance_gap(cells) == 0
+    assert total(t, "visits") == total(p, "visits") == 1 and total(u, "visits") == 0
+
+
+def test_september_sees_the_suspicion_but_no_dropout_yet(county):
+    with database.connection_context():
+        summaries.generate_month(Month(2026, 9))
+        cells = figures("county", 0, Month(2026, 9))
+    assert total(cells, "new_suspected") == 1 and total(cells, "suspected_open") == 1
+    assert total(cells, "dropouts") == 0 and total(cells, "still_out") == 1  # h only
+    assert total(cells, "students_end") == 8 and balance_gap(cells) == 0
+
+
+def test_a_generated_month_is_frozen_against_later_edits(county):
+    with database.connection_context():
+        summaries.generate_month(OCTOBER)
+        before = figures("county", 0)
+        move(county["a"], date(2026, 10, 20), status="dropped_out")  # a late, back-dated entry
+        assert figures("county", 0) == before
+        summaries.generate_month(OCTOBER)  # regenerating picks it up while the month is open
+        assert total(figures("county", 0), "still_out") == 3
+
+
+def test_a_locked_month_does_not_change_and_only_an_admin_unlocks(county, make_user):
+    bureau = make_user("bureau")
+    with database.connection_context():
+        summaries.generate_month(OCTOBER)
+        before = figures("county", 0)
+        summaries.lock(bureau, OCTOBER)
+        move(county["a"], date(2026, 10, 20), status="dropped_out")
+        with pytest.raises(summaries.MonthLocked):
+            summaries.generate_month(OCTOBER)
+        assert figures("county", 0) == before
+        with pytest.raises(summaries.PermissionDenied):
+            summaries.unlock(bureau, OCTOBER, "wrong figures")
+        with pytest.raises(summaries.ValidationError):
+            summaries.unlock(county["admin"], OCTOBER, "  ")
+        assert SummaryMonth.get_by_id("2026-10").locked_at is not None
+        summaries.unlock(county["admin"], OCTOBER, "a school reported late")
+        summaries.generate_month(OCTOBER)
+        assert total(figures("county", 0), "still_out") == 3
+
+
+def test_every_unit_gets_one_summary_and_regenerating_replaces_them(county):
+    with database.connection_context():
+        assert summaries.generate_month(OCTOBER) == "generated"
+        assert summaries.generate_month(OCTOBER) == "generated"
+        assert summaries.generate_month(OCTOBER, claim="monthly") == "generated"
+        assert summaries.generate_month(OCTOBER, claim="monthly") == "done before"
+        rows = MonthlySummary.select().where(MonthlySummary.month == "2026-10").count()
+    assert rows == 1 + 2 + 3 + 3  # county, townships, villages, schools
+
+
+@pytest.mark.parametrize("text", ["2026-13", "2026-1", "26-10", "october", "", "2026-10-01", "２０２６-10"])
+def test_a_bad_month_is_refused(app, text):
+    with app.test_request_context():
+        with pytest.raises(summaries.ValidationError):
+            summaries.parse_month(text, TODAY)
+
+
+def test_a_month_not_begun_is_refused(app):
+    with app.test_request_context():
+        with pytest.raises(summaries.ValidationError):
+            summaries.parse_month("2026-12", TODAY)
+        assert str(summaries.parse_month("2026-11", TODAY)) == "2026-11"
