@@ -73,6 +73,9 @@ AUDIT_ENTITIES = {
     "county": _l("county"),
     "import": _l("roster import"),
     "exemption": _l("exemption"),
+    "summary": _l("monthly summary"),
+    "monthly_report": _l("monthly report"),
+    "cohort_intake": _l("cohort intake"),
 }
 # Labels for the fields a child's history shows.
 CHILD_FIELD_LABELS = {
@@ -212,6 +215,7 @@ DETECTION_FIGURES = {
 }
 WORK_FIGURES = {
     "visits": _l("Home visits"),
+    "children_visited": _l("Children visited"),
     "teaching_visits": _l("Home-teaching visits"),
     "returned": _l("Returned this month"),
     "returned_year": _l("Returned this school year"),

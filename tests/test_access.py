@@ -4,6 +4,7 @@ import pytest
 from conftest import csrf_token, login
 from casework import add_casework
 from county import ROLES, build_county
+from dropout.db import database
 
 EVERYONE = dict.fromkeys(ROLES, 200)
 SCOPED = ("township", "teacher", "village")
@@ -81,12 +82,48 @@ EXPECTED = {
     ("accounts.index", "GET", None): by_role(403, admin=200),
     ("accounts.create", "GET", None): by_role(403, admin=200),
     ("accounts.toggle", "POST", None): by_role(403, admin=302),
+    ("reports.index", "GET", None): dict.fromkeys(ROLES, 302),  # to the newest month
+    ("reports.month", "GET", None): EVERYONE,  # each on its own unit
+    ("reports.month", "GET", "own"): by_role(404, admin=200, bureau=200, township=200),  # the own township
+    ("reports.month", "GET", "other"): by_role(404, admin=200, bureau=200),
+    ("reports.archived", "GET", None): by_role(404, admin=200, bureau=200, township=200),  # schools have no archive
+    ("reports.generate", "POST", None): by_role(403, admin=302, bureau=302),
+    ("reports.lock", "POST", None): by_role(403, admin=302, bureau=302),
+    ("reports.unlock", "POST", None): by_role(403, admin=302),
+    ("reports.intake", "POST", None): by_role(403, admin=302, bureau=302),
+    ("filing.index", "GET", None): EVERYONE,
+    ("filing.advance", "POST", "own"): by_role(403, admin=302, bureau=302, township=302, village=404),  # own school
+    ("filing.advance", "POST", "other"): by_role(404, admin=302, bureau=302),
     ("auth.login", "GET", None): EVERYONE,
     ("auth.logout", "POST", None): dict.fromkeys(ROLES, 302),
     ("auth.language", "GET", None): dict.fromkeys(ROLES, 302),
     ("static", "GET", None): EVERYONE,
 }
 PUBLIC = {"auth.login", "auth.language", "static", "notices.verify"}
+
+
+def _month(app, county, endpoint, target):
+    """Generate and archive last month; the URL arguments naming it, a unit or a school's report."""
+    from datetime import date
+
+    from dropout.models import MonthlyReport, Township
+    from dropout.services import report_archive, summaries
+    from dropout.services.summary_figures import Month
+
+    month = Month.parse(f"{date.today():%Y-%m}").previous()
+    with app.test_request_context(), database.connection_context():
+        summaries.generate_month(month)
+        report_archive.write_month(month, app.config)
+        args = {"month": str(month)}
+        school = county.home_school.id if target == "own" else county.other.school_id
+        if endpoint == "filing.advance":
+            args["report_id"] = MonthlyReport.get((MonthlyReport.unit_kind == "school") & (MonthlyReport.unit_id == school)).id
+        elif target is not None:
+            town = Township.get(Township.name == ("城关镇" if target == "own" else "白马乡"))
+            args["unit"] = f"township-{town.id}"
+        if endpoint == "reports.archived":
+            args["kind"] = "pdf"
+    return args
 
 
 def _url(app, county, endpoint, target):
@@ -112,7 +149,9 @@ def _url(app, county, endpoint, target):
         args["measure_id"] = work.measure[target].id
     if endpoint == "notices.batch":
         args["notice"] = work.notice[target].id
-    if "kind" in rule.arguments:
+    if endpoint.startswith(("reports.", "filing.")):
+        args.update(_month(app, county, endpoint, target))
+    elif "kind" in rule.arguments:
         args["kind"] = "village"
     if "place_id" in rule.arguments:
         args["place_id"] = county.home_village.id

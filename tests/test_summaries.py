@@ -70,7 +70,7 @@ def test_county_figures_of_october(county):
         "students_start": 8, "transfers_in": 0, "resumed": 1, "transfers_out": 1, "dropouts": 2, "deaths": 0,
         "students_end": 6, "students_year": 8, "dropouts_year": 2, "school_age": 8, "enrolled": 6, "disabled": 2,
         "disabled_enrolled": 1, "grade9": 1, "cohort": 1, "still_out": 2, "new_suspected": 1, "new_confirmed": 2,
-        "returned": 1, "returned_year": 1, "placement_original": 1, "visits": 1, "out_poor": 1, "out_disabled": 1,
+        "returned": 1, "returned_year": 1, "placement_original": 1, "visits": 1, "children_visited": 1, "out_poor": 1, "out_disabled": 1,
         "reason_work": 1,
     }
     assert {key: total(cells, key) for key in expected} == expected

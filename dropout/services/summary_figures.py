@@ -302,6 +302,8 @@ def _events(figures, month, stage):
     grouped = (
         ("visits", "home_visit v JOIN child c ON c.id = v.child_id",
          "NOT v.is_teaching AND v.visited_on BETWEEN {p} AND {p}"),
+        ("children_visited", "home_visit v JOIN child c ON c.id = v.child_id",
+         "NOT v.is_teaching AND NOT v.is_followup AND v.visited_on BETWEEN {p} AND {p}"),
         ("teaching_visits", "home_visit v JOIN child c ON c.id = v.child_id",
          "v.is_teaching AND v.visited_on BETWEEN {p} AND {p}"),
         ("notices_issued", "return_notice n JOIN dropout_case d ON d.id = n.case_id JOIN child c ON c.id = d.child_id",
@@ -312,7 +314,8 @@ def _events(figures, month, stage):
          "x.decided_on BETWEEN {p} AND {p}"),
     )
     for key, tables, where in grouped:
-        sql = (f"SELECT {child_cols}, COUNT(*) AS n FROM {tables} WHERE "
+        counted = "COUNT(DISTINCT v.child_id)" if key == "children_visited" else "COUNT(*)"
+        sql = (f"SELECT {child_cols}, {counted} AS n FROM {tables} WHERE "
                + where.format(p=p) + " GROUP BY 1, 2, 3, 4")
         for row in _rows(sql, (first, last)):
             add(row, key, row["n"])

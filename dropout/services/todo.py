@@ -2,9 +2,9 @@
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from ..models import Child, DropoutCase, Escalation, Exemption, ReturnNotice
+from ..models import Child, DropoutCase, Escalation, Exemption, MonthlyReport, ReturnNotice
 from ..rules.case_status import VISITING_STATUSES
-from . import scope
+from . import monthly_reports, scope
 
 LIMIT = 100
 
@@ -18,6 +18,8 @@ class Todo:
     exemptions_to_approve: list = field(default_factory=list)
     exemptions_to_file: list = field(default_factory=list)
     notices_overdue: list = field(default_factory=list)  # deadline passed, no measure decided yet
+    reports_waiting: list = field(default_factory=list)  # monthly reports to submit or approve
+    reports_missing: list = field(default_factory=list)  # [(report, unit name)] past due, not submitted
 
     @property
     def count(self):
@@ -26,6 +28,20 @@ class Todo:
 
 def _own(user):
     return (DropoutCase.cadre == user.id) | (DropoutCase.teacher == user.id)
+
+
+def _visit_due(today):
+    due = DropoutCase.next_visit_on.is_null() | (DropoutCase.next_visit_on <= today)
+    return DropoutCase.status.in_(VISITING_STATUSES) & due
+
+
+def _followup_due(today):
+    return (DropoutCase.status == "returned") & (DropoutCase.next_followup_on <= today)
+
+
+def _expiring(today, settings):
+    horizon = today + timedelta(days=settings.exemption_warning_days)
+    return Exemption.status.in_(("approved", "filed")) & Exemption.valid_until.between(today, horizon)
 
 
 def _to_confirm(user):
@@ -41,18 +57,16 @@ def _to_confirm(user):
 def todo(user, today, settings):
     """The user's to-do list on `today` (any day, so tests and back-fills can stand on it)."""
     cases = scope.cases(user)
-    visiting = cases.where(_own(user) & DropoutCase.status.in_(VISITING_STATUSES))
-    due = visiting.where(DropoutCase.next_visit_on.is_null() | (DropoutCase.next_visit_on <= today))
+    due = cases.where(_own(user) & _visit_due(today))
     result = Todo()
     for case in due.order_by(DropoutCase.next_visit_on.asc(nulls="first"), DropoutCase.id).limit(LIMIT):
         result.visits_due.append((case, (today - case.next_visit_on).days if case.next_visit_on else None))
     result.to_confirm = list(_to_confirm(user).order_by(DropoutCase.opened_on).limit(LIMIT))
-    followups = cases.where(_own(user) & (DropoutCase.status == "returned") & (DropoutCase.next_followup_on <= today))
+    followups = cases.where(_own(user) & _followup_due(today))
     result.followups_due = list(followups.order_by(DropoutCase.next_followup_on).limit(LIMIT))
     exemptions = scope.exemptions(user)
-    horizon = today + timedelta(days=settings.exemption_warning_days)
     result.exemptions_expiring = list(
-        exemptions.where(Exemption.status.in_(("approved", "filed")) & Exemption.valid_until.between(today, horizon))
+        exemptions.where(_expiring(today, settings))
         .order_by(Exemption.valid_until)
         .limit(LIMIT)
     )
@@ -64,6 +78,22 @@ def todo(user, today, settings):
             (ReturnNotice.status == "overdue") & ReturnNotice.case.in_(cases.select(DropoutCase.id)) & ReturnNotice.id.not_in(decided)
         )
         result.notices_overdue = list(overdue.order_by(ReturnNotice.deadline_on).limit(LIMIT))
+    result.reports_waiting = monthly_reports.to_do(user)[:LIMIT]
+    if user.role in ("admin", "bureau", "township"):
+        names = monthly_reports.unit_names()
+        result.reports_missing = [(r, names.get((r.unit_kind, r.unit_id), "?"))
+                                  for r in monthly_reports.overdue(user, today).order_by(MonthlyReport.month).limit(LIMIT)]
     if user.role in ("admin", "bureau"):
         result.exemptions_to_file = list(exemptions.where(Exemption.status == "approved").limit(LIMIT))
     return result
+
+
+def county_counts(today, settings):
+    """How much of the to-do lists is open county-wide on `today`, as counts (for the daily job's record)."""
+    cases = DropoutCase.select()
+    return {
+        "visits_due": cases.where(_visit_due(today)).count(),
+        "to_confirm": cases.where(DropoutCase.status == "suspected").count(),
+        "followups_due": cases.where(_followup_due(today)).count(),
+        "exemptions_expiring": Exemption.select().where(_expiring(today, settings)).count(),
+    }

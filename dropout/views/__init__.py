@@ -11,11 +11,15 @@ class IdConverter(IntegerConverter):
 
 
 def init_app(app):
-    from . import accounts, auth, cases, children, exemptions, filters, home, imports, notices, places, registers, visits
+    from . import (
+        accounts, auth, cases, children, exemptions, filing, filters, home, imports, notices, places, registers, reports,
+        visits,
+    )
 
     app.url_map.converters["id"] = IdConverter
     filters.init_app(app)
-    for module in (auth, home, children, cases, visits, exemptions, notices, registers, imports, places, accounts):
+    for module in (auth, home, children, cases, visits, exemptions, notices, registers, imports, places, accounts, reports,
+                   filing):
         app.register_blueprint(module.bp)
 
     for code in (400, 403, 404, 413):

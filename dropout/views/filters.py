@@ -25,10 +25,12 @@ from ..choices import (
     DISABILITY_CATEGORIES,
     PLACE_KINDS,
     PRIORITY_GROUPS,
+    REPORT_STATUSES,
     ROLES,
     SCHOOL_KINDS,
     SEX,
     STAGES,
+    UNIT_KINDS,
 )
 from ..rules import id_number
 
@@ -83,6 +85,8 @@ FILTERS = {
     "exemption_status_label": _label(EXEMPTION_STATUSES),
     "notice_status_label": _label(NOTICE_STATUSES),
     "place_kind_label": _label(PLACE_KINDS),
+    "unit_kind_label": _label(UNIT_KINDS),
+    "report_status_label": _label(REPORT_STATUSES),
 }
 
 

@@ -1,0 +1,158 @@
+"""What the monthly pages show: a unit's frozen figures and indicators, its trend, the units below it ranked."""
+import json
+from dataclasses import dataclass, field
+
+from ..models import CohortIntake, MonthlyReport, MonthlySummary, School, SummaryMonth, Township, Village
+from ..rules.dates import local_date
+from ..rules.indicators import indicators, total
+from ..rules.school_age import school_year
+from . import summaries
+from .summary_figures import Month
+
+TREND_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Unit:
+    kind: str  # county, township, village, school
+    id: int
+    name: str
+    township_id: int | None = None
+
+    @property
+    def key(self):
+        return f"{self.kind}-{self.id}"
+
+
+@dataclass
+class Ranked:
+    unit: Unit
+    dropout_rate: float | None
+    still_out: int
+    notices_overdue: int
+    coverage: float | None  # children visited in the month ÷ children out of school at its end
+    on_time: float | None  # reports submitted on time ÷ reports due
+
+
+@dataclass
+class Dashboard:
+    month: Month
+    unit: Unit
+    cells: dict
+    indicators: list
+    trend: list = field(default_factory=list)  # [(month, still out, dropout rate)]
+    below: list = field(default_factory=list)  # [Ranked], worst dropout rate first
+    locked: SummaryMonth | None = None
+
+
+def county_unit(county_name):
+    return Unit("county", 0, county_name)
+
+
+def find_unit(kind, unit_id, county_name):
+    """The unit named by kind and id, or None."""
+    if kind == "county" and unit_id == 0:
+        return county_unit(county_name)
+    if kind == "township":
+        row = Township.get_or_none(Township.id == unit_id)
+        return Unit(kind, row.id, row.name, row.id) if row else None
+    if kind == "village":
+        row = Village.get_or_none(Village.id == unit_id)
+        return Unit(kind, row.id, row.name, row.township_id) if row else None
+    if kind == "school":
+        row = School.get_or_none(School.id == unit_id)
+        return Unit(kind, row.id, row.name, row.township_id) if row else None
+    return None
+
+
+def home_unit(user, county_name):
+    """The unit a user's monthly page opens on."""
+    if user.role in ("admin", "bureau"):
+        return county_unit(county_name)
+    kind = {"township": "township", "teacher": "school", "village": "village"}.get(user.role)
+    unit_id = {"township": user.township_id, "teacher": user.school_id, "village": user.village_id}.get(user.role)
+    return find_unit(kind, unit_id, county_name) if unit_id else None
+
+
+def may_see(user, unit):
+    """Whether the unit lies in the user's scope."""
+    if user.role in ("admin", "bureau"):
+        return True
+    if user.role == "township":
+        return unit.kind in ("township", "village", "school") and unit.township_id == user.township_id
+    if user.role == "teacher":
+        return unit.kind == "school" and unit.id == user.school_id
+    if user.role == "village":
+        return unit.kind == "village" and unit.id == user.village_id
+    return False
+
+
+def units_below(unit):
+    """The units a unit's figures break down into: townships, then villages and schools."""
+    if unit.kind == "county":
+        return [Unit("township", t.id, t.name, t.id) for t in Township.select().order_by(Township.name)]
+    if unit.kind == "township":
+        villages = Village.select().where(Village.township == unit.id).order_by(Village.name)
+        schools = School.select().where(School.township == unit.id).order_by(School.name)
+        return ([Unit("village", v.id, v.name, unit.id) for v in villages]
+                + [Unit("school", s.id, s.name, unit.id) for s in schools])
+    return []
+
+
+def intake_of(month, unit):
+    """The bureau's grade-1 intake of the cohort now in grade 9, when it was entered."""
+    entry_year = school_year(month.first) - 8
+    row = CohortIntake.get_or_none((CohortIntake.entry_year == entry_year) & (CohortIntake.unit_kind == unit.kind)
+                                   & (CohortIntake.unit_id == unit.id))
+    return row.intake if row else None
+
+
+def dropout_rate(cells):
+    students = total(cells, "students_year")
+    return 100.0 * total(cells, "dropouts_year") / students if students else None
+
+
+def _coverage(cells):
+    out = total(cells, "still_out") + total(cells, "suspected_open")
+    return min(100.0, 100.0 * total(cells, "children_visited") / out) if out else None
+
+
+def _on_time(month, units, zone):
+    """Share of each unit's reports (its own, and for a township its schools') submitted by the due day."""
+    reports = list(MonthlyReport.select().where(MonthlyReport.month == str(month)))
+    school_township = dict(School.select(School.id, School.township).tuples())
+    shares = {}
+    for unit in units:
+        mine = [r for r in reports if (r.unit_kind, r.unit_id) == (unit.kind, unit.id)
+                or (unit.kind == "township" and r.unit_kind == "school" and school_township.get(r.unit_id) == unit.id)]
+        if mine:
+            done = sum(1 for r in mine if r.submitted_at is not None and local_date(r.submitted_at, zone) <= r.due_on)
+            shares[unit.key] = 100.0 * done / len(mine)
+    return shares
+
+
+def build(month, unit, thresholds, zone):
+    """The dashboard of a unit for a generated month, or None when the month has no figures."""
+    cells = summaries.figures_of(month, unit.kind, unit.id)
+    if cells is None:
+        return None
+    board = Dashboard(month, unit, cells, indicators(cells, thresholds, intake_of(month, unit)),
+                      locked=SummaryMonth.get_or_none((SummaryMonth.month == str(month))
+                                                      & SummaryMonth.locked_at.is_null(False)))
+    rows = (MonthlySummary.select(MonthlySummary.month, MonthlySummary.figures)
+            .where((MonthlySummary.unit_kind == unit.kind) & (MonthlySummary.unit_id == unit.id)
+                   & (MonthlySummary.month <= str(month)))
+            .order_by(MonthlySummary.month.desc()).limit(TREND_MONTHS))
+    for row in reversed(list(rows)):
+        past = json.loads(row.figures)
+        board.trend.append((row.month_id, total(past, "still_out"), dropout_rate(past)))
+    below = units_below(unit)
+    if below:
+        by_kind = {kind: summaries.figures_by_unit(month, kind) for kind in {u.kind for u in below}}
+        on_time = _on_time(month, below, zone)
+        for u in below:
+            c = by_kind[u.kind].get(u.id, {})
+            board.below.append(Ranked(u, dropout_rate(c), total(c, "still_out"), total(c, "notices_overdue"),
+                                      _coverage(c), on_time.get(u.key)))
+        board.below.sort(key=lambda r: (-(r.dropout_rate or 0), -r.still_out, r.unit.name))
+    return board

@@ -1,0 +1,49 @@
+"""流失生月报 filing: each school and township submits its month's report; the level above approves it."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from ..services import PermissionDenied, ValidationError, monthly_reports
+from .reports import month_or_404
+
+bp = Blueprint("filing", __name__, url_prefix="/reports/filing")
+
+
+@bp.route("/<month>")
+@login_required
+def index(month):
+    month = month_or_404(month)
+    reports = list(monthly_reports.visible(current_user, month).order_by(
+        monthly_reports.MonthlyReport.unit_kind.desc(), monthly_reports.MonthlyReport.unit_id))
+    return render_template(
+        "reports/filing.html", month=month, reports=reports, names=monthly_reports.unit_names(),
+        done=monthly_reports.completeness(current_user, month, current_app.config["TIMEZONE"]),
+        locked=monthly_reports.is_locked(month), form=FlaskForm(),
+        can_submit=monthly_reports.can_submit, can_approve=monthly_reports.can_approve,
+    )
+
+
+STEPS = {"submit": None, "approve": monthly_reports.approve, "return": monthly_reports.send_back}
+
+
+@bp.route("/report/<id:report_id>/<step>", methods=["POST"])
+@login_required
+def advance(report_id, step):
+    if step not in STEPS:
+        abort(404)
+    report = monthly_reports.get_visible(current_user, report_id) or abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        if step == "submit":
+            monthly_reports.submit(current_user, report, request.form.get("comment", ""))
+        else:
+            STEPS[step](current_user, report)
+    except PermissionDenied:
+        abort(403)
+    except ValidationError as exc:
+        flash(next(iter(exc.errors.values())), "error")
+    else:
+        flash(_("Saved."))
+    return redirect(url_for("filing.index", month=report.month))

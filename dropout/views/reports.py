@@ -1,0 +1,217 @@
+"""The monthly pages: the dashboard of a unit's month, generating and locking months, the cohort intake."""
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from ..auth import roles_required
+from ..choices import (
+    DETECTION_FIGURES, FIGURE_PREFIXES, INDICATORS, LEGAL_FIGURES, PLACEMENTS, POPULATION_FIGURES, PRIORITY_GROUPS,
+    SEX, STAGES, STOCK_FIGURES, WORK_FIGURES,
+)
+from ..config import thresholds
+from ..db import database
+from ..models import CohortIntake, ReportFile, utcnow
+from ..rules.indicators import balance_gap, total
+from ..rules.school_age import school_year
+from ..services import PermissionDenied, ValidationError, audit, dashboard, summaries
+from ..services.summary_figures import Month
+from . import charts
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+def month_or_404(text):
+    try:
+        return Month.parse(text)
+    except ValueError:
+        abort(404)
+
+
+def unit_or_404(key):
+    """The unit named by ?unit=kind-id (default: the user's own), within the user's scope."""
+    county = current_app.config["COUNTY_NAME"]
+    if not key:
+        unit = dashboard.home_unit(current_user, county)
+    else:
+        kind, _sep, raw = key.partition("-")
+        unit = dashboard.find_unit(kind, int(raw), county) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    if unit is None or not dashboard.may_see(current_user, unit):
+        abort(404)
+    return unit
+
+
+@bp.route("/")
+@login_required
+def index():
+    months = summaries.generated_months()
+    if months:
+        return redirect(url_for("reports.month", month=months[0].month, unit=request.args.get("unit") or None))
+    return render_template("reports/none.html", form=FlaskForm(), suggested=str(Month.parse(f"{date.today():%Y-%m}").previous()))
+
+
+def _charts(board, limits):
+    labels = [m[5:] for m, _o, _r in board.trend]
+    return (
+        charts.bars(_("Dropouts still out at the month's end"), [(label, out) for label, (_m, out, _r) in zip(labels, board.trend)]),
+        charts.line(_("Dropout rate this school year (%)"), [(label, rate) for label, (_m, _o, rate) in zip(labels, board.trend)],
+                    threshold=limits["dropout_junior"]),
+    )
+
+
+@bp.route("/<month>")
+@login_required
+def month(month):
+    month = month_or_404(month)
+    unit = unit_or_404(request.args.get("unit", ""))
+    limits = thresholds(current_app.config)
+    board = dashboard.build(month, unit, limits, current_app.config["TIMEZONE"])
+    months = summaries.generated_months()
+    if board is None:
+        return render_template("reports/none.html", form=FlaskForm(), suggested=str(month), months=months,
+                               missing=str(month)), 404
+    return render_template("reports/dashboard.html", board=board, months=months, charts=_charts(board, limits),
+                           form=FlaskForm(), sections=_sections(), total=total, STAGES=STAGES, SEX=SEX,
+                           links=_children_links(unit), gap=balance_gap(board.cells),
+                           intake=dashboard.intake_of(month, unit), INDICATORS=INDICATORS,
+                           files=ReportFile.select().where((ReportFile.month == str(month))
+                                                           & (ReportFile.unit_kind == unit.kind)
+                                                           & (ReportFile.unit_id == unit.id)).order_by(ReportFile.kind))
+
+
+@bp.route("/<month>/archive/<kind>")
+@login_required
+def archived(month, kind):
+    """A month's archived PDF or .xlsx of a unit in the user's scope, checked against its SHA-256."""
+    from ..services import report_archive
+
+    month = month_or_404(month)
+    unit = unit_or_404(request.args.get("unit", ""))
+    if kind not in ("pdf", "xlsx"):
+        abort(404)
+    found = report_archive.read_file(month, unit.kind, unit.id, kind)
+    if found is None:
+        abort(404)
+    path, _sha = found
+    mimetype = "application/pdf" if kind == "pdf" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return send_file(path, mimetype=mimetype, as_attachment=kind == "xlsx",
+                     download_name=f"{month}-{unit.key}.{kind}")
+
+
+# Figures whose children can be listed (as they are now) from the children list's filters.
+DRILL = {
+    "still_out": {"status": "dropped_out"},
+    "suspected_open": {"status": "suspected"},
+    **{f"out_{group}": {"status": "dropped_out", "group": group} for group in PRIORITY_GROUPS},
+}
+
+
+def _children_links(unit):
+    """{figure: the children list filtered to the unit and the figure's children}."""
+    place = {} if unit.kind == "county" else {unit.kind: unit.id}
+    return {key: url_for("children.index", **args, **place) for key, args in DRILL.items()}
+
+
+def _sections():
+    """[(title, [(figure, label)])] in report order."""
+    sections = [
+        (_("Children on the roll: stock and flow"), list(STOCK_FIGURES.items())),
+        (_("Population and indicator inputs"), list(POPULATION_FIGURES.items())),
+        (_("Detection"), list(DETECTION_FIGURES.items())),
+    ]
+    for prefix, title in (("out_", _("Priority groups among the dropouts still out")),
+                          ("reason_", _("Reasons of the dropouts still out"))):
+        labels = FIGURE_PREFIXES[prefix]
+        sections.append((title, [(prefix + code, label) for code, label in labels.items()]))
+    sections.append((_("Persuading children back"), list(WORK_FIGURES.items())))
+    sections.append((_("Placement of the children returned this month"),
+                     [("placement_" + code, label) for code, label in PLACEMENTS.items()]))
+    sections.append((_("Legal steps"), list(LEGAL_FIGURES.items())))
+    return sections
+
+
+def _finish(month):
+    return redirect(url_for("reports.month", month=str(month)))
+
+
+@bp.route("/generate", methods=["POST"])
+@roles_required("admin", "bureau")
+def generate():
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        month = summaries.parse_month(request.form.get("month", ""), date.today())
+        summaries.generate_month(month, current_user, current_app.config["SCHOOL_START_AGE"],
+                                 current_app.config["REPORT_DUE_DAY"])
+    except ValidationError as exc:
+        flash(next(iter(exc.errors.values())), "error")
+        return redirect(url_for("reports.index"))
+    _archive(month)
+    flash(_("The figures of %(month)s were generated.", month=str(month)))
+    return _finish(month)
+
+
+def _archive(month):
+    """Write the month's PDF and .xlsx archive (the scheduler does the same)."""
+    from ..services import report_archive
+
+    report_archive.write_month(month, current_app.config)
+
+
+@bp.route("/<month>/lock", methods=["POST"])
+@roles_required("admin", "bureau")
+def lock(month):
+    month = month_or_404(month)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        summaries.lock(current_user, month)
+    except ValidationError as exc:
+        flash(next(iter(exc.errors.values())), "error")
+    else:
+        flash(_("%(month)s is locked.", month=str(month)))
+    return _finish(month)
+
+
+@bp.route("/<month>/unlock", methods=["POST"])
+@roles_required("admin")
+def unlock(month):
+    month = month_or_404(month)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        summaries.unlock(current_user, month, request.form.get("reason", ""))
+    except ValidationError as exc:
+        flash(next(iter(exc.errors.values())), "error")
+    except PermissionDenied:
+        abort(403)
+    else:
+        flash(_("%(month)s is unlocked.", month=str(month)))
+    return _finish(month)
+
+
+@bp.route("/<month>/intake", methods=["POST"])
+@roles_required("admin", "bureau")
+def intake(month):
+    """The bureau enters the grade-1 intake of the cohort now in grade 9, once."""
+    month = month_or_404(month)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    raw = request.form.get("intake", "").strip()
+    if not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= 10_000_000):
+        flash(_("Give the intake as a whole number of children."), "error")
+        return _finish(month)
+    entry_year = school_year(month.first) - 8
+    key = (CohortIntake.entry_year == entry_year) & (CohortIntake.unit_kind == "county") & (CohortIntake.unit_id == 0)
+    if CohortIntake.select().where(key).exists():
+        flash(_("The intake of %(year)d was entered before.", year=entry_year), "error")
+        return _finish(month)
+    with database.atomic():
+        CohortIntake.create(entry_year=entry_year, unit_kind="county", unit_id=0, intake=int(raw),
+                            entered_by=current_user, entered_at=utcnow())
+        audit.record(current_user, "create", "cohort_intake", None, after={"entry_year": entry_year, "intake": int(raw)})
+    flash(_("Saved."))
+    return _finish(month)
+
