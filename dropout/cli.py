@@ -13,7 +13,8 @@ from .services import ValidationError
 
 
 def init_app(app):
-    for command in (init_db, create_user, demo_data, backup, print_notices, check_deadlines, import_roster):
+    for command in (init_db, create_user, demo_data, backup, print_notices, check_deadlines, import_roster,
+                    scheduler, summaries, run_jobs):
         app.cli.add_command(command)
 
 
@@ -191,3 +192,76 @@ def import_roster(file, dry_run, username):
         click.echo("nothing was written: correct the rejected rows and import the file again", err=True)
         sys.exit(1)
     click.echo("dry run: nothing was written" if dry_run else "imported")
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler():
+    """Run the scheduler: catch up, then the daily and monthly jobs until stopped (one per database)."""
+    from peewee import DatabaseError
+
+    from . import scheduler as process
+
+    try:
+        process.run(current_app._get_current_object())
+    except process.AlreadyRunning as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    except DatabaseError as exc:
+        _fail({"database": f"{str(exc).splitlines()[0]} (has init-db been run?)"})
+
+
+@click.command("summaries")
+@click.option("--month", required=True, help="The month to generate, YYYY-MM.")
+@click.option("--force", is_flag=True, help="Regenerate a month that was generated before (never a locked one).")
+@with_appcontext
+def summaries(month, force):
+    """Generate a month's summaries and write its archive by hand (back-fills, corrections)."""
+    from .models import SummaryMonth
+    from .services import jobs
+    from .services.summaries import generate_month, parse_month
+
+    config = current_app.config
+    try:
+        chosen = parse_month(month, jobs.local_today(config))
+    except ValidationError as exc:
+        _fail(exc.errors)
+    key = str(chosen)
+    with database.connection_context():
+        before = SummaryMonth.get_or_none(SummaryMonth.month == key)
+        if before is not None and before.locked_at is not None:
+            _fail({"month": f"{key} is locked: its summaries stay as they are (an admin may unlock it)"})
+        if before is not None and not force:
+            _fail({"month": f"{key} was generated at {before.generated_at:%Y-%m-%d %H:%M} UTC; "
+                            "pass --force to generate it again"})
+        try:
+            generate_month(chosen, start_age=config["SCHOOL_START_AGE"], due_day=config["REPORT_DUE_DAY"])
+        except ValidationError as exc:
+            _fail(exc.errors)
+        click.echo(f"{key}: summaries {'regenerated' if before else 'generated'} for {jobs.unit_count(chosen)} units")
+        try:
+            click.echo(f"{key}: archive: {jobs.archive(chosen, config)}")
+        except Exception as exc:
+            _fail({"archive": f"{jobs.describe(exc)}; the summaries are saved, run the command again with --force"})
+
+
+@click.command("run-jobs")
+@click.option("--date", "day", default="", help="The day to run as (default: today in the county's time zone).")
+@with_appcontext
+def run_jobs(day):
+    """Run once what the scheduler would have done by this day (missed months, today's daily job), then exit."""
+    from .rules.dates import parse_date
+    from .services import jobs
+
+    try:
+        today = parse_date(day) or jobs.local_today(current_app.config)
+    except ValueError:
+        _fail({"date": f"not a date: {day}"})
+    with database.connection_context():
+        runs = jobs.catch_up(today, current_app.config)
+    for run in runs:
+        click.echo(f"{run.job} {run.period}: {run.error or run.result}", err=bool(run.error))
+    if not runs:
+        click.echo("nothing to do")
+    if any(run.error for run in runs):
+        sys.exit(1)

@@ -56,3 +56,9 @@ def reset_sequence(table):
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
         )
+
+
+def write_transaction():
+    """A transaction that takes SQLite's write lock at once, so a read-then-write waits (busy timeout)
+    for another writer instead of failing when it upgrades; a plain transaction on PostgreSQL."""
+    return database.atomic() if is_postgres() else database.atomic(lock_type="IMMEDIATE")

@@ -91,6 +91,7 @@ EXPECTED = {
     ("reports.lock", "POST", None): by_role(403, admin=302, bureau=302),
     ("reports.unlock", "POST", None): by_role(403, admin=302),
     ("reports.intake", "POST", None): by_role(403, admin=302, bureau=302),
+    ("reports.job_runs", "GET", None): by_role(403, admin=200),
     ("filing.index", "GET", None): EVERYONE,
     ("filing.advance", "POST", "own"): by_role(403, admin=302, bureau=302, township=302, village=404),  # own school
     ("filing.advance", "POST", "other"): by_role(404, admin=302, bureau=302),

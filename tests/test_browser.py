@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -40,7 +40,9 @@ def server(tmp_path_factory):
         "FLASK_APP": "dropout",
     }
     bin_dir = Path(sys.executable).parent
-    for args in (["init-db"], ["demo-data", "--children", "600", "--seed", "3"]):
+    last_month = date.today().replace(day=1) - timedelta(days=1)
+    for args in (["init-db"], ["demo-data", "--children", "600", "--seed", "3"],
+                 ["summaries", "--month", f"{last_month:%Y-%m}"]):
         subprocess.run([bin_dir / "flask", *args], env=env, check=True, capture_output=True, timeout=120)
     port = _free_port()
     env["DROPOUT_BIND"] = f"127.0.0.1:{port}"
@@ -214,3 +216,35 @@ def test_township_staff_issue_serve_and_print_a_notice(server, phone, tmp_path):
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert number in text and name in text and "送达回证" in text
     screenshot(phone, "township-notices-phone")
+
+
+def test_the_bureau_drills_down_from_the_county_to_a_child(server, phone):
+    base, _ = server
+    log_in(phone, base, "bureau")
+    phone.get_by_role("link", name="月报").first.click()
+    assert "入学率" in phone.locator(".indicators").inner_text()
+    assert phone.locator("svg.chart").count() == 2
+    phone.locator("table.ranking").get_by_role("link", name="城关镇").click()
+    assert "城关镇" in phone.locator("h1").inner_text()
+    # A village of the township, one with dropouts still out when there is one.
+    rows = phone.locator("table.ranking tbody tr")
+    villages = [rows.nth(i) for i in range(rows.count()) if rows.nth(i).locator(".muted").inner_text() == "村（社区）"]
+    assert villages, "the township's villages are ranked"
+    village = next((row for row in villages if row.locator("td").nth(2).inner_text().strip() != "0"), villages[0])
+    link = village.locator("td").first.get_by_role("link")
+    name = link.inner_text()
+    link.click()
+    assert name in phone.locator("h1").inner_text()
+    out = phone.locator("table.figures tr", has_text="月末仍未返校辍学生").locator("a")
+    expected = int(out.inner_text())
+    out.click()
+    phone.wait_for_url("**/children/**")
+    rows = phone.locator("table.list tbody tr")
+    assert rows.count() == expected
+    if expected:
+        child = rows.first.get_by_role("link").first
+        child_name = child.inner_text()
+        child.click()
+        assert child_name in phone.locator("h1").inner_text()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(phone, "bureau-drill-down-phone")

@@ -142,3 +142,15 @@ def test_each_figure_shown_equals_the_frozen_summary(client, county):
     still_out = total(cells, "still_out")
     assert still_out == 1
     assert re.search(rf'status=dropped_out[^"]*">{still_out}</a>', page)
+
+
+def test_the_admin_sees_the_scheduler_runs_and_their_errors(client, county):
+    from dropout.models import JobRun, utcnow
+
+    with database.connection_context():
+        JobRun.create(job="monthly", period=str(MONTH), started_at=utcnow(), finished_at=utcnow(),
+                      result="units=7", error="")
+        JobRun.create(job="daily", period="2026-11-02", started_at=utcnow(), error="OperationalError: <locked>")
+    login(client, county.users["admin"])
+    page = client.get("/reports/jobs").get_data(as_text=True)
+    assert "units=7" in page and "OperationalError: &lt;locked&gt;" in page

@@ -1,5 +1,6 @@
-"""The plain data a notice and its proof of service are printed from (built by services/notices)."""
+"""The plain data the printed documents are made from: notices (services/notices), monthly reports (services/report_archive)."""
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -50,3 +51,62 @@ class DecisionData:
     party: str  # 当事人：name, relation to the child, address
     paragraphs: tuple  # from the county's editable text template
     issued_on: str
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """One table of a monthly report, with its values as they are (for print and for the spreadsheet).
+
+    `groups` are the spanning headers above `columns`, as (label, span) pairs; a column whose header
+    is empty under a group of span 1 takes the group's label over both header rows. A value is an
+    int (a count), a float (a percentage, 0–100), a str, or None (nothing to show).
+    """
+
+    title: str  # 学生变动情况
+    sheet: str  # the spreadsheet tab, at most 31 characters: 学生变动
+    columns: tuple
+    rows: tuple  # one tuple of values per row, the same length as `columns`
+    groups: tuple = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """An indicator of the month against its threshold; `rate` and `met` are None when there is no denominator."""
+
+    label: str
+    numerator: int
+    denominator: int
+    rate: float | None  # percent
+    threshold: float  # percent
+    higher_is_better: bool
+    met: bool | None
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One month of the trend chart; None for a month that was not generated."""
+
+    month: str  # 2026-10
+    label: str  # 10月
+    still_out: int | None
+    dropout_rate: float | None  # percent, school year to date
+
+
+@dataclass(frozen=True)
+class MonthReportData:
+    """Everything printed on a unit's monthly report (控辍保学月报), already in Chinese."""
+
+    county_name: str  # 示例县
+    unit_name: str  # 示例县 or 城关镇
+    title: str  # 示例县控辍保学月报
+    month_text: str  # 2026年10月
+    period_text: str  # 2026年10月1日至2026年10月31日
+    generated_text: str  # 2026年11月1日 09:30
+    locked_text: str  # "" while the month is not locked
+    stamp: datetime  # when the figures were generated (UTC), written into the files' metadata
+    indicators: tuple  # IndicatorRow, in display order
+    tables: tuple  # ReportTable, in display order
+    trend_title: str  # 2025年11月至2026年10月
+    trend: tuple  # TrendPoint, oldest first
+    ranking: ReportTable | None = None  # the county's report only: its townships ranked

@@ -10,7 +10,7 @@ from datetime import date
 from flask_babel import gettext as _
 from peewee import IntegrityError
 
-from ..db import database
+from ..db import database, write_transaction
 from ..models import JobClaim, MonthlyReport, MonthlySummary, School, SummaryMonth, Township, utcnow
 from . import PermissionDenied, ValidationError, audit
 from .summary_figures import Month, compute
@@ -48,7 +48,7 @@ def generate_month(month, user=None, start_age=6, due_day=5, claim=None):
     name) had already claimed the month. Raises MonthLocked for a locked month."""
     figures = compute(month, start_age)
     key = str(month)
-    with database.atomic():
+    with write_transaction():
         if claim is not None and not _claim(claim, key):
             return "done before"
         row = SummaryMonth.get_or_none(SummaryMonth.month == key)

@@ -33,7 +33,7 @@ def _pdf_response(data, name, attachment=False):
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name, as_attachment=attachment)
 
 
-def _no_font():
+def no_font():
     flash(_("No Chinese font is installed for printing: install fonts-arphic-uming or set DROPOUT_PDF_FONT."), "error")
 
 
@@ -42,7 +42,7 @@ def _printed(render, name, back, attachment=False):
     try:
         data = render()
     except FontMissing:
-        _no_font()
+        no_font()
         return redirect(back)
     return _pdf_response(data, name, attachment)
 
@@ -102,7 +102,7 @@ def issue(case_id):
             try:
                 notices.archive(notice, current_app.config["REPORTS_DIR"], current_app.config["PDF_FONT"])
             except FontMissing:
-                _no_font()  # the notice stays issued; printing works once a font is installed
+                no_font()  # the notice stays issued; printing works once a font is installed
             flash(_("Notice %(number)s issued.", number=notice.number))
             return redirect(url_for("notices.detail", notice_id=notice.id))
     return render_template("notices/issue.html", form=form, case=case, failed=failed), 422 if failed else 200
@@ -209,7 +209,7 @@ def correct(notice_id):
     try:
         notices.archive(new, current_app.config["REPORTS_DIR"], current_app.config["PDF_FONT"])
     except FontMissing:
-        _no_font()
+        no_font()
     flash(_("Corrected version %(n)d issued; the earlier one is kept.", n=new.version))
     return redirect(url_for("notices.detail", notice_id=new.id))
 

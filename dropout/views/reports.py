@@ -16,9 +16,11 @@ from ..db import database
 from ..models import CohortIntake, ReportFile, utcnow
 from ..rules.indicators import balance_gap, total
 from ..rules.school_age import school_year
-from ..services import PermissionDenied, ValidationError, audit, dashboard, summaries
+from ..pdf.fonts import FontMissing
+from ..services import PermissionDenied, ValidationError, audit, dashboard, jobs, report_archive, summaries
 from ..services.summary_figures import Month
 from . import charts
+from .notices import no_font
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -52,13 +54,14 @@ def index():
     return render_template("reports/none.html", form=FlaskForm(), suggested=str(Month.parse(f"{date.today():%Y-%m}").previous()))
 
 
-def _charts(board, limits):
-    labels = [m[5:] for m, _o, _r in board.trend]
-    return (
-        charts.bars(_("Dropouts still out at the month's end"), [(label, out) for label, (_m, out, _r) in zip(labels, board.trend)]),
-        charts.line(_("Dropout rate this school year (%)"), [(label, rate) for label, (_m, _o, rate) in zip(labels, board.trend)],
-                    threshold=limits["dropout_junior"]),
-    )
+def _charts(board):
+    """[(title, svg)]: the children still out and the dropout rate over the last twelve generated months."""
+    labels = [month[5:] for month, _out, _rate in board.trend]
+    out_title, rate_title = _("Dropouts still out at the month's end"), _("Dropout rate this school year (%)")
+    return [
+        (out_title, charts.bars(out_title, [(label, out) for label, (_m, out, _r) in zip(labels, board.trend)])),
+        (rate_title, charts.line(rate_title, [(label, rate) for label, (_m, _o, rate) in zip(labels, board.trend)])),
+    ]
 
 
 @bp.route("/<month>")
@@ -72,7 +75,7 @@ def month(month):
     if board is None:
         return render_template("reports/none.html", form=FlaskForm(), suggested=str(month), months=months,
                                missing=str(month)), 404
-    return render_template("reports/dashboard.html", board=board, months=months, charts=_charts(board, limits),
+    return render_template("reports/dashboard.html", board=board, months=months, charts=_charts(board),
                            form=FlaskForm(), sections=_sections(), total=total, STAGES=STAGES, SEX=SEX,
                            links=_children_links(unit), gap=balance_gap(board.cells),
                            intake=dashboard.intake_of(month, unit), INDICATORS=INDICATORS,
@@ -85,13 +88,16 @@ def month(month):
 @login_required
 def archived(month, kind):
     """A month's archived PDF or .xlsx of a unit in the user's scope, checked against its SHA-256."""
-    from ..services import report_archive
-
     month = month_or_404(month)
     unit = unit_or_404(request.args.get("unit", ""))
     if kind not in ("pdf", "xlsx"):
         abort(404)
-    found = report_archive.read_file(month, unit.kind, unit.id, kind)
+    try:
+        found = report_archive.read_file(month, unit.kind, unit.id, kind)
+    except report_archive.ArchiveDamaged:
+        flash(_("The archived file is missing or was changed after it was written; generate the month again."),
+              "error")
+        return redirect(url_for("reports.month", month=str(month), unit=unit.key))
     if found is None:
         abort(404)
     path, _sha = found
@@ -154,10 +160,11 @@ def generate():
 
 
 def _archive(month):
-    """Write the month's PDF and .xlsx archive (the scheduler does the same)."""
-    from ..services import report_archive
-
-    report_archive.write_month(month, current_app.config)
+    """Write the month's PDF and .xlsx archive (the scheduler does the same); say so when no font prints it."""
+    try:
+        report_archive.write_month(month, current_app.config)
+    except FontMissing:
+        no_font()
 
 
 @bp.route("/<month>/lock", methods=["POST"])
@@ -215,3 +222,10 @@ def intake(month):
     flash(_("Saved."))
     return _finish(month)
 
+
+
+@bp.route("/jobs")
+@roles_required("admin")
+def job_runs():
+    """The scheduler's recent runs: when, what came of them, the error if any."""
+    return render_template("reports/jobs.html", runs=jobs.recent_runs(100))

@@ -1,0 +1,204 @@
+"""The monthly report of a unit (控辍保学月报) as plain data, from the frozen summaries, in Chinese.
+
+The report is the document sent upward, so it is written in Chinese whatever the interface
+language: the figure labels are the choices' labels rendered in the Chinese catalogue, and the
+document's own words (headings, 小学/初中, 合计, 达标) are written here in Chinese, as in the ledger.
+"""
+import json
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ..choices import (
+    DETECTION_FIGURES, DROPOUT_REASONS, INDICATORS, LEGAL_FIGURES, PLACEMENTS, POPULATION_FIGURES, PRIORITY_GROUPS,
+    SEX, STAGES, STOCK_FIGURES, WORK_FIGURES,
+)
+from ..config import thresholds
+from ..models import CohortIntake, MonthlySummary, SummaryMonth, Township
+from ..pdf.data import IndicatorRow, MonthReportData, ReportTable, TrendPoint
+from ..rules.indicators import BALANCE_IN, BALANCE_OUT, balance_gap, indicators, total
+from ..rules.school_age import school_year
+from . import ValidationError, summaries
+
+LOCALE = "zh_Hans_CN"
+CELLS = (("primary", "M"), ("primary", "F"), ("primary", None), ("junior", "M"), ("junior", "F"), ("junior", None),
+         (None, "M"), (None, "F"), (None, None))  # the value columns of a figure table: stage × sex, totals
+NOT_RECORDED = "未填写"
+TREND_MONTHS = 12
+
+
+def month_report_data(month, kind, unit_id, config):
+    """The plain data of a county (kind 'county', id 0) or township report for a generated month."""
+    generated = SummaryMonth.get_or_none(SummaryMonth.month == str(month))
+    cells = summaries.figures_of(month, kind, unit_id) if generated is not None else None
+    if cells is None:
+        raise ValidationError({"month": _("%(month)s has not been generated.", month=str(month))})
+    county = config["COUNTY_NAME"]
+    unit_name = county if kind == "county" else _township_name(unit_id)
+    zone = ZoneInfo(config["TIMEZONE"])
+    limits = thresholds(config)
+    with force_locale(LOCALE):
+        labels = _labels()
+    first_trend = _months_back(month, TREND_MONTHS - 1)
+    ranking = _ranking(month, limits, labels) if kind == "county" else None
+    return MonthReportData(
+        county_name=county,
+        unit_name=unit_name,
+        title=f"{county}控辍保学月报" if kind == "county" else f"{county}{unit_name}控辍保学月报",
+        month_text=f"{month.year}年{month.month}月",
+        period_text=f"{_day(month.first)}至{_day(month.last)}",
+        generated_text=_local(generated.generated_at, zone),
+        locked_text=_local(generated.locked_at, zone) if generated.locked_at is not None else "",
+        stamp=_utc(generated.generated_at),
+        indicators=_indicator_rows(cells, limits, _intake(month, kind, unit_id), labels),
+        tables=_tables(cells, labels),
+        trend_title=f"{first_trend.year}年{first_trend.month}月至{month.year}年{month.month}月",
+        trend=_trend(month, kind, unit_id),
+        ranking=ranking,
+    )
+
+
+def _labels():
+    """Every label the report prints, as plain strings in the current (forced) locale."""
+    def plain(choices):
+        return {code: str(label) for code, label in choices.items()}
+
+    return {
+        "stock": plain(STOCK_FIGURES), "population": plain(POPULATION_FIGURES), "detection": plain(DETECTION_FIGURES),
+        "work": plain(WORK_FIGURES), "legal": plain(LEGAL_FIGURES), "indicators": plain(INDICATORS),
+        "out_": plain(PRIORITY_GROUPS), "reason_": plain(DROPOUT_REASONS), "placement_": plain(PLACEMENTS),
+        "stages": plain(STAGES), "sex": plain(SEX),
+    }
+
+
+def _tables(cells, labels):
+    """The figure tables in the order of the report (DOMAIN §6): stock and flow, population, detection, …"""
+    def figures(title, sheet, keys_labels, extra=(), note=""):
+        rows = tuple((label,) + tuple(total(cells, key, stage, sex) for stage, sex in CELLS)
+                     for key, label in keys_labels)
+        return ReportTable(title, sheet, _columns(labels), rows + tuple(extra), _groups(labels), note)
+
+    def prefixed(prefix):
+        choices = dict(labels[prefix], unknown=NOT_RECORDED)
+        return [(prefix + code, label) for code, label in choices.items()]
+
+    stock = labels["stock"]
+    return (
+        figures("学生变动情况", "学生变动", stock.items(), extra=[_balance_row(cells)], note=_balance_note(cells, stock)),
+        figures("适龄人口与入学", "适龄人口", labels["population"].items()),
+        figures("辍学监测", "辍学监测", labels["detection"].items()),
+        figures("在册辍学学生中的重点群体", "重点群体", prefixed("out_"),
+                note="一名学生可属于多个重点群体。"),
+        figures("在册辍学学生的辍学原因", "辍学原因", prefixed("reason_")),
+        figures("劝返工作", "劝返工作", labels["work"].items()),
+        figures("本月复学学生的安置去向", "复学安置", prefixed("placement_")),
+        figures("依法控辍", "依法控辍", labels["legal"].items()),
+    )
+
+
+def _columns(labels):
+    sex = labels["sex"]
+    return ("",) + (sex["M"], sex["F"], "小计") * 2 + (sex["M"], sex["F"], "合计")
+
+
+def _groups(labels):
+    stages = labels["stages"]
+    return (("项目", 1), (stages["primary"], 3), (stages["junior"], 3), ("合计", 3))
+
+
+def _balance_row(cells):
+    return ("平衡核对差额（应为0）",) + tuple(balance_gap(cells, stage, sex) for stage, sex in CELLS)
+
+
+def _balance_note(cells, stock):
+    """The balance of the stock and flows, written out, and whether every column adds up."""
+    formula = " ＋ ".join(stock[key] for key in BALANCE_IN) + "".join(f" － {stock[key]}" for key in BALANCE_OUT)
+    balanced = all(balance_gap(cells, stage, sex) == 0 for stage, sex in CELLS)
+    verdict = "各栏差额均为0，收支平衡。" if balanced else f"存在差额（合计{balance_gap(cells)}），请核查。"
+    return f"平衡核对：{formula} ＝ {stock['students_end']}。{verdict}"
+
+
+def _indicator_rows(cells, limits, intake, labels):
+    return tuple(
+        IndicatorRow(labels["indicators"][i.code], i.numerator, i.denominator, i.rate, i.threshold,
+                     i.higher_is_better, i.met)
+        for i in indicators(cells, limits, intake)
+    )
+
+
+def _intake(month, kind, unit_id):
+    """The bureau's grade-1 intake of the cohort now in grade 9 (entered school 8 years before), or None."""
+    row = CohortIntake.get_or_none((CohortIntake.entry_year == school_year(month.first) - 8)
+                                   & (CohortIntake.unit_kind == kind) & (CohortIntake.unit_id == unit_id))
+    return row.intake if row is not None else None
+
+
+def _trend(month, kind, unit_id):
+    """The unit's last 12 months, oldest first; a month that was not generated has no values."""
+    months = [_months_back(month, back) for back in range(TREND_MONTHS - 1, -1, -1)]
+    rows = MonthlySummary.select().where(
+        MonthlySummary.month.in_([str(m) for m in months]) & (MonthlySummary.unit_kind == kind)
+        & (MonthlySummary.unit_id == unit_id))
+    by_month = {row.month_id: json.loads(row.figures) for row in rows}
+    points = []
+    for m in months:
+        cells = by_month.get(str(m))
+        if cells is None:
+            points.append(TrendPoint(str(m), f"{m.month}月", None, None))
+            continue
+        students = total(cells, "students_year")
+        rate = 100.0 * total(cells, "dropouts_year") / students if students else None
+        points.append(TrendPoint(str(m), f"{m.month}月", total(cells, "still_out"), rate))
+    return tuple(points)
+
+
+def _ranking(month, limits, labels):
+    """The county's townships, fewest indicators missed first, then fewest children still out."""
+    names = dict(Township.select(Township.id, Township.name).tuples())
+    rows = []
+    for township_id, cells in summaries.figures_by_unit(month, "township").items():
+        found = {i.code: i for i in indicators(cells, limits, _intake(month, "township", township_id))}
+        missed = sum(i.met is False for i in found.values())
+        rows.append((missed, total(cells, "still_out"), names.get(township_id, f"#{township_id}"), township_id,
+                     cells, found))
+    rows.sort(key=lambda row: row[:4])
+    body = tuple(
+        (rank, name, total(cells, "students_end"), total(cells, "still_out"), total(cells, "new_suspected"),
+         total(cells, "returned"), found["enrolment"].rate, found["dropout_primary"].rate,
+         found["dropout_junior"].rate, missed)
+        for rank, (missed, _out, name, _id, cells, found) in enumerate(rows, start=1)
+    )
+    stock, detection, work, named = labels["stock"], labels["detection"], labels["work"], labels["indicators"]
+    columns = ("名次", "乡镇", stock["students_end"], detection["still_out"], detection["new_suspected"],
+               work["returned"], named["enrolment"], named["dropout_primary"], named["dropout_junior"], "未达标指标数")
+    return ReportTable("乡镇排名", "乡镇排名", columns, body,
+                       note="按未达标指标数从少到多排列，相同时按在册辍学人数从少到多排列。")
+
+
+def _township_name(unit_id):
+    township = Township.get_or_none(Township.id == unit_id)
+    return township.name if township is not None else f"#{unit_id}"
+
+
+def _months_back(month, count):
+    for _i in range(count):
+        month = month.previous()
+    return month
+
+
+def _day(day):
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _utc(value):
+    """A stored UTC time (naive, or text on some drivers) as an aware datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _local(value, zone):
+    local = _utc(value).astimezone(zone)
+    return f"{_day(local)} {local:%H:%M}"
