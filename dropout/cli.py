@@ -1,6 +1,7 @@
 """`flask --app dropout ...` commands for operators."""
 import secrets
 import sys
+from datetime import date
 
 import click
 from flask import current_app
@@ -82,6 +83,8 @@ def demo_data(n_children, seed, if_empty):
             counts = demo.load(n_children, seed, county=config["COUNTY_NAME"], start_age=config["SCHOOL_START_AGE"],
                                config=config)
             click.echo(", ".join(f"{n} {name}" for name, n in counts.items()))
+            months = demo.past_months(date.today(), config["SCHOOL_START_AGE"], config["REPORT_DUE_DAY"])
+            click.echo(f"monthly summaries {months[-1]} to {months[0]}")
     click.echo(demo.logins_text())
 
 
