@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from dropout.db import database
-from dropout.models import HomeVisit, MonthlySummary, SummaryMonth
+from dropout.models import Escalation, HomeVisit, MonthlySummary, ReturnNotice, SummaryMonth
 from dropout.rules.indicators import balance_gap, indicators, total
 from dropout.services import cases, summaries
 from dropout.services.case_settings import CaseSettings
@@ -42,6 +42,9 @@ def county(app, make_township, make_village, make_school, make_child, make_user)
         "g": make_child(v1, None, PRIMARY_AGE, "F", status="home_taught", disability_category="visual"),
         "h": make_child(v2, None, JUNIOR_AGE, "M", disability_category="hearing"),
         "i": make_child(w1, q, PRIMARY_AGE, "M", grade=6),
+        "n": make_child(v1, p, PRIMARY_AGE, "M", grade=2),
+        "k": make_child(v2, j, JUNIOR_AGE, "F", grade=7),
+        "m": make_child(v2, j, GRADE9_AGE, "M", grade=9),
     }
     with database.connection_context():
         move(kids["h"], date(2026, 6, 1), status="dropped_out")  # before the school year: no flow in it
@@ -55,7 +58,22 @@ def county(app, make_township, make_village, make_school, make_child, make_user)
         move(kids["e"], date(2026, 10, 3), status="moved_out")
         move(kids["i"], date(2026, 10, 8), school=p, village=v1)
         move(kids["f"], date(2026, 11, 2), status="deceased")  # after October: October still counts f
+        move(kids["n"], date(2026, 10, 15), status="deceased")
+        move(kids["k"], date(2026, 10, 20), status="deferred")  # 休学
+        move(kids["m"], date(2026, 10, 30), status="completed")
+        HomeVisit.create(child=kids["g"], user=admin, visited_on=date(2026, 10, 9), method="home", met="child",
+                         outcome="other", is_teaching=True, lessons=2)
+        notice = _notice(case_b, t, served_on=date(2026, 10, 9))
+        Escalation.create(notice=notice, case=case_b, kind="penalty", decided_on=date(2026, 10, 20), decided_by=admin)
     return {"t": t, "u": u, "v1": v1, "v2": v2, "w1": w1, "p": p, "j": j, "q": q, "admin": admin, **kids}
+
+
+def _notice(case, township, served_on):
+    """A notice issued on 8 October, served the next day, its deadline passed without a return."""
+    return ReturnNotice.create(
+        case=case, township=township, year=2026, seq=1, number="测〔2026〕1号", status="overdue", issued_on=date(2026, 10, 8),
+        deadline_days=7, data="{}", verify_code="BENCH-0001", served_on=served_on, deadline_on=date(2026, 10, 16),
+    )
 
 
 def figures(kind, unit_id, month=OCTOBER):
@@ -67,22 +85,26 @@ def test_county_figures_of_october(county):
         summaries.generate_month(OCTOBER)
         cells = figures("county", 0)
     expected = {
-        "students_start": 8, "transfers_in": 0, "resumed": 1, "transfers_out": 1, "dropouts": 2, "deaths": 0,
-        "students_end": 6, "students_year": 8, "dropouts_year": 2, "school_age": 8, "enrolled": 6, "disabled": 2,
-        "disabled_enrolled": 1, "grade9": 1, "cohort": 1, "still_out": 2, "new_suspected": 1, "new_confirmed": 2,
-        "returned": 1, "returned_year": 1, "placement_original": 1, "visits": 1, "children_visited": 1, "out_poor": 1, "out_disabled": 1,
-        "reason_work": 1,
+        "students_start": 11, "transfers_in": 0, "resumed": 1, "transfers_out": 1, "completed": 1, "suspended": 1,
+        "deaths": 1, "dropouts": 2, "students_end": 6, "students_year": 11, "dropouts_year": 2, "school_age": 10,
+        "enrolled": 7, "disabled": 2, "disabled_enrolled": 1, "grade9": 1, "cohort": 2, "still_out": 2,
+        "suspected_open": 0, "new_suspected": 1, "new_confirmed": 2, "returned": 1, "returned_year": 1,
+        "placement_original": 1, "visits": 1, "children_visited": 1, "teaching_visits": 1, "out_poor": 1,
+        "out_disabled": 1, "out_left_behind": 0, "reason_work": 1, "reason_dislike": 0, "notices_issued": 1,
+        "notices_served": 1, "notices_overdue": 1, "measures": 1,
     }
     assert {key: total(cells, key) for key in expected} == expected
-    assert total(cells, "dropouts_year", "primary") == 1 and total(cells, "students_year", "primary") == 6
-    assert total(cells, "dropouts_year", "junior") == 1 and total(cells, "students_year", "junior") == 2
+    assert total(cells, "dropouts_year", "primary") == 1 and total(cells, "students_year", "primary") == 7
+    assert total(cells, "dropouts_year", "junior") == 1 and total(cells, "students_year", "junior") == 4
     assert total(cells, "students_end", sex="F") == 3  # a, d, g
     assert balance_gap(cells) == 0
     rates = {i.code: (i.numerator, i.denominator, i.met) for i in indicators(cells, THRESHOLDS)}
     assert rates == {
-        "enrolment": (6, 8, False), "dropout_primary": (1, 6, False), "dropout_junior": (1, 2, False),
-        "disabled": (1, 2, False), "retention": (1, 1, True),
+        "enrolment": (7, 10, False), "dropout_primary": (1, 7, False), "dropout_junior": (1, 4, False),
+        "disabled": (1, 2, False), "retention": (1, 2, False),
     }
+    assert [i.met for i in indicators(cells, {**THRESHOLDS, "dropout_junior": 25.0, "retention": 50.0})][2:] == [
+        True, False, True]
 
 
 def test_townships_count_by_residence_and_schools_their_pupils(county):
@@ -92,12 +114,13 @@ def test_townships_count_by_residence_and_schools_their_pupils(county):
         p, q, j = (figures("school", county[k].id) for k in "pqj")
         v1 = figures("village", county["v1"].id)
     keys = ("students_start", "transfers_in", "resumed", "transfers_out", "dropouts", "students_end")
-    assert [total(t, k) for k in keys] == [6, 1, 1, 0, 2, 6]
+    assert [total(t, k) for k in keys] == [9, 1, 1, 0, 2, 6]
     assert [total(u, k) for k in keys] == [2, 0, 0, 2, 0, 0]
-    assert [total(p, k) for k in keys] == [3, 1, 0, 0, 1, 3]
+    assert [total(p, k) for k in keys] == [4, 1, 0, 0, 1, 3]
     assert [total(q, k) for k in keys] == [2, 0, 0, 2, 0, 0]
-    assert [total(j, k) for k in keys] == [2, 0, 1, 0, 1, 2]
-    assert [total(v1, k) for k in keys] == [4, 1, 0, 0, 1, 4]  # a, b, f, g; i joins; b leaves
+    assert [total(j, k) for k in keys] == [4, 0, 1, 0, 1, 2]  # c, d, k, m; k suspended, m completed
+    assert [total(v1, k) for k in keys] == [5, 1, 0, 0, 1, 4]  # a, b, f, g, n; i joins; b leaves; n died
+    assert (total(p, "deaths"), total(j, "suspended"), total(j, "completed")) == (1, 1, 1)
     for cells in (t, u, p, q, j, v1):
         assert balance_gap(cells) == 0
     assert total(t, "visits") == total(p, "visits") == 1 and total(u, "visits") == 0
@@ -109,7 +132,7 @@ def test_september_sees_the_suspicion_but_no_dropout_yet(county):
         cells = figures("county", 0, Month(2026, 9))
     assert total(cells, "new_suspected") == 1 and total(cells, "suspected_open") == 1
     assert total(cells, "dropouts") == 0 and total(cells, "still_out") == 1  # h only
-    assert total(cells, "students_end") == 8 and balance_gap(cells) == 0
+    assert total(cells, "students_end") == 11 and balance_gap(cells) == 0
 
 
 def test_a_generated_month_is_frozen_against_later_edits(county):
