@@ -59,6 +59,7 @@ def app(tmp_path, database_url):
             "SECRET_KEY": "test secret",
             "DATABASE_URL": database_url,
             "REPORTS_DIR": str(tmp_path / "reports"),
+            "UPLOADS_DIR": str(tmp_path / "uploads"),
         }
     )
     with app.app_context(), database.connection_context():

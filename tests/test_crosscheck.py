@@ -2,6 +2,7 @@
 import csv
 import io
 import logging
+from pathlib import Path
 from datetime import date, timedelta
 
 import openpyxl
@@ -22,11 +23,9 @@ HOUSEHOLD_HEADER = ["序号", "姓名", "性别", "公民身份号码", "出生�
 ENROLMENT_HEADER = ["姓名", "身份证号", "出生日期", "就读学校", "学籍状态"]
 
 
-@pytest.fixture(autouse=True)
-def uploads(app, tmp_path):
-    """Uploads go to the test's own folder, not the instance folder."""
-    app.config["UPLOADS_DIR"] = str(tmp_path / "uploads")
-    return tmp_path / "uploads" / "registers"
+@pytest.fixture
+def uploads(app):
+    return Path(app.config["UPLOADS_DIR"]) / "registers"
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from urllib.parse import quote
 
 import pytest
 from flask_babel import gettext
-from markupsafe import escape
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from markupsafe import escape
 
 from conftest import PASSWORD, csrf_token, login
 from dropout.db import database
@@ -16,7 +16,7 @@ from dropout.services import accounts
 from hostile import HOSTILE, assert_sane, body, count, hostile_text
 
 
-@HOSTILE
+@settings(HOSTILE, max_examples=12)  # every attempt checks a password hash, slow on purpose
 @given(username=hostile_text(), password=hostile_text())
 def test_any_login_attempt_is_refused_cleanly_and_counted(app, username, password):
     """Whatever is typed, the answer is a refusal in Chinese, the failure is counted, the name is escaped."""
@@ -31,7 +31,7 @@ def test_any_login_attempt_is_refused_cleanly_and_counted(app, username, passwor
     assert client.get("/").status_code == 302  # still logged out
 
 
-@HOSTILE
+@settings(HOSTILE, max_examples=10)
 @given(value=st.one_of(hostile_text(nul=True), st.just("\x00")).map(lambda text: text + "\x00" + text))
 def test_a_nul_character_anywhere_is_refused_before_any_query(app, client, make_user, value):
     """PostgreSQL refuses NUL in text: a form value, a query argument or a path holding one gets a 400 in Chinese."""

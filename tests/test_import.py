@@ -403,9 +403,6 @@ def test_sheets_without_a_header_are_left_out_and_duplicates_are_found_across_sh
 # Pages
 
 
-@pytest.fixture(autouse=True)
-def uploads_dir(app, tmp_path):
-    app.config["UPLOADS_DIR"] = str(tmp_path / "uploads")
 
 
 def stored(app):

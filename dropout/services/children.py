@@ -61,6 +61,7 @@ def _clean(data):
         try:
             values[field] = _integer(raw) if raw not in (None, "") else None
         except ValueError:
+            values[field] = None  # the checks below still look at every field
             errors[field] = _("Not a number: %(value)s", value=str(raw)[:20])
     try:
         values["birth_on"] = parse_date(data.get("birth_on"))

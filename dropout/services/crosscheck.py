@@ -123,7 +123,8 @@ def _text(value):
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    # A NUL (Excel's _x0000_, UTF-16 text) is invisible and PostgreSQL refuses it in a query: dropped.
+    return unicodedata.normalize("NFKC", str(value)).replace("\x00", "").strip()
 
 
 def _header_key(cell):

@@ -163,7 +163,9 @@ def archive(notice, reports_dir, font_path=None):
     relative = Path("notices") / str(notice.year) / f"{notice.township_id}-{notice.seq:05d}-v{notice.version}.pdf"
     target = Path(reports_dir) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".partial")
+    # A name of its own per writer: two workers printing the same notice at once must not write into, or
+    # rename away, each other's half-written file. The rendering is deterministic, so either rename may win.
+    partial = target.with_name(f"{target.stem}.{secrets.token_hex(6)}.partial")
     partial.write_bytes(data)
     partial.replace(target)
     notice.pdf_path, notice.sha256 = str(relative), hashlib.sha256(data).hexdigest()

@@ -270,6 +270,8 @@ def _text(cell, limit=MAX_TEXT):
         cell = str(int(cell)) if isinstance(cell, float) and cell.is_integer() else str(cell)
     if len(cell) > limit:
         raise CellError(_("Too long: at most %(n)d characters.", n=limit))
+    if "\x00" in cell:  # Excel's _x0000_, or a NUL deep in a CSV: PostgreSQL refuses it in any text
+        raise CellError(_("The cell contains a NUL character, which no field accepts."))
     return cell
 
 
@@ -399,7 +401,7 @@ def read_row(plan, flags, cells):
             cell = cell.strip()
             if not cell:
                 continue
-            if read is None and len(cell) <= MAX_TEXT:
+            if read is None and len(cell) <= MAX_TEXT and "\x00" not in cell:
                 values[name] = cell
                 continue
         elif cell is None:

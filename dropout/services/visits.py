@@ -45,11 +45,11 @@ def log_visit(user, case, values, settings, today, photo=None, uploads_dir=None)
     if case.status == "closed":
         raise ValidationError({"case": _("The case is closed.")})
     errors = {}
-    if values.get("next_visit_on") is None and values.get("visited_on") is not None:
-        values["next_visit_on"] = values["visited_on"] + timedelta(days=settings.next_visit_days)
     _check(values, errors, today, case.opened_on, settings.late_entry_days)
     if errors:
         raise ValidationError(errors)
+    if values.get("next_visit_on") is None:  # after the check: a visit dated 9999-12-31 has no day after it
+        values["next_visit_on"] = values["visited_on"] + timedelta(days=settings.next_visit_days)
     stored = None
     if photo:
         stored = uploads.store(photo, uploads_dir, f"visits/{values['visited_on']:%Y/%m}", uploads.IMAGES)
