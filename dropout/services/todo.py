@@ -19,7 +19,7 @@ class Todo:
     exemptions_to_file: list = field(default_factory=list)
     notices_overdue: list = field(default_factory=list)  # deadline passed, no measure decided yet
     reports_waiting: list = field(default_factory=list)  # monthly reports to submit or approve
-    reports_missing: list = field(default_factory=list)  # [(report, unit name)] past due, not submitted
+    reports_missing: list = field(default_factory=list)  # [(month, due day, [unit names])] past due, not submitted
 
     @property
     def count(self):
@@ -80,9 +80,12 @@ def todo(user, today, settings):
         result.notices_overdue = list(overdue.order_by(ReturnNotice.deadline_on).limit(LIMIT))
     result.reports_waiting = monthly_reports.to_do(user)[:LIMIT]
     if user.role in ("admin", "bureau", "township"):
-        names = monthly_reports.unit_names()
-        result.reports_missing = [(r, names.get((r.unit_kind, r.unit_id), "?"))
-                                  for r in monthly_reports.overdue(user, today).order_by(MonthlyReport.month).limit(LIMIT)]
+        names, missing = monthly_reports.unit_names(), {}
+        overdue = monthly_reports.overdue(user, today).order_by(MonthlyReport.month, MonthlyReport.unit_kind.desc(),
+                                                               MonthlyReport.unit_id)
+        for r in overdue:
+            missing.setdefault((r.month, r.due_on), []).append(names.get((r.unit_kind, r.unit_id), "?"))
+        result.reports_missing = [(month, due_on, units) for (month, due_on), units in missing.items()]
     if user.role in ("admin", "bureau"):
         result.exemptions_to_file = list(exemptions.where(Exemption.status == "approved").limit(LIMIT))
     return result
