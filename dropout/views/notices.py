@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from ..case_forms import IssueForm, MeasureForm, ServiceForm, read_dates
 from ..choices import MEASURES, NOTICE_STATUSES, SERVICE_METHODS
 from ..forms import options, show_errors
-from ..models import DropoutCase, Escalation, ReturnNotice
+from ..models import Child, DropoutCase, Escalation, ReturnNotice
 from ..pdf.fonts import FontMissing
 from ..rules.dates import parse_date
 from ..rules.numbers import parse_id
@@ -20,7 +20,8 @@ bp = Blueprint("notices", __name__)
 
 
 def visible_notices():
-    return ReturnNotice.select(ReturnNotice, DropoutCase).join(DropoutCase).where(
+    """The notices of cases in the user's scope, with their case and child in the same query."""
+    return ReturnNotice.select(ReturnNotice, DropoutCase, Child).join(DropoutCase).join(Child).where(
         DropoutCase.id.in_(scope.cases(current_user).select(DropoutCase.id))
     )
 
