@@ -15,10 +15,13 @@ login_manager.session_protection = "basic"
 
 
 @login_manager.user_loader
-def load_user(user_id):
-    # A disabled account loses access at its next request.
-    user = User.get_or_none((User.id == int(user_id)) & (User.is_active == True))  # noqa: E712
-    return user
+def load_user(session_id):
+    """The account of a session "id:version"; none when it is disabled or logged out since (version bumped)."""
+    user_id, _sep, version = str(session_id).partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
+        return None
+    return User.get_or_none((User.id == int(user_id)) & (User.session_version == int(version))
+                            & (User.is_active == True))  # noqa: E712
 
 
 def roles_required(*roles):

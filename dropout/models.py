@@ -70,9 +70,14 @@ class User(UserMixin, BaseModel):
     is_active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
+    session_version = IntegerField(default=0)  # bumped at logout: older session cookies stop working
 
     class Meta:
         table_name = "app_user"
+
+    def get_id(self):
+        """What the session cookie holds: the account and its session version."""
+        return f"{self.id}:{self.session_version}"
 
     def __str__(self):
         return self.full_name or self.username

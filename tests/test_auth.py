@@ -120,6 +120,27 @@ def test_logout_needs_csrf_and_ends_the_session(client, make_user):
     assert client.get("/").status_code == 302
 
 
+def test_a_session_cookie_copied_before_logout_no_longer_works(app, client, make_user):
+    user = make_user("bureau")
+    login(client, user)
+    stolen = client.get_cookie("session").value
+    assert client.post("/logout", data={"csrf_token": csrf_token(client, "/")}).status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    response = thief.get("/children/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    login(client, user)  # logging in again works, with a new version
+    assert client.get("/children/").status_code == 200
+
+
+def test_a_new_password_ends_the_sessions_opened_with_the_old_one(app, client, make_user):
+    admin, user = make_user("admin"), make_user("teacher")
+    login(client, user)
+    with database.connection_context():
+        accounts.set_password(admin, User.get_by_id(user.id), "another-secret-2026")
+    assert client.get("/children/").status_code == 302
+
+
 def test_login_without_csrf_token_is_refused(client, make_user):
     user = make_user("admin")
     response = client.post("/login", data={"username": user.username, "password": PASSWORD})

@@ -17,7 +17,7 @@ MAX_TEXT = 255  # VARCHAR(255): PostgreSQL refuses longer names
 # One address may fail this many times more than one user name before it is slowed down too.
 ADDRESS_FACTOR = 4
 # Columns an audit entry of an account leaves out.
-SECRET_FIELDS = ("password_hash",)
+SECRET_FIELDS = ("password_hash", "session_version")
 
 
 @functools.cache
@@ -103,8 +103,14 @@ def set_password(actor, user, password):
         raise ValidationError({"password": _check_password(password)})
     with database.atomic():
         user.password_hash = generate_password_hash(password)
+        user.session_version += 1  # sessions opened with the old password end
         user.save()
         audit.record(actor, "update", "user", user.id, reason="password changed")
+
+
+def end_sessions(user):
+    """Every session of the account ends at its next request (logout: a copied cookie is useless)."""
+    User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()
 
 
 def throttle_wait(key, now, max_failures, lockout_seconds):

@@ -3,7 +3,7 @@ from urllib.parse import urlparse
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from ..forms import LoginForm
 from ..i18n import LANGUAGES
@@ -46,6 +46,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    accounts.end_sessions(current_user)
     logout_user()
     flash(_("You have logged out."))
     return redirect(url_for("auth.login"))
