@@ -1,4 +1,5 @@
 """One deferred peewee database: SQLite by default, PostgreSQL when the URL says so."""
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
 from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
@@ -58,7 +59,42 @@ def reset_sequence(table):
         )
 
 
+def bulk_insert(table, columns, rows):
+    """Insert rows (tuples in the order of `columns`) with parameters, many at a time. psycopg2's executemany
+    sends one statement per row, so on PostgreSQL each statement carries many rows; SQLite is fastest one row each."""
+    if not rows:
+        return
+    marks = "(" + ", ".join([database.param] * len(columns)) + ")"
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    cursor = database.cursor()
+    if not is_postgres():
+        cursor.executemany(head + marks, rows)
+        return
+    per = 10000 // len(columns)
+    full = len(rows) - len(rows) % per
+    if full:
+        batches = [[value for row in rows[i:i + per] for value in row] for i in range(0, full, per)]
+        cursor.executemany(head + ", ".join([marks] * per), batches)
+    if full < len(rows):
+        cursor.execute(head + ", ".join([marks] * (len(rows) - full)), [value for row in rows[full:] for value in row])
+
+
+def next_id(table):
+    """The id after the table's highest, for rows inserted with explicit ids (then reset_sequence())."""
+    return database.execute_sql(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0]
+
+
 def write_transaction():
     """A transaction that takes SQLite's write lock at once, so a read-then-write waits (busy timeout)
     for another writer instead of failing when it upgrades; a plain transaction on PostgreSQL."""
     return database.atomic() if is_postgres() else database.atomic(lock_type="IMMEDIATE")
+
+
+@contextmanager
+def read_snapshot():
+    """A read-only transaction in which every query sees the same data: SQLite's WAL snapshot from the
+    first read; REPEATABLE READ on PostgreSQL (when it opens the transaction)."""
+    with database.atomic():
+        if is_postgres() and database.transaction_depth() == 1:
+            database.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield

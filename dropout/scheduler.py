@@ -1,8 +1,8 @@
 """The scheduler process (`flask --app dropout scheduler`): one per database, in the county's time zone.
 
 On start it takes the database's single-instance lock, refusing when another scheduler holds it;
-then it catches up what was missed while it was down, and runs the daily job at
-SCHEDULER_DAILY_AT and the monthly job on the 1st at the same time until SIGTERM or SIGINT.
+then it catches up what was missed while it was down, and catches up again every day at
+SCHEDULER_DAILY_AT (the daily job; on the 1st, last month's) until SIGTERM or SIGINT.
 The jobs themselves are in services/jobs.py and claim their periods in the database, so the lock
 only keeps a second process from doing the same work for nothing. The web app never starts this.
 """
@@ -108,16 +108,16 @@ def _stop(signum, frame):
 
 
 def build(app):
-    """A BlockingScheduler with the daily and monthly jobs, in the county's time zone."""
+    """A BlockingScheduler running the catch-up every day, in the county's time zone."""
     hour, minute = daily_time(app.config["SCHEDULER_DAILY_AT"])
     zone = ZoneInfo(app.config["TIMEZONE"])
     # One worker: the jobs never run at once, so on SQLite they never wait on each other's writes.
     scheduler = BlockingScheduler(timezone=zone, executors={"default": ThreadPoolExecutor(max_workers=1)})
     options = {"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS}
-    scheduler.add_job(_in_app(app, jobs.daily), CronTrigger(hour=hour, minute=minute, timezone=zone),
+    # Each day the catch-up: the daily job, and on the 1st (or after any gap) the months due and any
+    # archive left unwritten; everything it does is claimed, so nothing runs twice.
+    scheduler.add_job(_in_app(app, jobs.catch_up), CronTrigger(hour=hour, minute=minute, timezone=zone),
                       id="daily", name="daily", **options)
-    scheduler.add_job(_in_app(app, jobs.run_months), CronTrigger(day=1, hour=hour, minute=minute, timezone=zone),
-                      id="monthly", name="monthly", **options)
     return scheduler
 
 

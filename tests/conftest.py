@@ -158,6 +158,15 @@ def make_child(app, make_village):
     return make
 
 
+def move(child, on, **fields):
+    """Change a child's status, school or village from a given day, as the services do (dated history)."""
+    child = Child.get_by_id(child.id)
+    for name, value in fields.items():
+        setattr(child, name, value)
+    child.status_since = on
+    child.save()
+
+
 def csrf_token(client, url="/login"):
     """The CSRF token a page's form carries, as a browser would read it."""
     page = client.get(url).get_data(as_text=True)

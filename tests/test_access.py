@@ -93,8 +93,9 @@ EXPECTED = {
     ("reports.intake", "POST", None): by_role(403, admin=302, bureau=302),
     ("reports.job_runs", "GET", None): by_role(403, admin=200),
     ("filing.index", "GET", None): EVERYONE,
-    ("filing.advance", "POST", "own"): by_role(403, admin=302, bureau=302, township=302, village=404),  # own school
-    ("filing.advance", "POST", "other"): by_role(404, admin=302, bureau=302),
+    # a school's report: its township approves it (the bureau approves the townships')
+    ("filing.advance", "POST", "own"): by_role(403, admin=302, township=302, village=404),
+    ("filing.advance", "POST", "other"): by_role(404, admin=302, bureau=403),
     ("auth.login", "GET", None): EVERYONE,
     ("auth.logout", "POST", None): dict.fromkeys(ROLES, 302),
     ("auth.language", "GET", None): dict.fromkeys(ROLES, 302),

@@ -17,7 +17,7 @@ from county import ROLES, build_county
 from dropout.db import database
 from dropout.models import AuditLog, Child, DropoutCase, Guardian, Village
 from dropout.rules import id_number
-from dropout.services import crosscheck
+from dropout.services import crosscheck, register_lists
 
 HOUSEHOLD_HEADER = ["序号", "姓名", "性别", "公民身份号码", "出生日期", "监护人", "村（社区）"]
 ENROLMENT_HEADER = ["姓名", "身份证号", "出生日期", "就读学校", "学籍状态"]
@@ -197,7 +197,7 @@ def test_a_long_list_is_matched_with_one_query_per_chunk_not_per_row(db, county)
     """1,200 rows with ID numbers and 600 without: 3 chunks of ID numbers, 2 chunks of names."""
     birth_on = born_aged(10)
     number = [id_number.make("513401", birth_on + timedelta(days=n // 500), n % 500 * 2 + 1) for n in range(1200)]
-    rows = [crosscheck.ListRow(n, f"儿童{n}", number[n] if n < 1200 else None, birth_on) for n in range(1800)]
+    rows = [register_lists.ListRow(n, f"儿童{n}", number[n] if n < 1200 else None, birth_on) for n in range(1800)]
     statements = []
     handler = logging.Handler(logging.DEBUG)
     handler.emit = lambda record: statements.append(record.msg[0])
@@ -206,7 +206,7 @@ def test_a_long_list_is_matched_with_one_query_per_chunk_not_per_row(db, county)
     peewee_log.addHandler(handler)
     peewee_log.setLevel(logging.DEBUG)
     try:
-        result = crosscheck.compare(county.users["admin"], {"household": crosscheck.UploadedList("household", "x", rows)}, date.today())
+        result = crosscheck.compare(county.users["admin"], {"household": register_lists.UploadedList("household", "x", rows)}, date.today())
     finally:
         peewee_log.removeHandler(handler)
         peewee_log.setLevel(level)
@@ -223,7 +223,7 @@ def test_an_id_number_excel_stored_as_a_number_is_never_guessed_back(db, county,
     workbook.active["D2"] = float(child.id_number[:17])  # what Excel keeps of a long number
     path = tmp_path / "户籍.xlsx"
     workbook.save(path)
-    result = crosscheck.read_list(path, "household", "户籍.xlsx", date.today())
+    result = register_lists.read_list(path, "household", "户籍.xlsx", date.today())
     assert [(row.name, row.id_number, row.birth_on) for row in result.rows] == [("刘小明", None, child.birth_on)]
     assert result.skipped == [(3, "没有有效的身份证号，也没有出生日期。")]
 

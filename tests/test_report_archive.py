@@ -10,9 +10,11 @@ import openpyxl
 import pytest
 from flask_babel import force_locale
 
+from conftest import move
+
 from dropout.choices import INDICATORS, STOCK_FIGURES
 from dropout.config import thresholds
-from dropout.models import HomeVisit, ReportFile, Township
+from dropout.models import Child, HomeVisit, ReportFile, Township
 from dropout.pdf import fonts
 from dropout.rules.indicators import indicators, total
 from dropout.services import ValidationError, cases, summaries
@@ -27,13 +29,6 @@ STAGE_SEX = (("primary", "M"), ("primary", "F"), ("primary", None), ("junior", "
              ("junior", None), (None, "M"), (None, "F"), (None, None))
 POPPLER = pytest.mark.skipif(not all(shutil.which(tool) for tool in ("pdffonts", "pdftotext")),
                              reason="poppler-utils (pdffonts, pdftotext) not installed")
-
-
-def move(child, on, **fields):
-    for name, value in fields.items():
-        setattr(child, name, value)
-    child.status_since = on
-    child.save()
 
 
 @pytest.fixture
@@ -61,6 +56,7 @@ def county(db, make_township, make_village, make_school, make_child, make_user):
     case_c = cases.open_case(admin, kids["c"], date(2026, 10, 10), settings, TODAY)
     cases.confirm(admin, case_c, "dislike", "", date(2026, 10, 12), settings, TODAY)
     move(kids["e"], date(2026, 10, 3), status="moved_out")
+    Child.update(created_at=datetime(2025, 6, 1)).execute()  # all registered long before September
     summaries.generate_month(Month(2026, 9))
     summaries.generate_month(OCTOBER)
     return {"t": t, "u": u, "admin": admin, **kids}

@@ -195,7 +195,7 @@ def test_a_month_missed_while_down_is_caught_up(app, county, no_archive):
     jobs.monthly(Month(2026, 8), app.config)
     runs = jobs.catch_up(date(2026, 11, 2), app.config)
     assert [(r.job, r.period) for r in runs if r.job != jobs.ARCHIVE] == [
-        ("monthly", "2026-09"), ("monthly", "2026-10"), ("daily", "2026-11-02")]
+        ("daily", "2026-11-02"), ("monthly", "2026-09"), ("monthly", "2026-10")]
     assert all(r.error == "" for r in runs)
     assert months() == ["2026-08", "2026-09", "2026-10"]
     assert claims() == ["2026-08", "2026-09", "2026-10"]
@@ -206,7 +206,7 @@ def test_a_month_missed_while_down_is_caught_up(app, county, no_archive):
 def test_catching_up_for_the_first_time_generates_only_the_previous_month(app, county, no_archive):
     runs = jobs.catch_up(date(2026, 11, 2), app.config)
     assert [(r.job, r.period) for r in runs] == [
-        ("monthly", "2026-10"), ("archive", "2026-10"), ("daily", "2026-11-02")]
+        ("daily", "2026-11-02"), ("monthly", "2026-10"), ("archive", "2026-10")]
     assert months() == ["2026-10"]
 
 
@@ -267,16 +267,15 @@ def test_a_failing_month_is_recorded_claims_nothing_and_stops_the_catch_up(app, 
     assert jobs.months_due(date(2027, 1, 2)) == [Month(2026, 11), Month(2026, 12)]
 
 
-def test_the_schedule_runs_in_the_county_time_zone_daily_and_on_the_first(app):
+def test_the_schedule_catches_up_daily_in_the_county_time_zone(app):
     from dropout import scheduler
 
     app.config.update(TIMEZONE="Asia/Urumqi", SCHEDULER_DAILY_AT="02:45")
     built = scheduler.build(app)
     by_id = {job.id: job for job in built.get_jobs()}
-    assert set(by_id) == {"daily", "monthly"}
+    assert set(by_id) == {"daily"}  # the catch-up: the daily job, and the months due on the 1st
     fields = {name: {f.name: str(f) for f in job.trigger.fields} for name, job in by_id.items()}
-    assert {name: (f["day"], f["hour"], f["minute"]) for name, f in fields.items()} == {
-        "daily": ("*", "2", "45"), "monthly": ("1", "2", "45")}
+    assert {name: (f["day"], f["hour"], f["minute"]) for name, f in fields.items()} == {"daily": ("*", "2", "45")}
     for job in by_id.values():
         assert str(job.trigger.timezone) == "Asia/Urumqi"
         assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, scheduler.MISFIRE_GRACE_SECONDS)

@@ -1,10 +1,12 @@
 """Monthly figures on a small county with known events across month ends, checked exactly."""
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
+from conftest import move
+
 from dropout.db import database
-from dropout.models import Escalation, HomeVisit, MonthlySummary, ReturnNotice, SummaryMonth
+from dropout.models import Child, Escalation, HomeVisit, MonthlySummary, ReturnNotice, SummaryMonth
 from dropout.rules.indicators import balance_gap, indicators, total
 from dropout.services import cases, summaries
 from dropout.services.case_settings import CaseSettings
@@ -14,14 +16,6 @@ TODAY = date(2026, 11, 22)
 OCTOBER = Month(2026, 10)
 THRESHOLDS = {"enrolment": 99.0, "dropout_primary": 1.0, "dropout_junior": 3.0, "disabled": 97.0, "retention": 95.0}
 PRIMARY_AGE, JUNIOR_AGE, GRADE9_AGE = date(2018, 3, 14), date(2013, 3, 14), date(2012, 3, 14)
-
-
-def move(child, on, **fields):
-    """Change a child's status, school or village from a given day, as the services do."""
-    for name, value in fields.items():
-        setattr(child, name, value)
-    child.status_since = on
-    child.save()
 
 
 @pytest.fixture
@@ -65,6 +59,7 @@ def county(app, make_township, make_village, make_school, make_child, make_user)
                          outcome="other", is_teaching=True, lessons=2)
         notice = _notice(case_b, t, served_on=date(2026, 10, 9))
         Escalation.create(notice=notice, case=case_b, kind="penalty", decided_on=date(2026, 10, 20), decided_by=admin)
+        Child.update(created_at=datetime(2025, 6, 1)).execute()  # all registered long before
     return {"t": t, "u": u, "v1": v1, "v2": v2, "w1": w1, "p": p, "j": j, "q": q, "admin": admin, **kids}
 
 
@@ -187,3 +182,38 @@ def test_a_month_not_begun_is_refused(app):
         with pytest.raises(summaries.ValidationError):
             summaries.parse_month("2026-12", TODAY)
         assert str(summaries.parse_month("2026-11", TODAY)) == "2026-11"
+
+
+def test_steps_entered_later_count_on_the_day_they_happened(app, make_village, make_school, make_child, make_user):
+    """A suspicion and its confirmation on the same day, and a death closed weeks later, land in October."""
+    village = make_village()
+    school = make_school(village.township)
+    admin, settings = make_user("admin"), CaseSettings()
+    child, other = make_child(village, school, PRIMARY_AGE, grade=3), make_child(village, school, PRIMARY_AGE, grade=3)
+    with database.connection_context():
+        Child.update(created_at=datetime(2025, 6, 1)).execute()
+        case = cases.open_case(admin, Child.get_by_id(child.id), date(2026, 10, 5), settings, TODAY)
+        cases.confirm(admin, case, "work", "", date(2026, 10, 5), settings, TODAY)
+        case = cases.open_case(admin, Child.get_by_id(other.id), date(2026, 10, 2), settings, TODAY)
+        cases.confirm(admin, case, "illness", "", date(2026, 10, 3), settings, TODAY)
+        cases.close(admin, case, "deceased", date(2026, 10, 28), {"death_on": "2026-10-26"}, settings, TODAY)
+        summaries.generate_month(OCTOBER)
+        cells = figures("county", 0)
+    assert (total(cells, "dropouts"), total(cells, "still_out"), total(cells, "students_end")) == (2, 1, 0)
+    assert balance_gap(cells) == 0
+
+
+def test_children_count_only_from_when_they_were_registered(app, make_village, make_school, make_child):
+    village = make_village()
+    school = make_school(village.township)
+    early, during, after = (make_child(village, school, PRIMARY_AGE, grade=2) for _ in range(3))
+    with database.connection_context():
+        for child, at in ((early, datetime(2025, 6, 1)), (during, datetime(2026, 10, 12, 3)),
+                          (after, datetime(2026, 11, 3))):
+            Child.update(created_at=at).where(Child.id == child.id).execute()
+        summaries.generate_month(OCTOBER)
+        summaries.generate_month(Month(2026, 9))
+        october, september = figures("county", 0), figures("county", 0, Month(2026, 9))
+    assert [total(october, k) for k in ("students_start", "transfers_in", "students_end", "school_age")] == [1, 1, 2, 2]
+    assert [total(september, k) for k in ("students_start", "students_end", "students_year")] == [1, 1, 1]
+    assert balance_gap(october) == 0 and balance_gap(september) == 0

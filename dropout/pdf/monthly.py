@@ -183,6 +183,7 @@ def trend_chart(points, font):
     line.data = [rates]
     line.lines[0].strokeColor, line.lines[0].strokeWidth = LINE_STROKE, 1.2
     line.lines[0].symbol = makeMarker("FilledCircle", size=3.5, fillColor=LINE_STROKE, strokeColor=LINE_STROKE)
+    line.joinedLines = sum(rate is not None for rate in rates) >= 2  # one point is a dot, not a line
     charts = (
         (bars, "月末在册辍学人数（人）", _top(max((n or 0) for n in still_out)), _count_label),
         (line, "学年累计辍学率（%）", _top(max((r or 0) for r in rates), fractions=True), _rate_label),

@@ -83,8 +83,9 @@ def events_of(case):
     return result
 
 
-def refresh(case, settings, today, user=None):
-    """Recompute the stored status and due dates from the events; the child's status follows a derived closure."""
+def refresh(case, settings, today, user=None, on=None):
+    """Recompute the stored status and due dates from the events; the child's status follows a closure,
+    dated `on` (the closure's day) or today."""
     state = case_status.derive(events_of(case), today, settings.followup_months)
     became_closed = state.status == "closed" and case.status != "closed"
     case.status, case.repeat_count, case.closed_kind = state.status, state.repeat_count, state.closed_kind
@@ -95,7 +96,7 @@ def refresh(case, settings, today, user=None):
     case.updated_at = utcnow()
     case.save()
     if became_closed and state.closed_kind in STATUS_AFTER_CLOSURE:
-        set_child_status(user, case.child, STATUS_AFTER_CLOSURE[state.closed_kind], f"case {state.closed_kind}", today)
+        set_child_status(user, case.child, STATUS_AFTER_CLOSURE[state.closed_kind], f"case {state.closed_kind}", on or today)
     return state
 
 
@@ -255,7 +256,7 @@ def close(user, case, closure, on, proof, settings, today):
     _check_proof(case, closure, on, proof, settings, today)
     with database.atomic():
         record_event(user, case, "closed", on, {"closure": closure, **proof})
-        refresh(case, settings, today, user)
+        refresh(case, settings, today, user, on=on)
     return case
 
 

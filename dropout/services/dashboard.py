@@ -1,15 +1,17 @@
 """What the monthly pages show: a unit's frozen figures and indicators, its trend, the units below it ranked."""
-import json
 from dataclasses import dataclass, field
 
-from ..models import CohortIntake, MonthlyReport, MonthlySummary, School, SummaryMonth, Township, Village
+from flask_babel import gettext as _
+from peewee import IntegrityError
+
+from ..db import database
+from ..models import CohortIntake, MonthlyReport, School, SummaryMonth, Township, Village, utcnow
 from ..rules.dates import local_date
 from ..rules.indicators import indicators, total
 from ..rules.school_age import school_year
-from . import summaries
+from . import PermissionDenied, ValidationError, audit, summaries
 from .summary_figures import Month
 
-TREND_MONTHS = 12
 
 
 @dataclass(frozen=True)
@@ -99,17 +101,23 @@ def units_below(unit):
     return []
 
 
-def intake_of(month, unit):
-    """The bureau's grade-1 intake of the cohort now in grade 9, when it was entered."""
+def enter_intake(user, month, raw):
+    """The bureau enters, once, the grade-1 intake of the county's cohort now in grade 9 (retention rate)."""
+    if user.role not in ("admin", "bureau"):
+        raise PermissionDenied()
+    raw = (raw or "").strip()
+    if not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= 10_000_000):
+        raise ValidationError({"intake": _("Give the intake as a whole number of children.")})
+    if summaries.is_locked(month):
+        raise ValidationError({"intake": _("%(month)s is locked.", month=str(month))})
     entry_year = school_year(month.first) - 8
-    row = CohortIntake.get_or_none((CohortIntake.entry_year == entry_year) & (CohortIntake.unit_kind == unit.kind)
-                                   & (CohortIntake.unit_id == unit.id))
-    return row.intake if row else None
-
-
-def dropout_rate(cells):
-    students = total(cells, "students_year")
-    return 100.0 * total(cells, "dropouts_year") / students if students else None
+    try:
+        with database.atomic():
+            CohortIntake.create(entry_year=entry_year, unit_kind="county", unit_id=0, intake=int(raw),
+                                entered_by=user, entered_at=utcnow())
+            audit.record(user, "create", "cohort_intake", None, after={"entry_year": entry_year, "intake": int(raw)})
+    except IntegrityError:
+        raise ValidationError({"intake": _("The intake of %(year)d was entered before.", year=entry_year)}) from None
 
 
 def _coverage(cells):
@@ -136,23 +144,20 @@ def build(month, unit, thresholds, zone):
     cells = summaries.figures_of(month, unit.kind, unit.id)
     if cells is None:
         return None
-    board = Dashboard(month, unit, cells, indicators(cells, thresholds, intake_of(month, unit)),
+    board = Dashboard(month, unit, cells, indicators(cells, thresholds, summaries.intake_of(month, unit.kind, unit.id)),
                       locked=SummaryMonth.get_or_none((SummaryMonth.month == str(month))
                                                       & SummaryMonth.locked_at.is_null(False)))
-    rows = (MonthlySummary.select(MonthlySummary.month, MonthlySummary.figures)
-            .where((MonthlySummary.unit_kind == unit.kind) & (MonthlySummary.unit_id == unit.id)
-                   & (MonthlySummary.month <= str(month)))
-            .order_by(MonthlySummary.month.desc()).limit(TREND_MONTHS))
-    for row in reversed(list(rows)):
-        past = json.loads(row.figures)
-        board.trend.append((row.month_id, total(past, "still_out"), dropout_rate(past)))
+    for past, past_cells in summaries.trend(month, unit.kind, unit.id):
+        generated = past_cells is not None
+        board.trend.append((str(past), total(past_cells, "still_out") if generated else None,
+                            summaries.dropout_rate(past_cells) if generated else None))
     below = units_below(unit)
     if below:
         by_kind = {kind: summaries.figures_by_unit(month, kind) for kind in {u.kind for u in below}}
         on_time = _on_time(month, below, zone)
         for u in below:
             c = by_kind[u.kind].get(u.id, {})
-            board.below.append(Ranked(u, dropout_rate(c), total(c, "still_out"), total(c, "notices_overdue"),
+            board.below.append(Ranked(u, summaries.dropout_rate(c), total(c, "still_out"), total(c, "notices_overdue"),
                                       _coverage(c), on_time.get(u.key)))
         board.below.sort(key=lambda r: (-(r.dropout_rate or 0), -r.still_out, r.unit.name))
     return board

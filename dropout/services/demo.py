@@ -2,8 +2,8 @@
 and the year's case work (一人一案 cases, home visits, exemptions: demo_cases; 限期复学通知书 in
 every state, with the measures after missed deadlines: demo_notices).
 
-`flask --app dropout demo-data` calls load(). Children and guardians go in through bulk
-executemany in chunks, never one ORM save per row: a million children load in about a minute on SQLite.
+`flask --app dropout demo-data` calls load(). Children and guardians go in through db.bulk_insert
+in chunks, never one ORM save per row: a million children load in about a minute on SQLite.
 Everything is drawn from random.Random(seed) and dated relative to `today`: one seed, one county.
 """
 import itertools
@@ -17,7 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import config as settings
 from ..choices import CHILD_STATUSES, DISABILITY_CATEGORIES
-from ..db import database, is_postgres, reset_sequence
+from ..db import bulk_insert, database, next_id, reset_sequence
 from ..models import School, Township, User, Village
 from ..rules import id_number, school_age
 from . import audit
@@ -72,30 +72,6 @@ class _IdNumbers:
         # A step coprime to 500 visits all 500 sequences of one parity before an area code repeats.
         half = (key * 7919 + count * 37) % 500
         return id_number.make(AREA_CODES[count // 500], birth_on, half * 2 + male)
-
-
-def _insert(table, columns, rows):
-    """Bulk, parameterised insert. psycopg2's executemany sends one statement per row,
-    so on PostgreSQL each statement carries many rows; SQLite is fastest one row each."""
-    if not rows:
-        return
-    marks = "(" + ", ".join([database.param] * len(columns)) + ")"
-    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-    cursor = database.cursor()
-    if not is_postgres():
-        cursor.executemany(head + marks, rows)
-        return
-    per = 10000 // len(columns)
-    full = len(rows) - len(rows) % per
-    if full:
-        batches = [[value for row in rows[i:i + per] for value in row] for i in range(0, full, per)]
-        cursor.executemany(head + ", ".join([marks] * per), batches)
-    if full < len(rows):
-        cursor.execute(head + ", ".join([marks] * (len(rows) - full)), [value for row in rows[full:] for value in row])
-
-
-def _next_id(table):
-    return database.execute_sql(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0]
 
 
 def _places(rng, county):
@@ -183,7 +159,7 @@ def _status_changes(history):
     """The child_change rows (migration 0005) of the status changes in the audit rows."""
     rows = [(row[5], row[0].date(), json.loads(row[7])["status"], json.loads(row[8])["status"], row[0])
             for row in history if row[4] == "child"]
-    _insert("child_change", ("child_id", "changed_on", "old_status", "new_status", "at"), rows)
+    bulk_insert("child_change", ("child_id", "changed_on", "old_status", "new_status", "at"), rows)
     database.execute_sql(
         "UPDATE child_change SET old_school_id = child.school_id, new_school_id = child.school_id, "
         "old_village_id = child.village_id, new_village_id = child.village_id FROM child "
@@ -212,7 +188,7 @@ def _children(rng, n, towns, special, users, today, start_age, work):
     assigned = 0
     ids = _IdNumbers()
     history = []
-    child_id, guardian_id = _next_id("child"), _next_id("guardian")
+    child_id, guardian_id = next_id("child"), next_id("guardian")
     first_guardian = guardian_id
     rand, randint, choice = rng.random, rng.randint, rng.choice
     for start in range(0, n, CHUNK):
@@ -296,8 +272,8 @@ def _children(rng, n, towns, special, users, today, start_age, work):
                 ))
                 guardian_id += 1
             child_id += 1
-        _insert("child", CHILD_COLUMNS, child_rows)
-        _insert("guardian", GUARDIAN_COLUMNS, guardian_rows)
+        bulk_insert("child", CHILD_COLUMNS, child_rows)
+        bulk_insert("guardian", GUARDIAN_COLUMNS, guardian_rows)
     return guardian_id - first_guardian, history
 
 
@@ -318,8 +294,8 @@ def load(n_children=20000, seed=2026, today=None, county="示例县", start_age=
         anyone = User.select(User.id).order_by(User.id).scalar()
         work = demo_cases.CaseWork(rng, today, users, anyone, towns[0]["primary"][0], config)
         n_guardians, history = _children(rng, n_children, towns, special, users, today, start_age, work)
-        n_cases, n_visits, n_exemptions, n_notices, n_measures = work.insert(_insert, _next_id)
-        _insert("audit_log", AUDIT_COLUMNS, history)
+        n_cases, n_visits, n_exemptions, n_notices, n_measures = work.insert()
+        bulk_insert("audit_log", AUDIT_COLUMNS, history)
         _status_changes(history)
         for table in ("child", "guardian", "dropout_case", "home_visit", "case_event", "exemption", "return_notice",
                       "escalation"):

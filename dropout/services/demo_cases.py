@@ -3,23 +3,21 @@
 demo._children hands every child whose status has a story (suspected, dropped out, returned,
 moved away, deferred, or a suspicion that proved false) to CaseWork.plan() as it generates
 them. The case is planned there, so the child's own status and its audit history follow the
-case's events; insert() then writes cases, visits, events and exemptions in bulk.
-The stored status, repeat count and due dates are what rules.case_status.derive() gives for
-the events on `today`, as services.cases.refresh() would have stored them.
+case's events; demo_case_rows puts each story onto the calendar, with the stored status, repeat
+count and due dates that rules.case_status.derive() gives for the events on `today`, as
+services.cases.refresh() would have stored them, and insert() writes cases, visits, events and
+exemptions in bulk.
 
 Some cases get a 限期复学通知书 (demo_notices): issued, served with the deadline running,
 complied with, overdue, overdue with a measure decided, and one corrected pair.
 """
-import json
 from datetime import date, datetime, timedelta
 
 from ..rules import case_status
+from . import demo_case_rows, demo_notices
 from . import demo_names as names
-from . import demo_notices
-from .case_settings import CaseSettings
+from .demo_case_rows import FOLLOWUP_MONTHS, status_json
 
-SETTINGS = CaseSettings()
-FOLLOWUP_MONTHS = SETTINGS.followup_months
 # Child statuses that always come with a case or an exemption (moved_out: some of them).
 STATUSES = ("suspected", "dropped_out", "returned", "moved_out", "deferred")
 # What the first few children of the demo teacher's school and of 城关镇 are made into, so that
@@ -39,31 +37,11 @@ FORCED_STATUS = {"persuading_due": "dropped_out", "dropped_out": "dropped_out", 
 NOTICE_SHARE, COMPLIED_SHARE = 0.15, 0.08
 NOTICE_STATES, NOTICE_STATES_CUM = ("issued", "running", "overdue", "measure"), (25, 45, 75, 100)
 SERVICE_CHOICES, SERVICE_CUM = ("直接送达", "交成年家属代收", "留置送达"), (65, 82, 100)
-# Steps that leave the next visit as it was (refresh() keeps it while the child is out of school).
-PASSIVE_EVENTS = ("assigned", "notice_issued", "notice_served", "measure")
 REASON_CODES = tuple(code for code, _w in names.DROPOUT_REASON_WEIGHTS)
 REASON_CUM = tuple(sum(w for _c, w in names.DROPOUT_REASON_WEIGHTS[:i + 1]) for i in range(len(REASON_CODES)))
 METHODS, METHODS_CUM = ("home", "phone", "video", "school"), (60, 85, 90, 100)
 EXEMPTION_KINDS, EXEMPTION_CUM = ("defer", "exempt", "suspend"), (55, 65, 100)
-CASE_COLUMNS = (
-    "id", "child_id", "absent_since", "opened_on", "opened_by_id", "reason", "reason_details", "cadre_id",
-    "teacher_id", "status", "repeat_count", "next_visit_on", "deadline_on", "next_followup_on", "closed_kind",
-    "created_at", "updated_at",
-)
-VISIT_COLUMNS = (
-    "id", "case_id", "child_id", "user_id", "visited_on", "method", "met", "outcome", "reasons", "notes",
-    "next_visit_on", "is_followup", "is_teaching", "is_late", "created_at",
-)
-EVENT_COLUMNS = ("id", "case_id", "kind", "happened_on", "at", "user_id", "visit_id", "data", "notes")
-EXEMPTION_COLUMNS = (
-    "id", "child_id", "kind", "reason", "applied_on", "status", "valid_until", "applied_by_id",
-    "approved_by_id", "approved_on", "filed_by_id", "filed_on", "created_at",
-)
 SYSTEM = (None, "system")
-
-
-def _status_json(status):
-    return json.dumps({"status": status})
 
 
 class _Story:
@@ -160,7 +138,7 @@ class CaseWork:
             self._notice(story, kind.removeprefix("notice_"))
         else:
             getattr(self, "_" + kind.removesuffix("_again"))(story, kind.endswith("_again"), kind)
-        return self._finish(story, child_id, history)
+        return demo_case_rows.finish(story, child_id, history, self.cases, self.notices, rng, self.today)
 
     # -- the stories, one per kind of case ------------------------------------------------------------
 
@@ -364,70 +342,7 @@ class CaseWork:
                 break
             self._visit(s, on, followup=True, child_to="enrolled" if close and i == len(FOLLOWUP_MONTHS) - 1 else None)
 
-    # -- onto the calendar, derived, and into rows ----------------------------------------------------
-
-    def _finish(self, s, child_id, history):
-        rng, t = self.rng, self.t
-        for step in s.steps:
-            if step[1] == "assigned":
-                step[0] = step[6] = min(step[0], t)
-            elif step[1] == "visit":
-                if step[6] > t:
-                    step[6] = step[0]  # entered the same day after all
-            else:  # status changes are all recorded before today
-                step[6] = max(step[0], min(step[6], t - 1))
-        steps = sorted(s.steps, key=lambda step: step[0])
-        events, rules_events, visits = [], [], 0
-        previous = None
-        child_status, changed = "enrolled", None
-        visit_days, absent = [], None
-        for day, kind, actor, data, notes, visit, recorded, child_to in steps:
-            at = datetime.fromordinal(recorded) + timedelta(seconds=rng.randint(1800, 36000))
-            if recorded == day or kind != "visit":
-                if previous is not None and at <= previous:
-                    at = previous + timedelta(seconds=rng.randint(60, 1800))
-                previous = at
-            on = date.fromordinal(day)
-            if kind in ("opened", "left_again"):
-                absent = on
-            if isinstance(data, demo_notices.Step):
-                data.happened(child_id, on, at, absent, visit_days)
-                if data.what == "issued":
-                    self.notices.append(data.notice)
-            if visit is not None:
-                visit_days.append(on)
-                visits += 1
-                # user, visited_on, method, met, outcome, reasons, notes, next_visit_on, followup, late, entered
-                visit = (visit[0], on, *visit[1:6], on + timedelta(days=SETTINGS.next_visit_days), visit[6],
-                         (recorded - day) > SETTINGS.late_entry_days, at)
-            if isinstance(data, demo_notices.Step):  # its JSON waits for the notice's id and number
-                events.append((kind, on, at, actor[0], data, notes, visit))
-                rules_events.append(case_status.Event(kind, on, data.rules()))
-            else:
-                events.append((kind, on, at, actor[0], json.dumps(data, ensure_ascii=False), notes, visit))
-                rules_events.append(case_status.Event(kind, on, data))
-            if child_to and child_to != child_status:
-                reason = rng.choice(names.REASONS[(child_status, child_to)])
-                history.append((at, actor[0], actor[1], "update", "child", child_id, child_id,
-                                _status_json(child_status), _status_json(child_to), reason))
-                child_status, changed = child_to, at
-        state = case_status.derive(rules_events, self.today, FOLLOWUP_MONTHS)
-        next_visit = None
-        if state.status in case_status.VISITING_STATUSES:
-            for kind, _on, _at, _user, _data, _notes, visit in reversed(events):
-                if visit is not None:
-                    next_visit = visit[7]
-                if kind not in PASSIVE_EVENTS:
-                    break
-        opened = next(step for step in steps if step[1] == "opened")
-        absent_since = max(step[0] for step in steps if step[1] in ("opened", "left_again"))
-        self.cases.append((
-            child_id, date.fromordinal(absent_since), date.fromordinal(opened[6]), opened[2][0], s.reason,
-            s.details, s.cadre, s.teacher[0] if s.teacher else None, state.status, state.repeat_count, next_visit,
-            state.deadline_on, state.followups_due[0] if state.followups_due else None, state.closed_kind,
-            events[0][2], max(event[2] for event in events), events,
-        ))
-        return child_status, changed
+    # -- exemptions, and everything planned into rows --------------------------------------------------
 
     def _exemption(self, history, child_id, home, forced):
         """A guardian's application (the child stays enrolled) or an approved one (the child is deferred)."""
@@ -458,36 +373,9 @@ class CaseWork:
             self.bureau[0] if filed else None, date.fromordinal(filed_on) if filed else None, created,
         ))
         history.append((approved_at, office[0], office[1], "update", "child", child_id, child_id,
-                        _status_json("enrolled"), _status_json("deferred"), rng.choice(names.REASONS[("enrolled", "deferred")])))
+                        status_json("enrolled"), status_json("deferred"), rng.choice(names.REASONS[("enrolled", "deferred")])))
         return "deferred", approved_at
 
-    def insert(self, write, next_id):
-        """Write everything planned, with explicit ids; return (cases, visits, exemptions, notices, measures) made."""
-        case_rows, visit_rows, event_rows = [], [], []
-        case_id, visit_id, event_id = next_id("dropout_case"), next_id("home_visit"), next_id("case_event")
-        case_of = {row[0]: case_id + i for i, row in enumerate(self.cases)}
-        notice_rows, measure_rows, counter_rows = demo_notices.rows(
-            self.notices, case_of, next_id, self.rng, self.today, self.config)
-        for *columns, events in self.cases:
-            child_id = columns[0]
-            case_rows.append((case_id, *columns))
-            for kind, on, at, user, data, notes, visit in events:
-                linked = None
-                if visit is not None:
-                    visit_rows.append((visit_id, case_id, child_id, *visit[:9], False, visit[9], visit[10]))
-                    linked, visit_id = visit_id, visit_id + 1
-                if isinstance(data, demo_notices.Step):
-                    data = data.json()
-                event_rows.append((event_id, case_id, kind, on, at, user, linked, data, notes))
-                event_id += 1
-            case_id += 1
-        exemption_id = next_id("exemption")
-        exemption_rows = [(exemption_id + i, *row) for i, row in enumerate(self.exemptions)]
-        write("dropout_case", CASE_COLUMNS, case_rows)
-        write("home_visit", VISIT_COLUMNS, visit_rows)
-        write("case_event", EVENT_COLUMNS, event_rows)
-        write("exemption", EXEMPTION_COLUMNS, exemption_rows)
-        write("return_notice", demo_notices.NOTICE_COLUMNS, notice_rows)
-        write("escalation", demo_notices.ESCALATION_COLUMNS, measure_rows)
-        write("notice_counter", demo_notices.COUNTER_COLUMNS, counter_rows)
-        return len(case_rows), len(visit_rows), len(exemption_rows), len(notice_rows), len(measure_rows)
+    def insert(self):
+        """Write everything planned (demo_case_rows.insert); return (cases, visits, exemptions, notices, measures)."""
+        return demo_case_rows.insert(self.cases, self.exemptions, self.notices, self.rng, self.today, self.config)

@@ -12,6 +12,7 @@ import json
 from datetime import timedelta
 from types import SimpleNamespace
 
+from ..db import next_id
 from ..models import Child, Guardian, School, Township, User, Village
 from ..pdf.data import NoticeData
 from . import demo_names as names
@@ -155,7 +156,7 @@ def _document_prefix(township):
     return township.name[:-1] if township.name[-1:] in ("镇", "乡") and len(township.name) > 2 else township.name
 
 
-def rows(planned, case_of, next_id, rng, today, config):
+def rows(planned, case_of, rng, today, config):
     """Rows for return_notice, escalation and notice_counter, with explicit ids; also numbers the Steps."""
     if not planned:
         return [], [], []

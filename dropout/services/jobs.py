@@ -13,13 +13,13 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from peewee import DatabaseError, IntegrityError, fn
+from peewee import DatabaseError, fn
 
 from ..db import database
 from ..models import JobClaim, JobRun, MonthlySummary, SummaryMonth, utcnow
 from . import ValidationError, notices, todo
 from .case_settings import CaseSettings
-from .summaries import MonthLocked, generate_month
+from .summaries import MonthLocked, claim_period, generate_month
 from .summary_figures import Month
 
 DAILY, MONTHLY, ARCHIVE = "daily", "monthly", "archive"
@@ -34,16 +34,6 @@ log = logging.getLogger(__name__)
 def local_today(config):
     """Today's date in the county's time zone: the daily job's period."""
     return datetime.now(ZoneInfo(config["TIMEZONE"])).date()
-
-
-def claim(job, period):
-    """Claim (job, period) inside the current transaction; False when it was claimed before."""
-    try:
-        with database.atomic():  # a savepoint: a lost race leaves the outer transaction usable
-            JobClaim.insert(job=job, period=period, claimed_at=utcnow()).execute()
-        return True
-    except IntegrityError:
-        return False
 
 
 def is_claimed(job, period):
@@ -100,7 +90,7 @@ def daily(today, config):
         # then finds it taken. (Case statuses change with the date only when a notice's deadline
         # passes; check_deadlines refreshes those cases in the same transaction.)
         with database.atomic():
-            if not claim(DAILY, today.isoformat()):
+            if not claim_period(DAILY, today.isoformat()):
                 return "done before"
             overdue = notices.check_deadlines(config, today)
         counts = {"notices_overdue": overdue, **todo.county_counts(today, settings)}
@@ -120,7 +110,7 @@ def monthly(month, config):
         except MonthLocked:
             # Locked by the bureau: its figures stay as they are; the claim settles the period.
             with database.atomic():
-                claim(MONTHLY, str(month))
+                claim_period(MONTHLY, str(month))
             return f"skipped: {month} is locked"
         if outcome != "generated":
             return outcome
@@ -138,7 +128,8 @@ def unit_count(month):
 
 
 def archive_available():
-    """Whether services/report_archive.py is installed (the jobs run without it)."""
+    """Whether the archive step runs: services/report_archive.py is there (tests turn the step off to
+    skip rendering PDFs)."""
     return importlib.util.find_spec(ARCHIVE_MODULE) is not None
 
 
@@ -151,7 +142,7 @@ def archive(month, config):
 
     paths = write_month(month, config)
     with database.atomic():
-        claim(ARCHIVE, str(month))
+        claim_period(ARCHIVE, str(month))
     return f"{len(paths)} files written"
 
 
@@ -194,12 +185,13 @@ def catch_up(today, config=None):
         from flask import current_app
 
         config = current_app.config
+    runs = []
+    if not is_claimed(DAILY, today.isoformat()):  # first: notices overdue by today count in last month
+        runs.append(daily(today, config))
     left = unarchived_months() if archive_available() else []  # before this run tries its own
-    runs = run_months(today, config)
+    runs += run_months(today, config)
     for month in left:
         runs.append(run_job(ARCHIVE, str(month), lambda month=month: archive(month, config)))
-    if not is_claimed(DAILY, today.isoformat()):
-        runs.append(daily(today, config))
     return runs
 
 

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from ..db import database
 from ..models import MonthlyReport, School, SummaryMonth, Township, utcnow
 from ..rules.dates import local_date
-from . import PermissionDenied, ValidationError, audit
+from . import PermissionDenied, ValidationError, audit, summaries
 
 MAX_COMMENT = 2000
 
@@ -56,13 +56,12 @@ def can_submit(user, report):
 
 
 def can_approve(user, report):
-    if user.role in ("admin", "bureau"):
+    """The level above: the township approves its schools', the bureau the townships' (the admin any)."""
+    if user.role == "admin":
         return True
-    return report.unit_kind == "school" and user.role == "township" and user.township_id == township_of(report)
-
-
-def is_locked(month):
-    return SummaryMonth.select().where((SummaryMonth.month == str(month)) & SummaryMonth.locked_at.is_null(False)).exists()
+    if report.unit_kind == "township":
+        return user.role == "bureau"
+    return user.role == "township" and user.township_id == township_of(report)
 
 
 def _snapshot(report):
@@ -73,7 +72,7 @@ def _snapshot(report):
 def _advance(user, report, allowed, expected, status, **fields):
     if not allowed:
         raise PermissionDenied()
-    if is_locked(report.month):
+    if summaries.is_locked(report.month):
         raise ValidationError({"status": _("%(month)s is locked.", month=report.month)})
     if report.status != expected:
         raise ValidationError({"status": _("This report is not waiting for that step.")})
@@ -140,9 +139,13 @@ def completeness(user, month, zone):
     return result
 
 
+def _unlocked():
+    return MonthlyReport.month.not_in(SummaryMonth.select(SummaryMonth.month).where(SummaryMonth.locked_at.is_null(False)))
+
+
 def overdue(user, today):
-    """Reports past their due day and still not submitted, for the to-do list of whoever chases them."""
-    query = MonthlyReport.select().where((MonthlyReport.status == "open") & (MonthlyReport.due_on < today))
+    """Reports of open months past their due day and still not submitted, for whoever chases them."""
+    query = MonthlyReport.select().where((MonthlyReport.status == "open") & (MonthlyReport.due_on < today) & _unlocked())
     if user.role in ("admin", "bureau"):
         return query
     if user.role == "township":
@@ -153,7 +156,9 @@ def overdue(user, today):
 
 def to_do(user):
     """The reports waiting for this user: theirs to submit, or below them to approve (the admin only steps in)."""
-    waiting = _scoped(user, MonthlyReport.select().where(MonthlyReport.status.in_(("open", "submitted"))))
+    waiting = _scoped(user, MonthlyReport.select().where(MonthlyReport.status.in_(("open", "submitted")) & _unlocked()))
+    if user.role in ("admin", "bureau"):  # the bureau only approves the townships'
+        waiting = waiting.where((MonthlyReport.unit_kind == "township") & (MonthlyReport.status == "submitted"))
     return [r for r in waiting.order_by(MonthlyReport.month, MonthlyReport.unit_kind.desc(), MonthlyReport.unit_id)
             if (r.status == "open" and user.role != "admin" and can_submit(user, r))
             or (r.status == "submitted" and user.role != "admin" and can_approve(user, r))]

@@ -34,11 +34,12 @@ def relative_path(month, kind, unit_id, file_kind):
     return Path(f"{month.year:04d}", f"{month.month:02d}", f"{name}.{file_kind}")
 
 
-def write_month(month, config, now=None):
+def write_month(month, config, now=None, final=False):
     """Write the county's and every township's report of a generated month as PDF and .xlsx; their paths.
 
     Run again, it leaves the same files and rows. A locked month's files that exist are kept as they are,
-    with the checksum recorded when they were written (read_file then tells if one was altered).
+    with the checksum recorded when they were written (read_file then tells if one was altered), except
+    for the `final` writing right after the lock, which records in them who locked the month and when.
     """
     row = SummaryMonth.get_or_none(SummaryMonth.month == str(month))
     if row is None:
@@ -52,7 +53,7 @@ def write_month(month, config, now=None):
     for kind, unit_id in units:
         targets = [reports_dir / relative_path(month, kind, unit_id, file_kind) for file_kind in FILE_KINDS]
         paths += targets
-        kept = [target.is_file() for target in targets] if locked else [False] * len(targets)
+        kept = [target.is_file() for target in targets] if locked and not final else [False] * len(targets)
         if all(kept):
             contents = [None] * len(targets)
         else:
@@ -101,6 +102,12 @@ def _record(changes, now):
                 conflict_target=conflict,
                 update={ReportFile.path: values["path"], ReportFile.sha256: values["sha256"], ReportFile.written_at: now},
             ).execute()
+
+
+def files_of(month, kind, unit_id):
+    """The archived files (ReportFile rows) of a unit's month, PDF before .xlsx."""
+    return list(ReportFile.select().where((ReportFile.month == str(month)) & (ReportFile.unit_kind == kind)
+                                          & (ReportFile.unit_id == unit_id)).order_by(ReportFile.kind))
 
 
 def read_file(month, kind, unit_id, file_kind, reports_dir=None):

@@ -4,7 +4,6 @@ The report is the document sent upward, so it is written in Chinese whatever the
 language: the figure labels are the choices' labels rendered in the Chinese catalogue, and the
 document's own words (headings, 小学/初中, 合计, 达标) are written here in Chinese, as in the ledger.
 """
-import json
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -16,17 +15,14 @@ from ..choices import (
     SEX, STAGES, STOCK_FIGURES, WORK_FIGURES,
 )
 from ..config import thresholds
-from ..models import CohortIntake, MonthlySummary, SummaryMonth, Township
+from ..models import SummaryMonth, Township
 from ..pdf.data import IndicatorRow, MonthReportData, ReportTable, TrendPoint
 from ..rules.indicators import BALANCE_IN, BALANCE_OUT, balance_gap, indicators, total
-from ..rules.school_age import school_year
 from . import ValidationError, summaries
 
 LOCALE = "zh_Hans_CN"
 CELLS = (("primary", "M"), ("primary", "F"), ("primary", None), ("junior", "M"), ("junior", "F"), ("junior", None),
          (None, "M"), (None, "F"), (None, None))  # the value columns of a figure table: stage × sex, totals
-NOT_RECORDED = "未填写"
-TREND_MONTHS = 12
 
 
 def month_report_data(month, kind, unit_id, config):
@@ -41,7 +37,7 @@ def month_report_data(month, kind, unit_id, config):
     limits = thresholds(config)
     with force_locale(LOCALE):
         labels = _labels()
-    first_trend = _months_back(month, TREND_MONTHS - 1)
+    first_trend = _months_back(month, summaries.TREND_MONTHS - 1)
     ranking = _ranking(month, limits, labels) if kind == "county" else None
     return MonthReportData(
         county_name=county,
@@ -52,7 +48,7 @@ def month_report_data(month, kind, unit_id, config):
         generated_text=_local(generated.generated_at, zone),
         locked_text=_local(generated.locked_at, zone) if generated.locked_at is not None else "",
         stamp=_utc(generated.generated_at),
-        indicators=_indicator_rows(cells, limits, _intake(month, kind, unit_id), labels),
+        indicators=_indicator_rows(cells, limits, summaries.intake_of(month, kind, unit_id), labels),
         tables=_tables(cells, labels),
         trend_title=f"{first_trend.year}年{first_trend.month}月至{month.year}年{month.month}月",
         trend=_trend(month, kind, unit_id),
@@ -81,8 +77,7 @@ def _tables(cells, labels):
         return ReportTable(title, sheet, _columns(labels), rows + tuple(extra), _groups(labels), note)
 
     def prefixed(prefix):
-        choices = dict(labels[prefix], unknown=NOT_RECORDED)
-        return [(prefix + code, label) for code, label in choices.items()]
+        return [(prefix + code, label) for code, label in labels[prefix].items()]
 
     stock = labels["stock"]
     return (
@@ -128,30 +123,13 @@ def _indicator_rows(cells, limits, intake, labels):
     )
 
 
-def _intake(month, kind, unit_id):
-    """The bureau's grade-1 intake of the cohort now in grade 9 (entered school 8 years before), or None."""
-    row = CohortIntake.get_or_none((CohortIntake.entry_year == school_year(month.first) - 8)
-                                   & (CohortIntake.unit_kind == kind) & (CohortIntake.unit_id == unit_id))
-    return row.intake if row is not None else None
-
-
 def _trend(month, kind, unit_id):
     """The unit's last 12 months, oldest first; a month that was not generated has no values."""
-    months = [_months_back(month, back) for back in range(TREND_MONTHS - 1, -1, -1)]
-    rows = MonthlySummary.select().where(
-        MonthlySummary.month.in_([str(m) for m in months]) & (MonthlySummary.unit_kind == kind)
-        & (MonthlySummary.unit_id == unit_id))
-    by_month = {row.month_id: json.loads(row.figures) for row in rows}
-    points = []
-    for m in months:
-        cells = by_month.get(str(m))
-        if cells is None:
-            points.append(TrendPoint(str(m), f"{m.month}月", None, None))
-            continue
-        students = total(cells, "students_year")
-        rate = 100.0 * total(cells, "dropouts_year") / students if students else None
-        points.append(TrendPoint(str(m), f"{m.month}月", total(cells, "still_out"), rate))
-    return tuple(points)
+    return tuple(
+        TrendPoint(str(m), f"{m.month}月", total(cells, "still_out") if cells is not None else None,
+                   summaries.dropout_rate(cells) if cells is not None else None)
+        for m, cells in summaries.trend(month, kind, unit_id)
+    )
 
 
 def _ranking(month, limits, labels):
@@ -159,7 +137,7 @@ def _ranking(month, limits, labels):
     names = dict(Township.select(Township.id, Township.name).tuples())
     rows = []
     for township_id, cells in summaries.figures_by_unit(month, "township").items():
-        found = {i.code: i for i in indicators(cells, limits, _intake(month, "township", township_id))}
+        found = {i.code: i for i in indicators(cells, limits, summaries.intake_of(month, "township", township_id))}
         missed = sum(i.met is False for i in found.values())
         rows.append((missed, total(cells, "still_out"), names.get(township_id, f"#{township_id}"), township_id,
                      cells, found))

@@ -2,10 +2,11 @@
 
 A row is a new child, an update of the child already registered under its ID number, unchanged, or
 rejected, with the reason per column. One rejected row and nothing is written: the preview lists
-them to correct in the file. New children and their guardians go in through executemany, a chunk at
+them to correct in the file. New children and their guardians go in through db.bulk_insert, a chunk at
 a time, with ids handed out here; updates go row by row with their audit. Memory stays bounded: the
 rows are read and checked a chunk at a time, and only eight bytes per ID number are kept, to find
-the same number twice in one file.
+the same number twice in one file. The file is read by roster_read, each cell by roster_cells, and the
+place names are looked up in roster_places.
 """
 import gc
 from array import array
@@ -17,13 +18,13 @@ from itertools import islice
 from flask_babel import gettext as _
 from peewee import Case
 
-from ..choices import PLACE_KINDS
-from ..db import database, is_postgres, reset_sequence
-from ..models import Child, Guardian, School, Township, Village, utcnow
+from ..db import bulk_insert, database, is_postgres, next_id, reset_sequence
+from ..models import Child, Guardian, utcnow
 from ..rules import school_age
-from . import PermissionDenied, ValidationError, audit, roster_read, scope
+from . import PermissionDenied, ValidationError, audit, roster_cells, roster_read, scope
 from .children import child_snapshot, date_move, placement_of
-from .demo import CHILD_COLUMNS, GUARDIAN_COLUMNS, _insert, _next_id
+from .demo import CHILD_COLUMNS, GUARDIAN_COLUMNS
+from .roster_places import RosterPlaces
 
 IMPORT_ROLES = ("admin", "bureau", "township")
 CHUNK = 5000
@@ -108,51 +109,29 @@ def _without_cycle_collection():
             gc.enable()
 
 
-def _place_key(name):
-    return "".join(str(name).split())
-
-
-class _PlaceKeys(dict):
-    """Place names as written, to lookup keys; a roster repeats the same few names on every row."""
-
-    def __missing__(self, name):
-        self[name] = key = _place_key(name)
-        return key
-
-
 class _Import:
     def __init__(self, user, today, start_age, file_name, commit):
         self.user, self.today, self.start_age, self.commit = user, today, start_age, commit
         self.user_id, self.username = user.id, user.username
-        self.county_wide, self.own_township = user.role != "township", user.township_id
         self.outcome = Outcome(file=file_name)
         self.reason = _("Roster import: %(file)s", file=file_name)
         self.now = utcnow()
         self.at = str(self.now)
-        self.convert = roster_read.converters(today)
+        self.convert = roster_cells.converters(today)
         last_age = school_age.last_school_age(start_age)
         self.born_from, self.born_until = school_age.birth_range_for_ages(start_age, last_age, today)
-        self.townships = {_place_key(t.name): t.id for t in Township.select()}
-        self.villages, self.village_names, self.village_township = {}, {}, {}
-        for village in Village.select():
-            key = _place_key(village.name)
-            self.villages[village.township_id, key] = village.id
-            self.village_names.setdefault(key, []).append(village.id)
-            self.village_township[village.id] = village.township_id
-        self.schools = {_place_key(s.name): (s.id, s.township_id) for s in School.select()}
-        self.school_township = dict(self.schools.values())
+        self.places = RosterPlaces(user)
         # Each valid ID number as an integer, with where it was: duplicates are found at the end.
         self.keys, self.rows, self.sheet_of, self.kinds = array("q"), array("l"), array("H"), array("b")
         self.sheet_names, self.id_headers = [], {}
-        self.place_keys = _PlaceKeys()
 
     @property
     def writing(self):
         return self.commit and not self.outcome.counts["rejected"]
 
     def read(self, path, chunk):
-        self.first_child = self.next_child = _next_id("child")
-        self.next_guardian = _next_id("guardian")
+        self.first_child = self.next_child = next_id("child")
+        self.next_guardian = next_id("guardian")
         empty, found = True, False
         for name, sheet, has_content in roster_read.sheets(path, csv_name=self.outcome.file or "CSV"):
             empty = empty and not has_content
@@ -185,7 +164,7 @@ class _Import:
             else:  # no name, no ID number: a blank row, or a footer, a sum, a signature line
                 self.outcome.counts["skipped"] += any(str(cell).strip() for cell in cells if cell is not None)
                 continue
-            given, errors = roster_read.read_row(plan, sheet.flags, cells)
+            given, errors = roster_cells.read_row(plan, sheet.flags, cells)
             parsed.append((number, given, errors))
         numbers = [given["id_number"].number for _, given, _ in parsed if "id_number" in given]
         existing = self._existing(numbers)
@@ -198,8 +177,8 @@ class _Import:
         for number, given, errors in parsed:
             self._row(sheet, number, given, errors, existing, guardians, children, new_guardians)
         if self.writing and children:
-            _insert("child", CHILD_COLUMNS, children)
-            _insert("guardian", GUARDIAN_COLUMNS, new_guardians)
+            bulk_insert("child", CHILD_COLUMNS, children)
+            bulk_insert("guardian", GUARDIAN_COLUMNS, new_guardians)
 
     def _existing(self, numbers):
         """{ID number: child} registered before this import, each with in_scope for the importing user."""
@@ -222,14 +201,14 @@ class _Import:
         if outside:
             errors["id_number"] = _("This ID number belongs to a child outside your area.")
             child = None
-        self._places(given, errors)
+        self.places.resolve(given, errors)
         guardian = {GUARDIAN_FIELDS[f]: given.pop(f) for f in GUARDIAN_FIELDS if f in given}
         before = child_snapshot(child) if child is not None else None
         record = dict(before or NEW_CHILD, **given)
         if child is None and parsed:
             record["id_number"] = parsed.number
         self._check(record, given, parsed, child, guardian, errors)
-        if not outside and record["village"] is not None and not self._in_scope(record["village"], record["school"]):
+        if not outside and record["village"] is not None and not self.places.in_scope(record["village"], record["school"]):
             errors.setdefault("village", _("This village and school are outside your area."))
         if errors:
             kind = REJECTED
@@ -243,33 +222,6 @@ class _Import:
             self.outcome.counts[KINDS[kind]] += 1
         if parsed:
             self._remember(parsed.number, sheet.index, number, kind)
-
-    def _places(self, given, errors):
-        """Township, village and school names to ids; a village is looked for in its township."""
-        town, village, school = given.pop("township", None), given.pop("village", None), given.pop("school", None)
-        town_id = None
-        if town is not None:
-            town_id = self.townships.get(self.place_keys[town])
-            if town_id is None:
-                errors["township"] = _("Unknown %(place)s: %(name)s", place=PLACE_KINDS["township"], name=town)
-        if village is not None and "township" not in errors:
-            key = self.place_keys[village]
-            if town_id is not None:
-                found = [self.villages[town_id, key]] if (town_id, key) in self.villages else []
-            else:
-                found = self.village_names.get(key, [])
-            if len(found) == 1:
-                given["village"] = found[0]
-            elif not found:
-                errors["village"] = _("Unknown %(place)s: %(name)s", place=PLACE_KINDS["village"], name=(town or "") + village)
-            else:
-                errors["village"] = _("Several villages are called %(name)s; fill in the township.", name=village)
-        if school is not None:
-            found = self.schools.get(self.place_keys[school])
-            if found is None:
-                errors["school"] = _("Unknown %(place)s: %(name)s", place=PLACE_KINDS["school"], name=school)
-            else:
-                given["school"] = found[0]
 
     def _check(self, record, given, parsed, child, guardian, errors):
         """The child form's checks on the row merged into what is registered."""
@@ -303,19 +255,11 @@ class _Import:
                     high=school_age.last_school_age(self.start_age),
                 )
         if record["sex"] is None and not id_given and "sex" not in errors:
-            errors["sex"] = roster_read.sex_message()
+            errors["sex"] = roster_cells.sex_message()
         if record["disability_grade"] is not None and record["disability_category"] is None:
             errors.setdefault("disability_grade", _("Choose the disability category first."))
         if guardian and not guardian.get("name") and "guardian_name" not in errors:
             errors["guardian_name"] = _("Enter the guardian's name.")
-
-    def _in_scope(self, village_id, school_id):
-        """Whether a child living and at school there is the importer's: scope.in_township, for the
-        roles that import (the county roles see every child)."""
-        if self.county_wide:
-            return True
-        own = self.own_township
-        return self.village_township.get(village_id) == own or self.school_township.get(school_id) == own
 
     def _new(self, record, guardian, children, guardians):
         child_id = self.next_child

@@ -1,33 +1,26 @@
-"""Roster files: what kind of file an upload is, its sheets, which row and columns are the header, and
-each cell read into the value the child form would hold; the template; uploads waiting for their commit.
+"""Roster files: what kind of file an upload is, its sheets, which row and columns are the header; the
+template; uploads waiting between their preview and their commit. Each cell is read in roster_cells.
 
 Rows are read lazily, one sheet at a time (python-calamine for workbooks, csv for text), so the
 import works through them in chunks; nothing here knows about the database.
 """
-import codecs
 import csv
 import io
 import itertools
-import json
 import re
-import time
-import unicodedata
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 
 import xlsxwriter
 from flask_babel import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
-from ..rules import id_number as idn
-from ..rules.dates import parse_date
-from . import ValidationError
-from .children import MAX_NOTES, MAX_TEXT, id_number_message
+from . import ValidationError, register_files
+from .register_files import HEADER_SCAN, csv_encoding
 
 # The columns a roster may have: field -> the header spellings seen in county files (the first is the
-# template's). Headers are compared after normalise_header().
+# template's). Headers are compared after register_files.normalise_header().
 HEADERS = {
     "name": ("姓名", "学生姓名", "儿童姓名"),
     "sex": ("性别",),
@@ -55,22 +48,15 @@ HEADERS = {
 FLAG_FIELDS = ("is_poor", "is_left_behind", "is_migrant")
 # Columns the template writes as text, so Excel keeps every digit.
 TEXT_COLUMNS = ("id_number", "guardian_phone", "student_number")
-HEADER_SCAN = 10  # title rows and a two-row header fit in the first ten rows
 _TRAILING_NOTE = re.compile(r"\([^()]*\)$")
 
 
-def normalise_header(text):
-    """Full-width to half-width, no spaces or line breaks, no required-field asterisks."""
-    text = unicodedata.normalize("NFKC", str(text or ""))
-    return "".join(text.split()).strip("*")
-
-
-_LOOKUP = {normalise_header(spelling): name for name, spellings in HEADERS.items() for spelling in spellings}
+_LOOKUP = register_files.header_lookup(HEADERS)
 
 
 def field_of(header):
     """The field a header names, or None: 身份证号码 and 身份证号(必填) both give id_number."""
-    text = normalise_header(header)
+    text = register_files.normalise_header(header)
     found = _LOOKUP.get(text) or _LOOKUP.get(_TRAILING_NOTE.sub("", text))
     if found is None and len(text) > 1:
         fields = {_LOOKUP.get(part) for part in re.split(r"[/、]", text)} - {None}
@@ -97,10 +83,9 @@ def kind_of(path):
         head = file.read(8192)
     if not head.strip():
         raise ValidationError({"file": _("The file is empty.")})
-    if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "xls"
+    kind = register_files.signature(head)
+    if kind is not None:
+        return kind
     if b"\x00" in head:
         raise ValidationError({"file": not_a_spreadsheet()})
     return "csv"
@@ -108,19 +93,6 @@ def kind_of(path):
 
 def not_a_spreadsheet():
     return _("This file is not a spreadsheet: upload an Excel workbook (.xlsx) or a CSV file.")
-
-
-def csv_encoding(path):
-    """'utf-8-sig' when the whole file decodes as UTF-8 (with or without BOM), else 'gb18030'."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with open(path, "rb") as file:
-        try:
-            for block in iter(lambda: file.read(1 << 20), b""):
-                decoder.decode(block)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "gb18030"
-    return "utf-8-sig"
 
 
 def _csv_rows(path):
@@ -233,204 +205,15 @@ def template_bytes():
     return buffer.getvalue()
 
 
-# Cells to values. Each reader takes a non-blank cell as calamine or csv gives it (str, float, bool,
-# date, datetime) and returns the value the child form would hold, or raises CellError.
-class CellError(ValueError):
-    """A cell that cannot be read; args[0] is the message for the user."""
-
-
-_NUMERIC_TEXT = re.compile(r"^[0-9.]+[eE][+-]?[0-9]+$")  # 5.13401201503e+17: a number Excel shortened
-_PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")  # as the child form
-_WITH_TIME = re.compile(r"^(\S+)\s+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
-NUMERALS = dict(zip("一二三四五六七八九", range(1, 10)))
-_DIGITS = {str(n): n for n in range(10)}
-YES_NO = {**dict.fromkeys(("是", "√", "✓", "✔", "1", "Y", "YES", "TRUE", "有"), True),
-          **dict.fromkeys(("否", "×", "✗", "✘", "0", "N", "NO", "FALSE", "无", "不是"), False)}
-SEXES = {"男": "M", "男性": "M", "M": "M", "女": "F", "女性": "F", "F": "F"}
-DISABILITIES = {"视力": "visual", "听力": "hearing", "言语": "speech", "智力": "intellectual", "肢体": "physical",
-                "精神": "mental", "多重": "multiple"}
-
-
-def sex_message():
-    return _("Write 男 or 女.")
-
-
-def number_cell_message():
-    return _("Excel stored this cell as a number and has lost its last digits: format the column as text "
-             "and type the numbers again.")
-
-
 def no_header_message():
     return _("No header row found: one of the first rows should name the columns, such as 姓名 and 身份证号. "
              "The template shows them all.")
 
 
-def _text(cell, limit=MAX_TEXT):
-    if cell.__class__ is not str:  # 3.0 typed into a text column (门牌号, 组) means "3"
-        cell = str(int(cell)) if isinstance(cell, float) and cell.is_integer() else str(cell)
-    if len(cell) > limit:
-        raise CellError(_("Too long: at most %(n)d characters.", n=limit))
-    if "\x00" in cell:  # Excel's _x0000_, or a NUL deep in a CSV: PostgreSQL refuses it in any text
-        raise CellError(_("The cell contains a NUL character, which no field accepts."))
-    return cell
-
-
-def _digits(cell):
-    """A phone or student number: a number cell only while Excel kept every digit (15 of them)."""
-    if isinstance(cell, float):
-        if cell.is_integer() and abs(cell) < 1e15:
-            return str(int(cell))
-        raise CellError(number_cell_message())
-    text = _text(cell)
-    if _NUMERIC_TEXT.match(text):
-        raise CellError(number_cell_message())
-    return text
-
-
-def _phone(cell):
-    if cell.__class__ is str and cell.isascii() and cell.isdigit() and 5 <= len(cell) <= 20:
-        return cell  # the usual 13812345678, without the checks below
-    text = _digits(cell)
-    if not _PHONE.match(text):
-        raise CellError(_("Not a phone number."))
-    return text
-
-
-def _id_reader(today):
-    def read(cell):
-        """An IdNumber; never a number cell: Excel keeps 15 digits of the 18, and no one may guess the rest."""
-        if cell.__class__ is not str or _NUMERIC_TEXT.match(cell):
-            raise CellError(number_cell_message())
-        try:
-            return idn.parse(cell, today)
-        except idn.IdNumberError as exc:
-            raise CellError(id_number_message(exc.code)) from None
-
-    return read
-
-
-def _date(cell):
-    if isinstance(cell, datetime):
-        return cell.date()
-    if isinstance(cell, date):
-        return cell
-    text = _text(cell)
-    if len(text) == 10 and text[4] == text[7] == "-" and text.isascii():
-        try:
-            return date.fromisoformat(text)  # 2015-09-01, the usual spelling, without the regular expressions
-        except ValueError:
-            pass
-    match = _WITH_TIME.match(text)
-    try:
-        return parse_date(match.group(1) if match else text)
-    except ValueError:
-        raise CellError(_("Not a date; write it like 2015-09-01.")) from None
-
-
-def _sex(cell):
-    code = SEXES.get(cell) or SEXES.get(_text(cell).upper())
-    if code is None:
-        raise CellError(sex_message())
-    return code
-
-
-def _small_number(text):
-    """5, 5.0, 五, 五年级, 初二 (8), 3级 as an int, or None."""
-    if text in _DIGITS:
-        return _DIGITS[text]
-    text = text.removesuffix("年级").removesuffix("级").removeprefix("小学")
-    if text.startswith("初") and len(text) == 2 and text[1] in NUMERALS:
-        return NUMERALS[text[1]] + 6
-    if text in NUMERALS:
-        return NUMERALS[text]
-    return int(text) if text.isascii() and text.isdigit() else None
-
-
-def _grade(cell):
-    value = _small_number(_text(cell))
-    if value is None:
-        raise CellError(_("Not a number: %(value)s", value=_text(cell)[:20]))
-    if not 1 <= value <= 9:
-        raise CellError(_("The grade is between 1 and 9."))
-    return value
-
-
-def _disability_grade(cell):
-    value = _small_number(_text(cell))
-    if value is None or not 1 <= value <= 4:
-        raise CellError(_("The disability grade is between 1 and 4."))
-    return value
-
-
-def _disability(cell):
-    text = _text(cell).removesuffix("类").removesuffix("残疾")
-    code = DISABILITIES.get(text)
-    if code is None:
-        raise CellError(_("Unknown disability category."))
-    return code
-
-
-def _flag(cell):
-    if isinstance(cell, bool):
-        return cell
-    value = YES_NO.get(_text(cell).upper())
-    if value is None:
-        raise CellError(_("Write 是 or 否."))
-    return value
-
-
-def converters(today):
-    """field -> reader of a non-blank cell; None for plain text (read in read_row, without a call)."""
-    return {
-        "name": None, "sex": _sex, "id_number": _id_reader(today), "birth_on": _date, "ethnicity": None,
-        "township": None, "village": None, "group": None, "address": None, "guardian_name": None,
-        "guardian_relation": None, "guardian_phone": _phone, "school": None, "grade": _grade,
-        "student_number": _digits, "disability_category": _disability, "disability_grade": _disability_grade,
-        "notes": lambda cell: _text(cell, MAX_NOTES),
-    }
-
-
-def read_row(plan, flags, cells):
-    """(values, errors) of one row: plan is [(field, column, reader)], flags {field: [column]}.
-    Blank cells give no value, so an update leaves what is registered."""
-    values, errors = {}, {}
-    width = len(cells)
-    for name, column, read in plan:  # the hot loop of an import: 20 cells a row, a million rows
-        cell = cells[column] if column < width else None
-        if cell.__class__ is str:
-            cell = cell.strip()
-            if not cell:
-                continue
-            if read is None and len(cell) <= MAX_TEXT and "\x00" not in cell:
-                values[name] = cell
-                continue
-        elif cell is None:
-            continue
-        try:
-            values[name] = (read or _text)(cell)
-        except CellError as exc:
-            errors[name] = exc.args[0]
-    for name, columns in flags.items():
-        found = set()
-        for column in columns:
-            cell = cells[column] if column < width else None
-            if cell in YES_NO:
-                found.add(YES_NO[cell])
-            elif cell is not None and (cell.__class__ is not str or cell.strip()):
-                try:
-                    found.add(_flag(cell.strip() if cell.__class__ is str else cell))
-                except CellError as exc:
-                    errors[name] = exc.args[0]
-        if found:
-            values[name] = True in found  # 脱贫户 否, 监测户 是: poor
-    return values, errors
-
-
 # An upload waits between its preview and its commit as <uploads>/imports/<token>.<kind>, beside
 # <token>.json: who uploaded it, its name, and what the preview found. Never in the session cookie.
 IMPORTS_FOLDER = "imports"
-KEEP_SECONDS = 24 * 3600
-_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+KEEP_SECONDS = 24 * 3600  # uploads previewed but never confirmed go after a day
 
 
 def store_upload(stream, uploads_dir, user_id, file_name, max_bytes):
@@ -438,17 +221,11 @@ def store_upload(stream, uploads_dir, user_id, file_name, max_bytes):
     too large, empty or not a spreadsheet (nothing is kept then)."""
     folder = Path(uploads_dir) / IMPORTS_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    _remove_stale(folder)
+    register_files.remove_stale(folder, KEEP_SECONDS)
     token = uuid.uuid4().hex
     partial = folder / f"{token}.part"
+    register_files.receive(stream, partial, max_bytes, lambda: too_large_message(max_bytes))
     try:
-        size = 0
-        with partial.open("wb") as out:
-            while block := stream.read(1 << 20):
-                size += len(block)
-                if size > max_bytes:
-                    raise ValidationError({"file": too_large_message(max_bytes)})
-                out.write(block)
         kind = kind_of(partial)
     except ValidationError:
         partial.unlink(missing_ok=True)
@@ -463,26 +240,13 @@ def too_large_message(max_bytes):
     return _("The file is larger than %(mb)d MB: split it into several files.", mb=max_bytes // (1024 * 1024))
 
 
-def _remove_stale(folder):
-    """Uploads previewed but never confirmed go after a day."""
-    limit = time.time() - KEEP_SECONDS
-    for path in folder.iterdir():
-        if path.stat().st_mtime < limit:
-            path.unlink(missing_ok=True)
-
-
 def save_note(uploads_dir, token, note):
-    path = Path(uploads_dir) / IMPORTS_FOLDER / f"{token}.json"
-    path.write_text(json.dumps(note, ensure_ascii=False, default=str), encoding="utf-8")
+    register_files.save_note(Path(uploads_dir) / IMPORTS_FOLDER, token, note)
 
 
 def load_note(uploads_dir, token, user_id):
     """The note of an upload by this user, or None (another user's upload is as good as missing)."""
-    path = Path(uploads_dir) / IMPORTS_FOLDER / f"{token}.json"
-    if not _TOKEN.match(token) or not path.is_file():
-        return None
-    note = json.loads(path.read_text(encoding="utf-8"))
-    return note if note.get("user") == user_id else None
+    return register_files.load_note(Path(uploads_dir) / IMPORTS_FOLDER, token, user_id)
 
 
 def upload_path(uploads_dir, token, note):

@@ -10,8 +10,10 @@ from datetime import date
 from flask_babel import gettext as _
 from peewee import IntegrityError
 
-from ..db import database, write_transaction
-from ..models import JobClaim, MonthlyReport, MonthlySummary, School, SummaryMonth, Township, utcnow
+from ..db import database, is_postgres, read_snapshot, write_transaction
+from ..models import CohortIntake, JobClaim, MonthlyReport, MonthlySummary, School, SummaryMonth, Township, utcnow
+from ..rules.indicators import total
+from ..rules.school_age import school_year
 from . import PermissionDenied, ValidationError, audit
 from .summary_figures import Month, compute
 
@@ -33,7 +35,7 @@ def parse_month(text, today=None):
     return month
 
 
-def _claim(job, period):
+def claim_period(job, period):
     """Claim a job's period inside the current transaction; False when it was claimed before."""
     try:
         with database.atomic():
@@ -46,18 +48,16 @@ def _claim(job, period):
 def generate_month(month, user=None, start_age=6, due_day=5, claim=None):
     """Compute and freeze `month`'s summaries; 'generated', or 'done before' when `claim` (a job
     name) had already claimed the month. Raises MonthLocked for a locked month."""
-    figures = compute(month, start_age)
+    with read_snapshot():  # every query of the computation sees the same data
+        figures = compute(month, start_age)
     key = str(month)
     with write_transaction():
-        if claim is not None and not _claim(claim, key):
+        if claim is not None and not claim_period(claim, key):
             return "done before"
-        row = SummaryMonth.get_or_none(SummaryMonth.month == key)
-        if row is not None and row.locked_at is not None:
+        row, created = _hold_month(key)
+        if row.locked_at is not None:
             raise MonthLocked({"month": _("%(month)s is locked.", month=key)})
-        if row is None:
-            SummaryMonth.create(month=key, generated_at=utcnow(), generated_by=user)
-        else:
-            SummaryMonth.update(generated_at=utcnow(), generated_by=user).where(SummaryMonth.month == key).execute()
+        SummaryMonth.update(generated_at=utcnow(), generated_by=user).where(SummaryMonth.month == key).execute()
         MonthlySummary.delete().where(MonthlySummary.month == key).execute()
         rows = [{"month": key, "unit_kind": kind, "unit_id": unit_id,
                  "figures": json.dumps(cells, ensure_ascii=False, sort_keys=True)}
@@ -65,9 +65,18 @@ def generate_month(month, user=None, start_age=6, due_day=5, claim=None):
         for start in range(0, len(rows), 500):
             MonthlySummary.insert_many(rows[start:start + 500]).execute()
         _open_reports(month, due_day)
-        audit.record(user, "create" if row is None else "update", "summary", None,
+        audit.record(user, "create" if created else "update", "summary", None,
                      after={"month": key, "units": len(rows)})
     return "generated"
+
+
+def _hold_month(key):
+    """The month's row, created when missing and locked until the transaction ends (PostgreSQL; SQLite's
+    write transaction already holds the whole database), so two generations of a month take turns."""
+    created = not SummaryMonth.select().where(SummaryMonth.month == key).exists()
+    SummaryMonth.insert(month=key, generated_at=utcnow()).on_conflict_ignore().execute()
+    query = SummaryMonth.select().where(SummaryMonth.month == key)
+    return (query.for_update() if is_postgres() else query).get(), created
 
 
 def _open_reports(month, due_day):
@@ -96,6 +105,38 @@ def figures_by_unit(month, kind, unit_ids=None):
     if unit_ids is not None:
         query = query.where(MonthlySummary.unit_id.in_(list(unit_ids)))
     return {row.unit_id: json.loads(row.figures) for row in query}
+
+
+TREND_MONTHS = 12
+
+
+def trend(month, kind, unit_id):
+    """[(month, cells or None)] of the unit's twelve months up to `month`, oldest first (None: not generated)."""
+    months = [month]
+    while len(months) < TREND_MONTHS:
+        months.insert(0, months[0].previous())
+    rows = MonthlySummary.select(MonthlySummary.month, MonthlySummary.figures).where(
+        MonthlySummary.month.in_([str(m) for m in months]) & (MonthlySummary.unit_kind == kind)
+        & (MonthlySummary.unit_id == unit_id))
+    found = {row.month_id: json.loads(row.figures) for row in rows}
+    return [(m, found.get(str(m))) for m in months]
+
+
+def dropout_rate(cells):
+    """The school year's dropouts ÷ the roll it started with, in percent (both stages), or None."""
+    students = total(cells, "students_year")
+    return 100.0 * total(cells, "dropouts_year") / students if students else None
+
+
+def intake_of(month, kind, unit_id):
+    """The bureau's grade-1 intake of the cohort now in grade 9 (it entered school 8 years before), or None."""
+    row = CohortIntake.get_or_none((CohortIntake.entry_year == school_year(month.first) - 8)
+                                   & (CohortIntake.unit_kind == kind) & (CohortIntake.unit_id == unit_id))
+    return row.intake if row is not None else None
+
+
+def is_locked(month):
+    return SummaryMonth.select().where((SummaryMonth.month == str(month)) & SummaryMonth.locked_at.is_null(False)).exists()
 
 
 def generated_months():

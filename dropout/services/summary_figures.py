@@ -197,25 +197,51 @@ def _day(value):
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
+# The days whose state a month's figures need, and how long a child must have been registered to count:
+# registered (created) before the school year began (3), before the month began (2), by its end (1).
+WHENS = (("year", 3), ("start", 2), ("end", 1))
+
+
+def _existed_sql(month):
+    """SQL for how early the child was registered: 3, 2, 1 as in WHENS, or 0 (after the month)."""
+    return (f"CASE WHEN c.created_at < '{month.year_start.isoformat()}' THEN 3 "
+            f"WHEN c.created_at < '{month.first.isoformat()}' THEN 2 "
+            f"WHEN c.created_at < '{(month.last + timedelta(days=1)).isoformat()}' THEN 1 ELSE 0 END")
+
+
+def _stocks(figures, existed, states, child, n):
+    """A child's stock at each day it was registered by (states: {when: state}); one registered during
+    the month arrives on the roll as a transfer in, so the month's balance holds."""
+    for when, needed in WHENS:
+        if existed >= needed:
+            _stock(figures, when, states[when], child, n)
+    if existed == 1:
+        village, school, status = states["arrival"]
+        for unit in _roll_units(figures, village, school, status):
+            figures.add([unit], child[0], child[1], "transfers_in", n)
+
+
 def compute(month, start_age=6):
-    """{(unit kind, unit id): {stage: {sex: {figure: n}}}} for the month, every unit of the county."""
+    """{(unit kind, unit id): {stage: {sex: {figure: n}}}} for the month, every unit of the county.
+
+    Children registered after the month are left out of it; call inside read_snapshot() so every
+    query sees the same data."""
     township_of = dict(database.execute_sql("SELECT id, township_id FROM village").fetchall())
     figures = Figures(township_of)
     for kind, table in (("township", "township"), ("village", "village"), ("school", "school")):
         for (unit_id,) in database.execute_sql(f"SELECT id FROM {table}").fetchall():
             figures.cells[(kind, unit_id)]  # every unit gets a summary, even an empty one
     figures.cells[("county", 0)]
-    stage, age = _stage_sql(month, start_age), _age_sql(month, start_age)
+    stage, age, existed = _stage_sql(month, start_age), _age_sql(month, start_age), _existed_sql(month)
     since = month.year_start - timedelta(days=1)  # the roll the school year started with
-    end, start = month.last, month.first - timedelta(days=1)
+    days = {"year": since, "start": month.first - timedelta(days=1), "end": month.last}
     # 1. Everyone as they are now.
     for row in database.execute_sql(
-        f"SELECT c.village_id, c.school_id, c.status, {stage}, c.sex, {age}, {DISABLED_SQL}, c.grade, COUNT(*) "
-        "FROM child c GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
+        f"SELECT c.village_id, c.school_id, c.status, {stage}, c.sex, {age}, {DISABLED_SQL}, c.grade, {existed}, "
+        "COUNT(*) FROM child c GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
     ).fetchall():
-        state, child, n = row[0:3], (row[3], row[4], row[5], row[6], row[7]), row[8]
-        for when in ("start", "end", "year"):
-            _stock(figures, when, state, child, n)
+        state = row[0:3]
+        _stocks(figures, row[8], dict.fromkeys(("year", "start", "end", "arrival"), state), row[3:8], row[9])
     # 2. Those who changed since: take their present away, put their past in.
     changed = defaultdict(list)
     for change in _rows(f"SELECT * FROM child_change WHERE changed_on > {database.param} ORDER BY changed_on, id",
@@ -223,22 +249,23 @@ def compute(month, start_age=6):
         change["changed_on"] = _day(change["changed_on"])
         changed[change["child_id"]].append(change)
     people = _people(f"c.id IN (SELECT child_id FROM child_change WHERE changed_on > {database.param})",
-                     (since.isoformat(),), stage, age)
+                     (since.isoformat(),), stage, age, existed)
     dropped = set()
     for child_id, person in people.items():
-        history = changed[child_id]
-        for when, day in (("start", start), ("end", end), ("year", since)):
-            _stock(figures, when, person["state"], person["child"], -1)
-            _stock(figures, when, _state_at(person["state"], history, day), person["child"], 1)
+        history, now = changed[child_id], person["state"]
+        _stocks(figures, person["existed"], dict.fromkeys(("year", "start", "end", "arrival"), now), person["child"], -1)
+        past = {when: _state_at(now, history, day) for when, day in days.items()}
+        past["arrival"] = _state_at(now, history, date.min)
+        _stocks(figures, person["existed"], past, person["child"], 1)
         for change in history:
-            if change["changed_on"] <= end:
+            if person["existed"] and change["changed_on"] <= month.last:
                 _flow(figures, change, person["child"], change["changed_on"] >= month.first, dropped)
     # 3. Who is still out at the month's end: their priority groups and reasons.
-    out = _people("c.status = 'dropped_out'", (), stage, age)
+    out = _people("c.status = 'dropped_out'", (), stage, age, existed)
     out.update(people)
     for child_id, person in out.items():
-        village, school, status = _state_at(person["state"], changed.get(child_id, []), end)
-        if status != "dropped_out":
+        village, school, status = _state_at(person["state"], changed.get(child_id, []), month.last)
+        if status != "dropped_out" or not person["existed"]:
             continue
         units = figures.homes(village) + ([("school", school)] if school is not None else [])
         st, sex = person["child"][0], person["child"][1]
@@ -250,11 +277,11 @@ def compute(month, start_age=6):
     return figures.as_json()
 
 
-def _people(where, params, stage, age):
-    """{child id: {state, child (stage, sex, age, disabled, grade), groups, reason}} for the children matching."""
+def _people(where, params, stage, age, existed):
+    """{child id: {state, child (stage, sex, age, disabled, grade), existed, groups, reason}} for those matching."""
     people = {}
     for row in _rows(
-        f"SELECT c.id, c.village_id, c.school_id, c.status, {stage} AS stage, c.sex, {age} AS age, "
+        f"SELECT c.id, c.village_id, c.school_id, c.status, {stage} AS stage, c.sex, {age} AS age, {existed} AS existed, "
         f"{DISABLED_SQL} AS disabled, c.grade, c.is_poor, c.is_left_behind, c.is_migrant, c.is_orphan, "
         "c.disability_category, d.reason FROM child c LEFT JOIN dropout_case d ON d.child_id = c.id "
         f"WHERE {where}", params
@@ -265,7 +292,7 @@ def _people(where, params, stage, age):
         people[row["id"]] = {
             "state": (row["village_id"], row["school_id"], row["status"]),
             "child": (row["stage"], row["sex"], row["age"], row["disabled"], row["grade"]),
-            "groups": groups, "reason": row["reason"],
+            "existed": row["existed"], "groups": groups, "reason": row["reason"],
         }
     return people
 

@@ -64,7 +64,7 @@ def log_visit(user, case, values, settings, today, photo=None, uploads_dir=None)
             record_event(user, case, "visit", visit.visited_on, {"followup": visit.is_followup}, visit=visit)
             if case.status in case_status.VISITING_STATUSES or case.status == "suspected":
                 case.next_visit_on = visit.next_visit_on
-            refresh(case, settings, today, user)
+            refresh(case, settings, today, user, on=visit.visited_on)
     except Exception:
         uploads.remove(uploads_dir, stored)  # no orphan photo for a visit not recorded
         raise

@@ -48,9 +48,9 @@ def bars(title, points, suffix=""):
     return _frame(title, "".join(parts), top, suffix)
 
 
-def line(title, points, threshold=None, suffix="%"):
-    """A line through (label, value) points, gaps where a value is missing; a dashed threshold line."""
-    top = _scale([v for _l, v in points] + ([threshold] if threshold is not None else []))
+def line(title, points, suffix="%"):
+    """A line through the (label, value) points that have a value; every label stays on the axis."""
+    top = _scale([v for _l, v in points])
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(points), 1)
     coords, parts = [], []
@@ -63,9 +63,6 @@ def line(title, points, threshold=None, suffix="%"):
         coords.append(f"{x:.1f},{y:.1f}")
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" class="dot"/>'
                      f'<text x="{x:.1f}" y="{y - 6:.1f}" text-anchor="middle" class="value">{value:.2f}</text>')
-    if threshold is not None:
-        y = TOP + plot_h - plot_h * threshold / top
-        parts.insert(0, f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" class="threshold"/>')
     if len(coords) > 1:
         parts.insert(0, f'<polyline points="{" ".join(coords)}" class="line"/>')
     return _frame(title, "".join(parts), top, suffix)

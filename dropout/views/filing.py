@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from ..services import PermissionDenied, ValidationError, monthly_reports
+from ..services import PermissionDenied, ValidationError, monthly_reports, summaries
 from .reports import month_or_404
 
 bp = Blueprint("filing", __name__, url_prefix="/reports/filing")
@@ -19,7 +19,7 @@ def index(month):
     return render_template(
         "reports/filing.html", month=month, reports=reports, names=monthly_reports.unit_names(),
         done=monthly_reports.completeness(current_user, month, current_app.config["TIMEZONE"]),
-        locked=monthly_reports.is_locked(month), form=FlaskForm(),
+        locked=summaries.is_locked(month), form=FlaskForm(),
         can_submit=monthly_reports.can_submit, can_approve=monthly_reports.can_approve,
     )
 

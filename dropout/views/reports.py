@@ -12,12 +12,9 @@ from ..choices import (
     SEX, STAGES, STOCK_FIGURES, WORK_FIGURES,
 )
 from ..config import thresholds
-from ..db import database
-from ..models import CohortIntake, ReportFile, utcnow
 from ..rules.indicators import balance_gap, total
-from ..rules.school_age import school_year
 from ..pdf.fonts import FontMissing
-from ..services import PermissionDenied, ValidationError, audit, dashboard, jobs, report_archive, summaries
+from ..services import PermissionDenied, ValidationError, dashboard, jobs, report_archive, summaries
 from ..services.summary_figures import Month
 from . import charts
 from .notices import no_font
@@ -27,8 +24,8 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 def month_or_404(text):
     try:
-        return Month.parse(text)
-    except ValueError:
+        return summaries.parse_month(text)
+    except ValidationError:
         abort(404)
 
 
@@ -78,10 +75,8 @@ def month(month):
     return render_template("reports/dashboard.html", board=board, months=months, charts=_charts(board),
                            form=FlaskForm(), sections=_sections(), total=total, STAGES=STAGES, SEX=SEX,
                            links=_children_links(unit), gap=balance_gap(board.cells),
-                           intake=dashboard.intake_of(month, unit), INDICATORS=INDICATORS,
-                           files=ReportFile.select().where((ReportFile.month == str(month))
-                                                           & (ReportFile.unit_kind == unit.kind)
-                                                           & (ReportFile.unit_id == unit.id)).order_by(ReportFile.kind))
+                           intake=summaries.intake_of(month, unit.kind, unit.id), INDICATORS=INDICATORS,
+                           files=report_archive.files_of(month, unit.kind, unit.id))
 
 
 @bp.route("/<month>/archive/<kind>")
@@ -159,10 +154,11 @@ def generate():
     return _finish(month)
 
 
-def _archive(month):
-    """Write the month's PDF and .xlsx archive (the scheduler does the same); say so when no font prints it."""
+def _archive(month, final=False):
+    """Write the month's PDF and .xlsx archive (the scheduler does the same); say so when no font prints it.
+    `final`: once more right after the lock, so the files say it is locked."""
     try:
-        report_archive.write_month(month, current_app.config)
+        report_archive.write_month(month, current_app.config, final=final)
     except FontMissing:
         no_font()
 
@@ -178,6 +174,7 @@ def lock(month):
     except ValidationError as exc:
         flash(next(iter(exc.errors.values())), "error")
     else:
+        _archive(month, final=True)
         flash(_("%(month)s is locked.", month=str(month)))
     return _finish(month)
 
@@ -206,22 +203,13 @@ def intake(month):
     month = month_or_404(month)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    raw = request.form.get("intake", "").strip()
-    if not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= 10_000_000):
-        flash(_("Give the intake as a whole number of children."), "error")
-        return _finish(month)
-    entry_year = school_year(month.first) - 8
-    key = (CohortIntake.entry_year == entry_year) & (CohortIntake.unit_kind == "county") & (CohortIntake.unit_id == 0)
-    if CohortIntake.select().where(key).exists():
-        flash(_("The intake of %(year)d was entered before.", year=entry_year), "error")
-        return _finish(month)
-    with database.atomic():
-        CohortIntake.create(entry_year=entry_year, unit_kind="county", unit_id=0, intake=int(raw),
-                            entered_by=current_user, entered_at=utcnow())
-        audit.record(current_user, "create", "cohort_intake", None, after={"entry_year": entry_year, "intake": int(raw)})
-    flash(_("Saved."))
+    try:
+        dashboard.enter_intake(current_user, month, request.form.get("intake", ""))
+    except ValidationError as exc:
+        flash(next(iter(exc.errors.values())), "error")
+    else:
+        flash(_("Saved."))
     return _finish(month)
-
 
 
 @bp.route("/jobs")
