@@ -155,3 +155,19 @@ def test_the_admin_sees_the_scheduler_runs_and_their_errors(client, county):
     login(client, county.users["admin"])
     page = client.get("/reports/jobs").get_data(as_text=True)
     assert "units=7" in page and "OperationalError: &lt;locked&gt;" in page
+
+
+def test_a_townships_still_out_lists_its_residents_as_the_figure_counts_them(client, county):
+    from dropout.models import Child
+
+    with database.connection_context():
+        commuter = Child.create(name="邻乡生", sex="M", birth_on=county.own.birth_on, village=county.other.village_id,
+                                school=county.home_school.id, grade=5, status="dropped_out")
+    login(client, county.users["bureau"])
+    page = client.get(f"/reports/{MONTH}").get_data(as_text=True)
+    row = re.search(r'>城关镇</a>.*?href="([^"]*status=dropped_out[^"]*)">(\d+)<', page, re.S)
+    assert row and row.group(2) == "1"
+    listing = client.get(row.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert county.own.name in listing and commuter.name not in listing
+    everyone = client.get(f"/children/?status=dropped_out&township={county.home_school.township_id}")
+    assert commuter.name in everyone.get_data(as_text=True)  # without home=1: residents and pupils

@@ -41,6 +41,7 @@ class Filters:
     group: str = ""
     min_age: int | None = None
     max_age: int | None = None
+    home: int | None = None  # 1: the township's residents only (as its monthly figures count them)
 
     @classmethod
     def from_args(cls, args):
@@ -103,7 +104,7 @@ def search(user, filters, today, start_age=6):
     if filters.q:
         query = query.where(_search_condition(filters.q))
     if filters.township:
-        query = query.where(scope.in_township(filters.township))
+        query = query.where(scope.living_in(filters.township) if filters.home else scope.in_township(filters.township))
     if filters.village:
         query = query.where(Child.village == filters.village)
     if filters.school:

@@ -18,6 +18,11 @@ def in_township(township_id):
     return Child.village.in_(_villages_of(township_id)) | Child.school.in_(_schools_of(township_id))
 
 
+def living_in(township_id):
+    """Children living in the township (the monthly figures count townships by residence)."""
+    return Child.village.in_(_villages_of(township_id))
+
+
 def child_condition(user):
     """The WHERE clause selecting the children this user may see."""
     role = user.role

@@ -111,7 +111,7 @@ DRILL = {
 
 def _children_links(unit):
     """{figure: the children list filtered to the unit and the figure's children}."""
-    place = {} if unit.kind == "county" else {unit.kind: unit.id}
+    place = {} if unit.kind == "county" else {unit.kind: unit.id, "home": 1}
     return {key: url_for("children.index", **args, **place) for key, args in DRILL.items()}
 
 
