@@ -12,8 +12,9 @@ from ..choices import (
     SEX, STAGES, STOCK_FIGURES, WORK_FIGURES,
 )
 from ..config import thresholds
-from ..rules.indicators import balance_gap, total
 from ..pdf.fonts import FontMissing
+from ..rules.indicators import balance_gap, total
+from ..rules.numbers import parse_id
 from ..services import PermissionDenied, ValidationError, dashboard, jobs, report_archive, summaries
 from ..services.summary_figures import Month
 from . import charts
@@ -36,7 +37,8 @@ def unit_or_404(key):
         unit = dashboard.home_unit(current_user, county)
     else:
         kind, _sep, raw = key.partition("-")
-        unit = dashboard.find_unit(kind, int(raw), county) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+        unit_id = parse_id(raw)
+        unit = dashboard.find_unit(kind, unit_id, county) if unit_id is not None else None
     if unit is None or not dashboard.may_see(current_user, unit):
         abort(404)
     return unit
@@ -48,11 +50,11 @@ def index():
     months = summaries.generated_months()
     if months:
         return redirect(url_for("reports.month", month=months[0].month, unit=request.args.get("unit") or None))
-    return render_template("reports/none.html", form=FlaskForm(), suggested=str(Month.parse(f"{date.today():%Y-%m}").previous()))
+    return render_template("reports/none.html", form=FlaskForm(), suggested=str(Month(date.today().year, date.today().month).previous()))
 
 
 def _charts(board):
-    """[(title, svg)]: the children still out and the dropout rate over the last twelve generated months."""
+    """[(title, svg)]: the children still out and the dropout rate over the twelve months up to this one."""
     labels = [month[5:] for month, _out, _rate in board.trend]
     out_title, rate_title = _("Dropouts still out at the month's end"), _("Dropout rate this school year (%)")
     return [
