@@ -1,14 +1,11 @@
 """A decision after a missed deadline (行政处罚决定书 and the like), laid out like the notice: data in, bytes out."""
-import io
-from functools import partial
 from xml.sax.saxutils import escape
 
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from dropout.pdf import fonts
-from dropout.pdf.notice import MARGINS, NumberedCanvas, draw_seal, stylesheet
+from dropout.pdf.notice import build_a4, draw_seal, stylesheet
 
 
 class Seal(Flowable):
@@ -41,8 +38,4 @@ def render_decision(decision, body_font_path=None):
         *body[:-1],
         KeepTogether(body[-1:] + [Spacer(1, 6 * mm), Seal(decision, names.body)]),
     ]
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, invariant=1, title=decision.title, author=decision.authority,
-                            lang="zh-CN", initialFontName=names.body, **MARGINS)
-    doc.build(story, canvasmaker=partial(NumberedCanvas, footer_font=names.body))
-    return buffer.getvalue()
+    return build_a4(story, names, decision.title, decision.authority)

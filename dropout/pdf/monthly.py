@@ -1,6 +1,4 @@
 """控辍保学月报: a unit's month as an A4 PDF (MonthReportData in, bytes out): indicators, tables, trend, ranking."""
-import io
-from functools import partial
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
@@ -10,12 +8,11 @@ from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from dropout.pdf import fonts
-from dropout.pdf.notice import NumberedCanvas
+from dropout.pdf.notice import build_a4, cjk_style
 
 MARGINS = dict(topMargin=18 * mm, bottomMargin=24 * mm, leftMargin=20 * mm, rightMargin=20 * mm)
 FRAME_WIDTH = A4[0] - MARGINS["leftMargin"] - MARGINS["rightMargin"]
@@ -41,30 +38,23 @@ def render_month_report(data, body_font_path=None):
     for number, (title, flowables) in enumerate(sections):
         heading = Paragraph(f"{_numeral(number + 1)}、{escape(title)}", styles["section"])
         story.append(KeepTogether([heading] + flowables))  # a heading never ends a page alone
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, invariant=1, title=f"{data.title}（{data.month_text}）",
-                            author=data.county_name, lang="zh-CN", initialFontName=names.body, **MARGINS)
-    doc.build(story, canvasmaker=partial(NumberedCanvas, footer_font=names.body))
-    return buffer.getvalue()
+    return build_a4(story, names, f"{data.title}（{data.month_text}）", data.county_name, MARGINS)
 
 
 def stylesheet(names):
     """The named styles of the report, every one in the CJK fonts and wrapping between any two characters."""
-    def style(name, font, size, leading, **kw):
-        return ParagraphStyle(name, fontName=font, fontSize=size, leading=leading, wordWrap="CJK", **kw)
-
     body, heading = names.body, names.heading
     return {
-        "title": style("title", heading, 20, 28, alignment=TA_CENTER),
-        "subtitle": style("subtitle", body, 12, 18, alignment=TA_CENTER, spaceAfter=3 * mm),
-        "info": style("info", body, 9.5, 13),
-        "info_right": style("info_right", body, 9.5, 13, alignment=TA_RIGHT),
-        "section": style("section", heading, 12, 16, spaceBefore=4 * mm, spaceAfter=2 * mm),
-        "head": style("head", heading, 8.5, 11, alignment=TA_CENTER),
-        "label": style("label", body, 9, 11.5),
-        "cell": style("cell", body, 9, 11.5, alignment=TA_RIGHT),
-        "note": style("note", body, 8.5, 12, spaceBefore=1.5 * mm, textColor=colors.HexColor("#333333")),
-        "sign": style("sign", body, 10.5, 16),
+        "title": cjk_style("title", heading, 20, 28, alignment=TA_CENTER),
+        "subtitle": cjk_style("subtitle", body, 12, 18, alignment=TA_CENTER, spaceAfter=3 * mm),
+        "info": cjk_style("info", body, 9.5, 13),
+        "info_right": cjk_style("info_right", body, 9.5, 13, alignment=TA_RIGHT),
+        "section": cjk_style("section", heading, 12, 16, spaceBefore=4 * mm, spaceAfter=2 * mm),
+        "head": cjk_style("head", heading, 8.5, 11, alignment=TA_CENTER),
+        "label": cjk_style("label", body, 9, 11.5),
+        "cell": cjk_style("cell", body, 9, 11.5, alignment=TA_RIGHT),
+        "note": cjk_style("note", body, 8.5, 12, spaceBefore=1.5 * mm, textColor=colors.HexColor("#333333")),
+        "sign": cjk_style("sign", body, 10.5, 16),
     }
 
 

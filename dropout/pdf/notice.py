@@ -37,31 +37,22 @@ def render_notices(notices, body_font_path=None):
     story = []
     for notice in notices:
         story += notice_story(notice, styles) + [PageBreak()] + service_story(notice, styles) + [PageBreak()]
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer, pagesize=A4, invariant=1, title=notices[0].title, author=notices[0].authority,
-        lang="zh-CN", initialFontName=names.body, **MARGINS,
-    )
-    doc.build(story[:-1], canvasmaker=partial(NumberedCanvas, footer_font=names.body))
-    return buffer.getvalue()
+    return build_a4(story[:-1], names, notices[0].title, notices[0].authority)
 
 
 def stylesheet(names):
     """The named paragraph styles of a notice, all in the CJK fonts and wrapping between any two characters."""
-    def style(name, font, size, leading, **kw):
-        return ParagraphStyle(name, fontName=font, fontSize=size, leading=leading, wordWrap="CJK", **kw)
-
     body, heading = names.body, names.heading
     return {
-        "authority": style("authority", heading, 16, 24, alignment=TA_CENTER),
-        "title": style("title", heading, 22, 30, alignment=TA_CENTER, spaceBefore=2 * mm, spaceAfter=5 * mm),
-        "number": style("number", body, BODY_SIZE, 18, alignment=TA_RIGHT),
-        "version": style("version", body, 10, 14, alignment=TA_RIGHT, textColor=colors.HexColor("#444444")),
-        "addressee": style("addressee", body, BODY_SIZE, 21, spaceBefore=3 * mm, spaceAfter=2 * mm),
-        "label": style("label", heading, 10.5, 14),
-        "cell": style("cell", body, 11, 15),
-        "body": style("body", body, BODY_SIZE, 21, alignment=TA_JUSTIFY, firstLineIndent=2 * BODY_SIZE),
-        "contact": style("contact", body, BODY_SIZE, 21, firstLineIndent=2 * BODY_SIZE),
+        "authority": cjk_style("authority", heading, 16, 24, alignment=TA_CENTER),
+        "title": cjk_style("title", heading, 22, 30, alignment=TA_CENTER, spaceBefore=2 * mm, spaceAfter=5 * mm),
+        "number": cjk_style("number", body, BODY_SIZE, 18, alignment=TA_RIGHT),
+        "version": cjk_style("version", body, 10, 14, alignment=TA_RIGHT, textColor=colors.HexColor("#444444")),
+        "addressee": cjk_style("addressee", body, BODY_SIZE, 21, spaceBefore=3 * mm, spaceAfter=2 * mm),
+        "label": cjk_style("label", heading, 10.5, 14),
+        "cell": cjk_style("cell", body, 11, 15),
+        "body": cjk_style("body", body, BODY_SIZE, 21, alignment=TA_JUSTIFY, firstLineIndent=2 * BODY_SIZE),
+        "contact": cjk_style("contact", body, BODY_SIZE, 21, firstLineIndent=2 * BODY_SIZE),
     }
 
 
@@ -265,3 +256,17 @@ class NumberedCanvas(Canvas):
             self.drawCentredString(PAGE_WIDTH / 2, 16 * mm, f"第 {number} 页 共 {total} 页")
             super().showPage()
         super().save()
+
+
+def cjk_style(name, font, size, leading, **kw):
+    """A paragraph style in a CJK font, wrapping between any two characters."""
+    return ParagraphStyle(name, fontName=font, fontSize=size, leading=leading, wordWrap="CJK", **kw)
+
+
+def build_a4(story, names, title, author, margins=MARGINS):
+    """The story as A4 PDF bytes, footers numbered 第 x 页 共 y 页; invariant: the same story, the same bytes."""
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, invariant=1, title=title, author=author, lang="zh-CN",
+                            initialFontName=names.body, **margins)
+    doc.build(story, canvasmaker=partial(NumberedCanvas, footer_font=names.body))
+    return buffer.getvalue()
