@@ -3,6 +3,7 @@ import itertools
 import os
 import uuid
 import re
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -28,19 +29,16 @@ def on_postgres():
     return bool(POSTGRES)
 
 
-@pytest.fixture
-def database_url(tmp_path):
-    """An empty database: a SQLite file, or a new database on the test PostgreSQL server."""
-    if not POSTGRES:
-        yield f"sqlite:///{tmp_path / 'test.db'}"
-        return
+@contextmanager
+def postgres_database(prefix, template=None):
+    """A new database on the test PostgreSQL server (a copy of `template`, if named), dropped afterwards; its URL."""
     import psycopg2
 
-    name = f"test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = psycopg2.connect(POSTGRES)
     admin.autocommit = True
     with admin.cursor() as cursor:
-        cursor.execute(f"CREATE DATABASE {name}")
+        cursor.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
     try:
         yield POSTGRES.rsplit("/", 1)[0] + "/" + name
     finally:
@@ -49,6 +47,16 @@ def database_url(tmp_path):
         with admin.cursor() as cursor:
             cursor.execute(f"DROP DATABASE {name} WITH (FORCE)")
         admin.close()
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """An empty database: a SQLite file, or a new database on the test PostgreSQL server."""
+    if not POSTGRES:
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    with postgres_database("test") as url:
+        yield url
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from conftest import POSTGRES, login, on_postgres
+from conftest import login, on_postgres, postgres_database
 from dropout import create_app
 from dropout.db import database
 from dropout.models import AuditLog, Child, DropoutCase, Guardian, NoticeCounter, ReturnNotice, Township, User, Village
@@ -483,33 +483,18 @@ WRITER = textwrap.dedent("""
 """)
 
 
-def _restore(backup, database_url, folder):
-    """The backup restored as a new database, as an operator would: the file copied back, or pg_restore."""
+@contextmanager
+def _restored(backup, folder):
+    """The backup restored as a new database, as an operator would: the file copied back, or pg_restore; its URL."""
     if not on_postgres():
         restored = folder / "restored.db"
         shutil.copyfile(backup, restored)
-        return f"sqlite:///{restored}", None
-    import psycopg2
-
-    name = f"restored_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(POSTGRES)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f"CREATE DATABASE {name}")
-    url = POSTGRES.rsplit("/", 1)[0] + "/" + name
-    subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", "--dbname", url, str(backup)],
-                   check=True, capture_output=True, timeout=TIMEOUT)
-    return url, (admin, name)
-
-
-def _drop(dropping):
-    if dropping:
-        admin, name = dropping
-        if not database.is_closed():
-            database.close()
-        with admin.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE {name} WITH (FORCE)")
-        admin.close()
+        yield f"sqlite:///{restored}"
+        return
+    with postgres_database("restored") as url:
+        subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", "--dbname", url, str(backup)],
+                       check=True, capture_output=True, timeout=TIMEOUT)
+        yield url
 
 
 def _written(app):
@@ -523,7 +508,6 @@ def test_a_backup_taken_while_children_are_written_restores_to_a_working_databas
     writer = subprocess.Popen([sys.executable, "-c", WRITER, database_url, str(stop)], cwd=ROOT, env=county_env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     backup = tmp_path / "backup.db"
-    dropping = None
     try:
         deadline = time.monotonic() + TIMEOUT
         while _written(app) < 20:
@@ -545,8 +529,7 @@ def test_a_backup_taken_while_children_are_written_restores_to_a_working_databas
     assert writer.returncode == 0, err
     assert int(out.split()[-1]) > high, "the writer stopped during the backup"
 
-    url, dropping = _restore(backup, database_url, tmp_path)
-    try:
+    with _restored(backup, tmp_path) as url:
         restored = create_app({"TESTING": True, "SECRET_KEY": "restored", "DATABASE_URL": url,
                                "REPORTS_DIR": str(tmp_path / "reports")})
         assert integrity_problems(restored) == []
@@ -572,5 +555,3 @@ def test_a_backup_taken_while_children_are_written_restores_to_a_working_databas
                 "name": "恢复后", "id_number": id_number.make("130101", date(2016, 5, 5), 1),
                 "village": Village.select().first().id, "guardians": [{"name": "家长"}]})
             assert Child.select().count() == total + 1
-    finally:
-        _drop(dropping)

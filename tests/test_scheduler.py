@@ -9,13 +9,12 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from conftest import POSTGRES, on_postgres
+from conftest import POSTGRES, on_postgres, postgres_database
 
 from dropout import create_app
 from dropout.db import database
@@ -114,21 +113,9 @@ def big_county(tmp_path_factory):
         _load_big(url, folder)
         yield url
         return
-    import psycopg2
-
-    name = f"county_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(POSTGRES)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f"CREATE DATABASE {name}")
-    try:
-        url = POSTGRES.rsplit("/", 1)[0] + "/" + name
+    with postgres_database("county") as url:
         _load_big(url, folder)
         yield url
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE {name} WITH (FORCE)")
-        admin.close()
 
 
 def _load_big(url, folder):
@@ -147,21 +134,8 @@ def county_copy(big_county, tmp_path):
         shutil.copy(big_county[len("sqlite:///"):], tmp_path / "county.db")
         yield f"sqlite:///{tmp_path / 'county.db'}"
         return
-    import psycopg2
-
-    name = f"copy_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(POSTGRES)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f"CREATE DATABASE {name} TEMPLATE {big_county.rsplit('/', 1)[1]}")
-    try:
-        yield POSTGRES.rsplit("/", 1)[0] + "/" + name
-    finally:
-        if not database.is_closed():
-            database.close()
-        with admin.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE {name} WITH (FORCE)")
-        admin.close()
+    with postgres_database("copy", template=big_county.rsplit("/", 1)[1]) as url:
+        yield url
 
 
 # -- the jobs, called directly ---------------------------------------------------------------------
