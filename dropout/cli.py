@@ -1,13 +1,12 @@
 """`flask --app dropout ...` commands for operators."""
 import secrets
 import sys
-from datetime import date
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import config
+from . import clock, config
 from .choices import ROLES
 from .db import database
 from .services import ValidationError
@@ -23,6 +22,21 @@ def _fail(errors):
     for field, message in errors.items():
         click.echo(f"{field}: {message}", err=True)
     sys.exit(1)
+
+
+def _county_day(text, option):
+    """The day an option names (default: the county's today); a day after the county's today is refused."""
+    from .rules.dates import parse_date
+
+    today = clock.today(current_app.config)
+    try:
+        day = parse_date(text) or today
+    except ValueError:
+        _fail({option: f"not a date: {text}"})
+    if day > today:
+        _fail({option: f"{day} has not come yet in the county ({current_app.config['TIMEZONE']}: today is {today}); "
+                       "nothing was done"})
+    return day
 
 
 @click.command("init-db")
@@ -83,7 +97,7 @@ def demo_data(n_children, seed, if_empty):
             counts = demo.load(n_children, seed, county=config["COUNTY_NAME"], start_age=config["SCHOOL_START_AGE"],
                                config=config)
             click.echo(", ".join(f"{n} {name}" for name, n in counts.items()))
-            months = demo.past_months(date.today(), config["SCHOOL_START_AGE"], config["REPORT_DUE_DAY"])
+            months = demo.past_months(clock.today(), config["SCHOOL_START_AGE"], config["REPORT_DUE_DAY"])
             click.echo(f"monthly summaries {months[-1]} to {months[0]}")
     click.echo(demo.logins_text())
 
@@ -143,15 +157,9 @@ def print_notices(township, since, out):
 @with_appcontext
 def check_deadlines(today):
     """Mark served notices whose deadline passed without a return as overdue (safe to run again)."""
-    from datetime import date
-
-    from .rules.dates import parse_date
     from .services import notices
 
-    try:
-        day = parse_date(today) or date.today()
-    except ValueError:
-        _fail({"today": f"not a date: {today}"})
+    day = _county_day(today, "today")
     with database.connection_context():
         count = notices.check_deadlines(current_app.config, day)
     click.echo(f"{count} notices newly overdue")
@@ -164,7 +172,6 @@ def check_deadlines(today):
 @with_appcontext
 def import_roster(file, dry_run, username):
     """Import a roster (.xlsx or .csv), all rows or none; print the counts and every rejected row."""
-    from datetime import date
     from pathlib import Path
 
     from .models import User
@@ -177,7 +184,7 @@ def import_roster(file, dry_run, username):
             _fail({"as": f"no active account {username}" if username else "no active county administrator; pass --as"})
         try:
             outcome = roster_import.import_roster(
-                user, file, commit=not dry_run, today=date.today(),
+                user, file, commit=not dry_run, today=clock.today(),
                 start_age=current_app.config["SCHOOL_START_AGE"], file_name=Path(file).name,
             )
         except ValidationError as exc:
@@ -226,7 +233,7 @@ def summaries(month, force):
 
     config = current_app.config
     try:
-        chosen = parse_month(month, jobs.local_today(config))
+        chosen = parse_month(month, clock.today(config))
     except ValidationError as exc:
         _fail(exc.errors)
     key = str(chosen)
@@ -253,13 +260,9 @@ def summaries(month, force):
 @with_appcontext
 def run_jobs(day):
     """Run once what the scheduler would have done by this day (missed months, today's daily job), then exit."""
-    from .rules.dates import parse_date
     from .services import jobs
 
-    try:
-        today = parse_date(day) or jobs.local_today(current_app.config)
-    except ValueError:
-        _fail({"date": f"not a date: {day}"})
+    today = _county_day(day, "date")
     with database.connection_context():
         runs = jobs.catch_up(today, current_app.config)
     for run in runs:

@@ -10,14 +10,13 @@ import fcntl
 import logging
 import os
 import signal
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from . import clock
 from .db import database, is_postgres, open_database
 from .services import jobs
 
@@ -95,7 +94,7 @@ def _in_app(app, job):
     """The job as APScheduler calls it: in the app's context, on the thread's own connection, on the county's today."""
     def scheduled():
         with app.app_context(), database.connection_context():
-            job(jobs.local_today(app.config), app.config)
+            job(clock.today(app.config), app.config)
 
     scheduled.__name__ = job.__name__
     return scheduled
@@ -110,7 +109,7 @@ def _stop(signum, frame):
 def build(app):
     """A BlockingScheduler running the catch-up every day, in the county's time zone."""
     hour, minute = daily_time(app.config["SCHEDULER_DAILY_AT"])
-    zone = ZoneInfo(app.config["TIMEZONE"])
+    zone = clock.zone(app.config)
     # One worker: the jobs never run at once, so on SQLite they never wait on each other's writes.
     scheduler = BlockingScheduler(timezone=zone, executors={"default": ThreadPoolExecutor(max_workers=1)})
     options = {"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS}
@@ -131,7 +130,7 @@ def run(app):
     try:
         log.info("scheduler started (pid %d); catching up", os.getpid())
         _in_app(app, jobs.catch_up)()
-        now = datetime.now(ZoneInfo(app.config["TIMEZONE"]))
+        now = clock.now(app.config)
         for job in scheduler.get_jobs():
             log.info("%s job: next run %s", job.name, job.trigger.get_next_fire_time(None, now).isoformat())
         log.info("scheduler running")

@@ -1,10 +1,10 @@
 """Registering, editing and removing children and their guardians."""
 import re
-from datetime import date
 
 from flask_babel import gettext as _
 from peewee import IntegrityError
 
+from .. import clock
 from ..choices import CHILD_STATUSES, DISABILITY_CATEGORIES, SEX
 from ..db import database
 from ..models import Child, Guardian, School, User, Village, utcnow
@@ -203,7 +203,7 @@ def save_child(user, data, child=None, today=None, start_age=6):
     """Create (child=None) or update a child from form-like data; raise ValidationError."""
     if not user.can_edit_children:
         raise PermissionDenied()
-    today = today or date.today()
+    today = today or clock.today()
     values, errors = _clean(data)
     birth_changed = child is None or values.get("birth_on") != child.birth_on
     _check_identity(values, errors, today, start_age, birth_changed)

@@ -8,11 +8,11 @@ register_checks, and the registers pages reach them through this module too.
 """
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from flask_babel import gettext as _
 
+from .. import clock
 from ..choices import OUT_OF_SCHOOL
 from ..db import database
 from ..models import Child, DropoutCase
@@ -99,7 +99,7 @@ def upload(user, files, uploads_dir, max_mb, today):
             (folder / entry["file"]).unlink(missing_ok=True)
         raise
     token = uuid.uuid4().hex
-    manifest = {"user": user.id, "files": stored, "at": datetime.now().isoformat(timespec="seconds")}
+    manifest = {"user": user.id, "files": stored, "at": clock.now().isoformat(timespec="seconds")}
     register_files.save_note(folder, token, manifest)
     return token
 

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import clock
 from .. import config as settings
 from ..choices import CHILD_STATUSES, DISABILITY_CATEGORIES
 from ..db import bulk_insert, database, next_id, reset_sequence
@@ -281,7 +282,7 @@ def load(n_children=20000, seed=2026, today=None, county="示例县", start_age=
     """Fill an empty database with a fictional county; return what was made, by kind.
 
     `config` (default: the app's) gives the notices their deadline, template, regulation and public URL."""
-    today = today or date.today()
+    today = today or clock.today()
     if config is None:
         config = current_app.config if has_app_context() else {
             name: default for name, (default, _kind) in settings.SETTINGS.items()}

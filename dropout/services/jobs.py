@@ -9,9 +9,7 @@ errors hold counts and kinds, never a name or an ID number.
 import importlib.util
 import logging
 import traceback
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from peewee import DatabaseError, fn
 
@@ -29,11 +27,6 @@ PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)  # errors say where in
 SAFE_MESSAGES = (DatabaseError, OSError, ValidationError)
 
 log = logging.getLogger(__name__)
-
-
-def local_today(config):
-    """Today's date in the county's time zone: the daily job's period."""
-    return datetime.now(ZoneInfo(config["TIMEZONE"])).date()
 
 
 def is_claimed(job, period):

@@ -5,11 +5,11 @@ language: the figure labels are the choices' labels rendered in the Chinese cata
 document's own words (headings, 小学/初中, 合计, 达标) are written here in Chinese, as in the ledger.
 """
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from .. import clock
 from ..choices import (
     DETECTION_FIGURES, DROPOUT_REASONS, INDICATORS, LEGAL_FIGURES, PLACEMENTS, POPULATION_FIGURES, PRIORITY_GROUPS,
     SEX, STAGES, STOCK_FIGURES, WORK_FIGURES,
@@ -33,7 +33,7 @@ def month_report_data(month, kind, unit_id, config):
         raise ValidationError({"month": _("%(month)s has not been generated.", month=str(month))})
     county = config["COUNTY_NAME"]
     unit_name = county if kind == "county" else _township_name(unit_id)
-    zone = ZoneInfo(config["TIMEZONE"])
+    zone = clock.zone(config)
     limits = thresholds(config)
     with force_locale(LOCALE):
         labels = _labels()

@@ -12,12 +12,12 @@ import gc
 from array import array
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
 from itertools import islice
 
 from flask_babel import gettext as _
 from peewee import Case
 
+from .. import clock
 from ..db import bulk_insert, database, is_postgres, next_id, reset_sequence
 from ..models import Child, Guardian, utcnow
 from ..rules import school_age
@@ -80,7 +80,7 @@ def import_roster(user, path, commit=False, today=None, start_age=6, file_name="
     Raises ValidationError for a file that is empty, not a spreadsheet or without a header."""
     if not can_import(user):
         raise PermissionDenied()
-    run = _Import(user, today or date.today(), start_age, file_name, commit)
+    run = _Import(user, today or clock.today(), start_age, file_name, commit)
     with _without_cycle_collection():
         if not commit:
             run.read(path, chunk)

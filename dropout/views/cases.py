@@ -1,12 +1,12 @@
 """一人一案 pages: the cases list and export, a case with its timeline and next steps."""
 import io
 import json
-from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import clock
 from ..case_forms import AssignForm, CaseOpenForm, CloseForm, ConfirmForm, HandoverForm, NotDropoutForm, ReturnForm, read_dates
 from ..choices import (
     CASE_EVENTS,
@@ -40,7 +40,7 @@ def get_case_or_404(case_id):
 @login_required
 def index():
     filters = case_search.CaseFilters.from_args(request.args)
-    query = case_search.search(current_user, filters, date.today())
+    query = case_search.search(current_user, filters, clock.today())
     page = min(max(request.args.get("page", 1, type=int), 1), 100000)
     per_page = current_app.config["PAGE_SIZE"]
     total = query.count()
@@ -71,13 +71,13 @@ def export():
             DROPOUT_REASONS.get(case.reason, ""), case.absent_since, case.opened_on,
             case.cadre or "", case.teacher or "", case.next_visit_on or "", case.repeat_count,
         )
-        for case in case_search.search(current_user, filters, date.today())
+        for case in case_search.search(current_user, filters, clock.today())
     )
     headers = [_("Case"), _("Name"), _("ID number"), _("Village"), _("School"), _("Status"), _("Reason"),
                _("Absent since"), _("Opened"), _("Township cadre"), _("Teacher"), _("Next visit"), _("Repeats")]
-    title = f"{current_app.config['COUNTY_NAME']} {_('Dropout cases')} {date.today():%Y-%m-%d}"
+    title = f"{current_app.config['COUNTY_NAME']} {_('Dropout cases')} {clock.today():%Y-%m-%d}"
     data = exports.write_table(title, headers, rows)
-    return send_file(io.BytesIO(data), download_name=f"cases-{date.today():%Y%m%d}.xlsx", as_attachment=True,
+    return send_file(io.BytesIO(data), download_name=f"cases-{clock.today():%Y%m%d}.xlsx", as_attachment=True,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -93,7 +93,7 @@ def create():
         values = read_dates(form, "absent_since")
         if not form.absent_since.errors:
             try:
-                case = cases.open_case(current_user, child, values["absent_since"], settings(), date.today(), form.notes.data)
+                case = cases.open_case(current_user, child, values["absent_since"], settings(), clock.today(), form.notes.data)
             except ValidationError as exc:
                 show_errors(form, exc.errors)
             else:
@@ -161,7 +161,7 @@ def act(case_id, action):
     forms = _action_forms(case)
     form = forms[action]
     form.validate()
-    today = date.today()
+    today = clock.today()
     try:
         _do(action, case, form, today)
     except PermissionDenied:
@@ -208,7 +208,7 @@ def handover():
     failed = False
     if form.validate_on_submit():
         try:
-            moved = cases.handover(current_user, form.from_user.data, form.to_user.data, date.today())
+            moved = cases.handover(current_user, form.from_user.data, form.to_user.data, clock.today())
         except ValidationError as exc:
             show_errors(form, exc.errors)
             failed = True

@@ -1,11 +1,11 @@
 """The children register: list, detail, create, edit, remove."""
 from dataclasses import asdict
-from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import clock
 from ..choices import CHILD_STATUSES, GUARDIAN_RELATIONS, PRIORITY_GROUPS, STAGES
 from ..forms import CHILD_FIELDS, GUARDIAN_ROWS, ChildForm, options, show_errors
 from ..models import DropoutCase, Exemption, HomeVisit, School, User, Village
@@ -25,7 +25,7 @@ def get_child_or_404(child_id):
 @login_required
 def index():
     filters = child_search.Filters.from_args(request.args)
-    today = date.today()
+    today = clock.today()
     query = child_search.search(current_user, filters, today, current_app.config["SCHOOL_START_AGE"])
     page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     per_page = current_app.config["PAGE_SIZE"]
@@ -51,7 +51,7 @@ def index():
 @login_required
 def detail(child_id):
     child = get_child_or_404(child_id)
-    today = date.today()
+    today = clock.today()
     start_age = current_app.config["SCHOOL_START_AGE"]
     return render_template(
         "children/detail.html",

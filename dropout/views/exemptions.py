@@ -1,11 +1,11 @@
 """缓学/免学/休学 applications: recorded, approved by the township, filed by the bureau."""
-from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from .. import clock
 from ..case_forms import ExemptionForm, read_dates
 from ..models import Exemption
 from ..rules.numbers import parse_id
@@ -33,7 +33,7 @@ def create():
         scan = form.scan.data if form.scan.data and form.scan.data.filename else None
         if not (form.applied_on.errors or form.valid_until.errors):
             try:
-                exemption = exemptions.apply(current_user, child, values, date.today(), scan, current_app.config["UPLOADS_DIR"])
+                exemption = exemptions.apply(current_user, child, values, clock.today(), scan, current_app.config["UPLOADS_DIR"])
             except ValidationError as exc:
                 show_errors(form, exc.errors)
             else:
@@ -47,7 +47,7 @@ def create():
 @login_required
 def detail(exemption_id):
     exemption = get_exemption_or_404(exemption_id)
-    return render_template("exemptions/detail.html", exemption=exemption, form=FlaskForm(), today=date.today())
+    return render_template("exemptions/detail.html", exemption=exemption, form=FlaskForm(), today=clock.today())
 
 
 STEPS = {"approve": exemptions.approve, "refuse": exemptions.refuse, "file": exemptions.file}
@@ -60,7 +60,7 @@ def advance(exemption_id, step):
         abort(404)
     exemption = get_exemption_or_404(exemption_id)
     try:
-        STEPS[step](current_user, exemption, date.today())
+        STEPS[step](current_user, exemption, clock.today())
     except PermissionDenied:
         abort(403)
     except ValidationError as exc:

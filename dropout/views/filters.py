@@ -1,10 +1,9 @@
 """Template filters: codes to labels, masked ID numbers."""
 from datetime import timezone
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 
+from .. import clock
 from ..choices import (
     AUDIT_ACTIONS,
     CASE_EVENTS,
@@ -43,7 +42,7 @@ def local_time(at):
     """A stored UTC time in the county's time zone, to the minute."""
     if at is None:
         return "—"
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = clock.zone()
     return at.replace(tzinfo=timezone.utc).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 

@@ -1,7 +1,6 @@
 """Roster import pages: upload, preview, confirm, result; the template and the rejected rows as .xlsx."""
 import io
 from dataclasses import asdict
-from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
@@ -10,6 +9,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 
+from .. import clock
 from ..auth import roles_required
 from ..services import ValidationError, exports, roster_import, roster_read
 
@@ -40,7 +40,7 @@ def _note_or_404(token):
 def _run(token, note, commit):
     """The import of an upload as the current user: a preview, or the commit."""
     return roster_import.import_roster(
-        current_user, roster_read.upload_path(_uploads(), token, note), commit=commit, today=date.today(),
+        current_user, roster_read.upload_path(_uploads(), token, note), commit=commit, today=clock.today(),
         start_age=current_app.config["SCHOOL_START_AGE"], file_name=note["file"],
     )
 

@@ -1,12 +1,12 @@
 """限期复学通知书 pages: issue from a case, record service, print one or a batch, verify, what follows."""
 import io
 import json
-from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import clock
 from ..case_forms import IssueForm, MeasureForm, ServiceForm, read_dates
 from ..choices import MEASURES, NOTICE_STATUSES, SERVICE_METHODS
 from ..forms import options, show_errors
@@ -81,7 +81,7 @@ def batch():
         return redirect(url_for("notices.index"))
     return _printed(
         lambda: notices.batch_pdf(chosen, current_app.config["PDF_FONT"]),
-        f"notices-{date.today():%Y%m%d}.pdf", url_for("notices.index"), attachment=True,
+        f"notices-{clock.today():%Y%m%d}.pdf", url_for("notices.index"), attachment=True,
     )
 
 
@@ -95,7 +95,7 @@ def issue(case_id):
     failed = False
     if form.validate_on_submit():
         try:
-            notice = notices.issue(current_user, case, current_app.config, date.today(), form.return_school.data)
+            notice = notices.issue(current_user, case, current_app.config, clock.today(), form.return_school.data)
         except ValidationError as exc:
             show_errors(form, exc.errors)
             failed = True
@@ -113,7 +113,7 @@ def issue(case_id):
 @login_required
 def detail(notice_id):
     notice = get_notice_or_404(notice_id)
-    return _render_detail(notice, ServiceForm(data={"served_on": date.today().isoformat()}), _measure_form())
+    return _render_detail(notice, ServiceForm(data={"served_on": clock.today().isoformat()}), _measure_form())
 
 
 def _measure_form():
@@ -153,7 +153,7 @@ def serve(notice_id):
     try:
         if form.served_on.errors:
             raise ValidationError({})
-        notices.record_service(current_user, notice, values, current_app.config, date.today())
+        notices.record_service(current_user, notice, values, current_app.config, clock.today())
     except PermissionDenied:
         abort(403)
     except ValidationError as exc:
@@ -173,7 +173,7 @@ def measure(notice_id):
         if form.decided_on.errors:
             raise ValidationError({})
         notices.escalate(current_user, notice, form.kind.data, form.document_number.data, values["decided_on"],
-                         form.notes.data, current_app.config, date.today())
+                         form.notes.data, current_app.config, clock.today())
     except PermissionDenied:
         abort(403)
     except ValidationError as exc:
@@ -201,7 +201,7 @@ def decision(notice_id, measure_id):
 def correct(notice_id):
     notice = get_notice_or_404(notice_id)
     try:
-        new = notices.correct(current_user, notice, current_app.config, date.today(), request.form.get("return_school", ""))
+        new = notices.correct(current_user, notice, current_app.config, clock.today(), request.form.get("return_school", ""))
     except PermissionDenied:
         abort(403)
     except ValidationError as exc:

@@ -2,13 +2,13 @@
 import io
 import re
 import tempfile
-from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from .. import clock
 from ..choices import CASE_STATUSES, CHILD_STATUSES
 from ..rules import id_number, school_age
 from ..services import PermissionDenied, ValidationError, child_search, crosscheck, exports, ledger
@@ -39,7 +39,7 @@ def _gate():
 
 
 def _today_and_age():
-    return date.today(), current_app.config["SCHOOL_START_AGE"]
+    return clock.today(), current_app.config["SCHOOL_START_AGE"]
 
 
 def _comparison(token):
@@ -69,7 +69,7 @@ def index():
         files = {kind: (f.stream, f.filename) for kind in crosscheck.KINDS if (f := request.files.get(kind)) and f.filename}
         max_mb = int(current_app.config.get("IMPORT_MAX_MB") or 50)
         try:
-            token = crosscheck.upload(current_user, files, current_app.config["UPLOADS_DIR"], max_mb, date.today())
+            token = crosscheck.upload(current_user, files, current_app.config["UPLOADS_DIR"], max_mb, clock.today())
         except ValidationError as exc:
             errors = exc.errors
         else:
@@ -96,7 +96,7 @@ def flag(token):
     chosen = [int(value) for value in request.form.getlist("child") if _ID.fullmatch(value)]
     settings = CaseSettings.from_config(current_app.config)
     try:
-        flagged, skipped = crosscheck.flag(current_user, comparison, chosen, settings, date.today())
+        flagged, skipped = crosscheck.flag(current_user, comparison, chosen, settings, clock.today())
     except ValidationError as exc:
         flash(" ".join(exc.errors.values()), "error")
     except PermissionDenied:
@@ -110,7 +110,7 @@ def flag(token):
 
 
 def _xlsx(name, headers, rows):
-    today = date.today()
+    today = clock.today()
     title = f"{current_app.config['COUNTY_NAME']} {LIST_TITLES[name]} {today:%Y-%m-%d}"
     data = exports.write_table(title, headers, rows)
     response = send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,

@@ -1,11 +1,11 @@
 """The monthly pages: the dashboard of a unit's month, generating and locking months, the cohort intake."""
-from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from .. import clock
 from ..auth import roles_required
 from ..choices import (
     DETECTION_FIGURES, FIGURE_PREFIXES, INDICATORS, LEGAL_FIGURES, PLACEMENTS, POPULATION_FIGURES, PRIORITY_GROUPS,
@@ -50,7 +50,7 @@ def index():
     months = summaries.generated_months()
     if months:
         return redirect(url_for("reports.month", month=months[0].month, unit=request.args.get("unit") or None))
-    return render_template("reports/none.html", form=FlaskForm(), suggested=str(Month(date.today().year, date.today().month).previous()))
+    return render_template("reports/none.html", form=FlaskForm(), suggested=str(Month(clock.today().year, clock.today().month).previous()))
 
 
 def _charts(board):
@@ -145,7 +145,7 @@ def generate():
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        month = summaries.parse_month(request.form.get("month", ""), date.today())
+        month = summaries.parse_month(request.form.get("month", ""), clock.today())
         summaries.generate_month(month, current_user, current_app.config["SCHOOL_START_AGE"],
                                  current_app.config["REPORT_DUE_DAY"])
     except ValidationError as exc:

@@ -1,10 +1,10 @@
 """Logging a home visit from a phone in under a minute, and showing its photo to those in scope."""
-from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import clock
 from ..case_forms import VisitForm, read_dates, read_float, read_number
 from ..choices import CASE_STATUSES
 from ..forms import options, show_errors
@@ -34,7 +34,7 @@ def create():
     child_id = parse_id(request.args.get("child"))
     teaching_child = scope.get_child(current_user, child_id) or abort(404) if child_id else None
     open_cases = list(visits.open_cases_first(current_user, scope.cases(current_user)).limit(200))
-    form = VisitForm(data={"visited_on": date.today().isoformat(), "case": request.args.get("case", "")} if request.method == "GET" else None)
+    form = VisitForm(data={"visited_on": clock.today().isoformat(), "case": request.args.get("case", "")} if request.method == "GET" else None)
     form.case.choices = options(
         ((c.id, f"{c.child.name} · {c.child.village.name} · {CASE_STATUSES[c.status]}") for c in open_cases), "—"
     )
@@ -57,7 +57,7 @@ def create():
 
 
 def _log(form, values, teaching_child):
-    today = date.today()
+    today = clock.today()
     if teaching_child is not None:
         return visits.log_teaching_visit(current_user, teaching_child, values, settings(), today)
     case_id = parse_id(form.case.data)
