@@ -77,13 +77,21 @@ def _stage_sql(month, start_age):
 
 
 def _age_sql(month, start_age):
-    """SQL for 'school' (of compulsory-education age), 'cohort' (the age of grade 9), or NULL."""
+    """SQL for the age band of a child of compulsory-education age: 'primary' (the ages of grades 1–6),
+    'junior' (grades 7–8), 'cohort' (the age of grade 9, a junior age), or NULL outside those ages."""
     earliest, latest = school_age.birth_range_for_ages(start_age, school_age.last_school_age(start_age), month.first)
     cohort_earliest, cohort_latest = school_age.birth_range_for_ages(start_age + 8, start_age + 8, month.first)
+    _e, primary_latest = school_age.birth_range_for_ages(start_age + 6, None, month.first)
     return (
         f"CASE WHEN c.birth_on BETWEEN '{cohort_earliest.isoformat()}' AND '{cohort_latest.isoformat()}' THEN 'cohort' "
-        f"WHEN c.birth_on BETWEEN '{earliest.isoformat()}' AND '{latest.isoformat()}' THEN 'school' END"
+        f"WHEN c.birth_on BETWEEN '{earliest.isoformat()}' AND '{latest.isoformat()}' THEN "
+        f"CASE WHEN c.birth_on > '{primary_latest.isoformat()}' THEN 'primary' ELSE 'junior' END END"
     )
+
+
+def _age_band(age):
+    """The stage whose ages a child's age band falls in ('cohort' is a junior age)."""
+    return "junior" if age == "cohort" else age
 
 
 DISABLED_SQL = "CASE WHEN c.disability_category IN ({}) THEN 1 ELSE 0 END".format(
@@ -129,7 +137,10 @@ def _stock(figures, when, state, child, n):
             figures.add(homes + at_school, stage, sex, "grade9", n)
     if when != "end":
         return
+    if status in IN_SCHOOL:
+        figures.add(homes, stage, sex, "in_school", n)  # any age: the numerator of the gross rates
     if age is not None and status not in GONE:
+        figures.add(homes, _age_band(age), sex, "population", n)  # by age band: their denominators
         figures.add(homes, stage, sex, "school_age", n)
         if status in IN_SCHOOL:
             figures.add(homes, stage, sex, "enrolled", n)
