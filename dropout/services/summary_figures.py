@@ -133,8 +133,8 @@ def _stock(figures, when, state, child, n):
     if status in ON_ROLL:
         key = {"start": "students_start", "end": "students_end", "year": "students_year"}[when]
         figures.add(homes + at_school, stage, sex, key, n)
-        if when == "end" and grade == 9:
-            figures.add(homes + at_school, stage, sex, "grade9", n)
+        if when == "end" and grade in (1, 9):  # grade 1: a later year's retention takes its intake from here
+            figures.add(homes + at_school, stage, sex, f"grade{grade}", n)
     if when != "end":
         return
     if status in IN_SCHOOL:
