@@ -15,6 +15,7 @@ from peewee import (
     TextField,
 )
 
+from . import clock
 from .db import database
 
 
@@ -122,6 +123,7 @@ class Child(BaseModel):
     student_number = CharField(null=True, index=True)
     status = CharField(index=True, default="enrolled")
     status_since = DateField(null=True)  # the day the status, school or village last changed
+    registered_on = DateField(index=True, default=clock.today)  # on the county's roll from this day (county time)
     is_poor = BooleanField(default=False)
     is_left_behind = BooleanField(default=False)
     is_migrant = BooleanField(default=False)

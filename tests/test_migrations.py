@@ -19,7 +19,7 @@ def test_upgrading_a_database_that_holds_children_keeps_them(database_url):
         database.execute_sql("INSERT INTO village (township_id, name, created_at) VALUES (1, '老村', '2025-01-01 00:00:00')")
         database.execute_sql(
             "INSERT INTO child (name, sex, id_number, birth_on, village_id, status, created_at, updated_at) "
-            "VALUES ('旧档案', 'F', '11010519491231002X', '2015-06-01', 1, 'dropped_out', '2025-01-01 00:00:00', '2025-01-01 00:00:00')"
+            "VALUES ('旧档案', 'F', '11010519491231002X', '2015-06-01', 1, 'dropped_out', '2024-12-31 20:00:00', '2025-01-01 00:00:00')"
         )
         database.execute_sql("INSERT INTO guardian (child_id, name) VALUES (1, '旧监护人')")
 
@@ -29,6 +29,7 @@ def test_upgrading_a_database_that_holds_children_keeps_them(database_url):
         child = Child.get(Child.name == "旧档案")
         assert (child.id_number, child.status, str(child.birth_on)) == ("11010519491231002X", "dropped_out", "2015-06-01")
         assert child.responsible_teacher_id is None  # the column version 2 added
+        assert str(child.registered_on) == "2025-01-01"  # version 8: created at 04:00 on 1 January, county time
         assert [g.name for g in child.guardians] == ["旧监护人"]
         assert SchemaMigration.select().count() == len(available())
 

@@ -56,7 +56,7 @@ def county(db, make_township, make_village, make_school, make_child, make_user):
     case_c = cases.open_case(admin, kids["c"], date(2026, 10, 10), settings, TODAY)
     cases.confirm(admin, case_c, "dislike", "", date(2026, 10, 12), settings, TODAY)
     move(kids["e"], date(2026, 10, 3), status="moved_out")
-    Child.update(created_at=datetime(2025, 6, 1)).execute()  # all registered long before September
+    Child.update(registered_on=date(2025, 6, 1)).execute()  # all registered long before September
     summaries.generate_month(Month(2026, 9))
     summaries.generate_month(OCTOBER)
     return {"t": t, "u": u, "admin": admin, **kids}

@@ -1,6 +1,6 @@
 """The monthly pages: the dashboard and its drill-down, generating, locking, the intake, filing reports."""
 import re
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 
@@ -20,7 +20,7 @@ def county(app):
     with app.test_request_context(), database.connection_context():
         from dropout.models import Child
 
-        Child.update(created_at=datetime(2025, 6, 1)).execute()  # registered long before the month
+        Child.update(registered_on=date(2025, 6, 1)).execute()  # registered long before the month
         Child.update(status="dropped_out", status_since=MONTH.first).where(Child.id == county.own.id).execute()
         summaries.generate_month(MONTH)
     return county

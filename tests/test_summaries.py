@@ -1,5 +1,5 @@
 """Monthly figures on a small county with known events across month ends, checked exactly."""
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 
@@ -59,7 +59,7 @@ def county(app, make_township, make_village, make_school, make_child, make_user)
                          outcome="other", is_teaching=True, lessons=2)
         notice = _notice(case_b, t, served_on=date(2026, 10, 9))
         Escalation.create(notice=notice, case=case_b, kind="penalty", decided_on=date(2026, 10, 20), decided_by=admin)
-        Child.update(created_at=datetime(2025, 6, 1)).execute()  # all registered long before
+        Child.update(registered_on=date(2025, 6, 1)).execute()  # all registered long before
     return {"t": t, "u": u, "v1": v1, "v2": v2, "w1": w1, "p": p, "j": j, "q": q, "admin": admin, **kids}
 
 
@@ -191,7 +191,7 @@ def test_steps_entered_later_count_on_the_day_they_happened(app, make_village, m
     admin, settings = make_user("admin"), CaseSettings()
     child, other = make_child(village, school, PRIMARY_AGE, grade=3), make_child(village, school, PRIMARY_AGE, grade=3)
     with database.connection_context():
-        Child.update(created_at=datetime(2025, 6, 1)).execute()
+        Child.update(registered_on=date(2025, 6, 1)).execute()
         case = cases.open_case(admin, Child.get_by_id(child.id), date(2026, 10, 5), settings, TODAY)
         cases.confirm(admin, case, "work", "", date(2026, 10, 5), settings, TODAY)
         case = cases.open_case(admin, Child.get_by_id(other.id), date(2026, 10, 2), settings, TODAY)
@@ -208,9 +208,8 @@ def test_children_count_only_from_when_they_were_registered(app, make_village, m
     school = make_school(village.township)
     early, during, after = (make_child(village, school, PRIMARY_AGE, grade=2) for _ in range(3))
     with database.connection_context():
-        for child, at in ((early, datetime(2025, 6, 1)), (during, datetime(2026, 10, 12, 3)),
-                          (after, datetime(2026, 11, 3))):
-            Child.update(created_at=at).where(Child.id == child.id).execute()
+        for child, on in ((early, date(2025, 6, 1)), (during, date(2026, 10, 12)), (after, date(2026, 11, 1))):
+            Child.update(registered_on=on).where(Child.id == child.id).execute()
         summaries.generate_month(OCTOBER)
         summaries.generate_month(Month(2026, 9))
         october, september = figures("county", 0), figures("county", 0, Month(2026, 9))

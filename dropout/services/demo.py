@@ -47,7 +47,7 @@ CHILD_COLUMNS = (
     "id", "name", "sex", "id_number", "birth_on", "ethnicity", "village_id", "village_group", "address",
     "school_id", "grade", "student_number", "status", "is_poor", "is_left_behind", "is_migrant",
     "disability_category", "disability_grade", "is_orphan", "notes", "responsible_teacher_id",
-    "created_at", "updated_at",
+    "created_at", "updated_at", "registered_on",
 )
 GUARDIAN_COLUMNS = ("id", "child_id", "name", "relation", "phone", "id_number")
 AUDIT_COLUMNS = (
@@ -256,7 +256,7 @@ def _children(rng, n, towns, special, users, today, start_age, work):
             child_rows.append((
                 child_id, name, "M" if male else "F", number, birth_on, ethnicity, village["id"], group, address,
                 school, grade, student_number, status, poor, left_behind, migrant, category, disability_grade,
-                orphan, notes, teacher_id, imported, updated,
+                orphan, notes, teacher_id, imported, updated, imported.date(),
             ))
             for relation in names.guardian_relations(rng, orphan, left_behind):
                 guardian_male = names.MALE_RELATIONS.get(relation)

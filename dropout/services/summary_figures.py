@@ -209,15 +209,16 @@ def _day(value):
 
 
 # The days whose state a month's figures need, and how long a child must have been registered to count:
-# registered (created) before the school year began (3), before the month began (2), by its end (1).
+# on the roll (registered_on, a county day) before the school year began (3), before the month began (2),
+# by its end (1).
 WHENS = (("year", 3), ("start", 2), ("end", 1))
 
 
 def _existed_sql(month):
     """SQL for how early the child was registered: 3, 2, 1 as in WHENS, or 0 (after the month)."""
-    return (f"CASE WHEN c.created_at < '{month.year_start.isoformat()}' THEN 3 "
-            f"WHEN c.created_at < '{month.first.isoformat()}' THEN 2 "
-            f"WHEN c.created_at < '{(month.last + timedelta(days=1)).isoformat()}' THEN 1 ELSE 0 END")
+    return (f"CASE WHEN c.registered_on < '{month.year_start.isoformat()}' THEN 3 "
+            f"WHEN c.registered_on < '{month.first.isoformat()}' THEN 2 "
+            f"WHEN c.registered_on <= '{month.last.isoformat()}' THEN 1 ELSE 0 END")
 
 
 def _stocks(figures, existed, states, child, n):
@@ -284,7 +285,7 @@ def compute(month, start_age=6):
             figures.add(units, st, sex, f"out_{group}")
         if person["reason"]:
             figures.add(units, st, sex, f"reason_{person['reason']}")
-    _events(figures, month, stage)
+    _events(figures, month, stage, since, changed)
     return figures.as_json()
 
 
@@ -311,19 +312,41 @@ def _people(where, params, stage, age, existed):
 EVENT_FIGURES = {"opened": "new_suspected", "left_again": "new_suspected", "confirmed": "new_confirmed"}
 
 
-def _events(figures, month, stage):
-    """The month's case events, visits, notices and measures, by the child's village and school now."""
+class _Places:
+    """Where a child was on an event's day: the child's village and school now, unless the child's
+    village, school or status changed since the school year began (`changed`), when its history is
+    replayed to the end of that day."""
+
+    def __init__(self, figures, changed):
+        self.figures, self.changed = figures, changed
+
+    def units(self, row):
+        village, school = row["village_id"], row["school_id"]
+        if row["moved_id"] is not None:
+            village, school, _status = _state_at((village, school, None), self.changed[row["moved_id"]],
+                                                 _day(row["moved_on"]))
+        return self.figures.homes(village) + ([("school", school)] if school is not None else [])
+
+    def add(self, row, key, n=1):
+        self.figures.add(self.units(row), row["stage"], row["sex"], key, n)
+
+
+def _events(figures, month, stage, since, changed):
+    """The month's case events, visits, notices and measures, each where the child was on its day.
+
+    Children whose place did not change since the school year began are grouped by their place now;
+    the others come one row per child and day (moved_id, moved_on), to be placed by their history."""
     p = database.param
     first, last, year_start = month.first.isoformat(), month.last.isoformat(), month.year_start.isoformat()
-    units = figures.homes
+    places = _Places(figures, changed)
+    moved = f"c.id IN (SELECT child_id FROM child_change WHERE changed_on > '{since.isoformat()}')"
 
-    def add(row, key, n=1):
-        at_school = [("school", row["school_id"])] if row["school_id"] is not None else []
-        figures.add(units(row["village_id"]) + at_school, row["stage"], row["sex"], key, n)
+    def child_cols(day):
+        return (f"c.village_id, c.school_id, {stage} AS stage, c.sex, CASE WHEN {moved} THEN c.id END AS moved_id, "
+                f"CASE WHEN {moved} THEN {day} END AS moved_on")
 
-    child_cols = f"c.village_id, c.school_id, {stage} AS stage, c.sex"
     for row in _rows(
-        f"SELECT {child_cols}, e.kind, e.happened_on, e.data FROM case_event e "
+        f"SELECT {child_cols('e.happened_on')}, e.kind, e.happened_on, e.data FROM case_event e "
         "JOIN dropout_case d ON d.id = e.case_id JOIN child c ON c.id = d.child_id "
         f"WHERE e.kind IN ('opened', 'left_again', 'confirmed', 'returned') AND e.happened_on BETWEEN {p} AND {p}",
         (min(first, year_start), last),
@@ -331,36 +354,38 @@ def _events(figures, month, stage):
         in_month = str(row["happened_on"])[:10] >= first
         if row["kind"] == "returned":
             if str(row["happened_on"])[:10] >= year_start:
-                add(row, "returned_year")
+                places.add(row, "returned_year")
             if in_month:
-                add(row, "returned")
-                add(row, f"placement_{json.loads(row['data'] or '{}').get('placement') or 'unknown'}")
+                places.add(row, "returned")
+                places.add(row, f"placement_{json.loads(row['data'] or '{}').get('placement') or 'unknown'}")
         elif in_month:
-            add(row, EVENT_FIGURES[row["kind"]])
+            places.add(row, EVENT_FIGURES[row["kind"]])
+    visits = "home_visit v JOIN child c ON c.id = v.child_id"
+    cases = "JOIN dropout_case d ON d.id = {}.case_id JOIN child c ON c.id = d.child_id"
     grouped = (
-        ("visits", "home_visit v JOIN child c ON c.id = v.child_id",
-         "NOT v.is_teaching AND v.visited_on BETWEEN {p} AND {p}"),
-        ("children_visited", "home_visit v JOIN child c ON c.id = v.child_id",
-         "NOT v.is_teaching AND NOT v.is_followup AND v.visited_on BETWEEN {p} AND {p}"),
-        ("teaching_visits", "home_visit v JOIN child c ON c.id = v.child_id",
-         "v.is_teaching AND v.visited_on BETWEEN {p} AND {p}"),
-        ("notices_issued", "return_notice n JOIN dropout_case d ON d.id = n.case_id JOIN child c ON c.id = d.child_id",
-         "n.version = 1 AND n.issued_on BETWEEN {p} AND {p}"),
-        ("notices_served", "return_notice n JOIN dropout_case d ON d.id = n.case_id JOIN child c ON c.id = d.child_id",
-         "n.served_on BETWEEN {p} AND {p}"),
-        ("measures", "escalation x JOIN dropout_case d ON d.id = x.case_id JOIN child c ON c.id = d.child_id",
-         "x.decided_on BETWEEN {p} AND {p}"),
+        ("visits", visits, "v.visited_on", "NOT v.is_teaching"),
+        ("children_visited", visits, "v.visited_on", "NOT v.is_teaching AND NOT v.is_followup"),
+        ("teaching_visits", visits, "v.visited_on", "v.is_teaching"),
+        ("notices_issued", "return_notice n " + cases.format("n"), "n.issued_on", "n.version = 1"),
+        ("notices_served", "return_notice n " + cases.format("n"), "n.served_on", "n.served_on IS NOT NULL"),
+        ("measures", "escalation x " + cases.format("x"), "x.decided_on", "x.decided_on IS NOT NULL"),
     )
-    for key, tables, where in grouped:
-        counted = "COUNT(DISTINCT v.child_id)" if key == "children_visited" else "COUNT(*)"
-        sql = (f"SELECT {child_cols}, {counted} AS n FROM {tables} WHERE "
-               + where.format(p=p) + " GROUP BY 1, 2, 3, 4")
-        for row in _rows(sql, (first, last)):
-            add(row, key, row["n"])
+    for key, tables, day, where in grouped:
+        distinct = key == "children_visited"
+        counted = "COUNT(DISTINCT v.child_id)" if distinct else "COUNT(*)"
+        rows = _rows(f"SELECT {child_cols(day)}, {counted} AS n FROM {tables} "
+                     f"WHERE {where} AND {day} BETWEEN {p} AND {p} GROUP BY 1, 2, 3, 4, 5, 6", (first, last))
+        seen = set()  # a child visited on several days counts once in each unit it was visited in
+        for row in rows:
+            if distinct and row["moved_id"] is not None:
+                units = [u for u in places.units(row) if (row["moved_id"], u) not in seen]
+                seen.update((row["moved_id"], u) for u in units)
+                figures.add(units, row["stage"], row["sex"], key)
+            else:
+                places.add(row, key, row["n"])
     for row in _rows(
-        f"SELECT {child_cols}, COUNT(*) AS n FROM return_notice n JOIN dropout_case d ON d.id = n.case_id "
-        f"JOIN child c ON c.id = d.child_id WHERE n.status = 'overdue' AND n.deadline_on <= {p} GROUP BY 1, 2, 3, 4",
+        f"SELECT {child_cols('n.deadline_on')}, COUNT(*) AS n FROM return_notice n " + cases.format("n")
+        + f" WHERE n.status = 'overdue' AND n.deadline_on <= {p} GROUP BY 1, 2, 3, 4, 5, 6",
         (last,),
     ):
-        add(row, "notices_overdue", row["n"])
-
+        places.add(row, "notices_overdue", row["n"])
