@@ -202,6 +202,9 @@ POPULATION_FIGURES = {
     "enrolled": _l("School-age residents in school"),
     "disabled": _l("With a visual, hearing, speech or intellectual disability"),
     "disabled_enrolled": _l("Of them in school"),
+    "in_school": _l("Resident pupils of any age, by the stage of their grade"),
+    "population": _l("School-age residents, by the stage of their age"),
+    "grade1": _l("Grade 1 pupils"),
     "grade9": _l("Grade 9 pupils"),
     "cohort": _l("Residents of grade 9 age"),
     "students_year": _l("On the roll at the start of the school year"),
@@ -231,10 +234,15 @@ LEGAL_FIGURES = {
 FIGURE_PREFIXES = {"out_": PRIORITY_GROUPS, "reason_": DROPOUT_REASONS, "placement_": PLACEMENTS}
 INDICATORS = {
     "enrolment": _l("Enrolment rate"),
-    "dropout_primary": _l("Primary dropout rate"),
-    "dropout_junior": _l("Junior secondary dropout rate"),
+    "enrolment_primary": _l("Primary gross enrolment rate"),
+    "enrolment_junior": _l("Junior secondary gross enrolment rate"),
+    "dropout_primary": _l("Primary dropout rate, school year"),
+    "dropout_primary_net": _l("Primary net dropout rate"),
+    "dropout_junior": _l("Junior secondary dropout rate, school year"),
+    "dropout_junior_net": _l("Junior secondary net dropout rate"),
     "disabled": _l("Enrolment rate of children with the three disabilities"),
     "retention": _l("Nine-year retention rate"),
+    "retention_estimate": _l("Nine-year retention rate (estimate)"),
 }
 REPORT_STATUSES = {"open": _l("Not submitted"), "submitted": _l("Submitted"), "approved": _l("Approved")}
 UNIT_KINDS = {"county": _l("County"), "township": _l("Township"), "village": _l("Village"), "school": _l("School")}

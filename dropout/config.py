@@ -2,6 +2,8 @@
 import os
 from pathlib import Path
 
+from .rules.indicators import CODES as INDICATOR_CODES
+
 ROOT = Path(__file__).resolve().parent.parent
 
 def int_list(text):
@@ -44,18 +46,32 @@ SETTINGS = {
     "REPORT_DUE_DAY": (5, int),  # monthly reports are due on this day of the next month
     # Indicator thresholds, in percent: rates at least (enrolment, disabled, retention) or at most (dropout).
     "THRESHOLD_ENROLMENT": (99.0, float),
+    "THRESHOLD_ENROLMENT_PRIMARY": (99.0, float),  # 小学毛入学率
+    "THRESHOLD_ENROLMENT_JUNIOR": (95.0, float),  # 初中毛入学率
     "THRESHOLD_DROPOUT_PRIMARY": (1.0, float),
+    "THRESHOLD_DROPOUT_PRIMARY_NET": (1.0, float),  # children still out ÷ the year's roll
     "THRESHOLD_DROPOUT_JUNIOR": (3.0, float),
+    "THRESHOLD_DROPOUT_JUNIOR_NET": (3.0, float),
     "THRESHOLD_DISABLED": (97.0, float),
     "THRESHOLD_RETENTION": (95.0, float),
+    "VETO_INDICATORS": ((), text_list),  # indicator codes the province treats as 一票否决 (veto)
     "SCHEDULER_DAILY_AT": ("01:30", str),  # the daily jobs' time of day, in the county's time zone
 }
 
 
 def thresholds(config):
     """The indicator thresholds from the app config, keyed as rules.indicators expects."""
-    return {code: config["THRESHOLD_" + code.upper()]
-            for code in ("enrolment", "dropout_primary", "dropout_junior", "disabled", "retention")}
+    return {code: config["THRESHOLD_" + code.upper()] for code in INDICATOR_CODES}
+
+
+def veto_indicators(config):
+    """The codes of the 一票否决 indicators; SystemExit naming the setting when one is not an indicator."""
+    codes = tuple(config.get("VETO_INDICATORS") or ())
+    unknown = [code for code in codes if code not in INDICATOR_CODES]
+    if unknown:
+        raise SystemExit(f"DROPOUT_VETO_INDICATORS names unknown indicators: {', '.join(unknown)} "
+                         f"(known: {', '.join(INDICATOR_CODES)})")
+    return frozenset(codes)
 
 
 def from_environment(environ=None):
@@ -71,6 +87,7 @@ def from_environment(environ=None):
             values[name] = kind(raw)
         except ValueError:
             raise SystemExit(f"DROPOUT_{name} has the wrong form ({kind.__name__}): {raw!r}") from None
+    veto_indicators(values)  # an unknown code stops the app at start, not at the first report
     return values
 
 

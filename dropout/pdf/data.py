@@ -72,7 +72,8 @@ class ReportTable:
 
 @dataclass(frozen=True)
 class IndicatorRow:
-    """An indicator of the month against its threshold; `rate` and `met` are None when there is no denominator."""
+    """An indicator of the month against its threshold; `rate` and `met` are None when there is no denominator,
+    `met` also for an estimate (never judged)."""
 
     label: str
     numerator: int
@@ -81,6 +82,10 @@ class IndicatorRow:
     threshold: float  # percent
     higher_is_better: bool
     met: bool | None
+    is_veto: bool = False  # 一票否决
+    is_estimate: bool = False  # 估算, shown for information
+    gap: int | None = None  # missed: children who would have to return for it to be met
+    note: str = ""  # 还需劝返 N 人方可达标; where the intake came from; why there is no rate
 
 
 @dataclass(frozen=True)

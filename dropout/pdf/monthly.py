@@ -83,19 +83,25 @@ def header(data, styles):
 
 
 def indicator_table(rows, styles):
-    """Each indicator: numerator, denominator, rate, threshold, and whether it is met (达标 / 未达标)."""
-    head = [Paragraph(text, styles["head"]) for text in ("指标", "分子", "分母", "比率", "标准", "结论")]
+    """Each indicator: numerator, denominator, rate, threshold, whether it is met (达标 / 未达标; an estimate is
+    never judged), whether it is a 一票否决 indicator, and the note (the children still needed, the intake)."""
+    head = [Paragraph(text, styles["head"]) for text in ("指标", "分子", "分母", "比率", "标准", "结论", "一票否决", "说明")]
     body, marks = [], []
     for index, row in enumerate(rows, start=1):
         sign = "≥" if row.higher_is_better else "≤"
-        verdict = {True: "达标", False: "未达标", None: "无数据"}[row.met]
+        verdict = "估算" if row.is_estimate else {True: "达标", False: "未达标", None: "无数据"}[row.met]
         body.append([Paragraph(escape(row.label), styles["label"]), str(row.numerator), str(row.denominator),
-                     _percent(row.rate), f"{sign}{row.threshold:.2f}%", verdict])
+                     _percent(row.rate), f"{sign}{row.threshold:.2f}%", verdict, "是" if row.is_veto else "",
+                     Paragraph(escape(row.note), styles["label"])])
         if row.met is False:
             marks.append(("TEXTCOLOR", (5, index), (5, index), NOT_MET))
-    widths = [FRAME_WIDTH - 5 * 22 * mm] + [22 * mm] * 5
+        if row.is_veto:
+            marks.append(("TEXTCOLOR", (6, index), (6, index), NOT_MET))
+    numbers = [14 * mm, 14 * mm, 17 * mm, 17 * mm, 14 * mm, 14 * mm]
+    label_width = 44 * mm
+    widths = [label_width] + numbers + [FRAME_WIDTH - label_width - sum(numbers)]
     table = Table([head] + body, colWidths=widths, repeatRows=1)
-    table.setStyle(TableStyle(_grid(styles, 1) + [("ALIGN", (5, 1), (5, -1), "CENTER")] + marks))
+    table.setStyle(TableStyle(_grid(styles, 1) + [("ALIGN", (5, 1), (6, -1), "CENTER")] + marks))
     return table
 
 

@@ -7,11 +7,11 @@ from peewee import IntegrityError
 from ..db import database
 from ..models import CohortIntake, MonthlyReport, School, SummaryMonth, Township, Village, utcnow
 from ..rules.dates import local_date
-from ..rules.indicators import indicators, total
-from ..rules.school_age import school_year
+from ..rules.indicators import missed, official, total
 from . import PermissionDenied, ValidationError, audit, summaries
 from .summary_figures import Month
 
+INTAKE_KINDS = ("county", "township", "school")  # units whose cohort intake the bureau may enter
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class Ranked:
     notices_overdue: int
     coverage: float | None  # children visited in the month ÷ children out of school at its end
     on_time: float | None  # reports submitted on time ÷ reports due
+    missed: int = 0  # indicators below (or above) their threshold
+    vetoed: bool = False  # a 一票否决 indicator among them
 
 
 @dataclass
@@ -43,8 +45,16 @@ class Dashboard:
     cells: dict
     indicators: list
     trend: list = field(default_factory=list)  # [(month, still out, dropout rate)]
-    below: list = field(default_factory=list)  # [Ranked], worst dropout rate first
+    below: list = field(default_factory=list)  # [Ranked], a veto missed first, then most indicators missed
     locked: SummaryMonth | None = None
+    intake: object = None  # rules.indicators.Intake of the cohort in grade 9, or None
+    entry_year: int = 0  # the school year that cohort entered grade 1
+
+    @property
+    def intake_open(self):
+        """Whether the bureau may still enter this unit's intake here (none entered, month not locked)."""
+        entered = self.intake is not None and self.intake.source == "entered"
+        return self.unit.kind in INTAKE_KINDS and not entered and self.locked is None
 
 
 def county_unit(county_name):
@@ -101,21 +111,25 @@ def units_below(unit):
     return []
 
 
-def enter_intake(user, month, raw):
-    """The bureau enters, once, the grade-1 intake of the county's cohort now in grade 9 (retention rate)."""
+def enter_intake(user, month, unit, raw):
+    """The bureau enters, once per unit and year, the grade-1 intake of the cohort now in grade 9 of the
+    county, a township or a school; it takes the place of the intake derived from the register."""
     if user.role not in ("admin", "bureau"):
         raise PermissionDenied()
+    if unit.kind not in INTAKE_KINDS:
+        raise ValidationError({"intake": _("An intake is entered for the county, a township or a school.")})
     raw = (raw or "").strip()
     if not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= 10_000_000):
         raise ValidationError({"intake": _("Give the intake as a whole number of children.")})
     if summaries.is_locked(month):
         raise ValidationError({"intake": _("%(month)s is locked.", month=str(month))})
-    entry_year = school_year(month.first) - 8
+    entry_year = summaries.entry_year(month)
+    after = {"entry_year": entry_year, "unit_kind": unit.kind, "unit_id": unit.id, "intake": int(raw)}
     try:
         with database.atomic():
-            CohortIntake.create(entry_year=entry_year, unit_kind="county", unit_id=0, intake=int(raw),
+            CohortIntake.create(entry_year=entry_year, unit_kind=unit.kind, unit_id=unit.id, intake=int(raw),
                                 entered_by=user, entered_at=utcnow())
-            audit.record(user, "create", "cohort_intake", None, after={"entry_year": entry_year, "intake": int(raw)})
+            audit.record(user, "create", "cohort_intake", None, after=after)
     except IntegrityError:
         raise ValidationError({"intake": _("The intake of %(year)d was entered before.", year=entry_year)}) from None
 
@@ -139,25 +153,30 @@ def _on_time(month, units, zone):
     return shares
 
 
-def build(month, unit, thresholds, zone):
+def build(month, unit, thresholds, zone, veto=()):
     """The dashboard of a unit for a generated month, or None when the month has no figures."""
     cells = summaries.figures_of(month, unit.kind, unit.id)
     if cells is None:
         return None
-    board = Dashboard(month, unit, cells, indicators(cells, thresholds, summaries.intake_of(month, unit.kind, unit.id)),
+    intake = summaries.intake_of(month, unit.kind, unit.id)
+    board = Dashboard(month, unit, cells, official(cells, thresholds, intake, veto),
                       locked=SummaryMonth.get_or_none((SummaryMonth.month == str(month))
-                                                      & SummaryMonth.locked_at.is_null(False)))
+                                                      & SummaryMonth.locked_at.is_null(False)),
+                      intake=intake, entry_year=summaries.entry_year(month))
     for past, past_cells in summaries.trend(month, unit.kind, unit.id):
         generated = past_cells is not None
         board.trend.append((str(past), total(past_cells, "still_out") if generated else None,
                             summaries.dropout_rate(past_cells) if generated else None))
     below = units_below(unit)
     if below:
-        by_kind = {kind: summaries.figures_by_unit(month, kind) for kind in {u.kind for u in below}}
+        kinds = {u.kind for u in below}
+        by_kind = {kind: summaries.figures_by_unit(month, kind) for kind in kinds}
+        intakes = {kind: summaries.intakes_of(month, kind) for kind in kinds}
         on_time = _on_time(month, below, zone)
         for u in below:
             c = by_kind[u.kind].get(u.id, {})
+            misses, vetoed = missed(official(c, thresholds, intakes[u.kind].get(u.id), veto))
             board.below.append(Ranked(u, summaries.dropout_rate(c), total(c, "still_out"), total(c, "notices_overdue"),
-                                      _coverage(c), on_time.get(u.key)))
-        board.below.sort(key=lambda r: (-(r.dropout_rate or 0), -r.still_out, r.unit.name))
+                                      _coverage(c), on_time.get(u.key), misses, vetoed))
+        board.below.sort(key=lambda r: (not r.vetoed, -r.missed, -(r.dropout_rate or 0), -r.still_out, r.unit.name))
     return board

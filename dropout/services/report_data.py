@@ -14,11 +14,12 @@ from ..choices import (
     DETECTION_FIGURES, DROPOUT_REASONS, INDICATORS, LEGAL_FIGURES, PLACEMENTS, POPULATION_FIGURES, PRIORITY_GROUPS,
     SEX, STAGES, STOCK_FIGURES, WORK_FIGURES,
 )
-from ..config import thresholds
+from ..config import thresholds, veto_indicators
 from ..models import SummaryMonth, Township
 from ..pdf.data import IndicatorRow, MonthReportData, ReportTable, TrendPoint
-from ..rules.indicators import BALANCE_IN, BALANCE_OUT, balance_gap, indicators, total
+from ..rules.indicators import BALANCE_IN, BALANCE_OUT, NO_INTAKE, balance_gap, missed, official, total
 from . import ValidationError, summaries
+from .summary_figures import Month
 
 LOCALE = "zh_Hans_CN"
 CELLS = (("primary", "M"), ("primary", "F"), ("primary", None), ("junior", "M"), ("junior", "F"), ("junior", None),
@@ -34,11 +35,12 @@ def month_report_data(month, kind, unit_id, config):
     county = config["COUNTY_NAME"]
     unit_name = county if kind == "county" else _township_name(unit_id)
     zone = clock.zone(config)
-    limits = thresholds(config)
+    limits, veto = thresholds(config), veto_indicators(config)
     with force_locale(LOCALE):
         labels = _labels()
     first_trend = _months_back(month, summaries.TREND_MONTHS - 1)
-    ranking = _ranking(month, limits, labels) if kind == "county" else None
+    ranking = _ranking(month, limits, veto, labels) if kind == "county" else None
+    found = official(cells, limits, summaries.intake_of(month, kind, unit_id), veto)
     return MonthReportData(
         county_name=county,
         unit_name=unit_name,
@@ -48,7 +50,7 @@ def month_report_data(month, kind, unit_id, config):
         generated_text=_local(generated.generated_at, zone),
         locked_text=_local(generated.locked_at, zone) if generated.locked_at is not None else "",
         stamp=_utc(generated.generated_at),
-        indicators=_indicator_rows(cells, limits, summaries.intake_of(month, kind, unit_id), labels),
+        indicators=_indicator_rows(found, summaries.entry_year(month), labels),
         tables=_tables(cells, labels),
         trend_title=f"{first_trend.year}年{first_trend.month}月至{month.year}年{month.month}月",
         trend=_trend(month, kind, unit_id),
@@ -115,12 +117,29 @@ def _balance_note(cells, stock):
     return f"平衡核对：{formula} ＝ {stock['students_end']}。{verdict}"
 
 
-def _indicator_rows(cells, limits, intake, labels):
+def _indicator_rows(found, entry_year, labels):
     return tuple(
         IndicatorRow(labels["indicators"][i.code], i.numerator, i.denominator, i.rate, i.threshold,
-                     i.higher_is_better, i.met)
-        for i in indicators(cells, limits, intake)
+                     i.higher_is_better, i.met, i.is_veto, i.is_estimate, i.gap, _indicator_note(i, entry_year))
+        for i in found
     )
+
+
+def _indicator_note(indicator, entry_year):
+    """What the printed table says beside a rate: the children still needed, the intake's source, the estimate."""
+    notes = []
+    if indicator.gap:
+        notes.append(f"还需劝返{indicator.gap}人方可达标")
+    if indicator.missing == NO_INTAKE:
+        notes.append(f"未录入入学人数（{entry_year}年入学），不计算巩固率")
+    elif indicator.intake is not None and indicator.intake.source == "entered":
+        notes.append(f"入学人数：教育局录入（{entry_year}年入学）")
+    elif indicator.intake is not None:
+        derived = Month.parse(indicator.intake.month)
+        notes.append(f"入学人数：按{derived.year}年{derived.month}月一年级在籍人数推算")
+    if indicator.is_estimate:
+        notes.append("估算：九年级在校生÷九年级对应年龄人口，不作达标判断")
+    return "；".join(notes)
 
 
 def _trend(month, kind, unit_id):
@@ -132,27 +151,33 @@ def _trend(month, kind, unit_id):
     )
 
 
-def _ranking(month, limits, labels):
-    """The county's townships, fewest indicators missed first, then fewest children still out."""
+def _ranking(month, limits, veto, labels):
+    """The county's townships: those that missed a 一票否决 indicator last, then fewest indicators missed
+    first, then fewest children still out."""
     names = dict(Township.select(Township.id, Township.name).tuples())
+    intakes = summaries.intakes_of(month, "township")
     rows = []
     for township_id, cells in summaries.figures_by_unit(month, "township").items():
-        found = {i.code: i for i in indicators(cells, limits, summaries.intake_of(month, "township", township_id))}
-        missed = sum(i.met is False for i in found.values())
-        rows.append((missed, total(cells, "still_out"), names.get(township_id, f"#{township_id}"), township_id,
-                     cells, found))
-    rows.sort(key=lambda row: row[:4])
+        found = {i.code: i for i in official(cells, limits, intakes.get(township_id), veto)}
+        misses, vetoed = missed(found.values())
+        rows.append((vetoed, misses, total(cells, "still_out"), names.get(township_id, f"#{township_id}"),
+                     township_id, cells, found))
+    rows.sort(key=lambda row: row[:5])
     body = tuple(
         (rank, name, total(cells, "students_end"), total(cells, "still_out"), total(cells, "new_suspected"),
          total(cells, "returned"), found["enrolment"].rate, found["dropout_primary"].rate,
-         found["dropout_junior"].rate, missed)
-        for rank, (missed, _out, name, _id, cells, found) in enumerate(rows, start=1)
+         found["dropout_junior"].rate, misses) + (("未达标" if vetoed else "",) if veto else ())
+        for rank, (vetoed, misses, _out, name, _id, cells, found) in enumerate(rows, start=1)
     )
     stock, detection, work, named = labels["stock"], labels["detection"], labels["work"], labels["indicators"]
     columns = ("名次", "乡镇", stock["students_end"], detection["still_out"], detection["new_suspected"],
-               work["returned"], named["enrolment"], named["dropout_primary"], named["dropout_junior"], "未达标指标数")
-    return ReportTable("乡镇排名", "乡镇排名", columns, body,
-                       note="按未达标指标数从少到多排列，相同时按在册辍学人数从少到多排列。")
+               work["returned"], named["enrolment"], named["dropout_primary"], named["dropout_junior"],
+               "未达标指标数") + (("一票否决指标",) if veto else ())
+    note = "按未达标指标数从少到多排列，相同时按在册辍学人数从少到多排列。"
+    if veto:
+        vetoes = "、".join(named[code] for code in sorted(veto, key=list(named).index))
+        note = f"一票否决指标（{vetoes}）未达标的乡镇排在最后；其余" + note
+    return ReportTable("乡镇排名", "乡镇排名", columns, body, note=note)
 
 
 def _township_name(unit_id):

@@ -12,7 +12,7 @@ from peewee import IntegrityError
 
 from ..db import database, is_postgres, read_snapshot, write_transaction
 from ..models import CohortIntake, JobClaim, MonthlyReport, MonthlySummary, School, SummaryMonth, Township, utcnow
-from ..rules.indicators import total
+from ..rules.indicators import Intake, total
 from ..rules.school_age import school_year
 from . import PermissionDenied, ValidationError, audit
 from .summary_figures import Month, compute
@@ -128,11 +128,40 @@ def dropout_rate(cells):
     return 100.0 * total(cells, "dropouts_year") / students if students else None
 
 
+def entry_year(month):
+    """The school year in which the cohort in grade 9 during `month` entered grade 1 (eight years before)."""
+    return school_year(month.first) - 8
+
+
+def intake_month(year):
+    """The first generated month of school year `year` (September, else the earliest from then to August), or None."""
+    row = (SummaryMonth.select(SummaryMonth.month)
+           .where(SummaryMonth.month.between(f"{year:04d}-09", f"{year + 1:04d}-08"))
+           .order_by(SummaryMonth.month).first())
+    return Month.parse(row.month) if row is not None else None
+
+
+def intakes_of(month, kind, unit_ids=None):
+    """{unit id: Intake} of the cohort in grade 9 during `month`: the intake the bureau entered, else the
+    grade-1 pupils of the unit's summary of the first generated month of the year it entered school."""
+    year = entry_year(month)
+    found = {}
+    first = intake_month(year)
+    if first is not None:
+        for unit_id, cells in figures_by_unit(first, kind, unit_ids).items():
+            if total(cells, "grade1"):  # a summary from before grade 1 was counted says nothing
+                found[unit_id] = Intake(total(cells, "grade1"), "derived", str(first))
+    entered = CohortIntake.select().where((CohortIntake.entry_year == year) & (CohortIntake.unit_kind == kind))
+    if unit_ids is not None:
+        entered = entered.where(CohortIntake.unit_id.in_(list(unit_ids)))
+    for row in entered:
+        found[row.unit_id] = Intake(row.intake, "entered")
+    return found
+
+
 def intake_of(month, kind, unit_id):
-    """The bureau's grade-1 intake of the cohort now in grade 9 (it entered school 8 years before), or None."""
-    row = CohortIntake.get_or_none((CohortIntake.entry_year == school_year(month.first) - 8)
-                                   & (CohortIntake.unit_kind == kind) & (CohortIntake.unit_id == unit_id))
-    return row.intake if row is not None else None
+    """The Intake of the unit's cohort now in grade 9 (entered beats derived), or None when none is known."""
+    return intakes_of(month, kind, [unit_id]).get(unit_id)
 
 
 def is_locked(month):

@@ -1,6 +1,8 @@
 """The monthly pages: the dashboard of a unit's month, generating and locking months, the cohort intake."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -11,7 +13,7 @@ from ..choices import (
     DETECTION_FIGURES, FIGURE_PREFIXES, INDICATORS, LEGAL_FIGURES, PLACEMENTS, POPULATION_FIGURES, PRIORITY_GROUPS,
     SEX, STAGES, STOCK_FIGURES, WORK_FIGURES,
 )
-from ..config import thresholds
+from ..config import thresholds, veto_indicators
 from ..pdf.fonts import FontMissing
 from ..rules.indicators import balance_gap, total
 from ..rules.numbers import parse_id
@@ -69,16 +71,18 @@ def month(month):
     month = month_or_404(month)
     unit = unit_or_404(request.args.get("unit", ""))
     limits = thresholds(current_app.config)
-    board = dashboard.build(month, unit, limits, current_app.config["TIMEZONE"])
+    board = dashboard.build(month, unit, limits, current_app.config["TIMEZONE"], veto_indicators(current_app.config))
     months = summaries.generated_months()
     if board is None:
         return render_template("reports/none.html", form=FlaskForm(), suggested=str(month), months=months,
                                missing=str(month)), 404
+    refused = session.pop("intake_refused", None)  # the intake form's error, shown at its field
+    if refused and refused.get("unit") != unit.key:
+        refused = None
     return render_template("reports/dashboard.html", board=board, months=months, charts=_charts(board),
                            form=FlaskForm(), sections=_sections(), total=total, STAGES=STAGES, SEX=SEX,
-                           links=_children_links(unit), gap=balance_gap(board.cells),
-                           intake=summaries.intake_of(month, unit.kind, unit.id), INDICATORS=INDICATORS,
-                           files=report_archive.files_of(month, unit.kind, unit.id))
+                           links=_children_links(unit), gap=balance_gap(board.cells), INDICATORS=INDICATORS,
+                           refused=refused, files=report_archive.files_of(month, unit.kind, unit.id))
 
 
 @bp.route("/<month>/archive/<kind>")
@@ -201,17 +205,20 @@ def unlock(month):
 @bp.route("/<month>/intake", methods=["POST"])
 @roles_required("admin", "bureau")
 def intake(month):
-    """The bureau enters the grade-1 intake of the cohort now in grade 9, once."""
+    """The bureau enters, once, the grade-1 intake of a unit's cohort now in grade 9; a refusal is shown at the
+    field on the page it came from (kept in the session across the redirect)."""
     month = month_or_404(month)
+    unit = unit_or_404(request.form.get("unit", ""))
     if not FlaskForm().validate_on_submit():
         abort(400)
+    raw = request.form.get("intake", "")
     try:
-        dashboard.enter_intake(current_user, month, request.form.get("intake", ""))
+        dashboard.enter_intake(current_user, month, unit, raw)
     except ValidationError as exc:
-        flash(next(iter(exc.errors.values())), "error")
+        session["intake_refused"] = {"unit": unit.key, "message": str(exc.errors["intake"]), "value": raw[:20]}
     else:
         flash(_("Saved."))
-    return _finish(month)
+    return redirect(url_for("reports.month", month=str(month), unit=unit.key, _anchor="retention"))
 
 
 @bp.route("/jobs")
