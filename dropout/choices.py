@@ -47,6 +47,8 @@ DISABILITY_CATEGORIES = {
     "multiple": _l("Multiple"),
 }
 DISABILITY_GRADES = {1: _l("Grade 1"), 2: _l("Grade 2"), 3: _l("Grade 3"), 4: _l("Grade 4")}
+# The "three categories" (三类残疾) of the disabled children's enrolment rate: visual, hearing/speech, intellectual.
+THREE_DISABILITY_CATEGORIES = ("visual", "hearing", "speech", "intellectual")
 
 ROLES = {
     "admin": _l("County administrator"),
@@ -101,6 +103,8 @@ CHILD_FIELD_LABELS = {
     "notes": _l("Notes"),
     "relation": _l("Relation"),
     "phone": _l("Phone"),
+    "registered_on": _l("On the roll since"),
+    "changed_on": _l("Date of the change"),
 }
 
 CASE_STATUSES = {

@@ -20,7 +20,7 @@ GUARDIAN_ROWS = 3
 CHILD_FIELDS = (
     "name", "sex", "id_number", "birth_on", "ethnicity", "village", "group", "address", "school", "grade",
     "student_number", "status", "is_poor", "is_left_behind", "is_migrant", "is_orphan", "disability_category",
-    "disability_grade", "responsible_teacher", "notes",
+    "disability_grade", "responsible_teacher", "notes", "registered_on",
 )
 
 
@@ -68,11 +68,14 @@ class ChildForm(FlaskForm):
     )
     responsible_teacher = SelectField(_l("Responsible teacher"), validate_choice=False)
     notes = TextAreaField(_l("Notes"))
+    registered_on = StringField(_l("On the roll since"))
+    changed_on = StringField(_l("Date of the change"))
     guardians = FieldList(FormField(GuardianForm), min_entries=GUARDIAN_ROWS)
 
     def service_data(self):
         """The submitted values as the service expects them."""
         data = {name: self[name].data for name in CHILD_FIELDS}
+        data["changed_on"] = self.changed_on.data
         data["guardians"] = [entry.data for entry in self.guardians]
         return data
 

@@ -2,12 +2,12 @@
 import re
 
 from flask_babel import gettext as _
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 
 from .. import clock
 from ..choices import CHILD_STATUSES, DISABILITY_CATEGORIES, SEX
 from ..db import database
-from ..models import Child, Guardian, School, User, Village, utcnow
+from ..models import Child, ChildChange, Guardian, School, User, Village, utcnow
 from ..rules import id_number as idn
 from ..rules import school_age
 from ..rules.dates import parse_date
@@ -199,8 +199,52 @@ def _check_teacher(user, values, data, child, errors):
         errors["responsible_teacher"] = _("Unknown teacher.")
 
 
+def _effective_date(data, field, errors, today, earliest=None, earliest_message=None):
+    """The day a change took effect, as entered (default: today, county time): never in the county's
+    future, never before `earliest` (registration, or a change already recorded)."""
+    try:
+        day = parse_date(data.get(field)) or today
+    except ValueError:
+        errors[field] = _("Not a date; write it like 2015-09-01.")
+        return None
+    if day > today:
+        errors[field] = _("%(date)s is in the future (today is %(today)s).", date=day, today=today)
+    elif earliest is not None and day < earliest:
+        errors[field] = earliest_message
+    return day
+
+
+def last_change_on(child):
+    """The day of the child's latest recorded change of status, school or village, or None."""
+    latest = ChildChange.select(fn.MAX(ChildChange.changed_on)).where(ChildChange.child == child.id).scalar()
+    return parse_date(str(latest)[:10]) if latest else None
+
+
+def _check_dates(data, child, values, errors, today):
+    """registered_on for a new child; for an existing one, the day its status, school or village changed."""
+    if child is None:
+        values["registered_on"] = _effective_date(data, "registered_on", errors, today)
+        birth_on = values.get("birth_on")
+        if values["registered_on"] and birth_on and values["registered_on"] < birth_on and "registered_on" not in errors:
+            errors["registered_on"] = _("The child cannot be on the roll before it was born.")
+        return None
+    if (values["status"], values["school"], values["village"]) == (child.status, child.school_id, child.village_id):
+        return None  # nothing the figures follow changes: no date needed
+    last = last_change_on(child)
+    if last is None or last < child.registered_on:
+        return _effective_date(data, "changed_on", errors, today, child.registered_on,
+                               _("The child is on the roll only from %(date)s.", date=child.registered_on))
+    return _effective_date(
+        data, "changed_on", errors, today, last,
+        _("A change of status, school or village is already recorded on %(date)s; this one cannot be dated "
+          "before it.", date=last))
+
+
 def save_child(user, data, child=None, today=None, start_age=6):
-    """Create (child=None) or update a child from form-like data; raise ValidationError."""
+    """Create (child=None) or update a child from form-like data; raise ValidationError.
+
+    A new child is on the roll from data['registered_on']; a change of status, school or village takes
+    effect on data['changed_on']. Both default to `today` (the county's) and are entered by the user."""
     if not user.can_edit_children:
         raise PermissionDenied()
     today = today or clock.today()
@@ -214,17 +258,20 @@ def save_child(user, data, child=None, today=None, start_age=6):
         duplicate = _duplicate_message(user, values["id_number"], child.id if child else None)
         if duplicate:
             errors["id_number"] = duplicate
+    changed_on = _check_dates(data, child, values, errors, today)
     if errors:
         raise ValidationError(errors)
     try:
         with database.atomic():
-            child, before = _write_child(user, child, values, today)
+            child, before = _write_child(user, child, values, changed_on)
             if guardians is not None:
                 _save_guardians(user, child, guardians)
             if scope.get_child(user, child.id) is None:
                 # The result must stay visible to its author: no registering into another's area.
                 raise ValidationError({"village": _("This village and school are outside your area.")})
             after = child_snapshot(child)
+            if before and changed_on is not None:
+                after["changed_on"] = changed_on.isoformat()  # the day it happened; the entry's time is the audit's
             if before != after:
                 audit.record(user, "update" if before else "create", "child", child.id, before, after, child.id)
     except IntegrityError:
@@ -251,14 +298,16 @@ def date_move(child, before, on):
         child.status_since = on
 
 
-def _write_child(user, child, values, today):
+def _write_child(user, child, values, changed_on):
+    """Write the values; a new child is dated by its registered_on, a move by `changed_on`."""
     before = child_snapshot(child) if child is not None else None
     if child is None:
-        child = Child(created_at=utcnow(), status_since=today)
+        child = Child(created_at=utcnow(), status_since=values["registered_on"])
     placed = placement_of(child)
     for field, value in values.items():
         setattr(child, field, value)
-    date_move(child, placed, today)
+    if before is not None:
+        date_move(child, placed, changed_on)
     child.updated_at = utcnow()
     child.save()
     return child, before

@@ -86,10 +86,12 @@ def _fill_choices(form, child):
 def _initial(child):
     """A child's stored values in the shape the form shows them."""
     if child is None:
-        return None
+        return {"registered_on": clock.today().isoformat()}
     data = {name: child.__data__.get(name) for name in CHILD_FIELDS}
-    for name in ("village", "school", "grade", "disability_grade", "disability_category", "responsible_teacher", "birth_on"):
+    for name in ("village", "school", "grade", "disability_grade", "disability_category", "responsible_teacher",
+                 "birth_on", "registered_on"):
         data[name] = "" if data[name] is None else str(data[name])
+    data["changed_on"] = clock.today().isoformat()
     data["guardians"] = [
         {field: getattr(g, field) or "" for field in ("id", "name", "relation", "phone", "id_number")}
         for g in child.guardians
@@ -102,7 +104,7 @@ def _edit(child):
         abort(403)
     initial = _initial(child) if request.method == "GET" else None
     form = ChildForm(data=initial)
-    if initial and len(initial["guardians"]) >= GUARDIAN_ROWS:
+    if initial and len(initial.get("guardians", ())) >= GUARDIAN_ROWS:
         form.guardians.append_entry()  # always leave a blank row for one more guardian
     _fill_choices(form, child)
     errors, failed = [], False
