@@ -300,7 +300,7 @@ def test_no_file_at_all_is_refused(client, county):
     login(client, county.users["admin"])
     response = client.post("/registers/", data={"csrf_token": csrf_token(client, "/registers/")}, content_type="multipart/form-data")
     assert response.status_code == 422
-    assert "请上传户籍名单、学籍名单或两者" in response.get_data(as_text=True)
+    assert "请上传户籍名单、学籍名单或残联名单" in response.get_data(as_text=True)
 
 
 def test_each_list_exports_with_masked_id_numbers(client, county, lists):

@@ -1,10 +1,12 @@
-"""比对: uploaded 户籍 (household) and 学籍 (student registry) lists against the register.
+"""比对: uploaded 户籍 (household), 学籍 (student registry) and 残联 (disability federation) lists against
+the register.
 
 An upload is kept as instance/uploads/registers/<token>.json (who uploaded it, which files)
 beside the files themselves, so the result page, its exports and the flag action read the
 same lists again; nothing of it travels in the session cookie. The lists are read by
 register_lists; the register's side of the match, and the register's own checks, live in
-register_checks, and the registers pages reach them through this module too.
+register_checks, the 残联 list's findings in register_disability, and the registers pages reach them
+through this module too.
 """
 import uuid
 from dataclasses import dataclass, field
@@ -17,26 +19,23 @@ from ..choices import OUT_OF_SCHOOL
 from ..db import database
 from ..models import Child, DropoutCase
 from ..rules import case_status, school_age
-from . import PermissionDenied, ValidationError, register_files, scope
+from . import PermissionDenied, ValidationError, register_disability, register_files, scope
 from .cases import open_case
 from .register_checks import (
-    ROLES, chunks, duplicates, past_school_age, register_children, register_query, require, without_school,
+    ACCOUNTED, ENROLLED, FLAG_ROLES, ROLES, chunks, duplicates, past_school_age, register_children, register_query,
+    require, without_school,
 )
 from .register_lists import UploadedList, cell_text, read_list
 
 # What the registers pages use, register_checks' part included.
 __all__ = [
-    "FLAG_ROLES", "KINDS", "ROLES", "Comparison", "compare", "duplicates", "enrolment_state", "flag", "load",
-    "past_school_age", "register_children", "register_query", "upload", "without_school",
+    "ENROLLED", "FLAG_ROLES", "KINDS", "ROLES", "Comparison", "compare", "duplicates", "enrolment_state", "flag",
+    "load", "past_school_age", "register_children", "register_query", "take_categories", "upload", "without_school",
 ]
-FLAG_ROLES = ("admin", "township")  # who may open cases from the findings (the bureau reads only)
-KINDS = ("household", "enrolment")  # 户籍, 学籍
+take_categories = register_disability.take_categories
+KINDS = ("household", "enrolment", "disability")  # 户籍, 学籍, 残联
 FOLDER = "registers"
 KEEP_SECONDS = 7 * 24 * 3600  # uploads older than a week are removed at the next upload
-# A register child counts as in education with one of these statuses (the issue's list).
-ENROLLED = ("enrolled", "returned", "home_taught", "special_school", "outside_county", "deferred")
-# Accounted for without being enrolled: never a dropout candidate.
-ACCOUNTED = ("completed", "deceased", "moved_out")
 # Attending a school here: a 学籍 entry saying the child left contradicts these.
 ATTENDING = ("enrolled", "returned", "home_taught", "special_school")
 LEFT_WORDS = ("休学", "辍学", "转出", "退学", "流失", "死亡", "毕业", "结业", "离校", "注销", "开除", "不在", "未在")
@@ -49,10 +48,14 @@ class Comparison:
 
     household: UploadedList | None
     enrolment: UploadedList | None
+    disability: UploadedList | None = None
     candidates: list = field(default_factory=list)  # [(row, child)]: flag as suspected
     unregistered: list = field(default_factory=list)  # [row]: school-age, enrolled nowhere, not registered
     enrolled_but_out: list = field(default_factory=list)  # [(row, child)]: 学籍 enrolled, register out of school
     out_but_enrolled: list = field(default_factory=list)  # [(row, child)]: 学籍 left, register enrolled
+    disabled_unregistered: list = field(default_factory=list)  # [row]: school-age on the 残联 list, not registered
+    disabled_out_of_school: list = field(default_factory=list)  # [(row, child)]: on the 残联 list, out of school
+    disability_mismatch: list = field(default_factory=list)  # [(row, child)]: category missing or different
 
 
 # Storing -----------------------------------------------------------------------------------
@@ -81,7 +84,9 @@ def upload(user, files, uploads_dir, max_mb, today):
     require(user)
     files = {kind: value for kind, value in files.items() if kind in KINDS and value is not None}
     if not files:
-        raise ValidationError({"file": _("Upload a household (户籍) list, a student registry (学籍) list, or both.")})
+        raise ValidationError({"file": _(
+            "Upload a household (户籍) list, a student registry (学籍) list or a disability federation (残联) list."
+        )})
     folder = _folder(uploads_dir)
     folder.mkdir(parents=True, exist_ok=True)
     register_files.remove_stale(folder, KEEP_SECONDS)
@@ -186,9 +191,9 @@ def enrolment_state(status):
 def compare(user, lists, today, start_age=6):
     """The findings of comparing the uploaded lists with the user's part of the register."""
     require(user)
-    household, enrolment = lists.get("household"), lists.get("enrolment")
-    result = Comparison(household, enrolment)
-    rows = (household.rows if household else []) + (enrolment.rows if enrolment else [])
+    household, enrolment, disability = (lists.get(kind) for kind in KINDS)
+    result = Comparison(household, enrolment, disability)
+    rows = [row for listed in (household, enrolment, disability) if listed for row in listed.rows]
     register = _Index.of_register(user, rows)
     if household is not None:
         _enrolled_nowhere(result, household, enrolment, register, today, start_age)
@@ -201,6 +206,8 @@ def compare(user, lists, today, start_age=6):
                 result.enrolled_but_out.append((row, child))
             elif state == "left" and child.status in ATTENDING:
                 result.out_but_enrolled.append((row, child))
+    if disability is not None:
+        register_disability.compare(result, disability, register, today, start_age)
     return result
 
 

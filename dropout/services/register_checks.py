@@ -13,6 +13,11 @@ from ..rules.school_age import birth_range_for_ages
 from . import PermissionDenied, scope
 
 ROLES = ("admin", "bureau", "township")
+FLAG_ROLES = ("admin", "township")  # who may change the register from the findings (the bureau reads only)
+# A register child counts as in education with one of these statuses (送教上门 and special schools included).
+ENROLLED = ("enrolled", "returned", "home_taught", "special_school", "outside_county", "deferred")
+# Accounted for without being enrolled: never a dropout candidate.
+ACCOUNTED = ("completed", "deceased", "moved_out")
 CHUNK = 500  # ids per IN (...) query
 
 
@@ -30,6 +35,8 @@ class RegisterChild:
     school: str
     case_status: str | None = None
     guardians: tuple = ()
+    disability_category: str | None = None
+    disability_grade: int | None = None
 
     @property
     def has_open_case(self):
@@ -48,6 +55,7 @@ def register_query(user):
         scope.children(user)
         .select(
             Child.id, Child.name, Child.id_number, Child.birth_on, Child.status, Child.village.alias("village_id"),
+            Child.disability_category, Child.disability_grade,
             Village.name.alias("village"), School.name.alias("school"), DropoutCase.status.alias("case_status"),
         )
         .join(Village)

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .. import clock
-from ..choices import CASE_STATUSES, CHILD_STATUSES
+from ..choices import CASE_STATUSES, CHILD_STATUSES, DISABILITY_CATEGORIES, DISABILITY_GRADES
 from ..rules import id_number, school_age
 from ..services import PermissionDenied, ValidationError, child_search, crosscheck, exports, ledger
 from ..services.case_settings import CaseSettings
@@ -24,11 +24,15 @@ LIST_TITLES = {
     "unregistered": _l("School-age children on the household list, enrolled nowhere and not in the register"),
     "enrolled_but_out": _l("Enrolled by the student registry, out of school by the register"),
     "out_but_enrolled": _l("Left school by the student registry, enrolled by the register"),
+    "disabled_unregistered": _l("Disabled school-age children on the disability federation list, not in the register"),
+    "disabled_out_of_school": _l("Disabled school-age children on the disability federation list, out of school by the register"),
+    "disability_mismatch": _l("Disability category missing or different in the register"),
     "duplicates": _l("Children registered twice"),
     "past_age": _l("Past school age but still marked enrolled"),
     "no_school": _l("School-age and marked enrolled, but with no school"),
 }
-LIST_LABELS = {"household": _l("Household registration (户籍) list"), "enrolment": _l("Student registry (学籍) list")}
+LIST_LABELS = {"household": _l("Household registration (户籍) list"), "enrolment": _l("Student registry (学籍) list"),
+               "disability": _l("Disability federation (残联) list")}
 DUPLICATE_REASONS = {"no_id": _l("same name and birth date, one without ID number"),
                      "guardian": _l("same name, birth date and guardian in two villages")}
 
@@ -84,7 +88,8 @@ def index():
 def result(token):
     _gate()
     return render_template("registers/result.html", c=_comparison(token), token=token, titles=LIST_TITLES,
-                           labels=LIST_LABELS, shown=SHOWN, can_flag=current_user.role in crosscheck.FLAG_ROLES)
+                           labels=LIST_LABELS, shown=SHOWN, can_flag=current_user.role in crosscheck.FLAG_ROLES,
+                           grades=DISABILITY_GRADES)
 
 
 @bp.route(f"/registers/<{TOKEN}:token>/flag", methods=["POST"])
@@ -109,6 +114,25 @@ def flag(token):
     return redirect(url_for("registers.result", token=token))
 
 
+@bp.route(f"/registers/<{TOKEN}:token>/disability", methods=["POST"])
+@login_required
+def take_categories(token):
+    """Take the 残联 list's disability category into the register for the ticked children."""
+    if current_user.role not in crosscheck.FLAG_ROLES:
+        abort(403)
+    comparison = _comparison(token)
+    chosen = [int(value) for value in request.form.getlist("child") if _ID.fullmatch(value)]
+    try:
+        changed = crosscheck.take_categories(current_user, comparison, chosen)
+    except ValidationError as exc:
+        flash(" ".join(exc.errors.values()), "error")
+    except PermissionDenied:
+        abort(403)
+    else:
+        flash(_("Disability category taken from the list for %(n)d children.", n=len(changed)))
+    return redirect(url_for("registers.result", token=token, _anchor="disability_mismatch"))
+
+
 def _xlsx(name, headers, rows):
     today = clock.today()
     title = f"{current_app.config['COUNTY_NAME']} {LIST_TITLES[name]} {today:%Y-%m-%d}"
@@ -124,6 +148,27 @@ def _in_register(child):
             CASE_STATUSES.get(child.case_status, "") if child.has_open_case else ""]
 
 
+def _on_the_list(row):
+    """A 残联 row's category, grade, whether it is of the three categories, and address."""
+    category = _disability_label(row.disability) if row.disability else row.disability_text
+    grade = str(DISABILITY_GRADES[row.disability_grade]) if row.disability_grade else ""
+    return [category, grade, _("Yes") if row.is_three_category else _("No"), row.address]
+
+
+def _disability_table(comparison, name, person, register, about):
+    listed = [_("Disability on the list"), _("Grade on the list"), _("Of the three categories"), _("Address on the list")]
+    if name == "disabled_unregistered":
+        return person + [_("Sex")] + listed, (about(row) + [row.sex] + _on_the_list(row) for row in comparison.disabled_unregistered)
+    pairs = getattr(comparison, name)
+    return person + listed + register + [_("Disability in the register")], (
+        about(row) + _on_the_list(row) + _in_register(child) + [_disability_label(child.disability_category)]
+        for row, child in pairs)
+
+
+def _disability_label(code):
+    return str(DISABILITY_CATEGORIES.get(code, code or ""))
+
+
 def _comparison_table(comparison, name):
     """(headers, rows) of one list of a comparison."""
     person = [_("Row"), _("Name"), _("ID number"), _("Birth date")]
@@ -131,6 +176,9 @@ def _comparison_table(comparison, name):
 
     def about(row):
         return [row.line, row.name, id_number.mask(row.id_number), row.birth_on]
+
+    if name.startswith("disab"):
+        return _disability_table(comparison, name, person, register, about)
 
     if name == "candidates":
         return person + [_("Guardian")] + register, (
@@ -143,7 +191,8 @@ def _comparison_table(comparison, name):
         about(row) + [row.school, row.status] + _in_register(child) for row, child in pairs)
 
 
-COMPARISON_LISTS = "any(candidates, unregistered, enrolled_but_out, out_but_enrolled)"
+COMPARISON_LISTS = ("any(candidates, unregistered, enrolled_but_out, out_but_enrolled, disabled_unregistered, "
+                    "disabled_out_of_school, disability_mismatch)")
 CHECK_LISTS = "any(duplicates, past_age, no_school)"
 
 
