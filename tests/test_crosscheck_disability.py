@@ -1,6 +1,7 @@
 """比对 with a 残联 (disability federation) list: disabled school-age children missing from the register or out
 of school by it, register children whose disability category the list contradicts, and the one step that
 takes the list's category into the register (audited, scoped, never by the bureau)."""
+import csv
 import io
 import json
 from datetime import date
@@ -8,16 +9,20 @@ from datetime import date
 import openpyxl
 import pytest
 import xlsxwriter
+from hypothesis import given
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from conftest import born_aged, csrf_token, login, valid_id
 from county import build_county
+from dropout.choices import DISABILITY_CATEGORIES
 from dropout.db import database
 from dropout.models import AuditLog, Child, Guardian
 from dropout.rules import id_number
 from dropout.services import PermissionDenied, crosscheck, register_lists
+from hostile import HOSTILE, assert_sane, hostile_date, hostile_number, hostile_text
 from test_crosscheck import as_csv, as_xlsx, token_of
 
 HEADER = ["序号", "姓名", "性别", "身份证号", "出生日期", "残疾类别", "残疾等级", "户籍地址", "发证日期"]
@@ -125,7 +130,7 @@ def as_xlsxwriter(rows):
 @pytest.mark.parametrize("write", [as_xlsx, as_xlsxwriter, as_csv, lambda rows: as_csv(rows, "utf-8-sig")],
                          ids=["openpyxl", "xlsxwriter with a title and date cells", "GB18030 csv", "UTF-8 csv"])
 def test_the_three_findings_from_any_kind_of_file(client, county, disabled, write):
-    people, rows = disabled
+    _, rows = disabled
     login(client, county.users["township"])
     token = token_of(upload(client, write(rows)))
     lists, result = findings(client.application, county.users["township"], token)
@@ -285,7 +290,7 @@ def test_each_disability_list_exports_with_masked_id_numbers(client, county, dis
     (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "这不是电子表格文件"),
     (b"PK\x03\x04 not really a workbook", "这不是电子表格文件"),
     ("残疾类别,等级\n视力,一级\n".encode("gb18030"), "前 10 行中找不到表头"),
-    ("姓名,身份证号,出生日期\n张三,,2015-03-14\n".encode("utf-8"), "没有“残疾类别”列"),
+    ("姓名,身份证号,出生日期\n张三,,2015-03-14\n".encode(), "没有“残疾类别”列"),
     (b"", "文件是空的"),
 ], ids=["an image", "a broken workbook", "no name or ID column", "no disability column", "empty"])
 def test_a_bad_list_is_refused_next_to_its_field_and_changes_nothing(client, county, uploads, content, message):
@@ -341,3 +346,53 @@ def test_a_grade_excel_stored_as_a_number_is_read(app, tmp_path):
         listed = register_lists.read_list(path, "disability", "残联.xlsx", date(2026, 9, 1))
     assert [(r.name, r.disability_grade) for r in listed.rows] == [("甲", 3), ("乙", None)]
     assert listed.notes == [(3, "残疾等级应在一级到四级之间。")]
+
+
+CELL = st.one_of(hostile_text(), hostile_number(), hostile_date())
+
+
+@pytest.fixture
+def listed_child(county):
+    """One register child, shared by every example of a property test."""
+    return register(county, "陈小明")
+
+
+@HOSTILE
+@given(cells=st.lists(st.tuples(*(CELL for _ in range(7))), min_size=1, max_size=4),
+       category=st.one_of(CELL, st.sampled_from(["视力残疾", "智力", "肢体类", "多重残疾"])),
+       grade=st.one_of(CELL, st.sampled_from(["一级", "4", "五级"])),
+       encoding=st.sampled_from(["utf-8", "gb18030", "utf-16"]), ticked=st.lists(hostile_number(), max_size=3))
+def test_a_list_of_hostile_cells_is_read_or_refused_and_changes_only_what_it_may(client, county, listed_child, cells,
+                                                                                 category, grade, encoding, ticked):
+    """Any cells: the page answers, nothing leaks unescaped, and a take sets at most the one listed child's
+    category, to a code and grade the register knows."""
+    child = listed_child
+    header = ["姓名", "身份证号", "出生日期", "残疾类别", "残疾等级", "残疾证号", "住址"]
+    table = [header, *cells, ["陈小明", child.id_number, "", category, grade, "", ""]]
+    login(client, county.users["township"])
+    text = io.StringIO()
+    csv.writer(text).writerows(table)
+    try:
+        content = text.getvalue().encode(encoding)
+    except UnicodeEncodeError:
+        return  # GB18030 cannot carry every code point: such a file cannot exist
+    with database.connection_context():
+        before = Child.select().count(), AuditLog.select().count()
+    response = upload(client, content, name="残联.csv")
+    assert_sane(response, *[value for row in table for value in row])
+    if response.status_code != 302:
+        assert response.status_code == 422
+        return
+    location = response.headers["Location"]
+    assert_sane(client.get(location), *[value for row in table for value in row])
+    for list_name in ("disabled_unregistered", "disabled_out_of_school", "disability_mismatch"):
+        export = client.get(f"{location}/{list_name}.xlsx")
+        assert export.status_code == 200 and export.data[:2] == b"PK"
+    taken = client.post(f"{location}/disability", data={"child": [*ticked, str(child.id)],
+                                                        "csrf_token": csrf_token(client, location)})
+    assert taken.status_code == 302
+    with database.connection_context():
+        stored_child = Child.get_by_id(child.id)
+        assert stored_child.disability_category in (None, *DISABILITY_CATEGORIES)
+        assert stored_child.disability_grade in (None, 1, 2, 3, 4)
+        assert Child.select().count() == before[0] and AuditLog.select().count() <= before[1] + 1
