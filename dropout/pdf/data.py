@@ -77,7 +77,7 @@ class IndicatorRow:
 
     label: str
     numerator: int
-    denominator: int
+    denominator: int | None  # None: not known (a retention rate without an intake)
     rate: float | None  # percent
     threshold: float  # percent
     higher_is_better: bool

@@ -90,15 +90,15 @@ def indicator_table(rows, styles):
     for index, row in enumerate(rows, start=1):
         sign = "≥" if row.higher_is_better else "≤"
         verdict = "估算" if row.is_estimate else {True: "达标", False: "未达标", None: "无数据"}[row.met]
-        body.append([Paragraph(escape(row.label), styles["label"]), str(row.numerator), str(row.denominator),
+        body.append([Paragraph(escape(row.label), styles["label"]), str(row.numerator), "—" if row.denominator is None else str(row.denominator),
                      _percent(row.rate), f"{sign}{row.threshold:.2f}%", verdict, "是" if row.is_veto else "",
                      Paragraph(escape(row.note), styles["label"])])
         if row.met is False:
             marks.append(("TEXTCOLOR", (5, index), (5, index), NOT_MET))
         if row.is_veto:
             marks.append(("TEXTCOLOR", (6, index), (6, index), NOT_MET))
-    numbers = [14 * mm, 14 * mm, 17 * mm, 17 * mm, 14 * mm, 14 * mm]
-    label_width = 44 * mm
+    numbers = [13 * mm, 13 * mm, 17 * mm, 17 * mm, 14 * mm, 17 * mm]
+    label_width = 42 * mm
     widths = [label_width] + numbers + [FRAME_WIDTH - label_width - sum(numbers)]
     table = Table([head] + body, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle(_grid(styles, 1) + [("ALIGN", (5, 1), (6, -1), "CENTER")] + marks))

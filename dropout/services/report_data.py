@@ -119,8 +119,9 @@ def _balance_note(cells, stock):
 
 def _indicator_rows(found, entry_year, labels):
     return tuple(
-        IndicatorRow(labels["indicators"][i.code], i.numerator, i.denominator, i.rate, i.threshold,
-                     i.higher_is_better, i.met, i.is_veto, i.is_estimate, i.gap, _indicator_note(i, entry_year))
+        IndicatorRow(labels["indicators"][i.code], i.numerator, None if i.missing else i.denominator, i.rate,
+                     i.threshold, i.higher_is_better, i.met, i.is_veto, i.is_estimate, i.gap,
+                     _indicator_note(i, entry_year))
         for i in found
     )
 
