@@ -94,7 +94,8 @@ def write_transaction():
 def read_snapshot():
     """A read-only transaction in which every query sees the same data: SQLite's WAL snapshot from the
     first read; REPEATABLE READ on PostgreSQL (when it opens the transaction)."""
+    opens = database.transaction_depth() == 0  # peewee counts only transactions, not savepoints, in the depth
     with database.atomic():
-        if is_postgres() and database.transaction_depth() == 1:
+        if is_postgres() and opens:
             database.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         yield

@@ -189,3 +189,15 @@ def login(client, user, password=PASSWORD):
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     return response
+
+
+def child_form(child, **changes):
+    """A child's values as its edit form sends them (every field as stored), with some changed."""
+    from dropout.forms import CHILD_FIELDS
+
+    data = {}
+    for name in CHILD_FIELDS:
+        value = child.__data__.get(name)
+        data[name] = value if isinstance(value, bool) else "" if value is None else str(value)
+    data.update(changes)
+    return data

@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 import pytest
 import time_machine
 
-from conftest import login
+from conftest import child_form, login
 
 from dropout import clock
 from dropout.db import database
@@ -67,7 +67,7 @@ def test_a_move_entered_after_midnight_is_dated_in_the_new_month(db, make_child,
     child = make_child(old, registered_on=date(2026, 1, 5))
     admin = make_user("admin")
     with time_machine.travel(DEC_1_0130, tick=False):
-        data = _form(Child.get_by_id(child.id), village=str(new.id))
+        data = child_form(Child.get_by_id(child.id), village=str(new.id))
         children.save_child(admin, data, Child.get_by_id(child.id))
     change = ChildChange.get(ChildChange.child == child.id)
     assert (str(change.changed_on), change.new_village_id) == ("2026-12-01", new.id)
@@ -113,11 +113,3 @@ def test_the_commands_refuse_the_countys_future(app, runner):
         assert JobRun.select().count() == 0 and ReturnNotice.select().count() == 0
         assert summaries.generated_months() == []
 
-
-def _form(child, **changes):
-    """A child's values as the edit form sends them, with some changed."""
-    data = {name: "" if getattr(child, name, None) is None else str(getattr(child, name))
-            for name in ("name", "sex", "id_number", "birth_on", "status", "grade")}
-    data.update(village=str(child.village_id), school=str(child.school_id or ""))
-    data.update(changes)
-    return data

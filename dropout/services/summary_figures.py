@@ -118,10 +118,17 @@ class Figures:
             self.cells[unit][stage][sex][key] += n
 
     def as_json(self):
-        """{(kind, id): cells as plain dicts}, zero counts left out."""
-        return {unit: {stage: {sex: {k: v for k, v in counter.items() if v} for sex, counter in by_sex.items()}
-                       for stage, by_sex in stages.items()}
-                for unit, stages in self.cells.items()}
+        """{(kind, id): cells as plain dicts}, zero counts (and cells left empty by them) left out, so the
+        same figures always give the same JSON, however they were added up."""
+        result = {}
+        for unit, stages in self.cells.items():
+            result[unit] = {}
+            for stage, by_sex in stages.items():
+                sexes = {sex: {k: v for k, v in counter.items() if v} for sex, counter in by_sex.items()}
+                sexes = {sex: counts for sex, counts in sexes.items() if counts}
+                if sexes:
+                    result[unit][stage] = sexes
+        return result
 
 
 def _stock(figures, when, state, child, n):
