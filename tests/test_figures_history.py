@@ -15,7 +15,8 @@ from dropout.services.case_settings import CaseSettings
 from dropout.services.summary_figures import Month
 
 from conftest import child_form
-from test_summaries import OCTOBER, PRIMARY_AGE, county  # noqa: F401  (the fixture)
+from test_summaries import OCTOBER, PRIMARY_AGE
+from test_summaries import county as october_county  # noqa: F401  (a fixture)
 
 NOVEMBER = Month(2026, 11)
 TODAY = date(2026, 12, 3)
@@ -56,13 +57,13 @@ STATUSES = ("enrolled", "dropped_out", "moved_out", "outside_county", "special_s
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(changes=CHANGES)
-def test_later_changes_leave_a_regenerated_month_as_it_was(county, changes):
+def test_later_changes_leave_a_regenerated_month_as_it_was(october_county, changes):
     with database.connection_context():
         summaries.generate_month(OCTOBER)
         before = _frozen(OCTOBER)
         try:
             with database.atomic():  # each example's changes are rolled back after it
-                _apply(county, changes)
+                _apply(october_county, changes)
                 summaries.generate_month(OCTOBER)  # what `summaries --month 2026-10 --force` does
                 after = _frozen(OCTOBER)
                 raise _Undo()
