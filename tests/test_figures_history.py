@@ -57,7 +57,7 @@ STATUSES = ("enrolled", "dropped_out", "moved_out", "outside_county", "special_s
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(changes=CHANGES)
-def test_later_changes_leave_a_regenerated_month_as_it_was(october_county, changes):
+def test_later_changes_leave_a_regenerated_month_as_it_was(october_county, changes):  # noqa: F811 (fixture)
     with database.connection_context():
         summaries.generate_month(OCTOBER)
         before = _frozen(OCTOBER)
