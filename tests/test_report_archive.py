@@ -94,7 +94,8 @@ def test_report_data_is_the_frozen_month_in_chinese(county, app):
     assert stock.rows[-1] == ("平衡核对差额（应为0）",) + (0,) * 9
     assert "收支平衡" in stock.note
     names = chinese(INDICATORS)
-    expected = [(names[i.code], i.numerator, i.denominator, i.met) for i in official(cells, thresholds(app.config))]
+    expected = [(names[i.code], i.numerator, None if i.missing else i.denominator, i.met)
+                for i in official(cells, thresholds(app.config))]  # no intake: no denominator
     assert [(r.label, r.numerator, r.denominator, r.met) for r in data.indicators] == expected
     rows = {r.label: r for r in data.indicators}
     primary = rows["小学学年辍学率"]
