@@ -148,6 +148,9 @@ def _in_register(child):
             CASE_STATUSES.get(child.case_status, "") if child.has_open_case else ""]
 
 
+DISABILITY_LISTS = ("disabled_unregistered", "disabled_out_of_school", "disability_mismatch")  # the 残联 list's
+
+
 def _on_the_list(row):
     """A 残联 row's category, grade, whether it is of the three categories, and address."""
     category = _disability_label(row.disability) if row.disability else row.disability_text
@@ -177,9 +180,8 @@ def _comparison_table(comparison, name):
     def about(row):
         return [row.line, row.name, id_number.mask(row.id_number), row.birth_on]
 
-    if name.startswith("disab"):
+    if name in DISABILITY_LISTS:
         return _disability_table(comparison, name, person, register, about)
-
     if name == "candidates":
         return person + [_("Guardian")] + register, (
             about(row) + [row.guardian] + _in_register(child) for row, child in comparison.candidates)
