@@ -169,8 +169,11 @@ def check_deadlines(today):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check the file and print what would change; write nothing.")
 @click.option("--as", "username", default="", help="Act as this account (default: the county administrator).")
+@click.option("--as-of", "as_of", default="",
+              help="The day the file's changes took effect: new children are on the roll from it, moves dated by it "
+                   "(default: today in the county).")
 @with_appcontext
-def import_roster(file, dry_run, username):
+def import_roster(file, dry_run, username, as_of):
     """Import a roster (.xlsx or .csv), all rows or none; print the counts and every rejected row."""
     from pathlib import Path
 
@@ -186,6 +189,7 @@ def import_roster(file, dry_run, username):
             outcome = roster_import.import_roster(
                 user, file, commit=not dry_run, today=clock.today(),
                 start_age=current_app.config["SCHOOL_START_AGE"], file_name=Path(file).name,
+                as_of=_county_day(as_of, "as-of"),
             )
         except ValidationError as exc:
             _fail(exc.errors)

@@ -160,7 +160,7 @@ def converters(today):
         "township": None, "village": None, "group": None, "address": None, "guardian_name": None,
         "guardian_relation": None, "guardian_phone": _phone, "school": None, "grade": _grade,
         "student_number": _digits, "disability_category": _disability, "disability_grade": _disability_grade,
-        "notes": lambda cell: _text(cell, MAX_NOTES),
+        "notes": lambda cell: _text(cell, MAX_NOTES), "registered_on": _date,
     }
 
 

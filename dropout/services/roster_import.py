@@ -74,13 +74,20 @@ def _write_lock():
             yield
 
 
-def import_roster(user, path, commit=False, today=None, start_age=6, file_name="", chunk=CHUNK):
+def import_roster(user, path, commit=False, today=None, start_age=6, file_name="", chunk=CHUNK, as_of=None):
     """Check a roster file and, with commit, write it all or nothing; return an Outcome.
 
-    Raises ValidationError for a file that is empty, not a spreadsheet or without a header."""
+    `as_of` (default: today, county time) is the day the file's changes took effect: new children are on
+    the roll from it (unless their row gives 在册日期), and moves of registered children are dated by it.
+    Raises ValidationError for a file that is empty, not a spreadsheet or without a header, or a
+    future `as_of`."""
     if not can_import(user):
         raise PermissionDenied()
-    run = _Import(user, today or clock.today(), start_age, file_name, commit)
+    today = today or clock.today()
+    as_of = as_of or today
+    if as_of > today:
+        raise ValidationError({"as_of": _("%(date)s is in the future (today is %(today)s).", date=as_of, today=today)})
+    run = _Import(user, today, start_age, file_name, commit, as_of)
     with _without_cycle_collection():
         if not commit:
             run.read(path, chunk)
@@ -110,8 +117,8 @@ def _without_cycle_collection():
 
 
 class _Import:
-    def __init__(self, user, today, start_age, file_name, commit):
-        self.user, self.today, self.start_age, self.commit = user, today, start_age, commit
+    def __init__(self, user, today, start_age, file_name, commit, as_of):
+        self.user, self.today, self.start_age, self.commit, self.as_of = user, today, start_age, commit, as_of
         self.user_id, self.username = user.id, user.username
         self.outcome = Outcome(file=file_name)
         self.reason = _("Roster import: %(file)s", file=file_name)
@@ -204,7 +211,10 @@ class _Import:
         self.places.resolve(given, errors)
         guardian = {GUARDIAN_FIELDS[f]: given.pop(f) for f in GUARDIAN_FIELDS if f in given}
         before = child_snapshot(child) if child is not None else None
+        registered_on = given.pop("registered_on", None)  # only a new child takes it: a registration stays
         record = dict(before or NEW_CHILD, **given)
+        if child is None:
+            record["registered_on"] = registered_on or self.as_of
         if child is None and parsed:
             record["id_number"] = parsed.number
         self._check(record, given, parsed, child, guardian, errors)
@@ -260,6 +270,25 @@ class _Import:
             errors.setdefault("disability_grade", _("Choose the disability category first."))
         if guardian and not guardian.get("name") and "guardian_name" not in errors:
             errors["guardian_name"] = _("Enter the guardian's name.")
+        self._check_dates(record, child, errors)
+
+    def _check_dates(self, record, child, errors):
+        """A new child's 在册日期 is neither in the future nor before its birth; a move of a registered child
+        (dated by the file's day) may not come before the child's registration or its last recorded change."""
+        if child is None:
+            registered_on = record["registered_on"]
+            if registered_on > self.today:
+                errors.setdefault("registered_on", _("%(date)s is in the future (today is %(today)s).",
+                                                     date=registered_on, today=self.today))
+            elif record["birth_on"] is not None and registered_on < record["birth_on"]:
+                errors.setdefault("registered_on", _("The child cannot be on the roll before it was born."))
+            return
+        moved = [name for name, now in (("village", child.village_id), ("school", child.school_id),
+                                        ("status", child.status)) if record[name] != now]
+        last = max(day for day in (child.registered_on, child.status_since) if day is not None)
+        if moved and self.as_of < last:
+            errors.setdefault(moved[0], _("This change is dated %(date)s, before the child's last recorded change or "
+                                        "registration (%(last)s).", date=self.as_of, last=last))
 
     def _new(self, record, guardian, children, guardians):
         child_id = self.next_child
@@ -270,7 +299,7 @@ class _Import:
             record["ethnicity"], record["village"], record["group"], record["address"], record["school"],
             record["grade"], record["student_number"], record["status"], record["is_poor"],
             record["is_left_behind"], record["is_migrant"], record["disability_category"],
-            record["disability_grade"], False, record["notes"], None, at, at,
+            record["disability_grade"], False, record["notes"], None, at, at, record["registered_on"].isoformat(),
         ))
         if guardian:
             guardians.append((self.next_guardian, child_id, guardian["name"], guardian.get("relation", ""),
@@ -290,7 +319,7 @@ class _Import:
                 placed = placement_of(child)
                 for name, value in changed.items():
                     setattr(child, name, value)
-                date_move(child, placed, self.today)
+                date_move(child, placed, self.as_of)
                 child.updated_at = self.now
                 child.save()
                 audit.record(self.user, "update", "child", child.id, before, child_snapshot(child), child.id, self.reason)

@@ -43,6 +43,7 @@ HEADERS = {
     "disability_category": ("残疾类别", "残疾类型"),
     "disability_grade": ("残疾等级",),
     "notes": ("备注",),
+    "registered_on": ("在册日期", "登记日期", "入册日期", "建档日期"),
 }
 # Yes/no columns: several may feed one flag (脱贫户 and 监测户 both mean is_poor).
 FLAG_FIELDS = ("is_poor", "is_left_behind", "is_migrant")
@@ -195,7 +196,7 @@ def template_bytes():
     for column, (name, spellings) in enumerate(HEADERS.items()):
         sheet.write_string(0, column, spellings[0], bold)
         width = 20 if name in ("id_number", "address", "school", "student_number") else 12
-        sheet.set_column(column, column, width, text if name in TEXT_COLUMNS else day if name == "birth_on" else None)
+        sheet.set_column(column, column, width, text if name in TEXT_COLUMNS else day if name in ("birth_on", "registered_on") else None)
         if name == "sex":
             sheet.data_validation(1, column, 100000, column, {"validate": "list", "source": ["男", "女"]})
         elif name in FLAG_FIELDS:

@@ -2,15 +2,17 @@
 import io
 from dataclasses import asdict
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from wtforms import StringField
 
 from .. import clock
 from ..auth import roles_required
+from ..rules.dates import parse_date
 from ..services import ValidationError, exports, roster_import, roster_read
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -21,6 +23,7 @@ allowed = roles_required(*roster_import.IMPORT_ROLES)
 
 class UploadForm(FlaskForm):
     file = FileField(_l("Roster file (.xlsx or .csv)"))
+    as_of = StringField(_l("Date of the register's changes"))
 
 
 def _max_mb():
@@ -42,13 +45,26 @@ def _run(token, note, commit):
     return roster_import.import_roster(
         current_user, roster_read.upload_path(_uploads(), token, note), commit=commit, today=clock.today(),
         start_age=current_app.config["SCHOOL_START_AGE"], file_name=note["file"],
+        as_of=parse_date(note.get("as_of")),
     )
+
+
+def _as_of(form):
+    """The day the file's changes took effect, as typed (ISO text), or a ValidationError at the field."""
+    try:
+        day = parse_date(form.as_of.data)
+    except ValueError:
+        raise ValidationError({"as_of": _("Not a date; write it like 2015-09-01.")}) from None
+    today = clock.today()
+    if day is not None and day > today:
+        raise ValidationError({"as_of": _("%(date)s is in the future (today is %(today)s).", date=day, today=today)})
+    return (day or today).isoformat()
 
 
 @bp.route("/", methods=["GET", "POST"])
 @allowed
 def upload():
-    form = UploadForm()
+    form = UploadForm(data={"as_of": clock.today().isoformat()} if request.method == "GET" else None)
     error = None
     if form.validate_on_submit():
         stored = form.file.data
@@ -57,12 +73,16 @@ def upload():
         else:
             token = note = None
             try:
+                as_of = _as_of(form)
                 token, note = roster_read.store_upload(
                     stored.stream, _uploads(), current_user.id, stored.filename, _max_mb() * 1024 * 1024
                 )
+                note["as_of"] = as_of
                 note["outcome"] = asdict(_run(token, note, commit=False))
             except ValidationError as exc:
-                error = exc.errors["file"]
+                if "as_of" in exc.errors:
+                    form.as_of.errors = [exc.errors["as_of"]]
+                error = exc.errors.get("file") or exc.errors.get("as_of")
                 if note is not None:
                     roster_read.discard_upload(_uploads(), token, note, with_note=True)
             else:
@@ -97,7 +117,7 @@ def commit(token):
     try:
         outcome = _run(token, note, commit=True)
     except ValidationError as exc:  # the upload went missing since its preview
-        flash(exc.errors["file"], "error")
+        flash(exc.errors.get("file") or next(iter(exc.errors.values())), "error")
         return redirect(url_for("imports.upload"))
     note["outcome"] = asdict(outcome)
     roster_read.save_note(_uploads(), token, note)
