@@ -113,3 +113,22 @@ def test_the_commands_refuse_the_countys_future(app, runner):
         assert JobRun.select().count() == 0 and ReturnNotice.select().count() == 0
         assert summaries.generated_months() == []
 
+
+
+def test_nothing_in_the_code_reads_the_servers_clock():
+    """Every today and now comes from dropout.clock: no date.today(), datetime.today(), datetime.utcnow()
+    or datetime.now() without a time zone anywhere in dropout/."""
+    import ast
+    from pathlib import Path
+
+    found = []
+    for path in Path(clock.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            owner = node.func.value.id if isinstance(node.func.value, ast.Name) else ""
+            name = f"{owner}.{node.func.attr}"
+            if name in ("date.today", "datetime.today", "datetime.utcnow") or (
+                    name == "datetime.now" and not node.args and not node.keywords):
+                found.append(f"{path.name}:{node.lineno} {name}()")
+    assert found == []
