@@ -177,3 +177,20 @@ def test_the_import_command_refuses_a_future_file_date(app, runner, county, tmp_
     path = write_xlsxwriter(tmp_path / "名册.xlsx", [roster_row()])
     result = runner.invoke(args=["import-roster", str(path), "--as-of", "2099-01-01"])
     assert result.exit_code == 1 and "2099-01-01 has not come yet" in result.output
+
+
+def test_a_case_step_cannot_move_the_child_before_a_recorded_change(db, county):
+    from dropout.models import DropoutCase
+    from dropout.services import cases
+    from dropout.services.case_settings import CaseSettings
+
+    admin, child = county.users["admin"], _child(county)
+    children.save_child(admin, child_form(child, village=str(county.other.village_id), changed_on="2026-11-10"),
+                        child, today=TODAY)
+    before = _state()
+    with pytest.raises(ValidationError) as refused:
+        cases.open_case(admin, _child(county), date(2026, 11, 5), CaseSettings(), TODAY)
+    assert "已记录了 2026-11-10 的" in refused.value.errors["absent_since"]
+    assert _state() == before and DropoutCase.select().count() == 0
+    cases.open_case(admin, _child(county), date(2026, 11, 12), CaseSettings(), TODAY)
+    assert _child(county).status == "suspected"

@@ -15,7 +15,7 @@ from ..rules import case_status
 from ..rules.numbers import parse_id
 from ..rules.school_age import age_on
 from . import PermissionDenied, ValidationError, audit, scope
-from .children import child_snapshot, date_move, placement_of
+from .children import child_snapshot, date_move, last_change_on, placement_of
 
 # The child's status after a return, by placement.
 STATUS_AFTER_RETURN = {"special_school": "special_school", "home_taught": "home_taught"}
@@ -100,13 +100,22 @@ def refresh(case, settings, today, user=None, on=None):
     return state
 
 
-def set_child_status(user, child, status, reason, on, **changes):
-    """Move the child's own status (and school or grade) with the case, from day `on`, audited on the child."""
+def set_child_status(user, child, status, reason, on, field="on", **changes):
+    """Move the child's own status (and school or grade) with the case, from day `on`, audited on the child.
+
+    A move dated before a change already recorded is refused at `field` (the caller's transaction rolls back)."""
     before = child_snapshot(child)
     placed = placement_of(child)
+    kept = {name: getattr(child, name) for name in ("status", *changes)}
     child.status = status
-    for field, value in changes.items():
-        setattr(child, field, value)
+    for name, value in changes.items():
+        setattr(child, name, value)
+    last = last_change_on(child)
+    if placement_of(child) != placed and last is not None and on < last:
+        for name, value in kept.items():
+            setattr(child, name, value)
+        raise ValidationError({field: _("A change of status, school or village is already recorded on %(date)s; "
+                                        "this one cannot be dated before it.", date=last)})
     date_move(child, placed, on)
     child.updated_at = utcnow()
     child.save()
@@ -135,7 +144,7 @@ def open_case(user, child, absent_since, settings, today, notes=""):
             case.absent_since = absent_since
             record_event(user, case, "left_again", absent_since, notes=notes)
         refresh(case, settings, today, user)
-        set_child_status(user, child, "suspected", "reported absent", absent_since)
+        set_child_status(user, child, "suspected", "reported absent", absent_since, field="absent_since")
     return case
 
 
