@@ -230,9 +230,9 @@ def test_report_data_carries_the_gap_the_intake_and_the_veto(app, county):
     assert junior.note == "还需劝返1人方可达标"
     assert rows["九年义务教育巩固率"].note == "还需劝返1人方可达标；入学人数：按2018年9月一年级在籍人数推算"
     assert [row.is_veto for row in data.indicators].count(True) == 1
-    assert data.ranking.columns[-1] == "一票否决指标"
-    assert [row[1] for row in data.ranking.rows] == ["白马乡", "城关镇"]
-    assert data.ranking.rows[1][-1] == "未达标" and data.ranking.rows[0][-1] == ""
+    assert data.ranking.columns[-1] == "未达标指标数"
+    assert [row[1] for row in data.ranking.rows] == ["白马乡", "城关镇（一票否决）"]  # the veto missed: last
+    assert "标注“一票否决”的乡镇有一票否决指标（初中学年辍学率）未达标，排在最后" in data.ranking.note
 
 
 @POPPLER
@@ -253,4 +253,6 @@ def test_the_pdf_prints_the_new_rates_the_gap_the_estimate_and_the_veto(app, cou
     assert "估算" in estimate.split("（估算）", 1)[1] and "未达标" not in estimate
     junior = next(line for line in section.splitlines() if "初中学年辍学率" in line)
     assert re.search(r"未达标\s+是", junior)
-    assert "一票否决指标（初中学年辍学率、九年义务教育巩固率）未达标的乡镇排在最后" in text.replace("\n", "")
+    ranking = text.split("乡镇排名", 1)[1]
+    assert re.search(r"2 +城关镇（一票否决）", ranking) and re.search(r"1 +白马乡 ", ranking)
+    assert "一票否决指标（初中学年辍学率、九年义务教育巩固率）未达标，排在最后" in ranking.replace("\n", "")
