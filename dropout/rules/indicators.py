@@ -148,23 +148,6 @@ def missed(found):
     return len(misses), any(i.is_veto for i in misses)
 
 
-def indicators(cells, thresholds, intake=None):
-    """The five headline rates of the earlier dashboard, retention falling back on the age estimate.
-
-    Superseded by `official` (which never judges the estimate); kept for the summary tests that still
-    read it."""
-    cohort = intake if intake is not None else total(cells, "cohort")
-    return [
-        Indicator("enrolment", total(cells, "enrolled"), total(cells, "school_age"), thresholds["enrolment"], True),
-        Indicator("dropout_primary", total(cells, "dropouts_year", "primary"), total(cells, "students_year", "primary"),
-                  thresholds["dropout_primary"], False),
-        Indicator("dropout_junior", total(cells, "dropouts_year", "junior"), total(cells, "students_year", "junior"),
-                  thresholds["dropout_junior"], False),
-        Indicator("disabled", total(cells, "disabled_enrolled"), total(cells, "disabled"), thresholds["disabled"], True),
-        Indicator("retention", total(cells, "grade9"), cohort, thresholds["retention"], True),
-    ]
-
-
 BALANCE_IN = ("students_start", "transfers_in", "resumed")
 BALANCE_OUT = ("transfers_out", "completed", "suspended", "deaths", "dropouts")
 

@@ -91,17 +91,19 @@ def _table_sheet(workbook, data, table, formats):
 
 def _indicators_sheet(workbook, data, formats):
     sheet = _start(workbook, data, "主要指标", "主要指标", formats)
-    headers = ("指标", "分子", "分母", "比率", "标准", "标准方向", "结论")
+    headers = ("指标", "分子", "分母", "比率", "标准", "标准方向", "结论", "一票否决", "还需劝返人数", "说明")
     for column, header in enumerate(headers):
         sheet.write_string(TITLE_ROWS, column, header, formats["head"])
     for row, indicator in enumerate(data.indicators, start=TITLE_ROWS + 1):
+        verdict = "估算" if indicator.is_estimate else {True: "达标", False: "未达标", None: "无数据"}[indicator.met]
         values = (indicator.label, indicator.numerator, indicator.denominator, indicator.rate, indicator.threshold,
-                  "不低于" if indicator.higher_is_better else "不高于",
-                  {True: "达标", False: "未达标", None: "无数据"}[indicator.met])
+                  "不低于" if indicator.higher_is_better else "不高于", verdict, "是" if indicator.is_veto else None,
+                  indicator.gap, indicator.note or None)
         for column, value in enumerate(values):
             _write(sheet, row, column, value, formats)
     sheet.set_column(0, 0, 40)
-    sheet.set_column(1, len(headers) - 1, 12)
+    sheet.set_column(1, len(headers) - 2, 12)
+    sheet.set_column(len(headers) - 1, len(headers) - 1, 50)
 
 
 def _trend_sheet(workbook, data, formats):
