@@ -17,7 +17,7 @@ import calendar
 import json
 import re
 
-from ..db import database
+from ..db import database, is_postgres
 from ..rules import school_age
 
 # On a school's roll: a suspected dropout is still on it, a confirmed one is not.
@@ -65,28 +65,51 @@ class Month:
         return Month(self.year + (self.month == 12), 1 if self.month == 12 else self.month + 1)
 
 
-def _stage_sql(month, start_age):
-    """SQL for a child's stage: its grade, or its school age in the month's school year."""
-    _e, primary_latest = school_age.birth_range_for_ages(start_age, None, month.first)
-    _e, junior_latest = school_age.birth_range_for_ages(start_age + 6, None, month.first)
-    return (
-        "CASE WHEN c.grade BETWEEN 1 AND 6 THEN 'primary' WHEN c.grade BETWEEN 7 AND 9 THEN 'junior' "
-        f"WHEN c.birth_on > '{primary_latest.isoformat()}' THEN NULL "
-        f"WHEN c.birth_on > '{junior_latest.isoformat()}' THEN 'primary' ELSE 'junior' END"
-    )
+class _Ages:
+    """A child's stage (its grade, or its school age in the month's school year) and age band, decided
+    in Python from its grade and the band of its birth date: the SQL only counts how many of the
+    month's birth-date thresholds the child was born after, so a grouped scan carries one small integer."""
 
+    def __init__(self, month, start_age):
+        _e, self.primary_latest = school_age.birth_range_for_ages(start_age, None, month.first)
+        _e, self.junior_latest = school_age.birth_range_for_ages(start_age + 6, None, month.first)
+        self.earliest, self.latest = school_age.birth_range_for_ages(
+            start_age, school_age.last_school_age(start_age), month.first)
+        self.cohort_earliest, self.cohort_latest = school_age.birth_range_for_ages(
+            start_age + 8, start_age + 8, month.first)
+        day = timedelta(days=1)
+        # Every test below is "born after t" for one of these t, so any day of a band answers for all of it.
+        self.thresholds = sorted({self.primary_latest, self.junior_latest, self.cohort_earliest - day,
+                                  self.cohort_latest, self.earliest - day, self.latest})
+        self.born = [self.thresholds[0]] + [t + day for t in self.thresholds]
+        self.count = len(self.born)
 
-def _age_sql(month, start_age):
-    """SQL for the age band of a child of compulsory-education age: 'primary' (the ages of grades 1–6),
-    'junior' (grades 7–8), 'cohort' (the age of grade 9, a junior age), or NULL outside those ages."""
-    earliest, latest = school_age.birth_range_for_ages(start_age, school_age.last_school_age(start_age), month.first)
-    cohort_earliest, cohort_latest = school_age.birth_range_for_ages(start_age + 8, start_age + 8, month.first)
-    _e, primary_latest = school_age.birth_range_for_ages(start_age + 6, None, month.first)
-    return (
-        f"CASE WHEN c.birth_on BETWEEN '{cohort_earliest.isoformat()}' AND '{cohort_latest.isoformat()}' THEN 'cohort' "
-        f"WHEN c.birth_on BETWEEN '{earliest.isoformat()}' AND '{latest.isoformat()}' THEN "
-        f"CASE WHEN c.birth_on > '{primary_latest.isoformat()}' THEN 'primary' ELSE 'junior' END END"
-    )
+    def band_sql(self):
+        """SQL for the band of c.birth_on: how many thresholds it is after (0 … count - 1)."""
+        tests = " ".join(f"WHEN c.birth_on > '{t.isoformat()}' THEN {i + 1}"
+                         for i, t in reversed(list(enumerate(self.thresholds))))
+        return f"CASE {tests} ELSE 0 END"
+
+    def stage(self, grade, band):
+        """'primary' / 'junior' by grade 1–6 / 7–9, else by school age; None for a child below it."""
+        if grade is not None and 1 <= grade <= 6:
+            return "primary"
+        if grade is not None and 7 <= grade <= 9:
+            return "junior"
+        born = self.born[band]
+        if born > self.primary_latest:
+            return None
+        return "primary" if born > self.junior_latest else "junior"
+
+    def age(self, band):
+        """The age band of a child of compulsory-education age: 'primary' (the ages of grades 1–6),
+        'junior' (grades 7–8), 'cohort' (the age of grade 9, a junior age), or None outside those ages."""
+        born = self.born[band]
+        if self.cohort_earliest <= born <= self.cohort_latest:
+            return "cohort"
+        if self.earliest <= born <= self.latest:
+            return "primary" if born > self.junior_latest else "junior"
+        return None
 
 
 def _age_band(age):
@@ -99,11 +122,13 @@ DISABLED_SQL = "CASE WHEN c.disability_category IN ({}) THEN 1 ELSE 0 END".forma
 
 
 class Figures:
-    """Counters per unit, stage and sex: {(kind, id): {stage: {sex: Counter}}}."""
+    """Counts per unit, stage, sex and figure, kept flat ({(unit, stage, sex, figure): n}) because a
+    county's summary adds to them a few hundred thousand times; as_json() nests them."""
 
     def __init__(self, township_of_village):
         self.township_of = township_of_village
-        self.cells = defaultdict(lambda: defaultdict(lambda: defaultdict(Counter)))
+        self.units = set()
+        self.counts = Counter()
 
     def homes(self, village_id):
         """The residence units of a village: the county, its township, itself."""
@@ -114,20 +139,18 @@ class Figures:
     def add(self, units, stage, sex, key, n=1):
         if stage is None or not n:
             return
+        counts = self.counts
         for unit in units:
-            self.cells[unit][stage][sex][key] += n
+            counts[unit, stage, sex, key] += n
 
     def as_json(self):
-        """{(kind, id): cells as plain dicts}, zero counts (and cells left empty by them) left out, so the
-        same figures always give the same JSON, however they were added up."""
-        result = {}
-        for unit, stages in self.cells.items():
-            result[unit] = {}
-            for stage, by_sex in stages.items():
-                sexes = {sex: {k: v for k, v in counter.items() if v} for sex, counter in by_sex.items()}
-                sexes = {sex: counts for sex, counts in sexes.items() if counts}
-                if sexes:
-                    result[unit][stage] = sexes
+        """{(kind, id): {stage: {sex: {figure: n}}}}, zero counts (and cells left empty by them) left out, so
+        the same figures always give the same JSON, however they were added up."""
+        result = {unit: {} for unit in self.units}
+        for (unit, stage, sex, key), n in self.counts.items():
+            cells = result.setdefault(unit, {})
+            if n:
+                cells.setdefault(stage, {}).setdefault(sex, {})[key] = n
         return result
 
 
@@ -228,16 +251,29 @@ def _existed_sql(month):
             f"WHEN c.registered_on <= '{month.last.isoformat()}' THEN 1 ELSE 0 END")
 
 
-def _stocks(figures, existed, states, child, n):
-    """A child's stock at each day it was registered by (states: {when: state}); one registered during
-    the month arrives on the roll as a transfer in, so the month's balance holds."""
+STATES = ("year", "start", "end", "arrival")
+
+
+def _stocks(figures, existed, states, child, n, whens=STATES):
+    """A child's stock at each day it was registered by (states: {when: state}, only those in `whens`); one
+    registered during the month arrives on the roll as a transfer in, so the month's balance holds."""
     for when, needed in WHENS:
-        if existed >= needed:
+        if existed >= needed and when in whens:
             _stock(figures, when, states[when], child, n)
-    if existed == 1:
+    if existed == 1 and "arrival" in whens:
         village, school, status = states["arrival"]
         for unit in _roll_units(figures, village, school, status):
             figures.add([unit], child[0], child[1], "transfers_in", n)
+
+
+def _among(column, ids):
+    """SQL and parameters for `column` among `ids`, looked up through the index on either database
+    (PostgreSQL plans an IN over a hundredth of the children as a scan of the whole child table)."""
+    if not ids:
+        return "1 = 0", ()
+    if is_postgres():
+        return f"{column} = ANY({database.param})", (sorted(ids),)
+    return f"{column} IN (SELECT value FROM json_each({database.param}))", (json.dumps(sorted(ids)),)
 
 
 def compute(month, start_age=6):
@@ -247,40 +283,34 @@ def compute(month, start_age=6):
     query sees the same data."""
     township_of = dict(database.execute_sql("SELECT id, township_id FROM village").fetchall())
     figures = Figures(township_of)
+    figures.units.add(("county", 0))  # every unit gets a summary, even an empty one
     for kind, table in (("township", "township"), ("village", "village"), ("school", "school")):
-        for (unit_id,) in database.execute_sql(f"SELECT id FROM {table}").fetchall():
-            figures.cells[(kind, unit_id)]  # every unit gets a summary, even an empty one
-    figures.cells[("county", 0)]
-    stage, age, existed = _stage_sql(month, start_age), _age_sql(month, start_age), _existed_sql(month)
+        figures.units.update((kind, unit_id) for (unit_id,) in database.execute_sql(f"SELECT id FROM {table}"))
+    ages, existed = _Ages(month, start_age), _existed_sql(month)
     since = month.year_start - timedelta(days=1)  # the roll the school year started with
     days = {"year": since, "start": month.first - timedelta(days=1), "end": month.last}
     # 1. Everyone as they are now.
-    for row in database.execute_sql(
-        f"SELECT c.village_id, c.school_id, c.status, {stage}, c.sex, {age}, {DISABLED_SQL}, c.grade, {existed}, "
-        "COUNT(*) FROM child c GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
-    ).fetchall():
-        state = row[0:3]
-        _stocks(figures, row[8], dict.fromkeys(("year", "start", "end", "arrival"), state), row[3:8], row[9])
+    _grouped_stocks(figures, ages, existed)
     # 2. Those who changed since: take their present away, put their past in.
     changed = defaultdict(list)
     for change in _rows(f"SELECT * FROM child_change WHERE changed_on > {database.param} ORDER BY changed_on, id",
                         (since.isoformat(),)):
         change["changed_on"] = _day(change["changed_on"])
         changed[change["child_id"]].append(change)
-    people = _people(f"c.id IN (SELECT child_id FROM child_change WHERE changed_on > {database.param})",
-                     (since.isoformat(),), stage, age, existed)
+    people = _people(*_among("c.id", changed), ages, existed)
     dropped = set()
     for child_id, person in people.items():
         history, now = changed[child_id], person["state"]
-        _stocks(figures, person["existed"], dict.fromkeys(("year", "start", "end", "arrival"), now), person["child"], -1)
         past = {when: _state_at(now, history, day) for when, day in days.items()}
         past["arrival"] = _state_at(now, history, date.min)
-        _stocks(figures, person["existed"], past, person["child"], 1)
+        differs = {when for when, state in past.items() if state != now}  # the others would cancel out
+        _stocks(figures, person["existed"], dict.fromkeys(STATES, now), person["child"], -1, differs)
+        _stocks(figures, person["existed"], past, person["child"], 1, differs)
         for change in history:
             if person["existed"] and change["changed_on"] <= month.last:
                 _flow(figures, change, person["child"], change["changed_on"] >= month.first, dropped)
     # 3. Who is still out at the month's end: their priority groups and reasons.
-    out = _people("c.status = 'dropped_out'", (), stage, age, existed)
+    out = _people("c.status = 'dropped_out'", (), ages, existed)
     out.update(people)
     for child_id, person in out.items():
         village, school, status = _state_at(person["state"], changed.get(child_id, []), month.last)
@@ -292,25 +322,81 @@ def compute(month, start_age=6):
             figures.add(units, st, sex, f"out_{group}")
         if person["reason"]:
             figures.add(units, st, sex, f"reason_{person['reason']}")
-    _events(figures, month, stage, since, changed)
+    known = {child_id: (*person["state"][:2], *person["child"][:2]) for child_id, person in out.items()}
+    _events(figures, month, ages, changed, known)
     return figures.as_json()
 
 
-def _people(where, params, stage, age, existed):
-    """{child id: {state, child (stage, sex, age, disabled, grade), existed, groups, reason}} for those matching."""
+HOME = ("home",)  # a group's residence units, in a template
+
+
+class _Template(Figures):
+    """What one kind of group adds (its stage, sex, status, school or none, registration and age band),
+    worked out once with its residence and its school as placeholders; the scan's rows only multiply it."""
+
+    def homes(self, village_id):
+        return [HOME]
+
+
+# The grade as far as the figures tell grades apart: 1 and 9 (their own figures), 2–6, 7–8, or none of 1–9.
+GRADE_SQL = ("CASE WHEN c.grade IN (1, 9) THEN c.grade WHEN c.grade BETWEEN 2 AND 6 THEN 2 "
+             "WHEN c.grade BETWEEN 7 AND 8 THEN 7 ELSE 0 END")
+
+
+def _grouped_stocks(figures, ages, existed):
+    """Every child's stocks as it is now, from one grouped scan of the child table.
+
+    The birth band, grade, disability and registration are packed into one integer, the first key, so the
+    scan groups on few, cheap keys (SQLite sorts on them; PostgreSQL hashes them)."""
+    packed = f"{ages.band_sql()} + {ages.count} * ({GRADE_SQL} + 10 * ({DISABLED_SQL} + 2 * ({existed})))"
+    templates, homes, schools = {}, Counter(), Counter()
+    for code, status, sex, village, school, n in database.execute_sql(
+        f"SELECT {packed}, c.status, c.sex, c.village_id, c.school_id, COUNT(*) FROM child c GROUP BY 1, 2, 3, 4, 5"
+    ):
+        kind = (code, status, sex, school is None)
+        template = templates.get(kind)
+        if template is None:
+            template = templates[kind] = _template(ages, *kind)
+        for (unit, stage, sx, key), k in template:
+            if unit is HOME:
+                homes[village, stage, sx, key] += k * n
+            else:
+                schools[school, stage, sx, key] += k * n
+    for (village, stage, sex, key), n in homes.items():
+        figures.add(figures.homes(village), stage, sex, key, n)
+    for (school, stage, sex, key), n in schools.items():
+        figures.add([("school", school)], stage, sex, key, n)
+
+
+def _template(ages, code, status, sex, no_school):
+    """[((unit, stage, sex, figure), n)] one child of a kind adds, its residence HOME and its school ('school', 0)."""
+    band, code = code % ages.count, code // ages.count
+    grade, code = code % 10 or None, code // 10
+    disabled, existed = code % 2, code // 2
+    recorder = _Template({})
+    state = (None, None if no_school else 0, status)
+    child = (ages.stage(grade, band), sex, ages.age(band), disabled, grade)
+    _stocks(recorder, existed, dict.fromkeys(STATES, state), child, 1)
+    return list(recorder.counts.items())
+
+
+def _people(where, params, ages, existed):
+    """{child id: {state, child (stage, sex, age, disabled, grade), existed, groups, reason}} for those matching;
+    a child with several cases takes the reason of the latest."""
     people = {}
     for row in _rows(
-        f"SELECT c.id, c.village_id, c.school_id, c.status, {stage} AS stage, c.sex, {age} AS age, {existed} AS existed, "
+        f"SELECT c.id, c.village_id, c.school_id, c.status, {ages.band_sql()} AS band, c.sex, {existed} AS existed, "
         f"{DISABLED_SQL} AS disabled, c.grade, c.is_poor, c.is_left_behind, c.is_migrant, c.is_orphan, "
         "c.disability_category, d.reason FROM child c LEFT JOIN dropout_case d ON d.child_id = c.id "
-        f"WHERE {where}", params
+        f"WHERE {where} ORDER BY d.id", params
     ):
         groups = [name for name, flag in (("poor", row["is_poor"]), ("left_behind", row["is_left_behind"]),
                                           ("migrant", row["is_migrant"]), ("orphan", row["is_orphan"]),
                                           ("disabled", row["disability_category"])) if flag]
         people[row["id"]] = {
             "state": (row["village_id"], row["school_id"], row["status"]),
-            "child": (row["stage"], row["sex"], row["age"], row["disabled"], row["grade"]),
+            "child": (ages.stage(row["grade"], row["band"]), row["sex"], ages.age(row["band"]), row["disabled"],
+                      row["grade"]),
             "existed": row["existed"], "groups": groups, "reason": row["reason"],
         }
     return people
@@ -322,77 +408,74 @@ EVENT_FIGURES = {"opened": "new_suspected", "left_again": "new_suspected", "conf
 class _Places:
     """Where a child was on an event's day: the child's village and school now, unless the child's
     village, school or status changed since the school year began (`changed`), when its history is
-    replayed to the end of that day."""
+    replayed to the end of that day. `children`: {id: (village, school, stage, sex)} as they are now."""
 
-    def __init__(self, figures, changed):
-        self.figures, self.changed = figures, changed
+    def __init__(self, figures, changed, children):
+        self.figures, self.changed, self.children = figures, changed, children
 
-    def units(self, row):
-        village, school = row["village_id"], row["school_id"]
-        if row["moved_id"] is not None:
-            village, school, _status = _state_at((village, school, None), self.changed[row["moved_id"]],
-                                                 _day(row["moved_on"]))
+    def units(self, child_id, day):
+        village, school, _stage, _sex = self.children[child_id]
+        if child_id in self.changed:
+            village, school, _status = _state_at((village, school, None), self.changed[child_id], _day(day))
         return self.figures.homes(village) + ([("school", school)] if school is not None else [])
 
-    def add(self, row, key, n=1):
-        self.figures.add(self.units(row), row["stage"], row["sex"], key, n)
+    def add(self, child_id, day, key, n=1):
+        _village, _school, stage, sex = self.children[child_id]
+        self.figures.add(self.units(child_id, day), stage, sex, key, n)
 
 
-def _events(figures, month, stage, since, changed):
+def _events(figures, month, ages, changed, known):
     """The month's case events, visits, notices and measures, each where the child was on its day.
 
-    Children whose place did not change since the school year began are grouped by their place now;
-    the others come one row per child and day (moved_id, moved_on), to be placed by their history."""
+    The events are read by child and day without the child table; the children they concern are then
+    read by id (those in `known`, {id: (village, school, stage, sex)}, already are)."""
     p = database.param
     first, last, year_start = month.first.isoformat(), month.last.isoformat(), month.year_start.isoformat()
-    places = _Places(figures, changed)
-    moved = f"c.id IN (SELECT child_id FROM child_change WHERE changed_on > '{since.isoformat()}')"
-
-    def child_cols(day):
-        return (f"c.village_id, c.school_id, {stage} AS stage, c.sex, CASE WHEN {moved} THEN c.id END AS moved_id, "
-                f"CASE WHEN {moved} THEN {day} END AS moved_on")
-
-    for row in _rows(
-        f"SELECT {child_cols('e.happened_on')}, e.kind, e.happened_on, e.data FROM case_event e "
-        "JOIN dropout_case d ON d.id = e.case_id JOIN child c ON c.id = d.child_id "
+    events = _rows(
+        "SELECT d.child_id, e.kind, e.happened_on AS day, e.data FROM case_event e "
+        "JOIN dropout_case d ON d.id = e.case_id "
         f"WHERE e.kind IN ('opened', 'left_again', 'confirmed', 'returned') AND e.happened_on BETWEEN {p} AND {p}",
         (min(first, year_start), last),
-    ):
-        in_month = str(row["happened_on"])[:10] >= first
-        if row["kind"] == "returned":
-            if str(row["happened_on"])[:10] >= year_start:
-                places.add(row, "returned_year")
-            if in_month:
-                places.add(row, "returned")
-                places.add(row, f"placement_{json.loads(row['data'] or '{}').get('placement') or 'unknown'}")
-        elif in_month:
-            places.add(row, EVENT_FIGURES[row["kind"]])
-    visits = "home_visit v JOIN child c ON c.id = v.child_id"
-    cases = "JOIN dropout_case d ON d.id = {}.case_id JOIN child c ON c.id = d.child_id"
-    grouped = (
-        ("visits", visits, "v.visited_on", "NOT v.is_teaching"),
-        ("children_visited", visits, "v.visited_on", "NOT v.is_teaching AND NOT v.is_followup"),
-        ("teaching_visits", visits, "v.visited_on", "v.is_teaching"),
-        ("notices_issued", "return_notice n " + cases.format("n"), "n.issued_on", "n.version = 1"),
-        ("notices_served", "return_notice n " + cases.format("n"), "n.served_on", "n.served_on IS NOT NULL"),
-        ("measures", "escalation x " + cases.format("x"), "x.decided_on", "x.decided_on IS NOT NULL"),
     )
-    for key, tables, day, where in grouped:
-        distinct = key == "children_visited"
-        counted = "COUNT(DISTINCT v.child_id)" if distinct else "COUNT(*)"
-        rows = _rows(f"SELECT {child_cols(day)}, {counted} AS n FROM {tables} "
-                     f"WHERE {where} AND {day} BETWEEN {p} AND {p} GROUP BY 1, 2, 3, 4, 5, 6", (first, last))
-        seen = set()  # a child visited on several days counts once in each unit it was visited in
+    cases = "JOIN dropout_case d ON d.id = {}.case_id"
+    grouped = (
+        ("visits", "home_visit v", "v", "v.visited_on", "NOT v.is_teaching"),
+        ("children_visited", "home_visit v", "v", "v.visited_on", "NOT v.is_teaching AND NOT v.is_followup"),
+        ("teaching_visits", "home_visit v", "v", "v.visited_on", "v.is_teaching"),
+        ("notices_issued", "return_notice n " + cases.format("n"), "d", "n.issued_on", "n.version = 1"),
+        ("notices_served", "return_notice n " + cases.format("n"), "d", "n.served_on", "n.served_on IS NOT NULL"),
+        ("measures", "escalation x " + cases.format("x"), "d", "x.decided_on", "x.decided_on IS NOT NULL"),
+    )
+    counted = {key: _rows(f"SELECT {child}.child_id, {day} AS day, COUNT(*) AS n FROM {tables} "
+                          f"WHERE {where} AND {day} BETWEEN {p} AND {p} GROUP BY 1, 2", (first, last))
+               for key, tables, child, day, where in grouped}
+    counted["notices_overdue"] = _rows(
+        "SELECT d.child_id, n.deadline_on AS day, COUNT(*) AS n FROM return_notice n " + cases.format("n")
+        + f" WHERE n.status = 'overdue' AND n.deadline_on <= {p} GROUP BY 1, 2", (last,))
+    wanted = {row["child_id"] for rows in (events, *counted.values()) for row in rows} - known.keys()
+    children = dict(known)
+    where, params = _among("c.id", wanted)
+    for row in _rows(f"SELECT c.id, c.village_id, c.school_id, {ages.band_sql()} AS band, c.grade, c.sex "
+                     f"FROM child c WHERE {where}", params):
+        children[row["id"]] = (row["village_id"], row["school_id"], ages.stage(row["grade"], row["band"]), row["sex"])
+    places = _Places(figures, changed, children)
+    for row in events:
+        child_id, day = row["child_id"], str(row["day"])[:10]
+        if row["kind"] == "returned":
+            if day >= year_start:
+                places.add(child_id, day, "returned_year")
+            if day >= first:
+                places.add(child_id, day, "returned")
+                places.add(child_id, day, f"placement_{json.loads(row['data'] or '{}').get('placement') or 'unknown'}")
+        elif day >= first:
+            places.add(child_id, day, EVENT_FIGURES[row["kind"]])
+    visited = defaultdict(set)  # a child visited on several days counts once in each unit it was visited in
+    for key, rows in counted.items():
         for row in rows:
-            if distinct and row["moved_id"] is not None:
-                units = [u for u in places.units(row) if (row["moved_id"], u) not in seen]
-                seen.update((row["moved_id"], u) for u in units)
-                figures.add(units, row["stage"], row["sex"], key)
+            if key == "children_visited":
+                visited[row["child_id"]].update(places.units(row["child_id"], row["day"]))
             else:
-                places.add(row, key, row["n"])
-    for row in _rows(
-        f"SELECT {child_cols('n.deadline_on')}, COUNT(*) AS n FROM return_notice n " + cases.format("n")
-        + f" WHERE n.status = 'overdue' AND n.deadline_on <= {p} GROUP BY 1, 2, 3, 4, 5, 6",
-        (last,),
-    ):
-        places.add(row, "notices_overdue", row["n"])
+                places.add(row["child_id"], row["day"], key, row["n"])
+    for child_id, units in visited.items():
+        _village, _school, stage, sex = children[child_id]
+        figures.add(sorted(units), stage, sex, "children_visited")
