@@ -242,6 +242,7 @@ def _day(value):
 # on the roll (registered_on, a county day) before the school year began (3), before the month began (2),
 # by its end (1).
 WHENS = (("year", 3), ("start", 2), ("end", 1))
+NEEDED = dict(WHENS)
 
 
 def _existed_sql(month):
@@ -290,11 +291,13 @@ def compute(month, start_age=6):
     since = month.year_start - timedelta(days=1)  # the roll the school year started with
     days = {"year": since, "start": month.first - timedelta(days=1), "end": month.last}
     # 1. Everyone as they are now.
-    _grouped_stocks(figures, ages, existed)
+    stocks = _Stocks()
+    _grouped_stocks(stocks, ages, existed)
     # 2. Those who changed since: take their present away, put their past in.
     changed = defaultdict(list)
-    for change in _rows(f"SELECT * FROM child_change WHERE changed_on > {database.param} ORDER BY changed_on, id",
-                        (since.isoformat(),)):
+    for change in _rows("SELECT id, child_id, changed_on, old_status, new_status, old_school_id, new_school_id, "
+                        f"old_village_id, new_village_id FROM child_change WHERE changed_on > {database.param} "
+                        "ORDER BY changed_on, id", (since.isoformat(),)):
         change["changed_on"] = _day(change["changed_on"])
         changed[change["child_id"]].append(change)
     people = _people(*_among("c.id", changed), ages, existed)
@@ -303,12 +306,17 @@ def compute(month, start_age=6):
         history, now = changed[child_id], person["state"]
         past = {when: _state_at(now, history, day) for when, day in days.items()}
         past["arrival"] = _state_at(now, history, date.min)
-        differs = {when for when, state in past.items() if state != now}  # the others would cancel out
-        _stocks(figures, person["existed"], dict.fromkeys(STATES, now), person["child"], -1, differs)
-        _stocks(figures, person["existed"], past, person["child"], 1, differs)
+        differs = [when for when in STATES if past[when] != now]  # the others would cancel out
+        if differs:
+            stocks.add(person["existed"], dict.fromkeys(STATES, now), person["child"], -1, differs)
+            stocks.add(person["existed"], past, person["child"], 1, differs)
         for change in history:
-            if person["existed"] and change["changed_on"] <= month.last:
-                _flow(figures, change, person["child"], change["changed_on"] >= month.first, dropped)
+            in_month = change["changed_on"] >= month.first
+            # Before the month a change counts only as the year's dropout.
+            if (person["existed"] and change["changed_on"] <= month.last
+                    and (in_month or change["new_status"] == "dropped_out")):
+                _flow(figures, change, person["child"], in_month, dropped)
+    stocks.spread(figures)
     # 3. Who is still out at the month's end: their priority groups and reasons.
     out = _people("c.status = 'dropped_out'", (), ages, existed)
     out.update(people)
@@ -327,15 +335,52 @@ def compute(month, start_age=6):
     return figures.as_json()
 
 
-HOME = ("home",)  # a group's residence units, in a template
+HOME = ("home",)  # a kind's residence units, in a template
 
 
 class _Template(Figures):
-    """What one kind of group adds (its stage, sex, status, school or none, registration and age band),
-    worked out once with its residence and its school as placeholders; the scan's rows only multiply it."""
+    """Records what one kind of child adds, with its residence (HOME) and its school (('school', 0)) standing in."""
 
     def homes(self, village_id):
         return [HOME]
+
+
+class _Stocks:
+    """Stock figures added up by village of residence and by school, spread over the units once at the end.
+
+    What a kind of child (its state's status, a school or none, stage, sex, age band, disability, grade) adds on
+    each day is worked out once, as a template; a group or a child then only multiplies it."""
+
+    def __init__(self):
+        self.templates, self.homes, self.schools = {}, Counter(), Counter()
+
+    def add(self, existed, states, child, n, whens=STATES):
+        """As _stocks(figures, existed, states, child, n, whens)."""
+        for when in whens:
+            if existed == 1 if when == "arrival" else existed >= NEEDED[when]:
+                village, school, status = states[when]
+                for (unit, stage, sex, key), k in self._template(when, status, school is None, child):
+                    if unit is HOME:
+                        self.homes[village, stage, sex, key] += k * n
+                    else:
+                        self.schools[school, stage, sex, key] += k * n
+
+    def _template(self, when, status, no_school, child):
+        kind = (when, status, no_school, child)
+        template = self.templates.get(kind)
+        if template is None:
+            recorder = _Template({})
+            state = (None, None if no_school else 0, status)
+            _stocks(recorder, 1 if when == "arrival" else 3, {when: state}, child, 1, (when,))
+            template = self.templates[kind] = list(recorder.counts.items())
+        return template
+
+    def spread(self, figures):
+        """Add the sums to the figures of every unit they belong to."""
+        for (village, stage, sex, key), n in self.homes.items():
+            figures.add(figures.homes(village), stage, sex, key, n)
+        for (school, stage, sex, key), n in self.schools.items():
+            figures.add([("school", school)], stage, sex, key, n)
 
 
 # The grade as far as the figures tell grades apart: 1 and 9 (their own figures), 2–6, 7–8, or none of 1–9.
@@ -343,41 +388,23 @@ GRADE_SQL = ("CASE WHEN c.grade IN (1, 9) THEN c.grade WHEN c.grade BETWEEN 2 AN
              "WHEN c.grade BETWEEN 7 AND 8 THEN 7 ELSE 0 END")
 
 
-def _grouped_stocks(figures, ages, existed):
+def _grouped_stocks(stocks, ages, existed):
     """Every child's stocks as it is now, from one grouped scan of the child table.
 
     The birth band, grade, disability and registration are packed into one integer, the first key, so the
-    scan groups on few, cheap keys (SQLite sorts on them; PostgreSQL hashes them)."""
+    scan groups on few, cheap keys (SQLite sorts on them; PostgreSQL hashes or sorts them)."""
     packed = f"{ages.band_sql()} + {ages.count} * ({GRADE_SQL} + 10 * ({DISABLED_SQL} + 2 * ({existed})))"
-    templates, homes, schools = {}, Counter(), Counter()
+    kinds = {}
     for code, status, sex, village, school, n in database.execute_sql(
         f"SELECT {packed}, c.status, c.sex, c.village_id, c.school_id, COUNT(*) FROM child c GROUP BY 1, 2, 3, 4, 5"
     ):
-        kind = (code, status, sex, school is None)
-        template = templates.get(kind)
-        if template is None:
-            template = templates[kind] = _template(ages, *kind)
-        for (unit, stage, sx, key), k in template:
-            if unit is HOME:
-                homes[village, stage, sx, key] += k * n
-            else:
-                schools[school, stage, sx, key] += k * n
-    for (village, stage, sex, key), n in homes.items():
-        figures.add(figures.homes(village), stage, sex, key, n)
-    for (school, stage, sex, key), n in schools.items():
-        figures.add([("school", school)], stage, sex, key, n)
-
-
-def _template(ages, code, status, sex, no_school):
-    """[((unit, stage, sex, figure), n)] one child of a kind adds, its residence HOME and its school ('school', 0)."""
-    band, code = code % ages.count, code // ages.count
-    grade, code = code % 10 or None, code // 10
-    disabled, existed = code % 2, code // 2
-    recorder = _Template({})
-    state = (None, None if no_school else 0, status)
-    child = (ages.stage(grade, band), sex, ages.age(band), disabled, grade)
-    _stocks(recorder, existed, dict.fromkeys(STATES, state), child, 1)
-    return list(recorder.counts.items())
+        kind = kinds.get((code, sex))
+        if kind is None:
+            band, rest = code % ages.count, code // ages.count
+            grade, rest = rest % 10 or None, rest // 10
+            disabled, existed_by = rest % 2, rest // 2
+            kind = kinds[code, sex] = (existed_by, (ages.stage(grade, band), sex, ages.age(band), disabled, grade))
+        stocks.add(kind[0], dict.fromkeys(STATES, (village, school, status)), kind[1], n)
 
 
 def _people(where, params, ages, existed):
