@@ -68,6 +68,7 @@ EXPECTED = {
     ("registers.index", "POST", None): by_role(403, admin=422, bureau=422, township=422),  # no file uploaded: refused
     ("registers.result", "GET", None): by_role(403, admin=404, bureau=404, township=404),  # nobody's upload
     ("registers.flag", "POST", None): by_role(403, admin=404, township=404),
+    ("registers.take_categories", "POST", None): by_role(403, admin=404, township=404),
     ("registers.export", "GET", None): by_role(403, admin=404, bureau=404, township=404),
     ("registers.check_export", "GET", None): by_role(403, admin=200, bureau=200, township=200),
     ("registers.ledger_export", "GET", None): EVERYONE,
