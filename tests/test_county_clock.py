@@ -108,6 +108,11 @@ def test_the_commands_refuse_the_countys_future(app, runner):
         result = runner.invoke(args=["check-deadlines", "--today", "2026-12-01"])
         assert result.exit_code == 0 and "0 notices newly overdue" in result.output
         far = runner.invoke(args=["run-jobs", "--date", "2027-01-02"])
+        current = runner.invoke(args=["summaries", "--month", "2026-12"])
+    with time_machine.travel(NOV_30_2359, tick=False):
+        last_minute = runner.invoke(args=["summaries", "--month", "2026-11"])
+    for result in (current, last_minute):
+        assert result.exit_code == 1 and "尚未结束" in result.output
     assert far.exit_code == 1
     with database.connection_context():
         assert JobRun.select().count() == 0 and ReturnNotice.select().count() == 0

@@ -186,11 +186,14 @@ def test_a_bad_month_is_refused(app, text):
             summaries.parse_month(text, TODAY)
 
 
-def test_a_month_not_begun_is_refused(app):
+def test_a_month_not_ended_is_refused(app):
     with app.test_request_context():
         with pytest.raises(summaries.ValidationError):
             summaries.parse_month("2026-12", TODAY)
-        assert str(summaries.parse_month("2026-11", TODAY)) == "2026-11"
+        with pytest.raises(summaries.ValidationError) as refused:
+            summaries.parse_month("2026-11", TODAY)
+        assert refused.value.errors["month"] == "2026-11 月尚未结束，2026-12-01 起才能生成。"
+        assert str(summaries.parse_month("2026-11", date(2026, 12, 1))) == "2026-11"
 
 
 def test_steps_entered_later_count_on_the_day_they_happened(app, make_village, make_school, make_child, make_user):

@@ -5,7 +5,7 @@ one transaction, together with the month's reports to file and, for the schedule
 its period: two runs at once, or one after the other, leave one set of summaries.
 """
 import json
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from peewee import IntegrityError
@@ -25,13 +25,17 @@ class MonthLocked(ValidationError):
 
 
 def parse_month(text, today=None):
-    """'YYYY-MM' of a month that has ended (or the current one), else a ValidationError."""
+    """'YYYY-MM', else a ValidationError; given `today` (the county's), only a month that has ended, so
+    its figures are never frozen before its last day is over."""
     try:
         month = Month.parse(text)
     except ValueError:
         raise ValidationError({"month": _("Give the month as YYYY-MM, for example 2026-10.")}) from None
     if month.year < 2000 or (today is not None and month.first > today):
         raise ValidationError({"month": _("The month %(month)s has not begun.", month=str(month))})
+    if today is not None and month.last >= today:
+        raise ValidationError({"month": _("The month %(month)s has not ended: it can be generated from %(day)s.",
+                                          month=str(month), day=month.last + timedelta(days=1))})
     return month
 
 
