@@ -122,13 +122,13 @@ DISABLED_SQL = "CASE WHEN c.disability_category IN ({}) THEN 1 ELSE 0 END".forma
 
 
 class Figures:
-    """Counts per unit, stage, sex and figure, kept flat ({(unit, stage, sex, figure): n}) because a
-    county's summary adds to them a few hundred thousand times; as_json() nests them."""
+    """Counts per unit, stage, sex and figure. A county's summary adds to them a few hundred thousand times,
+    so each addition is kept as one count for all its units, spread over them once at the end."""
 
     def __init__(self, township_of_village):
         self.township_of = township_of_village
         self.units = set()
-        self.counts = Counter()
+        self.pending = Counter()  # {(units, stage, sex, figure): n}, spread over the units once, in totals()
 
     def homes(self, village_id):
         """The residence units of a village: the county, its township, itself."""
@@ -139,15 +139,21 @@ class Figures:
     def add(self, units, stage, sex, key, n=1):
         if stage is None or not n:
             return
-        counts = self.counts
-        for unit in units:
-            counts[unit, stage, sex, key] += n
+        self.pending[tuple(units), stage, sex, key] += n
+
+    def totals(self):
+        """{(unit, stage, sex, figure): n}, every unit an addition named (its sum may be 0)."""
+        counts = Counter()
+        for (units, stage, sex, key), n in self.pending.items():
+            for unit in units:
+                counts[unit, stage, sex, key] += n
+        return counts
 
     def as_json(self):
         """{(kind, id): {stage: {sex: {figure: n}}}}, zero counts (and cells left empty by them) left out, so
         the same figures always give the same JSON, however they were added up."""
         result = {unit: {} for unit in self.units}
-        for (unit, stage, sex, key), n in self.counts.items():
+        for (unit, stage, sex, key), n in self.totals().items():
             cells = result.setdefault(unit, {})
             if n:
                 cells.setdefault(stage, {}).setdefault(sex, {})[key] = n
@@ -217,11 +223,10 @@ def _roll_units(figures, village, school, status):
 
 
 def _state_at(current, changes, day):
-    """(village, school, status) at the end of `day`, replaying the child's changes by date."""
-    before = [c for c in changes if c["changed_on"] <= day]
-    if before:
-        last = before[-1]
-        return last["new_village_id"], last["new_school_id"], last["new_status"]
+    """(village, school, status) at the end of `day`, replaying the child's changes (in date order)."""
+    for change in reversed(changes):
+        if change["changed_on"] <= day:
+            return change["new_village_id"], change["new_school_id"], change["new_status"]
     if changes:
         first = changes[0]
         return first["old_village_id"], first["old_school_id"], first["old_status"]
@@ -372,7 +377,7 @@ class _Stocks:
             recorder = _Template({})
             state = (None, None if no_school else 0, status)
             _stocks(recorder, 1 if when == "arrival" else 3, {when: state}, child, 1, (when,))
-            template = self.templates[kind] = list(recorder.counts.items())
+            template = self.templates[kind] = list(recorder.totals().items())
         return template
 
     def spread(self, figures):
@@ -435,10 +440,12 @@ EVENT_FIGURES = {"opened": "new_suspected", "left_again": "new_suspected", "conf
 class _Places:
     """Where a child was on an event's day: the child's village and school now, unless the child's
     village, school or status changed since the school year began (`changed`), when its history is
-    replayed to the end of that day. `children`: {id: (village, school, stage, sex)} as they are now."""
+    replayed to the end of that day. `children`: {id: (village, school, stage, sex)} as they are now.
+    The events of children who did not change are summed by place, and spread over the units at the end."""
 
     def __init__(self, figures, changed, children):
         self.figures, self.changed, self.children = figures, changed, children
+        self.sums = Counter()
 
     def units(self, child_id, day):
         village, school, _stage, _sex = self.children[child_id]
@@ -447,8 +454,17 @@ class _Places:
         return self.figures.homes(village) + ([("school", school)] if school is not None else [])
 
     def add(self, child_id, day, key, n=1):
-        _village, _school, stage, sex = self.children[child_id]
-        self.figures.add(self.units(child_id, day), stage, sex, key, n)
+        if child_id in self.changed:
+            _village, _school, stage, sex = self.children[child_id]
+            self.figures.add(self.units(child_id, day), stage, sex, key, n)
+        else:
+            self.sums[self.children[child_id], key] += n
+
+    def spread(self):
+        """Add the sums of the children who did not change to their units' figures."""
+        for ((village, school, stage, sex), key), n in self.sums.items():
+            units = self.figures.homes(village) + ([("school", school)] if school is not None else [])
+            self.figures.add(units, stage, sex, key, n)
 
 
 def _events(figures, month, ages, changed, known):
@@ -458,24 +474,27 @@ def _events(figures, month, ages, changed, known):
     read by id (those in `known`, {id: (village, school, stage, sex)}, already are)."""
     p = database.param
     first, last, year_start = month.first.isoformat(), month.last.isoformat(), month.year_start.isoformat()
-    events = _rows(
-        "SELECT d.child_id, e.kind, e.happened_on AS day, e.data FROM case_event e "
-        "JOIN dropout_case d ON d.id = e.case_id "
-        f"WHERE e.kind IN ('opened', 'left_again', 'confirmed', 'returned') AND e.happened_on BETWEEN {p} AND {p}",
-        (min(first, year_start), last),
-    )
     cases = "JOIN dropout_case d ON d.id = {}.case_id"
+    events = _rows(
+        "SELECT d.child_id, e.kind, e.happened_on AS day, e.data FROM case_event e " + cases.format("e")
+        + f" WHERE e.kind IN ('opened', 'left_again', 'confirmed', 'returned') AND e.happened_on BETWEEN {p} AND {p}",
+        (first, last),
+    )
     grouped = (
-        ("visits", "home_visit v", "v", "v.visited_on", "NOT v.is_teaching"),
-        ("children_visited", "home_visit v", "v", "v.visited_on", "NOT v.is_teaching AND NOT v.is_followup"),
-        ("teaching_visits", "home_visit v", "v", "v.visited_on", "v.is_teaching"),
-        ("notices_issued", "return_notice n " + cases.format("n"), "d", "n.issued_on", "n.version = 1"),
-        ("notices_served", "return_notice n " + cases.format("n"), "d", "n.served_on", "n.served_on IS NOT NULL"),
-        ("measures", "escalation x " + cases.format("x"), "d", "x.decided_on", "x.decided_on IS NOT NULL"),
+        ("returned_year", "case_event e " + cases.format("e"), "d", "e.happened_on", "e.kind = 'returned'",
+         (year_start, (month.first - timedelta(days=1)).isoformat())),  # this month's come with the events
+        ("visits", "home_visit v", "v", "v.visited_on", "NOT v.is_teaching", (first, last)),
+        ("children_visited", "home_visit v", "v", "v.visited_on", "NOT v.is_teaching AND NOT v.is_followup",
+         (first, last)),
+        ("teaching_visits", "home_visit v", "v", "v.visited_on", "v.is_teaching", (first, last)),
+        ("notices_issued", "return_notice n " + cases.format("n"), "d", "n.issued_on", "n.version = 1", (first, last)),
+        ("notices_served", "return_notice n " + cases.format("n"), "d", "n.served_on", "n.served_on IS NOT NULL",
+         (first, last)),
+        ("measures", "escalation x " + cases.format("x"), "d", "x.decided_on", "x.decided_on IS NOT NULL", (first, last)),
     )
     counted = {key: _rows(f"SELECT {child}.child_id, {day} AS day, COUNT(*) AS n FROM {tables} "
-                          f"WHERE {where} AND {day} BETWEEN {p} AND {p} GROUP BY 1, 2", (first, last))
-               for key, tables, child, day, where in grouped}
+                          f"WHERE {where} AND {day} BETWEEN {p} AND {p} GROUP BY 1, 2", between)
+               for key, tables, child, day, where, between in grouped}
     counted["notices_overdue"] = _rows(
         "SELECT d.child_id, n.deadline_on AS day, COUNT(*) AS n FROM return_notice n " + cases.format("n")
         + f" WHERE n.status = 'overdue' AND n.deadline_on <= {p} GROUP BY 1, 2", (last,))
@@ -487,14 +506,12 @@ def _events(figures, month, ages, changed, known):
         children[row["id"]] = (row["village_id"], row["school_id"], ages.stage(row["grade"], row["band"]), row["sex"])
     places = _Places(figures, changed, children)
     for row in events:
-        child_id, day = row["child_id"], str(row["day"])[:10]
+        child_id, day = row["child_id"], row["day"]
         if row["kind"] == "returned":
-            if day >= year_start:
-                places.add(child_id, day, "returned_year")
-            if day >= first:
-                places.add(child_id, day, "returned")
-                places.add(child_id, day, f"placement_{json.loads(row['data'] or '{}').get('placement') or 'unknown'}")
-        elif day >= first:
+            places.add(child_id, day, "returned_year")  # the month is part of its school year
+            places.add(child_id, day, "returned")
+            places.add(child_id, day, f"placement_{json.loads(row['data'] or '{}').get('placement') or 'unknown'}")
+        else:
             places.add(child_id, day, EVENT_FIGURES[row["kind"]])
     visited = defaultdict(set)  # a child visited on several days counts once in each unit it was visited in
     for key, rows in counted.items():
@@ -506,3 +523,4 @@ def _events(figures, month, ages, changed, known):
     for child_id, units in visited.items():
         _village, _school, stage, sex = children[child_id]
         figures.add(sorted(units), stage, sex, "children_visited")
+    places.spread()
