@@ -17,6 +17,7 @@ import calendar
 import json
 import re
 
+from ..choices import THREE_DISABILITY_CATEGORIES
 from ..db import database, is_postgres
 from ..rules import school_age
 
@@ -26,7 +27,6 @@ ON_ROLL = frozenset(("enrolled", "returned", "suspected", "home_taught", "specia
 IN_SCHOOL = ON_ROLL | {"outside_county", "completed"}
 # No longer a resident of the county.
 GONE = frozenset(("moved_out", "deceased"))
-THREE_DISABILITIES = ("visual", "hearing", "speech", "intellectual")
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def _age_band(age):
 
 
 DISABLED_SQL = "CASE WHEN c.disability_category IN ({}) THEN 1 ELSE 0 END".format(
-    ", ".join(f"'{code}'" for code in THREE_DISABILITIES))
+    ", ".join(f"'{code}'" for code in THREE_DISABILITY_CATEGORIES))
 
 
 class Figures:
