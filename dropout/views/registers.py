@@ -92,13 +92,17 @@ def result(token):
                            grades=DISABILITY_GRADES)
 
 
+def _ticked(token):
+    """The upload's comparison and the children ticked on its page, for those who may act on them."""
+    if current_user.role not in crosscheck.FLAG_ROLES:
+        abort(403)
+    return _comparison(token), [int(value) for value in request.form.getlist("child") if _ID.fullmatch(value)]
+
+
 @bp.route(f"/registers/<{TOKEN}:token>/flag", methods=["POST"])
 @login_required
 def flag(token):
-    if current_user.role not in crosscheck.FLAG_ROLES:
-        abort(403)
-    comparison = _comparison(token)
-    chosen = [int(value) for value in request.form.getlist("child") if _ID.fullmatch(value)]
+    comparison, chosen = _ticked(token)
     settings = CaseSettings.from_config(current_app.config)
     try:
         flagged, skipped = crosscheck.flag(current_user, comparison, chosen, settings, clock.today())
@@ -118,10 +122,7 @@ def flag(token):
 @login_required
 def take_categories(token):
     """Take the 残联 list's disability category into the register for the ticked children."""
-    if current_user.role not in crosscheck.FLAG_ROLES:
-        abort(403)
-    comparison = _comparison(token)
-    chosen = [int(value) for value in request.form.getlist("child") if _ID.fullmatch(value)]
+    comparison, chosen = _ticked(token)
     try:
         changed = crosscheck.take_categories(current_user, comparison, chosen)
     except ValidationError as exc:
