@@ -12,6 +12,7 @@ is split by stage (primary / junior: the grade, or the age for a child out of sc
 """
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import date, timedelta
 import calendar
 import json
@@ -195,24 +196,31 @@ def _stock(figures, when, state, child, n):
 EXITS = {"deceased": "deaths", "deferred": "suspended", "dropped_out": "dropouts", "completed": "completed"}
 
 
-def _flow(figures, change, child, in_month, dropped):
+class Change(NamedTuple):
+    """A recorded change of a child's (village, school, status), from `old` to `new`, on a day."""
+
+    on: date
+    old: tuple
+    new: tuple
+
+
+def _flow(figures, child_id, change, child, in_month, dropped):
     """A change's part in the flows, for each unit whose roll the child left or joined.
 
     Changes earlier in the school year count only as the year's dropouts; `dropped` holds the
     (child, unit) pairs already counted there, so a child who drops out twice counts once."""
     stage, sex = child[0], child[1]
-    old_units = _roll_units(figures, change["old_village_id"], change["old_school_id"], change["old_status"])
-    new_units = _roll_units(figures, change["new_village_id"], change["new_school_id"], change["new_status"])
+    old_units, new_units = _roll_units(figures, *change.old), _roll_units(figures, *change.new)
     for unit in old_units - new_units:
-        key = EXITS.get(change["new_status"], "transfers_out")
-        if key == "dropouts" and (change["child_id"], unit) not in dropped:
-            dropped.add((change["child_id"], unit))
+        key = EXITS.get(change.new[2], "transfers_out")
+        if key == "dropouts" and (child_id, unit) not in dropped:
+            dropped.add((child_id, unit))
             figures.add([unit], stage, sex, "dropouts_year")
         if in_month:
             figures.add([unit], stage, sex, key)
     if in_month:
         for unit in new_units - old_units:
-            key = "resumed" if change["old_status"] in ("deferred", "dropped_out") else "transfers_in"
+            key = "resumed" if change.old[2] in ("deferred", "dropped_out") else "transfers_in"
             figures.add([unit], stage, sex, key)
 
 
@@ -225,12 +233,9 @@ def _roll_units(figures, village, school, status):
 def _state_at(current, changes, day):
     """(village, school, status) at the end of `day`, replaying the child's changes (in date order)."""
     for change in reversed(changes):
-        if change["changed_on"] <= day:
-            return change["new_village_id"], change["new_school_id"], change["new_status"]
-    if changes:
-        first = changes[0]
-        return first["old_village_id"], first["old_school_id"], first["old_status"]
-    return current
+        if change.on <= day:
+            return change.new
+    return changes[0].old if changes else current
 
 
 def _rows(sql, params=()):
@@ -287,6 +292,8 @@ def compute(month, start_age=6):
 
     Children registered after the month are left out of it; call inside read_snapshot() so every
     query sees the same data."""
+    if is_postgres():  # compiling the scans' expressions costs more than it saves at this size
+        database.execute_sql("SET LOCAL jit = off")
     township_of = dict(database.execute_sql("SELECT id, township_id FROM village").fetchall())
     figures = Figures(township_of)
     figures.units.add(("county", 0))  # every unit gets a summary, even an empty one
@@ -300,11 +307,12 @@ def compute(month, start_age=6):
     _grouped_stocks(stocks, ages, existed)
     # 2. Those who changed since: take their present away, put their past in.
     changed = defaultdict(list)
-    for change in _rows("SELECT id, child_id, changed_on, old_status, new_status, old_school_id, new_school_id, "
-                        f"old_village_id, new_village_id FROM child_change WHERE changed_on > {database.param} "
-                        "ORDER BY changed_on, id", (since.isoformat(),)):
-        change["changed_on"] = _day(change["changed_on"])
-        changed[change["child_id"]].append(change)
+    for child_id, on, old_village, old_school, old_status, new_village, new_school, new_status in database.execute_sql(
+            "SELECT child_id, changed_on, old_village_id, old_school_id, old_status, new_village_id, new_school_id, "
+            f"new_status FROM child_change WHERE changed_on > {database.param} ORDER BY changed_on, id",
+            (since.isoformat(),)):
+        changed[child_id].append(Change(_day(on), (old_village, old_school, old_status),
+                                        (new_village, new_school, new_status)))
     people = _people(*_among("c.id", changed), ages, existed)
     dropped = set()
     for child_id, person in people.items():
@@ -316,11 +324,10 @@ def compute(month, start_age=6):
             stocks.add(person["existed"], dict.fromkeys(STATES, now), person["child"], -1, differs)
             stocks.add(person["existed"], past, person["child"], 1, differs)
         for change in history:
-            in_month = change["changed_on"] >= month.first
+            in_month = change.on >= month.first
             # Before the month a change counts only as the year's dropout.
-            if (person["existed"] and change["changed_on"] <= month.last
-                    and (in_month or change["new_status"] == "dropped_out")):
-                _flow(figures, change, person["child"], in_month, dropped)
+            if person["existed"] and change.on <= month.last and (in_month or change.new[2] == "dropped_out"):
+                _flow(figures, child_id, change, person["child"], in_month, dropped)
     stocks.spread(figures)
     # 3. Who is still out at the month's end: their priority groups and reasons.
     out = _people("c.status = 'dropped_out'", (), ages, existed)
