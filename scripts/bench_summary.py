@@ -26,13 +26,12 @@ import sqlite3
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dropout import create_app  # noqa: E402
+from dropout import clock, create_app  # noqa: E402
 from dropout.db import database, open_database, read_snapshot  # noqa: E402
 from dropout.migrations import migrate  # noqa: E402
 from dropout.services import demo, summaries  # noqa: E402
@@ -169,7 +168,7 @@ def main():
     parser.add_argument("--month", default=None, help="YYYY-MM (default: last month)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    month = Month.parse(args.month) if args.month else Month(date.today().year, date.today().month).previous()
+    month = Month.parse(args.month) if args.month else Month(clock.today().year, clock.today().month).previous()
     folder = tempfile.TemporaryDirectory()
     by_size = counties(args, folder.name)
     largest = by_size[args.children]

@@ -38,13 +38,14 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from datetime import date
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
+
+from dropout import clock  # noqa: E402  (the county's day, as the server's forms take it)
 
 PASSWORD = "demo-2026"
 TARGET_P95 = 0.300
@@ -155,7 +156,7 @@ def log_visit(person):
     outcome = person.rng.choice(["refused", "not_home", "working_away"])
     data = {
         "csrf_token": person.csrf("visit save", form), "case": person.rng.choice(cases),
-        "visited_on": date.today().isoformat(), "method": person.rng.choice(["home", "phone"]),
+        "visited_on": clock.today().isoformat(), "method": person.rng.choice(["home", "phone"]),
         "met": "nobody" if outcome == "not_home" else "guardian", "outcome": outcome,
         "reasons": "家长希望孩子外出打工", "notes": f"负载测试 {marker}",
     }

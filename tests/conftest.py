@@ -1,20 +1,20 @@
 """Fixtures: an app on a fresh database per test, places and people as factories."""
 import itertools
 import os
-import uuid
 import re
+import uuid
 from contextlib import contextmanager
 from datetime import date
 
 import pytest
+from werkzeug.security import generate_password_hash
 
-from dropout import create_app
+from dropout import clock, create_app
 from dropout.db import database
 from dropout.migrations import migrate
 from dropout.models import Child, Guardian, School, Township, User, Village
 from dropout.rules import id_number
 from dropout.rules.school_age import school_year
-from werkzeug.security import generate_password_hash
 
 PASSWORD = "correct horse"
 TODAY = date(2026, 11, 22)
@@ -137,7 +137,7 @@ def make_user(app):
 
 def born_aged(age, month=3, day=14):
     """A birth date of a child whose school age is `age` this school year (for page tests on today's date)."""
-    return date(school_year(date.today()) - age, month, day)
+    return date(school_year(clock.today()) - age, month, day)
 
 
 def valid_id(birth_on=date(2015, 3, 14), sex="M", area="513401"):

@@ -1,9 +1,10 @@
 """Every route, walked with every role: scope holds, and a child outside it answers 404."""
 import pytest
-
-from conftest import csrf_token, login
 from casework import add_casework
+from conftest import csrf_token, login
 from county import ROLES, build_county
+
+from dropout import clock
 from dropout.db import database
 
 EVERYONE = dict.fromkeys(ROLES, 200)
@@ -107,13 +108,11 @@ PUBLIC = {"auth.login", "auth.language", "static", "notices.verify"}
 
 def _month(app, county, endpoint, target):
     """Generate and archive last month; the URL arguments naming it, a unit or a school's report."""
-    from datetime import date
-
     from dropout.models import MonthlyReport, Township
     from dropout.services import report_archive, summaries
     from dropout.services.summary_figures import Month
 
-    month = Month.parse(f"{date.today():%Y-%m}").previous()
+    month = Month.parse(f"{clock.today():%Y-%m}").previous()
     with app.test_request_context(), database.connection_context():
         summaries.generate_month(month)
         report_archive.write_month(month, app.config)

@@ -6,10 +6,12 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+
+from dropout import clock
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +42,7 @@ def server(tmp_path_factory):
         "FLASK_APP": "dropout",
     }
     bin_dir = Path(sys.executable).parent
-    last_month = date.today().replace(day=1) - timedelta(days=1)
+    last_month = clock.today().replace(day=1) - timedelta(days=1)
     for args in (["init-db"], ["demo-data", "--children", "600", "--seed", "3"],
                  ["summaries", "--month", f"{last_month:%Y-%m}"]):
         subprocess.run([bin_dir / "flask", *args], env=env, check=True, capture_output=True, timeout=120)
@@ -165,7 +167,7 @@ def test_teacher_reports_confirms_and_logs_a_visit_on_a_phone(server, phone):
     log_in(phone, base, "teacher")
     phone.goto(f"{base}/children/{child_id}")
     phone.get_by_role("link", name="报告失学").click()
-    phone.get_by_label("未到校起始日期").fill(date.today().isoformat())
+    phone.get_by_label("未到校起始日期").fill(clock.today().isoformat())
     phone.get_by_role("button", name="保存").click()
     phone.get_by_text("确认辍学", exact=True).click()  # opens the folded form
     phone.get_by_label("原因", exact=True).select_option(label="外出务工")
@@ -173,7 +175,7 @@ def test_teacher_reports_confirms_and_logs_a_visit_on_a_phone(server, phone):
     assert "辍学" in phone.locator("h1 .status").inner_text()
     phone.locator("main").get_by_role("link", name="记录家访").click()
     # The case is chosen, the date is today: a visit takes four choices and a sentence.
-    assert phone.get_by_label("家访日期").input_value() == date.today().isoformat()
+    assert phone.get_by_label("家访日期").input_value() == clock.today().isoformat()
     phone.get_by_label("方式", exact=True).select_option(label="入户")
     phone.get_by_label("见到", exact=True).select_option(label="监护人")
     phone.get_by_label("结果", exact=True).select_option(label="拒绝")

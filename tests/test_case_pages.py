@@ -1,19 +1,20 @@
 """Cases, visits and exemptions through the pages, as township staff and teachers use them."""
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from python_calamine import CalamineWorkbook
-
 from conftest import csrf_token, login
 from county import build_county
+from python_calamine import CalamineWorkbook
+
+from dropout import clock
 from dropout.db import database
 from dropout.models import DropoutCase, Exemption, HomeVisit
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
-TODAY = date.today()
+TODAY = clock.today()
 
 
 @pytest.fixture

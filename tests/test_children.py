@@ -3,9 +3,10 @@ import re
 from datetime import date
 
 import pytest
-
 from conftest import TODAY, born_aged, csrf_token, login, valid_id
 from county import build_county
+
+from dropout import clock
 from dropout.db import database
 from dropout.models import AuditLog, Child, Guardian
 from dropout.services import ValidationError, children
@@ -99,14 +100,14 @@ def test_a_child_without_id_number_is_allowed_with_a_birth_date(db, county):
 def test_duplicate_in_scope_names_the_existing_child(db, county):
     user = county.users["township"]
     with pytest.raises(ValidationError) as caught:
-        children.save_child(user, form_data(county, id_number=county.own.id_number, name="重复"), today=date.today())
+        children.save_child(user, form_data(county, id_number=county.own.id_number, name="重复"), today=clock.today())
     assert county.own.name in caught.value.errors["id_number"]
 
 
 def test_duplicate_outside_scope_says_only_already_registered(db, county):
     user = county.users["township"]
     with pytest.raises(ValidationError) as caught:
-        children.save_child(user, form_data(county, id_number=county.other.id_number), today=date.today())
+        children.save_child(user, form_data(county, id_number=county.other.id_number), today=clock.today())
     message = caught.value.errors["id_number"]
     assert message == "此身份证号已登记。"
     assert county.other.name not in message
