@@ -194,3 +194,13 @@ def test_a_case_step_cannot_move_the_child_before_a_recorded_change(db, county):
     assert _state() == before and DropoutCase.select().count() == 0
     cases.open_case(admin, _child(county), date(2026, 11, 12), CaseSettings(), TODAY)
     assert _child(county).status == "suspected"
+
+
+def test_the_childs_history_shows_the_day_a_change_happened(app, client, county):
+    with database.connection_context():
+        child = _child(county)
+        children.save_child(county.users["admin"], child_form(child, status="outside_county", changed_on="2026-10-20"),
+                            child, today=TODAY)
+    login(client, county.users["admin"])
+    page = client.get(f"/children/{county.own.id}").get_data(as_text=True)
+    assert "<li>变动日期: 2026-10-20</li>" in page and "在校 → 县外就读" in page
