@@ -1,10 +1,10 @@
 """The county's clock: "today" is the county's day in DROPOUT_TIMEZONE, whatever the server's zone.
 
-Timestamps are stored in UTC (naive); days are the county's. Everything in dropout/ that needs
+Timestamps are stored in UTC (naive); days are the county's (rules.dates.local_date converts one). Everything in dropout/ that needs
 "now" or "today" asks here, so a test can stand at any hour and a server in UTC agrees with the county.
 """
 import os
-from datetime import datetime, time, timezone
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .config import SETTINGS
@@ -38,12 +38,3 @@ def today(config=None):
     """The county's date today."""
     return now(config).date()
 
-
-def local_date(at, config=None):
-    """The county's date of a stored (naive UTC) timestamp."""
-    return at.replace(tzinfo=timezone.utc).astimezone(zone(config)).date()
-
-
-def day_start_utc(day, config=None):
-    """The naive UTC timestamp at which the county's `day` begins (to compare with stored timestamps)."""
-    return datetime.combine(day, time(), zone(config)).astimezone(timezone.utc).replace(tzinfo=None)
