@@ -15,7 +15,7 @@ from ..rules import case_status
 from ..rules.numbers import parse_id
 from ..rules.school_age import age_on
 from . import PermissionDenied, ValidationError, audit, scope
-from .children import child_snapshot, date_move, last_change_on, placement_of
+from .children import child_snapshot, date_move, last_change_on, placement_of, recorded_message
 
 # The child's status after a return, by placement.
 STATUS_AFTER_RETURN = {"special_school": "special_school", "home_taught": "home_taught"}
@@ -114,8 +114,7 @@ def set_child_status(user, child, status, reason, on, field="on", **changes):
     if placement_of(child) != placed and last is not None and on < last:
         for name, value in kept.items():
             setattr(child, name, value)
-        raise ValidationError({field: _("A change of status, school or village is already recorded on %(date)s; "
-                                        "this one cannot be dated before it.", date=last)})
+        raise ValidationError({field: recorded_message(last)})
     date_move(child, placed, on)
     child.updated_at = utcnow()
     child.save()

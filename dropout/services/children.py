@@ -208,10 +208,21 @@ def _effective_date(data, field, errors, today, earliest=None, earliest_message=
         errors[field] = _("Not a date; write it like 2015-09-01.")
         return None
     if day > today:
-        errors[field] = _("%(date)s is in the future (today is %(today)s).", date=day, today=today)
+        errors[field] = future_message(day, today)
     elif earliest is not None and day < earliest:
         errors[field] = earliest_message
     return day
+
+
+def future_message(day, today):
+    """Why a date after the county's today is refused."""
+    return _("%(date)s is in the future (today is %(today)s).", date=day, today=today)
+
+
+def recorded_message(last):
+    """Why a change dated before one already recorded (on `last`) is refused."""
+    return _("A change of status, school or village is already recorded on %(date)s; this one cannot be dated "
+             "before it.", date=last)
 
 
 def last_change_on(child):
@@ -234,10 +245,7 @@ def _check_dates(data, child, values, errors, today):
     if last is None or last < child.registered_on:
         return _effective_date(data, "changed_on", errors, today, child.registered_on,
                                _("The child is on the roll only from %(date)s.", date=child.registered_on))
-    return _effective_date(
-        data, "changed_on", errors, today, last,
-        _("A change of status, school or village is already recorded on %(date)s; this one cannot be dated "
-          "before it.", date=last))
+    return _effective_date(data, "changed_on", errors, today, last, recorded_message(last))
 
 
 def save_child(user, data, child=None, today=None, start_age=6):

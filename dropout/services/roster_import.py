@@ -22,7 +22,7 @@ from ..db import bulk_insert, database, is_postgres, next_id, reset_sequence
 from ..models import Child, Guardian, utcnow
 from ..rules import school_age
 from . import PermissionDenied, ValidationError, audit, roster_cells, roster_read, scope
-from .children import child_snapshot, date_move, placement_of
+from .children import child_snapshot, date_move, future_message, last_change_on, placement_of
 from .demo import CHILD_COLUMNS, GUARDIAN_COLUMNS
 from .roster_places import RosterPlaces
 
@@ -86,7 +86,7 @@ def import_roster(user, path, commit=False, today=None, start_age=6, file_name="
     today = today or clock.today()
     as_of = as_of or today
     if as_of > today:
-        raise ValidationError({"as_of": _("%(date)s is in the future (today is %(today)s).", date=as_of, today=today)})
+        raise ValidationError({"as_of": future_message(as_of, today)})
     run = _Import(user, today, start_age, file_name, commit, as_of)
     with _without_cycle_collection():
         if not commit:
@@ -274,19 +274,21 @@ class _Import:
 
     def _check_dates(self, record, child, errors):
         """A new child's 在册日期 is neither in the future nor before its birth; a move of a registered child
-        (dated by the file's day) may not come before the child's registration or its last recorded change."""
+        (dated by the file's day) may not come before the child's registration or its last recorded change
+        (the history the child form and the case steps check too)."""
         if child is None:
             registered_on = record["registered_on"]
             if registered_on > self.today:
-                errors.setdefault("registered_on", _("%(date)s is in the future (today is %(today)s).",
-                                                     date=registered_on, today=self.today))
+                errors.setdefault("registered_on", future_message(registered_on, self.today))
             elif record["birth_on"] is not None and registered_on < record["birth_on"]:
                 errors.setdefault("registered_on", _("The child cannot be on the roll before it was born."))
             return
         moved = [name for name, now in (("village", child.village_id), ("school", child.school_id),
                                         ("status", child.status)) if record[name] != now]
-        last = max(day for day in (child.registered_on, child.status_since) if day is not None)
-        if moved and self.as_of < last:
+        if not moved:
+            return
+        last = max(day for day in (child.registered_on, last_change_on(child)) if day is not None)
+        if self.as_of < last:
             errors.setdefault(moved[0], _("This change is dated %(date)s, before the child's last recorded change or "
                                         "registration (%(last)s).", date=self.as_of, last=last))
 

@@ -50,15 +50,13 @@ def _run(token, note, commit):
 
 
 def _as_of(form):
-    """The day the file's changes took effect, as typed (ISO text), or a ValidationError at the field."""
+    """The day the file's changes took effect, as typed (ISO text; the import refuses a future one), or a
+    ValidationError at the field."""
     try:
         day = parse_date(form.as_of.data)
     except ValueError:
         raise ValidationError({"as_of": _("Not a date; write it like 2015-09-01.")}) from None
-    today = clock.today()
-    if day is not None and day > today:
-        raise ValidationError({"as_of": _("%(date)s is in the future (today is %(today)s).", date=day, today=today)})
-    return (day or today).isoformat()
+    return (day or clock.today()).isoformat()
 
 
 @bp.route("/", methods=["GET", "POST"])
