@@ -168,7 +168,7 @@ def main():
     parser.add_argument("--month", default=None, help="YYYY-MM (default: last month)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    month = Month.parse(args.month) if args.month else Month(clock.today().year, clock.today().month).previous()
+    month = Month.parse(args.month) if args.month else Month.of(clock.today()).previous()
     folder = tempfile.TemporaryDirectory()
     by_size = counties(args, folder.name)
     largest = by_size[args.children]

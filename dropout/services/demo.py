@@ -347,7 +347,7 @@ def past_months(today, start_age=6, due_day=5, months=11):
     from . import summaries
     from .summary_figures import Month
 
-    month = Month(today.year, today.month).previous()
+    month = Month.of(today).previous()
     done = []
     for _ in range(months):
         month = month.previous()

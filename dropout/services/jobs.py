@@ -141,7 +141,7 @@ def archive(month, config):
 
 def months_due(today):
     """The months to generate: after the newest one claimed (else just the previous month) up to the previous month."""
-    last = Month(today.year, today.month).previous()
+    last = Month.of(today).previous()
     newest = JobClaim.select(fn.MAX(JobClaim.period)).where(JobClaim.job == MONTHLY).scalar()
     month = Month.parse(newest).next() if newest else last
     due = []

@@ -38,6 +38,11 @@ class Month:
             raise ValueError(text)
         return cls(int(match.group(1)), int(match.group(2)))
 
+    @classmethod
+    def of(cls, day):
+        """The month a day falls in."""
+        return cls(day.year, day.month)
+
     def __str__(self):
         return f"{self.year:04d}-{self.month:02d}"
 

@@ -52,7 +52,7 @@ def index():
     months = summaries.generated_months()
     if months:
         return redirect(url_for("reports.month", month=months[0].month, unit=request.args.get("unit") or None))
-    return render_template("reports/none.html", form=FlaskForm(), suggested=str(Month(clock.today().year, clock.today().month).previous()))
+    return render_template("reports/none.html", form=FlaskForm(), suggested=str(Month.of(clock.today()).previous()))
 
 
 def _charts(board):
