@@ -32,6 +32,7 @@ from ..choices import (
     UNIT_KINDS,
 )
 from ..rules import id_number
+from ..services import scans
 
 
 def _label(mapping):
@@ -86,6 +87,7 @@ FILTERS = {
     "place_kind_label": _label(PLACE_KINDS),
     "unit_kind_label": _label(UNIT_KINDS),
     "report_status_label": _label(REPORT_STATUSES),
+    "receipt_on_file": scans.on_file,
 }
 
 

@@ -1,0 +1,97 @@
+"""The paper file (档案): attach a scan of a signed paper to a notice or a penalty document, and show it to those in scope.
+
+The notice page and the penalty document page include templates/notices/_scans.html with the variables `panel()` gives.
+"""
+from flask import Blueprint, abort, current_app, flash, redirect, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import SelectField
+
+from ..forms import options
+from ..models import DocumentScan, DropoutCase, PenaltyDocument, ReturnNotice
+from ..services import PermissionDenied, ValidationError, scans, scope, uploads
+
+bp = Blueprint("scans", __name__)
+
+ACCEPT = ".pdf,.jpg,.jpeg,.png"
+
+
+class ScanForm(FlaskForm):
+    kind = SelectField(_l("The scan shows"), choices=options(scans.KINDS.items()), validate_choice=False)
+    scan = FileField(_l("Scan (PDF, JPEG or PNG, at most 5 MB)"), render_kw={"accept": ACCEPT})
+
+
+def _cases_in_scope():
+    return scope.cases(current_user).select(DropoutCase.id)
+
+
+def _notice_or_404(notice_id):
+    return (ReturnNotice.select().where((ReturnNotice.id == notice_id) & ReturnNotice.case.in_(_cases_in_scope()))
+            .first() or abort(404))
+
+
+def _document_or_404(document_id):
+    return (PenaltyDocument.select().where((PenaltyDocument.id == document_id) & PenaltyDocument.case.in_(_cases_in_scope()))
+            .first() or abort(404))
+
+
+def panel(notice=None, document=None):
+    """The variables templates/notices/_scans.html needs, for a notice or a penalty document (exactly one)."""
+    target = notice if notice is not None else document
+    if notice is not None:
+        target_url = url_for("scans.attach_to_notice", notice_id=notice.id)
+    else:
+        target_url = url_for("scans.attach_to_document", document_id=document.id)
+    form = ScanForm(data={"kind": "receipt" if target.served_on else "signed"})
+    return {
+        "target_url": target_url, "scans": scans.scans_of(target), "can_upload": scans.may_attach(current_user, target),
+        "received": scans.on_file(target), "served": target.served_on is not None, "scan_form": form,
+        "scan_kinds": scans.KINDS,
+    }
+
+
+def _attach(back, **target):
+    form = ScanForm()
+    upload = form.scan.data if form.scan.data and form.scan.data.filename else None
+    try:
+        scans.attach(current_user, form.kind.data, upload, current_app.config["UPLOADS_DIR"], **target)
+    except PermissionDenied:
+        abort(403)
+    except ValidationError as exc:
+        flash(" ".join(str(message) for message in exc.errors.values()), "error")
+    else:
+        flash(_("Scan attached: %(kind)s.", kind=scans.KINDS[form.kind.data]))
+    return redirect(back)
+
+
+@bp.route("/notices/<id:notice_id>/scans", methods=["POST"])
+@login_required
+def attach_to_notice(notice_id):
+    notice = _notice_or_404(notice_id)
+    return _attach(url_for("notices.detail", notice_id=notice.id), notice=notice)
+
+
+@bp.route("/penalties/<id:document_id>/scans", methods=["POST"])
+@login_required
+def attach_to_document(document_id):
+    document = _document_or_404(document_id)
+    return _attach(url_for("penalties.detail", document_id=document.id), document=document)
+
+
+@bp.route("/scans/<id:scan_id>")
+@login_required
+def show(scan_id):
+    scan = DocumentScan.get_or_none(DocumentScan.id == scan_id) or abort(404)
+    if scan.notice_id is not None:
+        _notice_or_404(scan.notice_id)
+    else:
+        _document_or_404(scan.document_id)
+    path = uploads.path_of(current_app.config["UPLOADS_DIR"], scan.path)
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype=scans.mimetype(path), max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
