@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from ..models import Child, DropoutCase, Escalation, Exemption, MonthlyReport, ReturnNotice
 from ..rules.case_status import VISITING_STATUSES
-from . import monthly_reports, scope
+from . import county_calendar, monthly_reports, scope
 
 LIMIT = 100
 
@@ -59,8 +59,12 @@ def todo(user, today, settings):
     cases = scope.cases(user)
     due = cases.where(_own(user) & _visit_due(today))
     result = Todo()
+    calendar = county_calendar.load()
     for case in due.order_by(DropoutCase.next_visit_on.asc(nulls="first"), DropoutCase.id).limit(LIMIT):
-        result.visits_due.append((case, (today - case.next_visit_on).days if case.next_visit_on else None))
+        late = None  # days overdue, school holidays left out: a visit due in early July is not 40 days late in August
+        if case.next_visit_on:
+            late = county_calendar.days_outside_school_holidays(case.next_visit_on + timedelta(days=1), today, calendar)
+        result.visits_due.append((case, late))
     result.to_confirm = list(_to_confirm(user).order_by(DropoutCase.opened_on).limit(LIMIT))
     followups = cases.where(_own(user) & _followup_due(today))
     result.followups_due = list(followups.order_by(DropoutCase.next_followup_on).limit(LIMIT))
