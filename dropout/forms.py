@@ -122,7 +122,8 @@ def _find_field(form, key):
 
 
 def show_errors(form, errors):
-    """Attach a service's field → message errors to the form's fields; return those with no field."""
+    """Attach a service's field → message errors to the form's fields; those with no field go to
+    form.form_errors (shown at the top by the failed_banner macro) and are returned."""
     unplaced = []
     for key, message in errors.items():
         field = _find_field(form, key)
@@ -130,4 +131,5 @@ def show_errors(form, errors):
             unplaced.append(message)
         else:
             field.errors = list(field.errors) + [message]
+    form.form_errors = list(form.form_errors) + unplaced
     return unplaced

@@ -21,7 +21,7 @@ def index():
 @roles_required("admin")
 def create():
     form = AccountForm()
-    errors, failed = [], False
+    failed = False
     if form.validate_on_submit():
         try:
             accounts.create_user(
@@ -35,11 +35,12 @@ def create():
                 village=form.village.data,
             )
         except ValidationError as exc:
-            errors, failed = show_errors(form, exc.errors), True
+            show_errors(form, exc.errors)
+            failed = True
         else:
             flash(_("Saved."))
             return redirect(url_for("accounts.index"))
-    return render_template("accounts/form.html", form=form, errors=errors), 422 if failed else 200
+    return render_template("accounts/form.html", form=form, failed=failed), 422 if failed else 200
 
 
 @bp.route("/<id:user_id>/toggle", methods=["POST"])

@@ -107,20 +107,21 @@ def _edit(child):
     if initial and len(initial.get("guardians", ())) >= GUARDIAN_ROWS:
         form.guardians.append_entry()  # always leave a blank row for one more guardian
     _fill_choices(form, child)
-    errors, failed = [], False
+    failed = False
     if form.validate_on_submit():
         try:
             start_age = current_app.config["SCHOOL_START_AGE"]
             saved = children.save_child(current_user, form.service_data(), child, start_age=start_age)
         except ValidationError as exc:
-            errors, failed = show_errors(form, exc.errors), True
+            show_errors(form, exc.errors)
+            failed = True
         except PermissionDenied:
             abort(403)
         else:
             flash(_("Saved."))
             return redirect(url_for("children.detail", child_id=saved.id))
     page = render_template(
-        "children/form.html", form=form, child=child, errors=errors, failed=failed, relations=GUARDIAN_RELATIONS
+        "children/form.html", form=form, child=child, failed=failed, relations=GUARDIAN_RELATIONS
     )
     return page, 422 if failed else 200
 

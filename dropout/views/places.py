@@ -39,17 +39,18 @@ def edit(kind, place_id):
         form.township.data = str(place.township_id)
     if kind != "township":
         form.township.choices = options(((t.id, t.name) for t in Township.select().order_by(Township.name)), "—")
-    errors, failed = [], False
+    failed = False
     if form.validate_on_submit():
         values = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
         try:
             places.save_place(current_user, kind, values, place)
         except ValidationError as exc:
-            errors, failed = show_errors(form, exc.errors), True
+            show_errors(form, exc.errors)
+            failed = True
         else:
             flash(_("Saved."))
             return redirect(url_for("places.index") + f"#{kind}s")
-    return render_template("places/form.html", form=form, kind=kind, place=place, errors=errors), 422 if failed else 200
+    return render_template("places/form.html", form=form, kind=kind, place=place, failed=failed), 422 if failed else 200
 
 
 @bp.route("/<kind>/<id:place_id>/delete", methods=["POST"])
