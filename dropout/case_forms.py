@@ -126,4 +126,24 @@ class MeasureForm(FlaskForm):
 
 
 class IssueForm(FlaskForm):
+    issuer = SelectField(_l("Issued in the name of"), validate_choice=False)
     return_school = StringField(_l("School the child must return to"))
+    early_reason = TextAreaField(_l("Why the notice is needed before the required contacts (kept on the case, not printed)"))
+
+
+class PenaltyForm(FlaskForm):
+    penalty = SelectField(_l("Proposed penalty"), validate_choice=False)
+    fine_amount = StringField(_l("Fine (yuan)"), render_kw={"inputmode": "numeric"})
+
+
+class StatementForm(FlaskForm):
+    kind = SelectField(_l("What came of the prior notice"), validate_choice=False)
+    stated_on = StringField(_l("Day of the statement or hearing"), render_kw=DATE_HINT)
+    statement = TextAreaField(_l("What the party stated, or what the hearing found"))
+
+
+class DecisionForm(FlaskForm):
+    penalty = SelectField(_l("Penalty decided"), validate_choice=False)
+    fine_amount = StringField(_l("Fine (yuan)"), render_kw={"inputmode": "numeric"})
+    decided_on = StringField(_l("Day of the decision"), render_kw=DATE_HINT)
+    review = TextAreaField(_l("How the statement was considered (复核意见)"))

@@ -170,6 +170,9 @@ CASE_EVENTS = {
     "assigned": _l("Responsibility assigned"),
     "notice_issued": _l("Deadline return notice issued"),
     "measure": _l("Further measure decided"),
+    "penalty_proposed": _l("Prior notice of a penalty issued"),
+    "penalty_served": _l("Penalty document served"),
+    "penalty_statement": _l("Party's statement recorded"),
 }
 
 NOTICE_STATUSES = {
@@ -188,6 +191,14 @@ MEASURES = {
     "police_admonition": _l("Admonition by the public security organ"),
     "referral": _l("Referral to another authority"),
 }
+ISSUERS = {"township": _l("The township government"), "bureau": _l("The county education bureau")}
+PENALTIES = {"warning": _l("Warning"), "fine": _l("Fine")}
+STATEMENT_KINDS = {
+    "stated": _l("The party stated a case and defended"),
+    "hearing": _l("A hearing was held"),
+    "none": _l("Nothing came within the period"),
+}
+PENALTY_DOCUMENTS = {"prior": _l("Prior notice of a penalty"), "decision": _l("Penalty decision")}
 
 # The figures of a monthly summary (services/summary_figures), in the order reports show them.
 STOCK_FIGURES = {

@@ -38,7 +38,18 @@ SETTINGS = {
     "NOTICE_DEADLINE_DAYS": (7, int),
     "NOTICE_TEMPLATE": (str(ROOT / "templates" / "notices" / "return_notice.txt"), str),
     "DECISION_TEMPLATE": (str(ROOT / "templates" / "notices" / "penalty_decision.txt"), str),
+    "PRIOR_NOTICE_TEMPLATE": (str(ROOT / "templates" / "notices" / "prior_notice.txt"), str),
     "PROVINCE_REGULATION": ("", str),  # e.g. 《××省实施〈中华人民共和国义务教育法〉办法》第××条
+    # The provisions that authorise a penalty and an application to the court; empty: not offered.
+    "PENALTY_BASIS": ("", str),  # e.g. 《××省义务教育条例》第四十八条
+    "COURT_BASIS": ("", str),
+    "FINE_MAX": (0, int),  # the largest fine the penalty provision allows, in yuan; 0: a warning only
+    "HEARING_FINE_FROM": (2000, int),  # fines from this amount (yuan) come with the right to a hearing
+    "STATEMENT_DAYS": (3, int),  # working days to state a case and defend (陈述申辩) after a prior notice
+    "NOTICE_MIN_CONTACTS": (2, int),  # contacts recorded before a notice (fewer needs a recorded reason)
+    "NOTICE_MIN_IN_PERSON": (1, int),  # of which in person: a home visit or a talk at school
+    "BUREAU_NAME": ("", str),  # default: <COUNTY_NAME>教育局
+    "REVIEW_BODY": ("", str),  # where 行政复议 is applied for; default: <COUNTY_NAME>人民政府
     "MEASURES": (("further_order", "penalty", "court", "police_admonition", "referral"), text_list),
     "PDF_FONT": (None, str),  # a .ttf/.ttc CJK TrueType font; default: the usual system paths
     "IMPORT_MAX_MB": (50, int),  # roster and register uploads above this are refused

@@ -250,22 +250,25 @@ class Exemption(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
-class NoticeCounter(BaseModel):
-    """The last notice number used per township and year; bumped inside the issuing transaction."""
+class DocumentCounter(BaseModel):
+    """The last number used in a series (e.g. notice:township:3, decision:bureau) and year; bumped inside
+    the issuing transaction, so numbers never repeat and never skip."""
 
-    township = ForeignKeyField(Township, on_delete="RESTRICT")
+    series = CharField()
     year = IntegerField()
     last = IntegerField()
 
     class Meta:
-        primary_key = CompositeKey("township", "year")
+        primary_key = CompositeKey("series", "year")
 
 
 class ReturnNotice(BaseModel):
     """限期复学通知书 (an order to correct within a deadline, 义务教育法 Art. 58) with its 送达回证."""
 
     case = ForeignKeyField(DropoutCase, backref="notices", on_delete="RESTRICT")
-    township = ForeignKeyField(Township, on_delete="RESTRICT")
+    township = ForeignKeyField(Township, on_delete="RESTRICT")  # the child's, for scope and lists
+    issuer = CharField(default="township")  # township (its government) or bureau (the county education bureau)
+    series = CharField()  # the numbering series: notice:township:<id> or notice:bureau
     year = IntegerField()
     seq = IntegerField()
     number = CharField()
@@ -283,6 +286,62 @@ class ReturnNotice(BaseModel):
     served_on = DateField(null=True)
     service = TextField(default="{}")
     deadline_on = DateField(null=True)
+    early_reason = TextField(default="")  # why it was issued before the required contacts; never printed
+    created_at = DateTimeField(default=utcnow)
+
+
+class PenaltyDocument(BaseModel):
+    """行政处罚事先告知书 (kind "prior") or 行政处罚决定书 (kind "decision") after a missed deadline,
+    numbered in its issuer's series, printed and served like the notice."""
+
+    notice = ForeignKeyField(ReturnNotice, backref="penalty_documents", on_delete="RESTRICT")
+    case = ForeignKeyField(DropoutCase, backref="penalty_documents", on_delete="RESTRICT")
+    kind = CharField()  # prior, decision
+    prior = ForeignKeyField("self", null=True, backref="decisions", on_delete="RESTRICT")  # a decision's prior notice
+    issuer = CharField()  # township, bureau
+    series = CharField()
+    year = IntegerField()
+    seq = IntegerField()
+    number = CharField()
+    issued_on = DateField()
+    issued_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    penalty = CharField()  # warning, fine
+    fine_amount = IntegerField(null=True)  # yuan
+    hearing_offered = BooleanField(default=False)
+    data = TextField()  # the printed content as JSON
+    pdf_path = CharField(null=True)
+    sha256 = CharField(null=True)
+    served_on = DateField(null=True)
+    service = TextField(default="{}")
+    statement_due_on = DateField(null=True)  # prior: the last day to state a case and defend (陈述申辩)
+    hearing_due_on = DateField(null=True)  # prior: the last day to ask for a hearing (听证), when offered
+    statement_kind = CharField(null=True)  # prior: stated, none, hearing
+    statement_on = DateField(null=True)
+    statement = TextField(default="")
+    statement_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+
+
+class DocumentScan(BaseModel):
+    """A scan of a signed paper (the 送达回证, or the signed document) kept in the case's file (档案)."""
+
+    notice = ForeignKeyField(ReturnNotice, null=True, backref="scans", on_delete="RESTRICT")
+    document = ForeignKeyField(PenaltyDocument, null=True, backref="scans", on_delete="RESTRICT")
+    kind = CharField()  # receipt (the signed 送达回证), signed (the signed document itself)
+    path = CharField()
+    uploaded_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    uploaded_at = DateTimeField(default=utcnow)
+
+
+class CalendarEntry(BaseModel):
+    """Days the bureau sets: a school holiday, or, for a year chinese-calendar does not know, a public
+    holiday or an adjusted working day."""
+
+    kind = CharField()  # school_holiday, public_holiday, workday
+    name = CharField(default="")
+    starts_on = DateField(index=True)
+    ends_on = DateField()
+    created_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
     created_at = DateTimeField(default=utcnow)
 
 
@@ -296,6 +355,7 @@ class Escalation(BaseModel):
     decided_on = DateField()
     decided_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
     notes = TextField(default="")
+    document = ForeignKeyField(PenaltyDocument, null=True, on_delete="RESTRICT")  # the decision, for a penalty
     created_at = DateTimeField(default=utcnow)
 
 

@@ -6,8 +6,8 @@ from datetime import date
 from pathlib import Path
 
 from dropout.db import database
-from dropout.models import CaseEvent, DropoutCase, Escalation, Exemption, HomeVisit, ReturnNotice
-from dropout.pdf.data import NoticeData
+from dropout.models import CaseEvent, DropoutCase, Escalation, Exemption, HomeVisit, PenaltyDocument, ReturnNotice
+from dropout.pdf.data import DocumentData, NoticeData
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
@@ -19,6 +19,7 @@ class Casework:
     exemption: dict
     notice: dict
     measure: dict
+    document: dict  # a prior notice of a penalty on the notice, not yet served
 
 
 def _notice(case, child, target):
@@ -36,9 +37,16 @@ def _notice(case, child, target):
     )
 
 
+def _document_data(target):
+    return dataclasses.asdict(DocumentData(
+        authority="测试镇人民政府", title="行政处罚事先告知书", number=f"罚告〔2026〕{target}号", addressee="监护人（孩子之母亲）",
+        party="当事人：监护人", paragraphs=("拟给予警告。",), issued_on="2026年4月1日",
+    ))
+
+
 def add_casework(county, uploads_dir):
     """A suspected case, a visit with a photo and an applied exemption for the own and the other child."""
-    made = Casework({}, {}, {}, {}, {})
+    made = Casework({}, {}, {}, {}, {}, {})
     with database.connection_context():
         for target in ("own", "other"):
             child = getattr(county, target)
@@ -58,7 +66,12 @@ def add_casework(county, uploads_dir):
             made.case[target], made.visit[target], made.exemption[target] = case, visit, exemption
             made.notice[target] = _notice(case, child, target)
             made.measure[target] = Escalation.create(
-                notice=made.notice[target], case=case, kind="penalty", document_number=f"罚〔2026〕{target}号",
-                decided_on=date(2026, 4, 1), notes="警告。",
+                notice=made.notice[target], case=case, kind="further_order", document_number=f"责〔2026〕{target}号",
+                decided_on=date(2026, 4, 1), notes="再次责令改正。",
+            )
+            made.document[target] = PenaltyDocument.create(
+                notice=made.notice[target], case=case, kind="prior", issuer="township",
+                series=f"prior:township:{child.village.township_id}", year=2026, seq=1, number=f"罚告〔2026〕{target}号",
+                issued_on=date(2026, 4, 1), penalty="warning", data=json.dumps(_document_data(target), ensure_ascii=False),
             )
     return made

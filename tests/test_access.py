@@ -50,8 +50,8 @@ EXPECTED = {
     ("notices.index", "GET", None): EVERYONE,
     ("notices.batch", "POST", "own"): EVERYONE,  # the PDF of the ticked notices in scope
     ("notices.batch", "POST", "other"): by_role(302, admin=200, bureau=200),  # nothing in scope: back to the list
-    ("notices.issue", "GET", "own"): by_role(403, admin=200, township=200),
-    ("notices.issue", "GET", "other"): by_role(404, admin=200, bureau=403),
+    ("notices.issue", "GET", "own"): by_role(403, admin=200, township=200, bureau=200),  # the bureau in its own name
+    ("notices.issue", "GET", "other"): by_role(404, admin=200, bureau=200),
     ("notices.detail", "GET", "own"): EVERYONE,
     ("notices.detail", "GET", "other"): by_role(404, admin=200, bureau=200),
     ("notices.pdf", "GET", "own"): EVERYONE,
@@ -63,8 +63,26 @@ EXPECTED = {
     ("notices.correct", "POST", "own"): by_role(403, admin=302, township=302),
     ("notices.correct", "POST", "other"): by_role(404, admin=302, bureau=403),
     ("notices.verify", "GET", "own"): EVERYONE,
-    ("notices.decision", "GET", "own"): EVERYONE,
-    ("notices.decision", "GET", "other"): by_role(404, admin=200, bureau=200),
+    ("penalties.propose", "POST", "own"): by_role(403, admin=422, township=422),  # no provision configured: refused
+    ("penalties.propose", "POST", "other"): by_role(404, admin=422, bureau=403),
+    ("penalties.detail", "GET", "own"): EVERYONE,
+    ("penalties.detail", "GET", "other"): by_role(404, admin=200, bureau=200),
+    ("penalties.pdf", "GET", "own"): EVERYONE,
+    ("penalties.pdf", "GET", "other"): by_role(404, admin=200, bureau=200),
+    ("penalties.serve", "POST", "own"): by_role(403, admin=422, township=422),  # an empty proof of service is refused
+    ("penalties.serve", "POST", "other"): by_role(404, admin=422, bureau=403),
+    ("penalties.statement", "POST", "own"): by_role(403, admin=422, township=422),  # not served yet: refused
+    ("penalties.statement", "POST", "other"): by_role(404, admin=422, bureau=403),
+    ("penalties.decide", "POST", "own"): by_role(403, admin=422, township=422),  # no statement yet: refused
+    ("penalties.decide", "POST", "other"): by_role(404, admin=422, bureau=403),
+    ("scans.attach_to_notice", "POST", "own"): by_role(403, admin=302, township=302),  # no file: back with the reason
+    ("scans.attach_to_notice", "POST", "other"): by_role(404, admin=302, bureau=403),
+    ("scans.attach_to_document", "POST", "own"): by_role(403, admin=302, township=302),
+    ("scans.attach_to_document", "POST", "other"): by_role(404, admin=302, bureau=403),
+    ("scans.show", "GET", None): dict.fromkeys(ROLES, 404),  # no such scan: tests/test_scans.py reads real ones
+    ("calendar.index", "GET", None): EVERYONE,
+    ("calendar.index", "POST", None): by_role(403, admin=422, bureau=422),  # an empty entry is refused
+    ("calendar.delete", "POST", None): by_role(403, admin=404, bureau=404),  # no such entry
     ("registers.index", "GET", None): by_role(403, admin=200, bureau=200, township=200),
     ("registers.index", "POST", None): by_role(403, admin=422, bureau=422, township=422),  # no file uploaded: refused
     ("registers.result", "GET", None): by_role(403, admin=404, bureau=404, township=404),  # nobody's upload
@@ -138,7 +156,8 @@ def _url(app, county, endpoint, target):
         args["child_id"] = getattr(county, target).id
     if endpoint in ("cases.create", "exemptions.create"):
         args["child"] = getattr(county, target).id
-    for name, objects in (("case_id", work.case), ("visit_id", work.visit), ("exemption_id", work.exemption), ("notice_id", work.notice)):
+    for name, objects in (("case_id", work.case), ("visit_id", work.visit), ("exemption_id", work.exemption),
+                          ("notice_id", work.notice), ("document_id", work.document)):
         if name in rule.arguments:
             args[name] = objects[target].id
     if "action" in rule.arguments:
@@ -161,6 +180,10 @@ def _url(app, county, endpoint, target):
         args["user_id"] = county.users["village"].id
     if "code" in rule.arguments and endpoint == "auth.language":
         args["code"] = "en"
+    if "scan_id" in rule.arguments:
+        args["scan_id"] = 1
+    if "entry_id" in rule.arguments:
+        args["entry_id"] = 1
     if "token" in rule.arguments:
         args["token"] = "0" * 32  # no such upload: test_crosscheck walks a real one
     if "list_name" in rule.arguments:

@@ -31,7 +31,7 @@ import pytest
 from conftest import login, on_postgres, postgres_database
 from dropout import create_app
 from dropout.db import database
-from dropout.models import AuditLog, Child, DropoutCase, Guardian, NoticeCounter, ReturnNotice, Township, User, Village
+from dropout.models import AuditLog, Child, DocumentCounter, DropoutCase, Guardian, ReturnNotice, Township, User, Village
 from dropout.rules import id_number, school_age
 from dropout.services import notices
 
@@ -449,10 +449,10 @@ def test_workers_killed_during_a_batch_print_leave_archives_and_numbers_whole(ap
             path = reports / notice.pdf_path
             assert path.is_file(), f"{notice.number}: recorded {notice.pdf_path} is not on disk"
             assert hashlib.sha256(path.read_bytes()).hexdigest() == notice.sha256, f"{notice.number}: {path} is not what was recorded"
-        for counter in NoticeCounter.select():
+        for counter in DocumentCounter.select():
             numbers = {n.seq for n in ReturnNotice.select(ReturnNotice.seq).where(
-                (ReturnNotice.township == counter.township) & (ReturnNotice.year == counter.year))}
-            assert numbers == set(range(1, counter.last + 1)), f"township {counter.township_id} {counter.year}: gaps"
+                (ReturnNotice.series == counter.series) & (ReturnNotice.year == counter.year))}
+            assert numbers == set(range(1, counter.last + 1)), f"{counter.series} {counter.year}: gaps"
 
 
 # ---------------------------------------------------------------- c. a backup taken while writes run

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from conftest import born_aged, csrf_token, login
 from dropout.db import database
-from dropout.models import CaseEvent, Child, DropoutCase, Escalation, NoticeCounter, ReturnNotice, User
+from dropout.models import CaseEvent, Child, DocumentCounter, DropoutCase, Escalation, ReturnNotice, User
 from dropout.services import notices
 from hostile import HOSTILE, assert_sane, body, count, hostile_date, hostile_number, hostile_text, stored
 
@@ -43,7 +43,7 @@ def issued(make_child, office, status="issued"):
     case = dropout_case(make_child, office)
     with office["app"].test_request_context(), database.connection_context():
         notice = notices.issue(User.get_by_id(office["admin"].id), DropoutCase.get_by_id(case.id), office["app"].config,
-                               TODAY - timedelta(days=20), "")
+                               TODAY - timedelta(days=20), "", early_reason="监护人拒绝见面")
         if status == "overdue":
             ReturnNotice.update(status="overdue", served_on=TODAY - timedelta(days=19),
                                 deadline_on=TODAY - timedelta(days=12)).where(ReturnNotice.id == notice.id).execute()
@@ -52,13 +52,13 @@ def issued(make_child, office, status="issued"):
 
 def notice_counters():
     with database.connection_context():
-        return [row.last for row in NoticeCounter.select()]
+        return [row.last for row in DocumentCounter.select()]
 
 
 def notice_state(notice_id):
     with database.connection_context():
         return (ReturnNotice.get_by_id(notice_id).__data__, count(ReturnNotice), count(Escalation), count(CaseEvent),
-                [row.__data__ for row in NoticeCounter.select()])
+                [row.__data__ for row in DocumentCounter.select()])
 
 
 @FEW
@@ -67,7 +67,8 @@ def notice_state(notice_id):
 def test_issuing_keeps_the_school_exactly_and_never_skips_a_number(client, office, make_child, return_school):
     case = dropout_case(make_child, office)
     before = count(ReturnNotice), notice_counters()
-    response = client.post(f"/cases/{case.id}/notice", data={"return_school": return_school, "csrf_token": office["token"]})
+    response = client.post(f"/cases/{case.id}/notice", data={"return_school": return_school, "early_reason": "监护人拒绝见面",
+                                                              "csrf_token": office["token"]})
     assert_sane(response, return_school)
     if response.status_code == 302:
         with database.connection_context():
@@ -181,5 +182,6 @@ def test_issuing_with_no_school_to_return_to_is_refused_without_using_a_number(c
     case = dropout_case(make_child, office)
     with database.connection_context():
         Child.update(school=None).where(Child.id == case.child_id).execute()
-    response = client.post(f"/cases/{case.id}/notice", data={"return_school": "  ", "csrf_token": office["token"]})
+    response = client.post(f"/cases/{case.id}/notice", data={"return_school": "  ", "early_reason": "监护人拒绝见面",
+                                                              "csrf_token": office["token"]})
     assert response.status_code == 422 and notice_counters() == [] and count(ReturnNotice) == 0

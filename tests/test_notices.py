@@ -6,7 +6,7 @@ import pytest
 
 from county import build_county
 from dropout.db import database
-from dropout.models import Child, DropoutCase, Escalation, ReturnNotice
+from dropout.models import AuditLog, CaseEvent, Child, DropoutCase, Escalation, ReturnNotice
 from dropout.services import PermissionDenied, ValidationError, cases, notices, visits
 from dropout.services.case_settings import CaseSettings
 
@@ -48,10 +48,16 @@ def test_the_notice_says_exactly_what_the_records_say(app, db, county):
     assert (data.child_name, data.child_sex, data.child_id_number) == ("李小红", "女", county.own.id_number)
     assert data.child_school == "城关镇中心小学5年级"
     assert data.paragraphs[0] == (
-        "李小红自2026年3月2日起无正当理由未到校上学。城关镇人民政府和学校已于2026年3月5日、2026年3月12日先后2次上门家访劝返，李小红至今仍未返校。"
+        "李小红自2026年3月2日起无正当理由未到校上学。城关镇人民政府于2026年3月5日、2026年3月12日上门家访（共2次），"
+        "劝其返校，李小红至今仍未返校。"
     )
     assert "第五十八条" in data.paragraphs[1]
-    assert data.paragraphs[2] == "请你自收到本通知书之日起7日内，将李小红送到城关镇中心小学复学。"
+    assert data.paragraphs[2].startswith("请你自收到本通知书之日起7日内，将李小红送到城关镇中心小学复学。")
+    # Rights as 行政复议法 Art. 20 and 行政诉讼法 Art. 46 give them; no threat that no provision allows.
+    assert data.paragraphs[-1] == ("如不服本通知，可以自收到本通知书之日起六十日内向示例县人民政府申请行政复议，"
+                                   "或者自收到本通知书之日起六个月内依法向人民法院提起行政诉讼。")
+    text = "".join(data.paragraphs)
+    assert "强制执行" not in text and "行政处罚" not in text
     assert data.verify_url == f"http://127.0.0.1:5000/verify/{notice.verify_code}"
     assert data.contacts == ("乡镇联系人：township",)
 
@@ -74,11 +80,77 @@ def test_no_notice_for_a_child_in_school_or_only_suspected(app, db, county, stat
     assert ReturnNotice.select().count() == 0
 
 
-def test_only_the_township_issues(app, db, county):
+def test_the_township_or_the_bureau_issues(app, db, county):
     case = persuading_case(county)
-    for role in ("teacher", "village", "bureau"):
+    for role in ("teacher", "village"):
         with pytest.raises(PermissionDenied):
             notices.issue(county.users[role], case, app.config, ISSUED)
+    with pytest.raises(ValidationError) as caught:  # township staff issue in their government's name only
+        notices.issue(county.users["township"], case, app.config, ISSUED, issuer="bureau")
+    assert "issuer" in caught.value.errors and ReturnNotice.select().count() == 0
+    notice = notices.issue(county.users["bureau"], case, app.config, ISSUED)
+    data = notices.data_of(notice)
+    assert (notice.issuer, notice.number, data.authority) == ("bureau", "示例县教育局控辍通〔2026〕1号", "示例县教育局")
+    assert "示例县教育局将依照有关法律法规采取进一步措施" in data.paragraphs[3]
+
+
+def test_each_issuer_numbers_its_own_series_without_gaps(app, db, county):
+    by_bureau = notices.issue(county.users["admin"], persuading_case(county), app.config, ISSUED, issuer="bureau")
+    by_town = notices.issue(county.users["admin"], persuading_case(county, county.other), app.config, ISSUED, issuer="township")
+    assert (by_bureau.seq, by_bureau.series, by_town.seq, by_town.series) == (
+        1, "notice:bureau", 1, f"notice:township:{county.other.village.township_id}")
+    assert by_town.number == "白马乡控辍通〔2026〕1号"
+    # The bureau's series runs across townships.
+    child = county.assigned
+    third = notices.issue(county.users["admin"], persuading_case(county, child), app.config, ISSUED, issuer="bureau")
+    assert third.number == "示例县教育局控辍通〔2026〕2号"
+
+
+def test_contacts_are_printed_as_what_they_were(app, db, county):
+    township, teacher = county.users["township"], county.users["teacher"]
+    case = cases.open_case(township, county.own, OPENED, SETTINGS, today=OPENED)
+    cases.confirm(township, case, "work", "", date(2026, 3, 3), SETTINGS, date(2026, 3, 3))
+    for user, day, method in ((teacher, date(2026, 3, 5), "phone"), (teacher, date(2026, 3, 9), "phone"),
+                              (township, date(2026, 3, 12), "video")):
+        visit = {"visited_on": day, "method": method, "met": "guardian", "outcome": "refused"}
+        visits.log_visit(user, DropoutCase.get_by_id(case.id), visit, SETTINGS, day)
+    case = DropoutCase.get_by_id(case.id)
+    # Three calls, none in person: refused, with the reason.
+    with pytest.raises(ValidationError) as caught:
+        notices.issue(township, case, app.config, ISSUED)
+    assert "3 次联系" in caught.value.errors["early_reason"] and "当面 0 次" in caught.value.errors["early_reason"]
+    assert ReturnNotice.select().count() == 0
+    # A person records why it cannot wait: issued, the reason kept on the case and in the audit trail.
+    notice = notices.issue(township, case, app.config, ISSUED, early_reason="监护人已明确表示带孩子外出务工")
+    paragraph = notices.data_of(notice).paragraphs[0]
+    assert "上门家访" not in paragraph
+    assert "城关镇中心小学于2026年3月5日、2026年3月9日电话联系（共2次）" in paragraph
+    assert "城关镇人民政府于2026年3月12日视频通话" in paragraph
+    assert notice.early_reason == "监护人已明确表示带孩子外出务工"
+    assert "外出务工" not in "".join(notices.data_of(notice).paragraphs)
+    event = CaseEvent.get(CaseEvent.kind == "notice_issued")
+    assert event.notes == notice.early_reason
+    assert AuditLog.get(AuditLog.action == "issue_early").reason == notice.early_reason
+
+
+def test_the_required_contacts_are_settings(app, db, county):
+    app.config.update(NOTICE_MIN_CONTACTS=3, NOTICE_MIN_IN_PERSON=3)
+    case = persuading_case(county)
+    ready = notices.readiness(case, app.config)
+    assert (ready.contacts, ready.in_person, ready.ready) == (2, 2, False)
+    with pytest.raises(ValidationError):
+        notices.issue(county.users["township"], case, app.config, ISSUED)
+    app.config.update(NOTICE_MIN_CONTACTS=2, NOTICE_MIN_IN_PERSON=2)
+    assert notices.readiness(case, app.config).ready
+    assert notices.issue(county.users["township"], case, app.config, ISSUED).early_reason == ""
+
+
+def test_a_second_notice_on_the_same_case_says_why(app, db, county):
+    case = persuading_case(county)
+    notices.issue(county.users["township"], case, app.config, ISSUED)
+    with pytest.raises(ValidationError) as caught:
+        notices.issue(county.users["township"], DropoutCase.get_by_id(case.id), app.config, ISSUED)
+    assert caught.value.errors == {"case": "本案卷已有生效的通知书。"}
 
 
 def test_numbers_run_per_township_and_year(app, db, county):
@@ -103,7 +175,8 @@ def test_concurrent_issuing_never_repeats_or_skips_a_number(app, county, make_ch
         with app.app_context(), database.connection_context():
             barrier.wait()
             try:
-                notice = notices.issue(county.users["township"], DropoutCase.get_by_id(case_id), app.config, ISSUED)
+                notice = notices.issue(county.users["township"], DropoutCase.get_by_id(case_id), app.config, ISSUED,
+                                       early_reason="监护人拒绝见面")
                 numbers.append(notice.seq)
             except Exception as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
@@ -127,7 +200,10 @@ def persuading_case_for(county, child):
     "served_on, deadline",
     [
         (date(2026, 3, 20), date(2026, 3, 27)),
-        (date(2026, 3, 28), date(2026, 4, 4)),  # across a month end
+        (date(2026, 3, 26), date(2026, 4, 2)),  # across a month end
+        (date(2026, 3, 28), date(2026, 4, 7)),  # 4 April is in the Qingming holiday (4–6): the next working day
+        (date(2026, 9, 24), date(2026, 10, 8)),  # National Day, 1–7 October 2026
+        (date(2026, 3, 21), date(2026, 3, 30)),  # a Saturday: the Monday after
         (date(2026, 12, 28), date(2027, 1, 4)),  # across a year end
         (date(2028, 2, 25), date(2028, 3, 3)),  # a leap February
     ],
@@ -189,14 +265,22 @@ def test_what_follows_a_missed_deadline_is_a_persons_decision(app, db, county):
     notice = notices.issue(county.users["township"], persuading_case(county), app.config, ISSUED)
     notices.record_service(county.users["township"], notice, served(notice, ISSUED), app.config, ISSUED)
     with pytest.raises(ValidationError):  # not overdue yet
-        notices.escalate(county.users["township"], notice, "penalty", "城关罚〔2026〕1号", date(2026, 3, 25), "", app.config, date(2026, 3, 25))
+        notices.escalate(county.users["township"], notice, "further_order", "城关控辍责〔2026〕1号", date(2026, 3, 25), "",
+                         app.config, date(2026, 3, 25))
     notices.check_deadlines(app.config, date(2026, 3, 28))
     notice = ReturnNotice.get_by_id(notice.id)
     assert Escalation.select().count() == 0  # nothing happened by itself
-    with pytest.raises(ValidationError):
-        notices.escalate(county.users["township"], notice, "prison", "", date(2026, 3, 29), "", app.config, date(2026, 3, 29))
-    measure = notices.escalate(county.users["township"], notice, "penalty", "城关罚〔2026〕1号", date(2026, 3, 29), "罚款", app.config, date(2026, 3, 29))
-    assert (measure.kind, measure.decided_by.username, measure.document_number) == ("penalty", "township", "城关罚〔2026〕1号")
+    for kind, field in (("prison", "kind"), ("penalty", "kind"), ("court", "kind")):
+        with pytest.raises(ValidationError) as caught:  # a penalty goes through its prior notice; court needs a basis
+            notices.escalate(county.users["township"], notice, kind, "", date(2026, 3, 29), "", app.config, date(2026, 3, 29))
+        assert field in caught.value.errors
+    with pytest.raises(ValidationError) as caught:  # the deadline day itself is still the party's
+        notices.escalate(county.users["township"], notice, "further_order", "", date(2026, 3, 27), "", app.config, date(2026, 3, 29))
+    assert "decided_on" in caught.value.errors
+    measure = notices.escalate(county.users["township"], notice, "further_order", "城关控辍责〔2026〕1号", date(2026, 3, 29),
+                               "约谈监护人", app.config, date(2026, 3, 29))
+    assert (measure.kind, measure.decided_by.username, measure.document_number) == ("further_order", "township", "城关控辍责〔2026〕1号")
+    assert Escalation.select().count() == 1
 
 
 def test_a_correction_is_a_new_version_under_the_same_number(app, db, county):
@@ -214,7 +298,8 @@ def test_a_correction_is_a_new_version_under_the_same_number(app, db, county):
 def test_verification_reveals_no_personal_data(app, db, county):
     notice = notices.issue(county.users["township"], persuading_case(county), app.config, ISSUED)
     found = notices.verify(notice.verify_code.lower())
-    assert found == {"number": "城关镇控辍通〔2026〕1号", "township": "城关镇", "issued_on": ISSUED, "version": 1, "superseded": False}
+    assert found == {"number": "城关镇控辍通〔2026〕1号", "authority": "城关镇人民政府", "issued_on": ISSUED, "version": 1,
+                     "superseded": False}
     assert notices.verify("ZZZZ-ZZZZ") is None
 
 
@@ -228,5 +313,5 @@ def test_overdue_notices_wait_on_the_townships_to_do_list_until_a_measure_is_dec
     notices.check_deadlines(app.config, day)
     assert [n.id for n in todo.todo(county.users["township"], day, SETTINGS).notices_overdue] == [notice.id]
     assert todo.todo(county.users["teacher"], day, SETTINGS).notices_overdue == []
-    notices.escalate(county.users["township"], ReturnNotice.get_by_id(notice.id), "court", "", day, "", app.config, day)
+    notices.escalate(county.users["township"], ReturnNotice.get_by_id(notice.id), "referral", "", day, "", app.config, day)
     assert todo.todo(county.users["township"], day, SETTINGS).notices_overdue == []

@@ -24,7 +24,6 @@ from dropout.services.summary_figures import Month
 
 BANNER = "未保存。请更正下面标出的内容。"  # the generic line: never a refusal's only words
 TOP = "top"  # a reason at the top of the page (.flash.error) rather than beside a field
-NOTICES_TODO = "the notices rewrite (issue 12): this refusal shows no reason"
 
 
 @dataclass(frozen=True)
@@ -135,11 +134,6 @@ def _visit(**changes):
             "outcome": "refused", **changes}
 
 
-def _notice_todo(row):
-    """A notice refusal that shows no reason yet: expected to fail until the notices rewrite lands."""
-    return Refusal(**{**row.__dict__, "marks": (pytest.mark.xfail(reason=NOTICES_TODO, strict=True),)})
-
-
 LONG_COMMENT = "长" * (monthly_reports.MAX_COMMENT + 1)
 
 REFUSALS = [
@@ -198,15 +192,32 @@ REFUSALS = [
     Refusal("serve without method", "township", "/notices/{notice}/serve",
             {"served_on": "{today}", "method": "", "recipient": "监护人", "place": "家中", "server": "张三"},
             "请选择送达方式。", "method", lambda w: {**w.notice("issued"), "today": clock.today().isoformat()}),
-    _notice_todo(Refusal("serve a served notice", "township", "/notices/{notice}/serve",
-                         {"served_on": "{today}", "method": "直接送达", "recipient": "监护人", "place": "家中",
-                          "server": "张三"}, "本通知书已送达或已失效。", TOP,
-                         lambda w: {**w.notice("served"), "today": clock.today().isoformat()})),
+    Refusal("serve a served notice", "township", "/notices/{notice}/serve",
+            {"served_on": "{today}", "method": "直接送达", "recipient": "监护人", "place": "家中", "server": "张三"},
+            "本通知书已送达或已失效。", TOP, lambda w: {**w.notice("served"), "today": clock.today().isoformat()}),
     Refusal("measure without kind", "township", "/notices/{notice}/measure", {"kind": ""}, "请选择措施。", "kind",
             lambda w: w.notice("overdue")),
-    _notice_todo(Refusal("measure before the deadline", "township", "/notices/{notice}/measure",
-                         {"kind": "further_order"}, "只有逾期的通知书才能采取后续措施。", TOP,
-                         lambda w: w.notice("issued"))),
+    Refusal("measure before the deadline", "township", "/notices/{notice}/measure", {"kind": "further_order"},
+            "只有逾期的通知书才能采取后续措施。", TOP, lambda w: w.notice("issued")),
+    Refusal("penalty without a provision", "township", "/notices/{notice}/penalty", {"penalty": "warning"},
+            "未配置省级条例中的处罚依据，不能作出行政处罚。", TOP, lambda w: w.notice("overdue")),
+    Refusal("serve a prior notice without method", "township", "/penalties/{document}/serve",
+            {"served_on": "{today}", "method": "", "recipient": "监护人", "place": "家中", "server": "张三"},
+            "请选择送达方式。", "method", lambda w: {"document": w.work.document["own"].id, "today": clock.today().isoformat()}),
+    Refusal("statement before service", "township", "/penalties/{document}/statement", {"kind": "none"},
+            "请先记录事先告知书的送达。", TOP, lambda w: {"document": w.work.document["own"].id}),
+    Refusal("decision before the statement", "township", "/penalties/{document}/decide",
+            {"penalty": "warning", "decided_on": "{today}"},
+            "处罚决定须在事先告知书送达、并记录当事人陈述申辩情况（或未提出）之后作出。", TOP,
+            lambda w: {"document": w.work.document["own"].id, "today": clock.today().isoformat()}),
+    Refusal("scan of nothing on a notice", "township", "/notices/{notice}/scans", {"kind": "signed"},
+            "请选择要上传的扫描件：没有收到文件，或文件为空。", TOP, lambda w: w.notice("issued")),
+    Refusal("scan of nothing on a prior notice", "township", "/penalties/{document}/scans", {"kind": "signed"},
+            "请选择要上传的扫描件：没有收到文件，或文件为空。", TOP, lambda w: {"document": w.work.document["own"].id}),
+    # The county calendar
+    Refusal("school holiday ending before it starts", "bureau", "/calendar/",
+            {"kind": "school_holiday", "name": "暑假", "starts_on": "2026-08-31", "ends_on": "2026-07-11"},
+            "结束日期不能早于开始日期。", "ends_on"),
     Refusal("correct a served notice", "township", "/notices/{notice}/correct", {"return_school": "城关镇中心小学"},
             "只有未送达的通知书才能更正；已送达的请另行责令改正。", TOP, lambda w: w.notice("served")),
     # Registers in
@@ -265,6 +276,8 @@ REFUSALS = [
 # POST routes with no refusal to test, and why. A new form goes in REFUSALS, not here.
 EXCLUDED = {
     "/logout": "takes no input: there is nothing to refuse",
+    "/calendar/<id:entry_id>/delete": "takes no input; who may remove an entry is an access rule (test_access), and "
+                                      "an unknown entry answers 404",
     "/children/<id:child_id>/delete": "its one field (the reason) is optional free text, cut to 500 characters; who "
                                       "may remove a child is an access rule (403), tested in test_access",
 }

@@ -40,17 +40,25 @@ class NoticeData:
     verify_url: str  # https://…/verify/ABCD-EFGH
     service: Service = field(default_factory=Service)
 
+    @property
+    def addressee(self):
+        """受送达人 on the 送达回证."""
+        return f"{self.guardian_name}（{self.child_name}之{self.guardian_relation}）"
+
 
 @dataclass(frozen=True)
-class DecisionData:
-    """A decision that follows a missed deadline (e.g. 行政处罚决定书), printed like the notice."""
+class DocumentData:
+    """A document of the penalty chain (行政处罚事先告知书, 行政处罚决定书), printed like the notice with its own
+    送达回证."""
 
     authority: str
     title: str
     number: str
+    addressee: str  # 受送达人: 王某（王小明之父亲）
     party: str  # 当事人：name, relation to the child, address
     paragraphs: tuple  # from the county's editable text template
     issued_on: str
+    service: Service = field(default_factory=Service)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from dropout.pdf import fonts
 
 PAGE_WIDTH = A4[0]
 # GB/T 9704 asks for 37/35 mm top/bottom; a little less keeps a notice on one page.
-MARGINS = dict(topMargin=30 * mm, bottomMargin=28 * mm, leftMargin=28 * mm, rightMargin=26 * mm)
+MARGINS = dict(topMargin=25 * mm, bottomMargin=25 * mm, leftMargin=28 * mm, rightMargin=26 * mm)
 FRAME_WIDTH = PAGE_WIDTH - MARGINS["leftMargin"] - MARGINS["rightMargin"]
 BODY_SIZE = 12
 SERVICE_METHODS = ("直接送达", "交成年家属代收", "留置送达", "邮寄", "电子送达")
@@ -51,8 +51,8 @@ def stylesheet(names):
         "addressee": cjk_style("addressee", body, BODY_SIZE, 21, spaceBefore=3 * mm, spaceAfter=2 * mm),
         "label": cjk_style("label", heading, 10.5, 14),
         "cell": cjk_style("cell", body, 11, 15),
-        "body": cjk_style("body", body, BODY_SIZE, 21, alignment=TA_JUSTIFY, firstLineIndent=2 * BODY_SIZE),
-        "contact": cjk_style("contact", body, BODY_SIZE, 21, firstLineIndent=2 * BODY_SIZE),
+        "body": cjk_style("body", body, BODY_SIZE, 19, alignment=TA_JUSTIFY, firstLineIndent=2 * BODY_SIZE),
+        "contact": cjk_style("contact", body, BODY_SIZE, 19, firstLineIndent=2 * BODY_SIZE),
     }
 
 
@@ -94,7 +94,8 @@ def details_table(notice, styles):
 
 
 def service_story(notice, styles):
-    """The 送达回证 page: one bordered table, filled from the recorded service or left blank for a pen."""
+    """The 送达回证 page of a notice or a document: one bordered table, filled from `service` or left blank
+    for a pen."""
     service = notice.service
     proxy = service.method == PROXY_METHOD
     font = styles["cell"].fontName
@@ -108,7 +109,7 @@ def service_story(notice, styles):
     rows = [
         ("送达机关", text(notice.authority)),
         ("送达文书名称及文号", text(f"《{notice.title}》{notice.number}")),
-        ("受送达人", text(f"{notice.guardian_name}（{notice.child_name}之{notice.guardian_relation}）")),
+        ("受送达人", text(notice.addressee)),
         ("送达地点", text(service.place)),
         ("送达时间", text(service.served_at) or BLANK_TIME),
         ("送达方式", _methods(service.method) if service.method in SERVICE_METHODS + ("",) else text(service.method)),

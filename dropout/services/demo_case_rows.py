@@ -67,7 +67,7 @@ def finish(s, child_id, history, cases, notices, rng, today):
             if data.what == "issued":
                 notices.append(data.notice)
         if visit is not None:
-            visit_days.append(on)
+            visit_days.append((on, visit[1], visit[0]))  # day, method, the visitor's id
             visits += 1
             # user, visited_on, method, met, outcome, reasons, notes, next_visit_on, followup, late, entered
             visit = (visit[0], on, *visit[1:6], on + timedelta(days=SETTINGS.next_visit_days), visit[6],
@@ -129,5 +129,5 @@ def insert(cases, exemptions, notices, rng, today, config):
     bulk_insert("exemption", EXEMPTION_COLUMNS, exemption_rows)
     bulk_insert("return_notice", demo_notices.NOTICE_COLUMNS, notice_rows)
     bulk_insert("escalation", demo_notices.ESCALATION_COLUMNS, measure_rows)
-    bulk_insert("notice_counter", demo_notices.COUNTER_COLUMNS, counter_rows)
+    bulk_insert("document_counter", demo_notices.COUNTER_COLUMNS, counter_rows)
     return len(case_rows), len(visit_rows), len(exemption_rows), len(notice_rows), len(measure_rows)

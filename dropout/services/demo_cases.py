@@ -13,8 +13,8 @@ complied with, overdue, overdue with a measure decided, and one corrected pair.
 """
 from datetime import date, datetime, timedelta
 
-from ..rules import case_status
-from . import demo_case_rows, demo_notices
+from ..rules import case_status, measures
+from . import county_calendar, demo_case_rows, demo_notices
 from . import demo_names as names
 from .demo_case_rows import FOLLOWUP_MONTHS, status_json
 
@@ -24,11 +24,11 @@ STATUSES = ("suspected", "dropped_out", "returned", "moved_out", "deferred")
 # the demo teacher and township staff have a to-do list even in a small county.
 TEACHER_FORCED = ("persuading_due", "suspected", "returned_due", "dropped_out")
 HOME_FORCED = ("persuading_due", "deferred_expiring", "suspected", "returned_due", "applied", "deferred_filed",
-               "dropped_out")
+               "dropped_out", "persuading_recent")
 # 城关镇 gets a notice in every state, one child each (see force()).
 NOTICE_FORCED = ("notice_overdue", "notice_running", "notice_issued", "notice_measure", "notice_complied",
                  "notice_corrected")
-FORCED_STATUS = {"persuading_due": "dropped_out", "dropped_out": "dropped_out", "suspected": "suspected",
+FORCED_STATUS = {"persuading_due": "dropped_out", "persuading_recent": "dropped_out", "dropped_out": "dropped_out", "suspected": "suspected",
                  "returned_due": "returned", "deferred_expiring": "deferred", "deferred_filed": "deferred",
                  "applied": "enrolled", **{kind: "dropped_out" for kind in NOTICE_FORCED},
                  "notice_complied": "returned"}
@@ -75,7 +75,8 @@ class CaseWork:
     def __init__(self, rng, today, users, anyone, teacher_school, config):
         self.rng, self.today, self.t = rng, today, today.toordinal()
         self.config, self.deadline_days = config, config["NOTICE_DEADLINE_DAYS"]
-        allowed = set(config["MEASURES"])
+        # A penalty goes through its prior notice and decision, which the demo does not write.
+        allowed = {kind for kind in config["MEASURES"] if kind != "penalty" and measures.available(kind, config)}
         self.measures = [(kind, weight) for kind, weight in names.MEASURE_WEIGHTS if kind in allowed]
         people = {name: (users[name], name) for name in ("admin", "township", "teacher", "bureau") if name in users}
         self.admin, self.township = people.get("admin", SYSTEM), people.get("township", SYSTEM)
@@ -158,11 +159,15 @@ class CaseWork:
         anchor = self._persuade(s, self._confirm(s, start), k, long_gaps=not again)
         if kind == "persuading_due":
             self._place(s, anchor, 7, 7)  # the next visit falls due today
+        elif kind == "persuading_recent":
+            self._place(s, anchor, 2, 2)  # visited two days ago: the next visit is not yet due
         else:
             self._place(s, anchor, *((25, 60) if self.rng.random() < 0.1 else (0, 24)))
 
     def _persuading_due(self, s, again, kind):
         self._persuading(s, again, kind)
+
+    _persuading_recent = _persuading_due
 
     def _returned(self, s, again, kind, stable=False):
         rng = self.rng
@@ -184,7 +189,9 @@ class CaseWork:
     def _notice(self, s, state):
         """Persuaded in vain, then a 限期复学通知书: issued, corrected, served, complied with, or overdue."""
         rng, days = self.rng, self.deadline_days
-        last = self._persuade(s, self._confirm(s, self._open(s, 0)), rng.randint(1, 4))
+        # The contacts a notice needs (settings NOTICE_MIN_CONTACTS and _IN_PERSON), the last one a home visit.
+        least = max(self.config["NOTICE_MIN_CONTACTS"], self.config["NOTICE_MIN_IN_PERSON"], 1)
+        last = self._persuade(s, self._confirm(s, self._open(s, 0)), rng.randint(least, least + 2), home_last=True)
         notice = demo_notices.Planned(s, days)
         issued = last + rng.randint(1, 10)
         s.add(issued, "notice_issued", s.office, demo_notices.Step("issued", notice))
@@ -204,6 +211,7 @@ class CaseWork:
             notice.method = rng.choices(SERVICE_CHOICES, cum_weights=SERVICE_CUM)[0]
         served = issued + rng.randint(0, 4)
         s.add(served, "notice_served", s.office, demo_notices.Step("served", notice))
+        days = county_calendar.deadline(date.fromordinal(served), days).toordinal() - served  # to a working day
         if state == "running":
             self._place(s, served, 1, days)  # the deadline is today or later
         elif state == "overdue" or (state == "measure" and not self.measures):
@@ -268,14 +276,14 @@ class CaseWork:
         s.add(on, "confirmed", self._decider(s), {"reason": s.reason}, s.details, child_to="dropped_out")
         return on
 
-    def _visit(self, s, day, outcome=None, followup=False, child_to=None):
+    def _visit(self, s, day, outcome=None, followup=False, child_to=None, method=None):
         rng = self.rng
         visitor = s.teacher if s.teacher and rng.random() < 0.6 else s.office
         if followup:
             method = rng.choice(("school", "school", "home", "phone"))
             met, outcome, reasons, notes = rng.choice(("child", "guardian")), "other", "", rng.choice(names.FOLLOWUP_NOTES)
         else:
-            method = rng.choices(METHODS, cum_weights=METHODS_CUM)[0]
+            method = method or rng.choices(METHODS, cum_weights=METHODS_CUM)[0]
             if method in ("phone", "video"):
                 met = "guardian" if rng.random() < 0.7 else "child"
             else:
@@ -293,14 +301,16 @@ class CaseWork:
         visit = ((visitor[0] or self.anyone), method, met, outcome, reasons, notes, followup)
         s.add(day, "visit", visitor, {"followup": followup}, visit=visit, recorded=day + late, child_to=child_to)
 
-    def _persuade(self, s, day, k, long_gaps=True, agreed=False):
-        """k home visits, every one to three weeks, after `day`; returns the last one's day."""
+    def _persuade(self, s, day, k, long_gaps=True, agreed=False, home_last=False):
+        """k contacts, every one to three weeks, after `day` (the last one at home if `home_last`); returns the
+        last one's day."""
         rng = self.rng
         on = day + rng.randint(1, 14)
         for i in range(k):
             if i:
                 on += rng.randint(28, 56) if long_gaps and rng.random() < 0.08 else rng.randint(7, 21)
-            self._visit(s, on, "agreed" if agreed and i == k - 1 else None)
+            last = i == k - 1
+            self._visit(s, on, "agreed" if agreed and last else None, method="home" if home_last and last else None)
         return on
 
     def _return(self, s, day, gap=None):

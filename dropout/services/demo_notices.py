@@ -9,23 +9,23 @@ last numbers so that notices issued later continue each series.
 """
 import dataclasses
 import json
-from datetime import timedelta
 from types import SimpleNamespace
 
 from ..db import next_id
 from ..models import Child, Guardian, School, Township, User, Village
 from ..pdf.data import NoticeData
+from . import county_calendar, numbering, notices
 from . import demo_names as names
-from . import notices
 
 NOTICE_COLUMNS = (
-    "id", "case_id", "township_id", "year", "seq", "number", "version", "supersedes_id", "status", "issued_on",
+    "id", "case_id", "township_id", "issuer", "series", "year", "seq", "number", "version", "supersedes_id", "status",
+    "issued_on",
     "issued_by_id", "deadline_days", "return_school", "data", "verify_code", "pdf_path", "sha256", "served_on",
     "service", "deadline_on", "created_at",
 )
 ESCALATION_COLUMNS = ("id", "notice_id", "case_id", "kind", "document_number", "decided_on", "decided_by_id", "notes",
                       "created_at")
-COUNTER_COLUMNS = ("township_id", "year", "last")
+COUNTER_COLUMNS = ("series", "year", "last")
 SEX = {"M": "男", "F": "女"}
 IN_CHUNK = 500  # ids per IN (…) when reading back the children with a notice
 
@@ -43,7 +43,7 @@ class Planned:
         self.superseded = self.complied = False
         self.method = self.measure = None  # the method of service; (kind, notes) of a measure
         self.child_id = self.issued_on = self.at = self.absent_since = None
-        self.visit_days = ()
+        self.contacts = ()  # (day, method, visitor id) of the visits before the notice
         self.served_on = self.served_at = self.deadline_on = None
         self.decided_on = self.decided_at = self.document_number = None
         self.id = self.year = self.seq = self.number = None
@@ -60,10 +60,10 @@ class Step:
         notice = self.notice
         if self.what == "issued":
             notice.child_id, notice.issued_on, notice.at = child_id, on, at
-            notice.absent_since, notice.visit_days = absent_since, tuple(visit_days)
+            notice.absent_since, notice.contacts = absent_since, tuple(visit_days)
         elif self.what == "served":
             notice.served_on, notice.served_at = on, at
-            notice.deadline_on = on + timedelta(days=notice.deadline_days)
+            notice.deadline_on = county_calendar.deadline(on, notice.deadline_days)
         else:
             notice.decided_on, notice.decided_at = on, at
 
@@ -157,7 +157,7 @@ def _document_prefix(township):
 
 
 def rows(planned, case_of, rng, today, config):
-    """Rows for return_notice, escalation and notice_counter, with explicit ids; also numbers the Steps."""
+    """Rows for return_notice, escalation and document_counter, with explicit ids; also numbers the Steps."""
     if not planned:
         return [], [], []
     towns = {town.id: town for town in Township.select()}
@@ -171,7 +171,7 @@ def rows(planned, case_of, rng, today, config):
             counters[key] = notice.seq = counters.get(key, 0) + 1
         else:  # correct() keeps the year, sequence and number of the version it replaces
             notice.year, notice.seq = notice.supersedes.year, notice.supersedes.seq
-        notice.number = notices.format_number(towns[notice.township], notice.year, notice.seq)
+        notice.number = notices.format_number(towns[notice.township], notice.year, notice.seq, config)
 
     children, guardians = _children(sorted({notice.child_id for notice in planned}))
     query = School.select(School.id, School.name, School.township).order_by(School.id)
@@ -195,18 +195,12 @@ def rows(planned, case_of, rng, today, config):
             earlier = notice.supersedes
             version_note = f"（更正件，第{earlier.version + 1}版，代替{chinese(earlier.issued_on)}印发的版本）"
         code = next(codes)
-        values = {
-            "child_name": name,
-            "absent_since": chinese(notice.absent_since),
-            "visit_dates": [chinese(day) for day in notice.visit_days],
-            "township": town.name,
-            "deadline_days": config["NOTICE_DEADLINE_DAYS"],
-            "return_school": return_school,
-            "province_regulation": config["PROVINCE_REGULATION"],
-        }
+        authority = numbering.authority("township", town, config)
+        visits = [(day, method, notices.contact_by(users[visitor], config)) for day, method, visitor in notice.contacts]
+        values = notices.notice_values(config, authority, name, notice.absent_since, visits, return_school)
         contacts = notices._contacts(SimpleNamespace(cadre=users.get(notice.cadre), teacher=users.get(notice.teacher)))
         data = NoticeData(
-            authority=f"{town.name}人民政府",
+            authority=authority,
             title="限期复学通知书",
             number=notice.number,
             version_note=version_note,
@@ -219,7 +213,7 @@ def rows(planned, case_of, rng, today, config):
             child_birth=chinese(birth_on),
             child_id_number=id_number or "",
             child_school=f"{schools[school][0]}{f'{grade}年级' if grade else ''}" if school else "",
-            paragraphs=notices._paragraphs(config["NOTICE_TEMPLATE"], values),
+            paragraphs=notices.paragraphs(config["NOTICE_TEMPLATE"], values),
             contacts=tuple(contacts),
             issued_on=chinese(notice.issued_on),
             verify_code=code,
@@ -229,7 +223,8 @@ def rows(planned, case_of, rng, today, config):
         if notice.served_on is not None:
             service = _service(rng, notice, family, address, villages[village], users)
         notice_rows.append((
-            notice.id, case_of[notice.child_id], notice.township, notice.year, notice.seq, notice.number,
+            notice.id, case_of[notice.child_id], notice.township, "township",
+            numbering.series("notice", "township", town), notice.year, notice.seq, notice.number,
             notice.version, notice.supersedes.id if notice.supersedes else None, _status(notice, today),
             notice.issued_on, notice.office[0], notice.deadline_days, return_school,
             json.dumps(dataclasses.asdict(data), ensure_ascii=False), code, None, None, notice.served_on, service,
@@ -246,5 +241,6 @@ def rows(planned, case_of, rng, today, config):
                                   f"〔{notice.decided_on.year}〕{numbers[key]}号")
         measure_rows.append((measure_id, notice.id, case_of[notice.child_id], kind, notice.document_number,
                              notice.decided_on, notice.office[0], notes, notice.decided_at))
-    counter_rows = [(township, year, last) for (township, year), last in sorted(counters.items())]
+    counter_rows = [(numbering.series("notice", "township", towns[township]), year, last)
+                    for (township, year), last in sorted(counters.items())]
     return notice_rows, measure_rows, counter_rows

@@ -6,7 +6,6 @@ import dataclasses
 import hashlib
 import json
 import secrets
-from datetime import timedelta
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -14,45 +13,44 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..choices import CASE_STATUSES, SERVICE_METHODS
 from ..db import database
-from ..models import Child, DropoutCase, Escalation, HomeVisit, ReturnNotice, Township, Village
-from ..pdf.data import DecisionData, NoticeData, Service
-from ..pdf.decision import render_decision
+from ..models import Child, DropoutCase, Escalation, HomeVisit, ReturnNotice, School, Township, Village
+from ..pdf.data import NoticeData, Service
 from ..pdf.notice import render_notices
-from . import PermissionDenied, ValidationError, scope
+from ..rules import measures
+from . import PermissionDenied, ValidationError, audit, county_calendar, numbering, scope
 from .case_settings import CaseSettings
 from .cases import ACTIVE_NOTICES as ACTIVE
 from .cases import MAX_TEXT, record_event, refresh
 
-# Measures printed as a decision document, with their titles.
-PRINTED_DECISIONS = {"penalty": "行政处罚决定书"}
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
+# How each kind of contact is named on the notice; only a visit to the home is a 上门家访.
+CONTACT_WORDS = {"home": "上门家访", "phone": "电话联系", "video": "视频通话", "school": "在校谈话"}
+IN_PERSON = ("home", "school")
+
+
+def issuers(user, case):
+    """The authorities in whose name the user may issue for this case: the township government (its staff
+    for their children, or the admin), the county education bureau (its staff, or the admin)."""
+    if user.role == "admin":
+        return numbering.ISSUERS
+    if user.role == "bureau":
+        return ("bureau",)
+    if user.role == "township" and scope.children(user).where(Child.id == case.child_id).exists():
+        return ("township",)
+    return ()
 
 
 def can_issue(user, case):
-    """The township government issues notices: its staff for their children, or the county admin."""
-    if user.role == "admin":
-        return True
-    return user.role == "township" and scope.children(user).where(Child.id == case.child_id).exists()
+    return bool(issuers(user, case))
 
 
-def next_number(township, year):
-    """The next sequence number for the township and year, inside the caller's transaction.
-
-    One INSERT … ON CONFLICT … RETURNING: the row lock serialises concurrent issuers, so
-    numbers never repeat and, since it rolls back with a failed issue, never skip.
-    """
-    cursor = database.execute_sql(
-        "INSERT INTO notice_counter (township_id, year, last) VALUES (%s, %s, 1) "
-        "ON CONFLICT (township_id, year) DO UPDATE SET last = notice_counter.last + 1 RETURNING last"
-        .replace("%s", database.param),
-        (township.id, year),
-    )
-    return cursor.fetchone()[0]
+def may_act(user, notice):
+    """Whether the user may serve, correct or follow up the notice: one who may issue in its issuer's name."""
+    return notice.issuer in issuers(user, notice.case)
 
 
-def format_number(township, year, seq):
-    prefix = township.notice_prefix or f"{township.name}控辍通"
-    return f"{prefix}〔{year}〕{seq}号"
+def format_number(township, year, seq, config, issuer="township"):
+    return numbering.format_number("notice", issuer, township, year, seq, config)
 
 
 def _chinese_date(day):
@@ -64,30 +62,99 @@ def _verify_code():
     return f"{raw[:4]}-{raw[4:]}"
 
 
-def _paragraphs(template_path, values):
+def paragraphs(template_path, values):
     path = Path(template_path)
     env = Environment(loader=FileSystemLoader(str(path.parent)), undefined=StrictUndefined, autoescape=False)
     text = env.get_template(path.name).render(**values)
     return tuple(" ".join(block.split()) for block in text.split("\n\n") if block.strip())
 
 
-def build_data(case, township, number, issued_on, verify_code, config, return_school, version_note=""):
-    """The printed content of a notice, from the records as they stand (plain data, no models)."""
-    child = case.child
-    guardian = child.guardians.first()
-    visits = case.visits.where(HomeVisit.is_teaching == False).order_by(HomeVisit.visited_on)  # noqa: E712
-    values = {
-        "child_name": child.name,
-        "absent_since": _chinese_date(case.absent_since),
-        "visit_dates": [_chinese_date(v.visited_on) for v in visits],
-        "township": township.name,
+@dataclasses.dataclass(frozen=True)
+class Readiness:
+    """Whether a notice may be issued on a case now, and if not, what is missing."""
+
+    contacts: int
+    in_person: int
+    need_contacts: int
+    need_in_person: int
+
+    @property
+    def ready(self):
+        return self.contacts >= self.need_contacts and self.in_person >= self.need_in_person
+
+    @property
+    def missing(self):
+        return _("%(contacts)d contacts recorded, %(in_person)d of them in person; a notice needs at least "
+                 "%(need)d contacts, %(need_in_person)d of them in person (a home visit or a talk at school).",
+                 contacts=self.contacts, in_person=self.in_person, need=self.need_contacts,
+                 need_in_person=self.need_in_person)
+
+
+def readiness(case, config):
+    """The contacts recorded on the case (送教上门 lessons are not contacts) against the settings."""
+    methods = [method for (method,) in case.visits.select(HomeVisit.method).where(HomeVisit.is_teaching == False).tuples()]  # noqa: E712
+    return Readiness(len(methods), sum(method in IN_PERSON for method in methods),
+                     config["NOTICE_MIN_CONTACTS"], config["NOTICE_MIN_IN_PERSON"])
+
+
+def contact_by(user, config):
+    """Who made a contact, as the notice names them: 城关镇人民政府, 城关镇中心小学, 东村村民委员会."""
+    if user.role == "teacher" and user.school_id:
+        return School.get_by_id(user.school_id).name
+    if user.role == "township" and user.township_id:
+        return f"{Township.get_by_id(user.township_id).name}人民政府"
+    if user.role == "village" and user.village_id:
+        return f"{Village.get_by_id(user.village_id).name}村民委员会"
+    return numbering.bureau_name(config)
+
+
+def contacts_text(contacts):
+    """'城关镇人民政府于2026年10月20日上门家访，城关镇中心小学于2026年10月12日、10月14日电话联系（共2次）'
+    from (day, method, by) in the order they happened: each kind of contact named as what it was."""
+    groups = {}
+    for day, method, by in sorted(contacts):
+        groups.setdefault((by, method), []).append(day)
+    parts = []
+    for (by, method), days in groups.items():
+        dates = "、".join(_chinese_date(day) for day in days)
+        count = f"（共{len(days)}次）" if len(days) > 1 else ""
+        parts.append(f"{by}于{dates}{CONTACT_WORDS.get(method, method)}{count}")
+    return "，".join(parts)
+
+
+def notice_values(config, issuer_name, child_name, absent_since, contacts, return_school):
+    """The values the notice's text template is rendered with (the demo writes its notices from these too)."""
+    return {
+        "child_name": child_name,
+        "absent_since": _chinese_date(absent_since),
+        "contacts_text": contacts_text(contacts),
+        "home_visit_dates": [_chinese_date(day) for day, method, _by in sorted(contacts) if method == "home"],
+        "authority": issuer_name,
         "deadline_days": config["NOTICE_DEADLINE_DAYS"],
         "return_school": return_school,
         "province_regulation": config["PROVINCE_REGULATION"],
+        "penalty_basis": measures.basis("penalty", config),
+        "court_basis": measures.basis("court", config),
+        "review_body": review_body(config),
     }
+
+
+def review_body(config):
+    """Where a review (行政复议) goes: the county government reviews its townships and its departments."""
+    return config.get("REVIEW_BODY") or f"{config['COUNTY_NAME']}人民政府"
+
+
+def build_data(case, township, number, issued_on, verify_code, config, return_school, version_note="", issuer="township"):
+    """The printed content of a notice, from the records as they stand (plain data, no models)."""
+    child = case.child
+    guardian = child.guardians.first()
+    visits = case.visits.where(HomeVisit.is_teaching == False).order_by(HomeVisit.visited_on, HomeVisit.id)  # noqa: E712
+    contacts = [(visit.visited_on, visit.method, contact_by(visit.user, config)) for visit in visits]
+    authority = numbering.authority(issuer, township, config)
+    values = notice_values(config, authority, child.name, case.absent_since, contacts, return_school)
     grade = f"{child.grade}年级" if child.grade else ""
     return NoticeData(
-        authority=f"{township.name}人民政府",
+        authority=authority,
         title="限期复学通知书",
         number=number,
         version_note=version_note,
@@ -100,7 +167,7 @@ def build_data(case, township, number, issued_on, verify_code, config, return_sc
         child_birth=_chinese_date(child.birth_on),
         child_id_number=child.id_number or "",
         child_school=f"{child.school.name}{grade}" if child.school else "",
-        paragraphs=_paragraphs(config["NOTICE_TEMPLATE"], values),
+        paragraphs=paragraphs(config["NOTICE_TEMPLATE"], values),
         contacts=tuple(_contacts(case)),
         issued_on=_chinese_date(issued_on),
         verify_code=verify_code,
@@ -121,10 +188,15 @@ def data_of(notice):
     return NoticeData(**{k: tuple(v) if k in ("paragraphs", "contacts") else v for k, v in raw.items()})
 
 
-def issue(user, case, config, today, return_school=""):
-    """Issue a notice for a confirmed dropout still out after visits; numbered without gaps."""
-    if not can_issue(user, case):
+def issue(user, case, config, today, return_school="", issuer=None, early_reason=""):
+    """Issue a notice for a confirmed dropout still out after the required contacts; numbered without gaps
+    in the issuer's series. Fewer contacts need a recorded reason, kept on the case, never printed."""
+    allowed = issuers(user, case)
+    if not allowed:
         raise PermissionDenied()
+    issuer = issuer or allowed[0]
+    if issuer not in allowed:
+        raise ValidationError({"issuer": _("You cannot issue a notice in the name of this authority.")})
     if case.status not in ("dropped_out", "persuading"):
         raise ValidationError({"case": _("A notice is issued only for a confirmed dropout not yet back (this case: %(status)s).",
                                          status=CASE_STATUSES.get(case.status, case.status))})
@@ -133,18 +205,30 @@ def issue(user, case, config, today, return_school=""):
     return_school = (return_school or "").strip() or (case.child.school.name if case.child.school else "")
     if not return_school or len(return_school) > 255:
         raise ValidationError({"return_school": _("Name the school the child must return to.")})
+    early_reason = (early_reason or "").strip()
+    ready = readiness(case, config)
+    if not ready.ready and not early_reason:
+        raise ValidationError({"early_reason": ready.missing + " " + _("To issue it now, record why it is needed now.")})
+    if len(early_reason) > MAX_TEXT:
+        raise ValidationError({"early_reason": _("Too long: at most %(n)d characters.", n=MAX_TEXT)})
+    early_reason = "" if ready.ready else early_reason
     township = Township.get_by_id(Village.get_by_id(case.child.village_id).township_id)
+    series = numbering.series("notice", issuer, township)
     with database.atomic():
-        seq = next_number(township, today.year)
-        number = format_number(township, today.year, seq)
+        seq = numbering.next_number(series, today.year)
+        number = format_number(township, today.year, seq, config, issuer)
         code = _verify_code()
-        data = build_data(case, township, number, today, code, config, return_school)
+        data = build_data(case, township, number, today, code, config, return_school, issuer=issuer)
         notice = ReturnNotice.create(
-            case=case, township=township, year=today.year, seq=seq, number=number, status="issued", issued_on=today,
-            issued_by=user, deadline_days=config["NOTICE_DEADLINE_DAYS"], return_school=return_school,
-            data=json.dumps(dataclasses.asdict(data), ensure_ascii=False), verify_code=code,
+            case=case, township=township, issuer=issuer, series=series, year=today.year, seq=seq, number=number,
+            status="issued", issued_on=today, issued_by=user, deadline_days=config["NOTICE_DEADLINE_DAYS"],
+            return_school=return_school, data=json.dumps(dataclasses.asdict(data), ensure_ascii=False),
+            verify_code=code, early_reason=early_reason,
         )
-        record_event(user, case, "notice_issued", today, {"notice": notice.id, "number": number})
+        record_event(user, case, "notice_issued", today, {"notice": notice.id, "number": number}, early_reason)
+        if early_reason:
+            audit.record(user, "issue_early", "return_notice", notice.id, after={"number": number},
+                         child_id=case.child_id, reason=early_reason)
     return notice
 
 
@@ -178,16 +262,16 @@ def batch_pdf(notices, font_path=None):
     return render_notices([data_of(notice) for notice in notices], font_path)
 
 
-def record_service(user, notice, values, config, today):
-    """Fill the 送达回证: the deadline starts from the day of service."""
-    if not can_issue(user, notice.case):
-        raise PermissionDenied()
-    if notice.status != "issued":
-        raise ValidationError({"method": _("This notice has already been served or is no longer in force.")})
+def check_service(values, issued_on, today):
+    """The 送达回证's fields checked: (served_on, the JSON to store), or ValidationError naming each problem."""
     errors = {}
     served_on = values.get("served_on")
-    if served_on is None or served_on > today or served_on < notice.issued_on:
-        errors["served_on"] = _("Enter the day of service, between the issue date and today.")
+    if served_on is None:
+        errors["served_on"] = _("Enter the day of service.")
+    elif served_on > today:
+        errors["served_on"] = _("The day of service cannot be in the future.")
+    elif served_on < issued_on:
+        errors["served_on"] = _("The day of service cannot be before the issue date (%(date)s).", date=issued_on)
     method = values.get("method")
     if method not in SERVICE_METHODS:
         errors["method"] = _("Choose the method of service.")
@@ -207,10 +291,20 @@ def record_service(user, notice, values, config, today):
         errors["recipient"] = _("Enter who received the notice.")
     if errors:
         raise ValidationError(errors)
-    deadline_on = served_on + timedelta(days=notice.deadline_days)
+    return served_on, json.dumps({"method": method, **text}, ensure_ascii=False)
+
+
+def record_service(user, notice, values, config, today):
+    """Fill the 送达回证: the period runs from the day after service and ends on a working day."""
+    if not may_act(user, notice):
+        raise PermissionDenied()
+    if notice.status != "issued":
+        raise ValidationError({"notice": _("This notice has already been served or is no longer in force.")})
+    served_on, service = check_service(values, notice.issued_on, today)
+    deadline_on = county_calendar.deadline(served_on, notice.deadline_days)
     with database.atomic():
         notice.status, notice.served_on, notice.deadline_on = "served", served_on, deadline_on
-        notice.service = json.dumps({"method": method, **text}, ensure_ascii=False)
+        notice.service = service
         notice.save()
         record_event(user, notice.case, "notice_served", served_on, {"notice": notice.id, "deadline_on": deadline_on.isoformat()})
         refresh(notice.case, CaseSettings.from_config(config), today, user)
@@ -233,7 +327,7 @@ def check_deadlines(config, today):
 
 def correct(user, notice, config, today, return_school=""):
     """Issue a corrected version under the same number; the old one is kept, marked superseded."""
-    if not can_issue(user, notice.case):
+    if not may_act(user, notice):
         raise PermissionDenied()
     if notice.status != "issued":
         raise ValidationError({"case": _("Only a notice not yet served can be corrected; issue a further order instead.")})
@@ -245,11 +339,12 @@ def correct(user, notice, config, today, return_school=""):
     with database.atomic():
         code = _verify_code()
         case = DropoutCase.get_by_id(notice.case_id)  # the records as they stand now
-        data = build_data(case, township, notice.number, today, code, config, return_school, note)
+        data = build_data(case, township, notice.number, today, code, config, return_school, note, notice.issuer)
         notice.status = "superseded"
         notice.save(only=[ReturnNotice.status])
         new = ReturnNotice.create(
-            case=notice.case, township=township, year=notice.year, seq=notice.seq, number=notice.number,
+            case=notice.case, township=township, issuer=notice.issuer, series=notice.series, year=notice.year,
+            seq=notice.seq, number=notice.number,
             version=notice.version + 1, supersedes=notice, status="issued", issued_on=today, issued_by=user,
             deadline_days=config["NOTICE_DEADLINE_DAYS"], return_school=return_school,
             data=json.dumps(dataclasses.asdict(data), ensure_ascii=False), verify_code=code,
@@ -259,20 +354,26 @@ def correct(user, notice, config, today, return_school=""):
 
 
 def escalate(user, notice, kind, document_number, decided_on, notes, config, today):
-    """Record the next measure a person decided on after the deadline passed."""
-    if not can_issue(user, notice.case):
+    """Record the next measure a person decided on after the deadline passed (a penalty goes through
+    services.penalties: prior notice, statement, then the decision)."""
+    if not may_act(user, notice):
         raise PermissionDenied()
     if notice.status != "overdue":
-        raise ValidationError({"kind": _("Further measures follow only a notice whose deadline has passed.")})
+        raise ValidationError({"notice": _("Further measures follow only a notice whose deadline has passed.")})
+    if kind == "penalty":
+        raise ValidationError({"kind": _("A penalty starts with its prior notice (事先告知书): use the penalty form.")})
     if kind not in config["MEASURES"]:
         raise ValidationError({"kind": _("Choose a measure.")})
-    if decided_on is None or decided_on > today or decided_on < notice.deadline_on:
-        raise ValidationError({"decided_on": _("Enter the day of the decision, after the deadline and not in the future.")})
+    if not measures.available(kind, config):
+        raise ValidationError({"kind": unavailable_message(kind)})
+    if decided_on is None or decided_on > today or decided_on <= notice.deadline_on:
+        raise ValidationError({"decided_on": _("Enter the day of the decision: after the deadline (%(date)s) and not in the future.",
+                                               date=notice.deadline_on)})
     document_number, notes = (document_number or "").strip(), (notes or "").strip()
-    if len(document_number) > 255 or len(notes) > MAX_TEXT:
+    if len(document_number) > 255:
+        raise ValidationError({"document_number": _("Too long: at most %(n)d characters.", n=255)})
+    if len(notes) > MAX_TEXT:
         raise ValidationError({"notes": _("Too long: at most %(n)d characters.", n=MAX_TEXT)})
-    if kind in PRINTED_DECISIONS and not (document_number and notes):
-        raise ValidationError({"notes": _("A decision that is printed needs its document number and its content.")})
     with database.atomic():
         measure = Escalation.create(
             notice=notice, case=notice.case, kind=kind, document_number=document_number, decided_on=decided_on,
@@ -282,38 +383,17 @@ def escalate(user, notice, kind, document_number, decided_on, notes, config, tod
     return measure
 
 
+def unavailable_message(kind):
+    """Why a measure that needs a configured provision cannot be chosen."""
+    if kind == "penalty":
+        return _("No penalty provision of the provincial regulation is configured, so no administrative penalty can be made.")
+    return _("No provision for applying to the court is configured, so no application to the court can be made.")
+
+
 def verify(code):
-    """What anyone may learn from a verification code: number, township, date. No personal data."""
+    """What anyone may learn from a verification code: number, issuing authority, date. No personal data."""
     notice = ReturnNotice.get_or_none(ReturnNotice.verify_code == (code or "").strip().upper())
     if notice is None:
         return None
-    return {"number": notice.number, "township": notice.township.name, "issued_on": notice.issued_on,
+    return {"number": notice.number, "authority": data_of(notice).authority, "issued_on": notice.issued_on,
             "version": notice.version, "superseded": notice.status == "superseded"}
-
-
-def decision_data(measure, config):
-    """The printed content of a decision after a missed deadline, from the county's text template."""
-    notice = measure.notice
-    data = data_of(notice)
-    values = {
-        "child_name": data.child_name,
-        "absent_since": _chinese_date(notice.case.absent_since),
-        "township": notice.township.name,
-        "notice_issued_on": data.issued_on,
-        "notice_number": notice.number,
-        "deadline_on": _chinese_date(notice.deadline_on),
-        "decision": measure.notes,
-        "deadline_text": "",
-        "province_regulation": config["PROVINCE_REGULATION"],
-    }
-    party = f"当事人：{data.guardian_name}，系{data.child_name}之{data.guardian_relation}，住{data.guardian_address}。"
-    return DecisionData(
-        authority=data.authority, title=PRINTED_DECISIONS[measure.kind], number=measure.document_number, party=party,
-        paragraphs=_paragraphs(config["DECISION_TEMPLATE"], values), issued_on=_chinese_date(measure.decided_on),
-    )
-
-
-def decision_pdf(measure, config):
-    if measure.kind not in PRINTED_DECISIONS:
-        raise ValidationError({"kind": _("This measure has no printed decision.")})
-    return render_decision(decision_data(measure, config), config["PDF_FONT"])

@@ -12,14 +12,14 @@ class IdConverter(IntegerConverter):
 
 def init_app(app):
     from . import (
-        accounts, auth, cases, children, exemptions, filing, filters, home, imports, notices, places, registers, reports,
-        visits,
+        accounts, auth, calendar, cases, children, exemptions, filing, filters, home, imports, notices, penalties, places,
+        registers, reports, scans, visits,
     )
 
     app.url_map.converters["id"] = IdConverter
     filters.init_app(app)
-    for module in (auth, home, children, cases, visits, exemptions, notices, registers, imports, places, accounts, reports,
-                   filing):
+    for module in (auth, home, children, cases, visits, exemptions, notices, penalties, registers, imports, places,
+                   accounts, reports, filing, calendar, scans):
         app.register_blueprint(module.bp)
 
     for code in (400, 403, 404, 413):

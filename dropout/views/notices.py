@@ -7,14 +7,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import clock
-from ..case_forms import IssueForm, MeasureForm, ServiceForm, read_dates
-from ..choices import MEASURES, NOTICE_STATUSES, SERVICE_METHODS
+from ..case_forms import IssueForm, MeasureForm, PenaltyForm, ServiceForm, read_dates
+from ..choices import ISSUERS, MEASURES, NOTICE_STATUSES, PENALTIES, PENALTY_DOCUMENTS, SERVICE_METHODS
 from ..forms import options, show_errors
 from ..models import Child, DropoutCase, Escalation, ReturnNotice
 from ..pdf.fonts import FontMissing
+from ..rules import measures as measure_rules
 from ..rules.dates import parse_date
 from ..rules.numbers import parse_id
 from ..services import PermissionDenied, ValidationError, notices, scope
+from . import scans
 
 bp = Blueprint("notices", __name__)
 
@@ -38,7 +40,7 @@ def no_font():
     flash(_("No Chinese font is installed for printing: install fonts-arphic-uming or set DROPOUT_PDF_FONT."), "error")
 
 
-def _printed(render, name, back, attachment=False):
+def printed(render, name, back, attachment=False):
     """The PDF `render()` makes, or back to `back` with a clear message when no Chinese font is installed."""
     try:
         data = render()
@@ -79,7 +81,7 @@ def batch():
     if not chosen:
         flash(_("Choose the notices to print."), "error")
         return redirect(url_for("notices.index"))
-    return _printed(
+    return printed(
         lambda: notices.batch_pdf(chosen, current_app.config["PDF_FONT"]),
         f"notices-{clock.today():%Y%m%d}.pdf", url_for("notices.index"), attachment=True,
     )
@@ -89,13 +91,16 @@ def batch():
 @login_required
 def issue(case_id):
     case = scope.cases(current_user).where(DropoutCase.id == case_id).first() or abort(404)
-    if not notices.can_issue(current_user, case):
+    allowed = notices.issuers(current_user, case)
+    if not allowed:
         abort(403)
     form = IssueForm(data={"return_school": case.child.school.name if case.child.school else ""} if request.method == "GET" else None)
+    form.issuer.choices = options((issuer, ISSUERS[issuer]) for issuer in allowed)
     failed = False
     if form.validate_on_submit():
         try:
-            notice = notices.issue(current_user, case, current_app.config, clock.today(), form.return_school.data)
+            notice = notices.issue(current_user, case, current_app.config, clock.today(), form.return_school.data,
+                                   form.issuer.data or allowed[0], form.early_reason.data)
         except ValidationError as exc:
             show_errors(form, exc.errors)
             failed = True
@@ -106,29 +111,52 @@ def issue(case_id):
                 no_font()  # the notice stays issued; printing works once a font is installed
             flash(_("Notice %(number)s issued.", number=notice.number))
             return redirect(url_for("notices.detail", notice_id=notice.id))
-    return render_template("notices/issue.html", form=form, case=case, failed=failed), 422 if failed else 200
+    ready = notices.readiness(case, current_app.config)
+    return render_template("notices/issue.html", form=form, case=case, failed=failed, ready=ready), 422 if failed else 200
 
 
 @bp.route("/notices/<id:notice_id>")
 @login_required
 def detail(notice_id):
     notice = get_notice_or_404(notice_id)
-    return _render_detail(notice, ServiceForm(data={"served_on": clock.today().isoformat()}), _measure_form())
+    return render_detail(notice, ServiceForm(data={"served_on": clock.today().isoformat()}), measure_form())
 
 
-def _measure_form():
+def measure_form():
+    """The measures that need no penalty chain, each with the provision it rests on where there is one."""
+    config = current_app.config
     form = MeasureForm()
-    form.kind.choices = options(((kind, MEASURES.get(kind, kind)) for kind in current_app.config["MEASURES"]), "—")
+    kinds = [kind for kind in config["MEASURES"] if kind != "penalty" and measure_rules.available(kind, config)]
+    form.kind.choices = options(((kind, _label(kind, config)) for kind in kinds), "—")
     return form
 
 
-def _render_detail(notice, service_form, measure_form, status=200):
+def _label(kind, config):
+    basis = measure_rules.basis(kind, config)
+    return f"{MEASURES.get(kind, kind)}（{basis}）" if basis else str(MEASURES.get(kind, kind))
+
+
+def penalty_form(config, form=None):
+    form = form or PenaltyForm()
+    form.penalty.choices = options(((p, PENALTIES[p]) for p in measure_rules.penalties(config)), "—")
+    return form
+
+
+def render_detail(notice, service_form, measure_form, status=200, penalty=None):
+    config = current_app.config
     service_form.method.choices = options(((m, m) for m in SERVICE_METHODS), "—")
+    unavailable = [(MEASURES[kind], notices.unavailable_message(kind)) for kind in config["MEASURES"]
+                   if kind in MEASURES and not measure_rules.available(kind, config)]
     return render_template(
         "notices/detail.html", notice=notice, data=notices.data_of(notice), service=json.loads(notice.service or "{}"),
-        service_form=service_form, measure_form=measure_form, can_issue=notices.can_issue(current_user, notice.case),
-        statuses=NOTICE_STATUSES, measures=MEASURES, printed=notices.PRINTED_DECISIONS, versions=ReturnNotice.select().where(
-            (ReturnNotice.township == notice.township) & (ReturnNotice.year == notice.year) & (ReturnNotice.seq == notice.seq)
+        service_form=service_form, measure_form=measure_form, can_act=notices.may_act(current_user, notice),
+        statuses=NOTICE_STATUSES, measures=MEASURES, issuers=ISSUERS, documents=notice.penalty_documents,
+        document_kinds=PENALTY_DOCUMENTS, unavailable=unavailable,
+        penalty_form=penalty_form(config, penalty) if measure_rules.penalties(config) and "penalty" in config["MEASURES"] else None,
+        top_errors=[error for form in (service_form, measure_form, penalty) if form for error in form.form_errors],
+        **scans.panel(notice=notice),
+        versions=ReturnNotice.select().where(
+            (ReturnNotice.series == notice.series) & (ReturnNotice.year == notice.year) & (ReturnNotice.seq == notice.seq)
         ).order_by(ReturnNotice.version),
     ), status
 
@@ -137,7 +165,7 @@ def _render_detail(notice, service_form, measure_form, status=200):
 @login_required
 def pdf(notice_id):
     notice = get_notice_or_404(notice_id)
-    return _printed(
+    return printed(
         lambda: notices.archive(notice, current_app.config["REPORTS_DIR"], current_app.config["PDF_FONT"]),
         f"notice-{notice.id}-v{notice.version}.pdf", url_for("notices.detail", notice_id=notice.id),
     )
@@ -158,7 +186,7 @@ def serve(notice_id):
         abort(403)
     except ValidationError as exc:
         show_errors(form, exc.errors)
-        return _render_detail(notice, form, _measure_form(), 422)
+        return render_detail(notice, form, measure_form(), 422)
     flash(_("Service recorded; the deadline is %(date)s.", date=notice.deadline_on))
     return redirect(url_for("notices.detail", notice_id=notice.id))
 
@@ -167,7 +195,7 @@ def serve(notice_id):
 @login_required
 def measure(notice_id):
     notice = get_notice_or_404(notice_id)
-    form = _measure_form()
+    form = measure_form()
     values = read_dates(form, "decided_on")
     try:
         if form.decided_on.errors:
@@ -178,22 +206,9 @@ def measure(notice_id):
         abort(403)
     except ValidationError as exc:
         show_errors(form, exc.errors)
-        return _render_detail(notice, ServiceForm(), form, 422)
+        return render_detail(notice, ServiceForm(), form, 422)
     flash(_("Saved."))
     return redirect(url_for("notices.detail", notice_id=notice.id))
-
-
-@bp.route("/notices/<id:notice_id>/measures/<id:measure_id>.pdf")
-@login_required
-def decision(notice_id, measure_id):
-    notice = get_notice_or_404(notice_id)
-    measure = notice.escalations.where(Escalation.id == measure_id).first() or abort(404)
-    if measure.kind not in notices.PRINTED_DECISIONS:
-        abort(404)
-    return _printed(
-        lambda: notices.decision_pdf(measure, current_app.config),
-        f"decision-{measure.id}.pdf", url_for("notices.detail", notice_id=notice.id),
-    )
 
 
 @bp.route("/notices/<id:notice_id>/correct", methods=["POST"])
