@@ -139,3 +139,24 @@ def test_printing_without_a_chinese_font_refuses_clearly(app, client, county):
     assert notice.pdf_path is None  # ... but not printed with boxes instead of characters
     page = client.get(f"/notices/{notice.id}.pdf", follow_redirects=True).get_data(as_text=True)
     assert "未安装可用于打印的中文字体" in page
+
+
+def test_the_case_page_says_whether_a_notice_can_be_issued(app, client, county):
+    login(client, county.users["township"])
+    with database.connection_context():
+        case = DropoutCase.get()
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "可以发出通知书：已记录联系 2 次，其中当面 1 次。" in page
+    app.config.update(NOTICE_MIN_IN_PERSON=2)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "尚不具备发出通知书的条件。" in page and "发出通知书至少需要 2 次联系，其中当面（上门家访或在校谈话）2 次" in page
+    # Refused at the issue page with the same reason, and nothing numbered.
+    response = post(client, f"/cases/{case.id}/notice", {"return_school": "城关镇中心小学"})
+    assert response.status_code == 422 and "如需现在发出，请填写必须现在发出的理由。" in response.get_data(as_text=True)
+    with database.connection_context():
+        assert ReturnNotice.select().count() == 0
+    post(client, f"/cases/{case.id}/notice", {"return_school": "城关镇中心小学", "early_reason": "家长准备带孩子外出"})
+    with database.connection_context():
+        notice = ReturnNotice.get()
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert notice.number in page and "家长准备带孩子外出" in page  # the timeline: the number, and the recorded reason

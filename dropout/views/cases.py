@@ -136,6 +136,7 @@ def _render_detail(case, forms, status=200):
     return render_template(
         "cases/detail.html", case=case, child=case.child, timeline=_timeline(case), forms=forms,
         can_decide=cases.can_decide(current_user, case), can_issue=notices.can_issue(current_user, case),
+        readiness=notices.readiness(case, current_app.config),
         events=CASE_EVENTS, placements=PLACEMENTS,
         closures={**CLOSURES, **DERIVED_CLOSURES}, reasons=DROPOUT_REASONS,
     ), status

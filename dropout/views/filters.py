@@ -7,6 +7,7 @@ from .. import clock
 from ..choices import (
     AUDIT_ACTIONS,
     CASE_EVENTS,
+    MEASURES,
     CASE_STATUSES,
     CLOSURES,
     DERIVED_CLOSURES,
@@ -84,6 +85,7 @@ FILTERS = {
     "exemption_kind_label": _label(EXEMPTION_KINDS),
     "exemption_status_label": _label(EXEMPTION_STATUSES),
     "notice_status_label": _label(NOTICE_STATUSES),
+    "measure_label": _label(MEASURES),
     "place_kind_label": _label(PLACE_KINDS),
     "unit_kind_label": _label(UNIT_KINDS),
     "report_status_label": _label(REPORT_STATUSES),
