@@ -195,10 +195,16 @@ def test_township_staff_issue_serve_and_print_a_notice(server, phone, tmp_path):
             "SELECT k.id, c.name FROM dropout_case k JOIN child c ON c.id = k.child_id "
             "JOIN village v ON v.id = c.village_id JOIN township t ON t.id = v.township_id "
             "WHERE t.name = '城关镇' AND k.status = 'persuading' "
-            "AND k.id NOT IN (SELECT case_id FROM return_notice WHERE status IN ('issued', 'served', 'overdue')) LIMIT 1"
+            "AND k.id NOT IN (SELECT case_id FROM return_notice WHERE status IN ('issued', 'served', 'overdue')) "
+            # the contacts a notice needs since the child left: two, one of them in person
+            "AND (SELECT COUNT(*) FROM home_visit h WHERE h.case_id = k.id AND NOT h.is_teaching AND NOT h.is_followup "
+            "     AND h.visited_on >= k.absent_since) >= 2 "
+            "AND EXISTS (SELECT 1 FROM home_visit h WHERE h.case_id = k.id AND NOT h.is_followup "
+            "            AND h.method IN ('home', 'school') AND h.visited_on >= k.absent_since) LIMIT 1"
         ).fetchone()
     log_in(phone, base, "township")
     phone.goto(f"{base}/cases/{case_id}")
+    assert "可以发出通知书" in phone.locator("main").inner_text()
     phone.get_by_role("link", name="签发限期复学通知书").click()
     phone.get_by_role("button", name="签发").click()
     assert "已签发" in phone.locator(".flash").inner_text()

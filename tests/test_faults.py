@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 import pytest
 
 from conftest import login, on_postgres, postgres_database
-from dropout import create_app
+from dropout import clock, create_app
 from dropout.db import database
 from dropout.models import AuditLog, Child, DocumentCounter, DropoutCase, Guardian, ReturnNotice, Township, User, Village
 from dropout.rules import id_number, school_age
@@ -272,7 +272,7 @@ def write_roster(path, rows, marker, attempt, today, village):
 
 def test_a_worker_killed_during_an_import_commit_leaves_all_of_it_or_none(app, county_env, tmp_path):
     demo(county_env, 300)
-    today = date.today()
+    today = clock.today()
     with app.app_context(), database.connection_context():
         village = Village.select(Village, Township).join(Township).order_by(Village.id).first()
     with serve(county_env, tmp_path, workers=2) as server:
@@ -337,7 +337,7 @@ def _issue_in_process(app):
                 ReturnNotice.status.in_(("issued", "served", "overdue"))))
         ).order_by(DropoutCase.id))
         for case in cases[:len(cases) // 2]:
-            notices.issue(admin, case, app.config, date.today())
+            notices.issue(admin, case, app.config, clock.today(), early_reason="监护人拒绝见面")
         return [case.id for case in cases[len(cases) // 2:]]
 
 
@@ -461,7 +461,7 @@ WRITER = textwrap.dedent("""
     import sys, time
     from datetime import date
     from pathlib import Path
-    from dropout import create_app
+    from dropout import clock, create_app
     from dropout.db import database
     from dropout.models import User, Village
     from dropout.rules import id_number

@@ -168,7 +168,7 @@ def test_the_bureau_enters_a_units_intake_once_and_it_beats_the_derived_one(clie
     assert "教育局录入的 2018 年一年级入学人数：5" in retention and "3 / 5" in retention  # not the derived 4
     assert 'name="intake"' not in retention
     page = client.get(post(client, f"/reports/{OCTOBER}/intake", intake="6", unit=unit).headers["Location"])
-    error = re.search(r'<p class="error" id="intake-error">([^<]+)</p>', page.get_data(as_text=True))
+    error = re.search(r'<p class="flash error" role="alert" id="intake-error">([^<]+)</p>', page.get_data(as_text=True))
     assert error and error.group(1) == "2018 年入学人数已录入过。"
     with database.connection_context():
         assert [r.intake for r in CohortIntake.select()] == [5]
@@ -200,7 +200,7 @@ def test_a_locked_month_refuses_the_intake_at_the_field(client, county):
     assert 'name="intake"' not in tiles(page)["九年义务教育巩固率"]  # no form on a locked month
     response = post(client, f"/reports/{OCTOBER}/intake", intake="4", unit=unit)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert re.search(r'<p class="error" id="intake-error">2026-10 [^<]*锁定[^<]*</p>', page)
+    assert re.search(r'<p class="flash error" role="alert" id="intake-error">2026-10 [^<]*锁定[^<]*</p>', page)
     with database.connection_context():
         assert CohortIntake.select().count() == 0
 

@@ -159,7 +159,7 @@ def test_the_chain_through_the_pages_and_its_printed_documents(app, client, coun
     assert response.status_code == 422 and "送达日期不能晚于今天" in response.get_data(as_text=True)
     pdf = client.get(f"/penalties/{prior.id}.pdf")
     text = pdftotext(pdf.data, tmp_path).replace(" ", "")
-    for expected in ("行政处罚事先告知书", prior.number, "城关镇人民政府", "送达回证", "陈述和申辩"):
+    for expected in ("行政处罚事先告知书", prior.number, "城关镇人民政府", "送达回证", "陈述和申辩", "系李小红之母亲。"):
         assert expected in text, expected
     assert client.get(f"/penalties/{prior.id}.pdf").data == pdf.data  # the same bytes on every print
     assert today >= OVERDUE  # the test's dates lie in the past of the county's clock

@@ -61,13 +61,14 @@ def finish(s, child_id, history, cases, notices, rng, today):
             previous = at
         on = date.fromordinal(day)
         if kind in ("opened", "left_again"):
-            absent = on
+            absent, visit_days = on, []  # a notice names the contacts since the child left (again)
         if isinstance(data, demo_notices.Step):
             data.happened(child_id, on, at, absent, visit_days)
             if data.what == "issued":
                 notices.append(data.notice)
         if visit is not None:
-            visit_days.append((on, visit[1], visit[0]))  # day, method, the visitor's id
+            if not visit[6]:  # not a follow-up after a return
+                visit_days.append((on, visit[1], visit[0]))  # day, method, the visitor's id
             visits += 1
             # user, visited_on, method, met, outcome, reasons, notes, next_visit_on, followup, late, entered
             visit = (visit[0], on, *visit[1:6], on + timedelta(days=SETTINGS.next_visit_days), visit[6],

@@ -156,7 +156,10 @@ class CaseWork:
     def _persuading(self, s, again, kind):
         start = self._first_cycle(s)[6] if again else self._open(s, 0)
         k = self.rng.randint(1, 3 if again else 6)
-        anchor = self._persuade(s, self._confirm(s, start), k, long_gaps=not again)
+        forced = kind in ("persuading_due", "persuading_recent")  # ready for a notice: the contacts it needs
+        if forced:
+            k = max(k, self.config["NOTICE_MIN_CONTACTS"], self.config["NOTICE_MIN_IN_PERSON"])
+        anchor = self._persuade(s, self._confirm(s, start), k, long_gaps=not again, home_last=forced)
         if kind == "persuading_due":
             self._place(s, anchor, 7, 7)  # the next visit falls due today
         elif kind == "persuading_recent":

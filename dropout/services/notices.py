@@ -90,9 +90,16 @@ class Readiness:
                  need_in_person=self.need_in_person)
 
 
+def persuasion_visits(case):
+    """The contacts made to bring the child back from this absence: not 送教上门 lessons, not follow-ups after an
+    earlier return, not before the child left (again)."""
+    return case.visits.where((HomeVisit.is_teaching == False) & (HomeVisit.is_followup == False)  # noqa: E712
+                             & (HomeVisit.visited_on >= case.absent_since))
+
+
 def readiness(case, config):
-    """The contacts recorded on the case (送教上门 lessons are not contacts) against the settings."""
-    methods = [method for (method,) in case.visits.select(HomeVisit.method).where(HomeVisit.is_teaching == False).tuples()]  # noqa: E712
+    """The contacts recorded since the child left, against the settings."""
+    methods = [method for (method,) in persuasion_visits(case).select(HomeVisit.method).tuples()]
     return Readiness(len(methods), sum(method in IN_PERSON for method in methods),
                      config["NOTICE_MIN_CONTACTS"], config["NOTICE_MIN_IN_PERSON"])
 
@@ -148,7 +155,7 @@ def build_data(case, township, number, issued_on, verify_code, config, return_sc
     """The printed content of a notice, from the records as they stand (plain data, no models)."""
     child = case.child
     guardian = child.guardians.first()
-    visits = case.visits.where(HomeVisit.is_teaching == False).order_by(HomeVisit.visited_on, HomeVisit.id)  # noqa: E712
+    visits = persuasion_visits(case).order_by(HomeVisit.visited_on, HomeVisit.id)
     contacts = [(visit.visited_on, visit.method, contact_by(visit.user, config)) for visit in visits]
     authority = numbering.authority(issuer, township, config)
     values = notice_values(config, authority, child.name, case.absent_since, contacts, return_school)

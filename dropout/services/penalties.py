@@ -64,8 +64,8 @@ def _facts(notice, config):
 
 
 def _printed(kind, number, issued_on, notice_data, paragraphs, authority):
-    party = (f"当事人：{notice_data.guardian_name}，系{notice_data.child_name}之{notice_data.guardian_relation}，"
-             f"住{notice_data.guardian_address}。")
+    address = f"，住{notice_data.guardian_address}" if notice_data.guardian_address else ""
+    party = f"当事人：{notice_data.guardian_name}，系{notice_data.child_name}之{notice_data.guardian_relation}{address}。"
     return DocumentData(
         authority=authority, title=TITLES[kind], number=number,
         addressee=f"{notice_data.guardian_name}（{notice_data.child_name}之{notice_data.guardian_relation}）",
