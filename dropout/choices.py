@@ -64,7 +64,13 @@ GUARDIAN_RELATIONS = ("父亲", "母亲", "祖父", "祖母", "外祖父", "外�
 
 PLACE_KINDS = {"township": _l("Township"), "school": _l("School"), "village": _l("Village")}
 
-AUDIT_ACTIONS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Removed")}
+AUDIT_ACTIONS = {
+    "create": _l("Created"),
+    "update": _l("Changed"),
+    "delete": _l("Removed"),
+    "issue_early": _l("Issued before the required contacts"),
+    "decide": _l("Decided"),
+}
 AUDIT_ENTITIES = {
     "child": _l("child"),
     "guardian": _l("guardian"),
@@ -78,6 +84,10 @@ AUDIT_ENTITIES = {
     "summary": _l("monthly summary"),
     "monthly_report": _l("monthly report"),
     "cohort_intake": _l("cohort intake"),
+    "return_notice": _l("deadline return notice"),
+    "penalty_document": _l("penalty document"),
+    "document_scan": _l("scan of a signed paper"),
+    "calendar_entry": _l("calendar entry"),
 }
 # Labels for the fields a child's history shows.
 CHILD_FIELD_LABELS = {
@@ -191,7 +201,6 @@ MEASURES = {
     "police_admonition": _l("Admonition by the public security organ"),
     "referral": _l("Referral to another authority"),
 }
-ISSUERS = {"township": _l("The township government"), "bureau": _l("The county education bureau")}
 PENALTIES = {"warning": _l("Warning"), "fine": _l("Fine")}
 STATEMENT_KINDS = {
     "stated": _l("The party stated a case and defended"),

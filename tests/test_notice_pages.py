@@ -1,7 +1,7 @@
 """Notices through the pages and the CLI: issue, serve, archive, reprint, batch print, verify."""
 import hashlib
 import subprocess
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
