@@ -105,7 +105,8 @@ def readiness(case, config):
 
 
 def contact_by(user, config):
-    """Who made a contact, as the notice names them: 城关镇人民政府, 城关镇中心小学, 东村村民委员会."""
+    """Who made a contact, as the notice names them: 城关镇人民政府, 城关镇中心小学,
+    东村村民委员会."""
     if user.role == "teacher" and user.school_id:
         return School.get_by_id(user.school_id).name
     if user.role == "township" and user.township_id:
@@ -116,7 +117,8 @@ def contact_by(user, config):
 
 
 def contacts_text(contacts):
-    """'城关镇人民政府于2026年10月20日上门家访，城关镇中心小学于2026年10月12日、10月14日电话联系（共2次）'
+    """'城关镇人民政府于2026年10月20日上门家访，
+    城关镇中心小学于2026年10月12日、10月14日电话联系（共2次）'
     from (day, method, by) in the order they happened: each kind of contact named as what it was."""
     groups = {}
     for day, method, by in sorted(contacts):
@@ -151,7 +153,8 @@ def review_body(config):
     return config.get("REVIEW_BODY") or f"{config['COUNTY_NAME']}人民政府"
 
 
-def build_data(case, township, number, issued_on, verify_code, config, return_school, version_note="", issuer="township"):
+def build_data(case, township, number, issued_on, verify_code, config, return_school, version_note="",
+               issuer="township"):
     """The printed content of a notice, from the records as they stand (plain data, no models)."""
     child = case.child
     guardian = child.guardians.first()
@@ -205,8 +208,10 @@ def issue(user, case, config, today, return_school="", issuer=None, early_reason
     if issuer not in allowed:
         raise ValidationError({"issuer": _("You cannot issue a notice in the name of this authority.")})
     if case.status not in ("dropped_out", "persuading"):
-        raise ValidationError({"case": _("A notice is issued only for a confirmed dropout not yet back (this case: %(status)s).",
-                                         status=CASE_STATUSES.get(case.status, case.status))})
+        raise ValidationError({"case": _(
+            "A notice is issued only for a confirmed dropout not yet back (this case: %(status)s).",
+            status=CASE_STATUSES.get(case.status, case.status),
+        )})
     if case.notices.where(ReturnNotice.status.in_(ACTIVE)).exists():
         raise ValidationError({"case": _("This case already has a notice in force.")})
     return_school = (return_school or "").strip() or (case.child.school.name if case.child.school else "")
@@ -215,7 +220,8 @@ def issue(user, case, config, today, return_school="", issuer=None, early_reason
     early_reason = (early_reason or "").strip()
     ready = readiness(case, config)
     if not ready.ready and not early_reason:
-        raise ValidationError({"early_reason": ready.missing + " " + _("To issue it now, record why it is needed now.")})
+        raise ValidationError({"early_reason": ready.missing + " "
+                               + _("To issue it now, record why it is needed now.")})
     if len(early_reason) > MAX_TEXT:
         raise ValidationError({"early_reason": _("Too long: at most %(n)d characters.", n=MAX_TEXT)})
     early_reason = "" if ready.ready else early_reason
@@ -282,7 +288,8 @@ def check_service(values, issued_on, today):
     method = values.get("method")
     if method not in SERVICE_METHODS:
         errors["method"] = _("Choose the method of service.")
-    text = {key: (values.get(key) or "").strip() for key in ("served_time", "recipient", "place", "server", "refusal_reason", "witness1", "witness2")}
+    text = {key: (values.get(key) or "").strip()
+            for key in ("served_time", "recipient", "place", "server", "refusal_reason", "witness1", "witness2")}
     for key, value in text.items():
         if len(value) > MAX_TEXT:
             errors[key] = _("Too long: at most %(n)d characters.", n=MAX_TEXT)
@@ -313,7 +320,8 @@ def record_service(user, notice, values, config, today):
         notice.status, notice.served_on, notice.deadline_on = "served", served_on, deadline_on
         notice.service = service
         notice.save()
-        record_event(user, notice.case, "notice_served", served_on, {"notice": notice.id, "deadline_on": deadline_on.isoformat()})
+        record_event(user, notice.case, "notice_served", served_on,
+                     {"notice": notice.id, "deadline_on": deadline_on.isoformat()})
         refresh(notice.case, CaseSettings.from_config(config), today, user)
     return notice
 
@@ -337,7 +345,9 @@ def correct(user, notice, config, today, return_school=""):
     if not may_act(user, notice):
         raise PermissionDenied()
     if notice.status != "issued":
-        raise ValidationError({"case": _("Only a notice not yet served can be corrected; issue a further order instead.")})
+        raise ValidationError({"case": _(
+            "Only a notice not yet served can be corrected; issue a further order instead."
+        )})
     return_school = (return_school or "").strip() or notice.return_school
     if len(return_school) > 255:
         raise ValidationError({"return_school": _("Too long: at most %(n)d characters.", n=255)})
@@ -356,7 +366,8 @@ def correct(user, notice, config, today, return_school=""):
             deadline_days=config["NOTICE_DEADLINE_DAYS"], return_school=return_school,
             data=json.dumps(dataclasses.asdict(data), ensure_ascii=False), verify_code=code,
         )
-        record_event(user, notice.case, "notice_issued", today, {"notice": new.id, "number": notice.number, "version": new.version})
+        record_event(user, notice.case, "notice_issued", today,
+                     {"notice": new.id, "number": notice.number, "version": new.version})
     return new
 
 
@@ -368,14 +379,18 @@ def escalate(user, notice, kind, document_number, decided_on, notes, config, tod
     if notice.status != "overdue":
         raise ValidationError({"notice": _("Further measures follow only a notice whose deadline has passed.")})
     if kind == "penalty":
-        raise ValidationError({"kind": _("A penalty starts with its prior notice (事先告知书): use the penalty form.")})
+        raise ValidationError({"kind": _(
+            "A penalty starts with its prior notice (事先告知书): use the penalty form."
+        )})
     if kind not in config["MEASURES"]:
         raise ValidationError({"kind": _("Choose a measure.")})
     if not measures.available(kind, config):
         raise ValidationError({"kind": unavailable_message(kind)})
     if decided_on is None or decided_on > today or decided_on <= notice.deadline_on:
-        raise ValidationError({"decided_on": _("Enter the day of the decision: after the deadline (%(date)s) and not in the future.",
-                                               date=notice.deadline_on)})
+        raise ValidationError({"decided_on": _(
+            "Enter the day of the decision: after the deadline (%(date)s) and not in the future.",
+            date=notice.deadline_on,
+        )})
     document_number, notes = (document_number or "").strip(), (notes or "").strip()
     if len(document_number) > 255:
         raise ValidationError({"document_number": _("Too long: at most %(n)d characters.", n=255)})
@@ -393,7 +408,9 @@ def escalate(user, notice, kind, document_number, decided_on, notes, config, tod
 def unavailable_message(kind):
     """Why a measure that needs a configured provision cannot be chosen."""
     if kind == "penalty":
-        return _("No penalty provision of the provincial regulation is configured, so no administrative penalty can be made.")
+        return _(
+            "No penalty provision of the provincial regulation is configured, so no administrative penalty can be made."
+        )
     return _("No provision for applying to the court is configured, so no application to the court can be made.")
 
 

@@ -41,7 +41,8 @@ def _check_penalty(penalty, fine_amount, config, field="penalty"):
     if penalty == "warning":
         return penalty, None
     if not isinstance(fine_amount, int) or not 1 <= fine_amount <= config["FINE_MAX"]:
-        raise ValidationError({"fine_amount": _("Enter the fine in whole yuan, from 1 to %(max)d.", max=config["FINE_MAX"])})
+        raise ValidationError({"fine_amount": _("Enter the fine in whole yuan, from 1 to %(max)d.",
+                                                max=config["FINE_MAX"])})
     return penalty, fine_amount
 
 
@@ -65,7 +66,8 @@ def _facts(notice, config):
 
 def _printed(kind, number, issued_on, notice_data, paragraphs, authority):
     address = f"，住{notice_data.guardian_address}" if notice_data.guardian_address else ""
-    party = f"当事人：{notice_data.guardian_name}，系{notice_data.child_name}之{notice_data.guardian_relation}{address}。"
+    party = (f"当事人：{notice_data.guardian_name}，系{notice_data.child_name}之"
+             f"{notice_data.guardian_relation}{address}。")
     return DocumentData(
         authority=authority, title=TITLES[kind], number=number,
         addressee=f"{notice_data.guardian_name}（{notice_data.child_name}之{notice_data.guardian_relation}）",
@@ -105,7 +107,8 @@ def propose(user, notice, penalty, fine_amount, config, today):
               "statement_days": config["STATEMENT_DAYS"], "hearing": hearing}
 
     def build(number):
-        return _printed("prior", number, today, notice_data, notices.paragraphs(config["PRIOR_NOTICE_TEMPLATE"], values), authority)
+        return _printed("prior", number, today, notice_data,
+                        notices.paragraphs(config["PRIOR_NOTICE_TEMPLATE"], values), authority)
 
     with database.atomic():
         document = _create(user, "prior", notice, today, penalty, fine_amount, build, config, hearing_offered=hearing)
@@ -127,7 +130,8 @@ def record_service(user, document, values, config, today):
             if document.hearing_offered:
                 document.hearing_due_on = county_calendar.deadline(served_on, HEARING_REQUEST_DAYS)
         document.save()
-        record_event(user, document.case, "penalty_served", served_on, {"document": document.id, "number": document.number})
+        record_event(user, document.case, "penalty_served", served_on,
+                     {"document": document.id, "number": document.number})
     return document
 
 
@@ -149,19 +153,24 @@ def record_statement(user, document, kind, stated_on, text, today):
     text = (text or "").strip()
     if kind == "none":
         if today <= periods_end(document):
-            raise ValidationError({"kind": _("The period to state a case runs until %(date)s: record that nothing came only after it.",
-                                             date=periods_end(document))})
+            raise ValidationError({"kind": _(
+                "The period to state a case runs until %(date)s: record that nothing came only after it.",
+                date=periods_end(document),
+            )})
         stated_on, text = today, ""
     else:
         if stated_on is None or stated_on > today or stated_on < document.served_on:
-            raise ValidationError({"stated_on": _("Enter the day, between the service of the prior notice (%(date)s) and today.",
-                                                  date=document.served_on)})
+            raise ValidationError({"stated_on": _(
+                "Enter the day, between the service of the prior notice (%(date)s) and today.",
+                date=document.served_on,
+            )})
         if not text:
             raise ValidationError({"statement": _("Record what the party stated, or what the hearing found.")})
     if len(text) > MAX_TEXT:
         raise ValidationError({"statement": _("Too long: at most %(n)d characters.", n=MAX_TEXT)})
     with database.atomic():
-        document.statement_kind, document.statement_on, document.statement, document.statement_by = kind, stated_on, text, user
+        document.statement_kind, document.statement_on, document.statement, document.statement_by = (
+            kind, stated_on, text, user)
         document.save()
         record_event(user, document.case, "penalty_statement", stated_on, {"document": document.id, "kind": kind}, text)
     return document
@@ -172,8 +181,10 @@ def _statement_text(prior):
     if prior.statement_kind == "none":
         return f"你在规定期限内未提出陈述、申辩意见{hearing}。"
     if prior.statement_kind == "hearing":
-        return f"你要求举行听证，本机关于{_date(prior.statement_on)}依法组织听证，听取了你的陈述、申辩意见。"
-    return f"你于{_date(prior.statement_on)}提出了陈述、申辩意见，本机关已充分听取并进行了复核。"
+        return (f"你要求举行听证，本机关于{_date(prior.statement_on)}"
+                f"依法组织听证，听取了你的陈述、申辩意见。")
+    return (f"你于{_date(prior.statement_on)}提出了陈述、申辩意见，"
+            f"本机关已充分听取并进行了复核。")
 
 
 def decide(user, prior, penalty, fine_amount, decided_on, review, config, today):
@@ -182,18 +193,24 @@ def decide(user, prior, penalty, fine_amount, decided_on, review, config, today)
     if not notices.may_act(user, notice):
         raise PermissionDenied()
     if prior.kind != "prior" or prior.served_on is None or prior.statement_kind is None:
-        raise ValidationError({"document": _("A decision follows a served prior notice and the party's statement (or its absence).")})
+        raise ValidationError({"document": _(
+            "A decision follows a served prior notice and the party's statement (or its absence)."
+        )})
     if prior.decisions.exists():
         raise ValidationError({"document": _("The decision on this prior notice has already been made.")})
     end = periods_end(prior)
     if decided_on is None or decided_on > today or decided_on <= end or decided_on < prior.statement_on:
-        raise ValidationError({"decided_on": _("Enter the day of the decision: after the period to state a case (until %(date)s) and not in the future.",
-                                               date=end)})
+        raise ValidationError({"decided_on": _(
+            "Enter the day of the decision: after the period to state a case (until %(date)s) and not in the future.",
+            date=end,
+        )})
     penalty, fine_amount = _check_penalty(penalty, fine_amount, config)
     heavier = (prior.penalty == "warning" and penalty == "fine") or (
         penalty == "fine" and fine_amount > (prior.fine_amount or 0))
     if heavier:
-        raise ValidationError({"penalty": _("The decision cannot be heavier than the penalty proposed in the prior notice.")})
+        raise ValidationError({"penalty": _(
+            "The decision cannot be heavier than the penalty proposed in the prior notice."
+        )})
     review = (review or "").strip()
     if prior.statement_kind != "none" and not review:
         raise ValidationError({"review": _("State how the party's statement was considered (复核意见).")})
@@ -215,9 +232,11 @@ def decide(user, prior, penalty, fine_amount, decided_on, review, config, today)
         decision = _create(user, "decision", notice, decided_on, penalty, fine_amount, build, config, prior=prior)
         Escalation.create(notice=notice, case=notice.case, kind="penalty", document_number=decision.number,
                           decided_on=decided_on, decided_by=user, notes=values["decided"], document=decision)
-        record_event(user, notice.case, "measure", decided_on, {"kind": "penalty", "number": decision.number}, values["decided"])
-        audit.record(user, "decide", "penalty_document", decision.id, after={"number": decision.number, "penalty": penalty,
-                     "fine_amount": fine_amount}, child_id=notice.case.child_id, reason=review)
+        record_event(user, notice.case, "measure", decided_on, {"kind": "penalty", "number": decision.number},
+                     values["decided"])
+        audit.record(user, "decide", "penalty_document", decision.id,
+                     after={"number": decision.number, "penalty": penalty, "fine_amount": fine_amount},
+                     child_id=notice.case.child_id, reason=review)
     return decision
 
 

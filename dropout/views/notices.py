@@ -8,14 +8,14 @@ from flask_login import current_user, login_required
 
 from .. import clock
 from ..case_forms import IssueForm, MeasureForm, PenaltyForm, ServiceForm, read_dates
-from ..choices import ISSUERS, MEASURES, NOTICE_STATUSES, PENALTIES, PENALTY_DOCUMENTS, SERVICE_METHODS
+from ..choices import MEASURES, NOTICE_STATUSES, PENALTIES, PENALTY_DOCUMENTS, SERVICE_METHODS
 from ..forms import options, show_errors
-from ..models import Child, DropoutCase, Escalation, ReturnNotice
+from ..models import Child, DropoutCase, ReturnNotice
 from ..pdf.fonts import FontMissing
 from ..rules import measures as measure_rules
 from ..rules.dates import parse_date
 from ..rules.numbers import parse_id
-from ..services import PermissionDenied, ValidationError, notices, scope
+from ..services import PermissionDenied, ValidationError, notices, numbering, scope
 from . import scans
 
 bp = Blueprint("notices", __name__)
@@ -94,8 +94,11 @@ def issue(case_id):
     allowed = notices.issuers(current_user, case)
     if not allowed:
         abort(403)
-    form = IssueForm(data={"return_school": case.child.school.name if case.child.school else ""} if request.method == "GET" else None)
-    form.issuer.choices = options((issuer, ISSUERS[issuer]) for issuer in allowed)
+    form = IssueForm(data={"return_school": case.child.school.name if case.child.school else ""}
+                     if request.method == "GET" else None)
+    township = case.child.village.township
+    form.issuer.choices = options((issuer, numbering.authority(issuer, township, current_app.config))
+                                  for issuer in allowed)
     failed = False
     if form.validate_on_submit():
         try:
@@ -112,7 +115,8 @@ def issue(case_id):
             flash(_("Notice %(number)s issued.", number=notice.number))
             return redirect(url_for("notices.detail", notice_id=notice.id))
     ready = notices.readiness(case, current_app.config)
-    return render_template("notices/issue.html", form=form, case=case, failed=failed, ready=ready), 422 if failed else 200
+    return (render_template("notices/issue.html", form=form, case=case, failed=failed, ready=ready),
+            422 if failed else 200)
 
 
 @bp.route("/notices/<id:notice_id>")
@@ -150,13 +154,15 @@ def render_detail(notice, service_form, measure_form, status=200, penalty=None):
     return render_template(
         "notices/detail.html", notice=notice, data=notices.data_of(notice), service=json.loads(notice.service or "{}"),
         service_form=service_form, measure_form=measure_form, can_act=notices.may_act(current_user, notice),
-        statuses=NOTICE_STATUSES, measures=MEASURES, issuers=ISSUERS, documents=notice.penalty_documents,
+        statuses=NOTICE_STATUSES, measures=MEASURES, documents=notice.penalty_documents,
         document_kinds=PENALTY_DOCUMENTS, unavailable=unavailable,
-        penalty_form=penalty_form(config, penalty) if measure_rules.penalties(config) and "penalty" in config["MEASURES"] else None,
+        penalty_form=(penalty_form(config, penalty)
+                      if measure_rules.penalties(config) and "penalty" in config["MEASURES"] else None),
         top_errors=[error for form in (service_form, measure_form, penalty) if form for error in form.form_errors],
         **scans.panel(notice=notice),
         versions=ReturnNotice.select().where(
-            (ReturnNotice.series == notice.series) & (ReturnNotice.year == notice.year) & (ReturnNotice.seq == notice.seq)
+            (ReturnNotice.series == notice.series) & (ReturnNotice.year == notice.year)
+            & (ReturnNotice.seq == notice.seq)
         ).order_by(ReturnNotice.version),
     ), status
 
@@ -177,7 +183,8 @@ def serve(notice_id):
     notice = get_notice_or_404(notice_id)
     form = ServiceForm()
     values = read_dates(form, "served_on")
-    values.update({name: form[name].data for name in ("served_time", "method", "recipient", "place", "server", "refusal_reason", "witness1", "witness2")})
+    values.update({name: form[name].data for name in ("served_time", "method", "recipient", "place", "server",
+                                                      "refusal_reason", "witness1", "witness2")})
     try:
         if form.served_on.errors:
             raise ValidationError({})
@@ -216,7 +223,8 @@ def measure(notice_id):
 def correct(notice_id):
     notice = get_notice_or_404(notice_id)
     try:
-        new = notices.correct(current_user, notice, current_app.config, clock.today(), request.form.get("return_school", ""))
+        new = notices.correct(current_user, notice, current_app.config, clock.today(),
+                              request.form.get("return_school", ""))
     except PermissionDenied:
         abort(403)
     except ValidationError as exc:
