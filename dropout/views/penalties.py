@@ -64,6 +64,7 @@ def _render(document, forms, status=200):
         can_decide=penalties.can_decide(document, clock.today()), kinds=PENALTY_DOCUMENTS,
         statement_kinds=STATEMENT_KINDS, penalties=PENALTIES,
         decision=document.decisions.first() if document.kind == "prior" else None, **scans.panel(document=document),
+        top_errors=[error for form in forms.values() for error in form.form_errors],
     ), status
 
 
