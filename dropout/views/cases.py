@@ -1,8 +1,7 @@
 """一人一案 pages: the cases list and export, a case with its timeline and next steps."""
-import io
 import json
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -24,6 +23,7 @@ from ..rules import id_number
 from ..rules.numbers import parse_id
 from ..services import PermissionDenied, ValidationError, case_search, cases, exports, notices, scope
 from ..services.case_settings import CaseSettings
+from .downloads import send_download
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -77,8 +77,8 @@ def export():
                _("Absent since"), _("Opened"), _("Township cadre"), _("Teacher"), _("Next visit"), _("Repeats")]
     title = f"{current_app.config['COUNTY_NAME']} {_('Dropout cases')} {clock.today():%Y-%m-%d}"
     data = exports.write_table(title, headers, rows)
-    return send_file(io.BytesIO(data), download_name=f"cases-{clock.today():%Y%m%d}.xlsx", as_attachment=True,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_download(data, f"cases-{clock.today():%Y%m%d}.xlsx",
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.route("/new", methods=["GET", "POST"])

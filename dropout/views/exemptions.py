@@ -1,6 +1,6 @@
 """缓学/免学/休学 applications: recorded, approved by the township, filed by the bureau."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -11,6 +11,7 @@ from ..models import Exemption
 from ..rules.numbers import parse_id
 from ..services import PermissionDenied, ValidationError, exemptions, scope, uploads
 from ..forms import show_errors
+from .downloads import send_download
 
 bp = Blueprint("exemptions", __name__, url_prefix="/exemptions")
 
@@ -78,6 +79,4 @@ def scan(exemption_id):
     if path is None:
         abort(404)
     mimetypes = {".png": "image/png", ".jpg": "image/jpeg", ".pdf": "application/pdf"}
-    response = send_file(path, mimetype=mimetypes[path.suffix], max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_download(path, f"exemption-{exemption.id}{path.suffix}", mimetypes[path.suffix], inline=True)

@@ -1,8 +1,7 @@
 """Roster import pages: upload, preview, confirm, result; the template and the rejected rows as .xlsx."""
-import io
 from dataclasses import asdict
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,6 +13,7 @@ from .. import clock
 from ..auth import roles_required
 from ..rules.dates import parse_date
 from ..services import ValidationError, exports, roster_import, roster_read
+from .downloads import send_download
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -93,8 +93,7 @@ def upload():
 @bp.route("/template.xlsx")
 @allowed
 def template():
-    return send_file(io.BytesIO(roster_read.template_bytes()), mimetype=XLSX, as_attachment=True,
-                     download_name="适龄儿童名册模板.xlsx", max_age=0)
+    return send_download(roster_read.template_bytes(), "适龄儿童名册模板.xlsx", XLSX)
 
 
 @bp.route("/<token>")
@@ -134,5 +133,4 @@ def rejected(token):
     headers = (_("Sheet"), _("Row"), _("Column"), _("Name"), _("Reason"))
     title = _("Rejected rows of %(file)s", file=note["file"])
     data = exports.write_table(title, headers, note["outcome"]["rejections"])
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name="rejected-rows.xlsx",
-                     max_age=0)
+    return send_download(data, "rejected-rows.xlsx", XLSX)

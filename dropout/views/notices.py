@@ -1,8 +1,7 @@
 """限期复学通知书 pages: issue from a case, record service, print one or a batch, verify, what follows."""
-import io
 import json
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -17,6 +16,7 @@ from ..rules.dates import parse_date
 from ..rules.numbers import parse_id
 from ..services import PermissionDenied, ValidationError, notices, numbering, scope
 from . import scans
+from .downloads import send_download
 
 bp = Blueprint("notices", __name__)
 
@@ -33,7 +33,7 @@ def get_notice_or_404(notice_id):
 
 
 def _pdf_response(data, name, attachment=False):
-    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name, as_attachment=attachment)
+    return send_download(data, name, "application/pdf", inline=not attachment)
 
 
 def no_font():

@@ -1,9 +1,8 @@
 """Registers in and out: the cross-check (比对) of uploaded lists, and the 台账 export."""
-import io
 import re
 import tempfile
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -13,6 +12,7 @@ from ..choices import CASE_STATUSES, CHILD_STATUSES, DISABILITY_CATEGORIES, DISA
 from ..rules import id_number, school_age
 from ..services import PermissionDenied, ValidationError, child_search, crosscheck, exports, ledger
 from ..services.case_settings import CaseSettings
+from .downloads import send_download
 
 bp = Blueprint("registers", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -138,10 +138,7 @@ def _xlsx(name, headers, rows):
     today = clock.today()
     title = f"{current_app.config['COUNTY_NAME']} {LIST_TITLES[name]} {today:%Y-%m-%d}"
     data = exports.write_table(title, headers, rows)
-    response = send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                         download_name=f"{name}-{today:%Y%m%d}.xlsx")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_download(data, f"{name}-{today:%Y%m%d}.xlsx", XLSX)
 
 
 def _in_register(child):
@@ -246,7 +243,4 @@ def ledger_export():
         out.close()
         raise
     out.seek(0)
-    response = send_file(out, mimetype=XLSX, as_attachment=True,
-                         download_name=f"适龄儿童少年台账-{today:%Y%m%d}.xlsx")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_download(out, f"适龄儿童少年台账-{today:%Y%m%d}.xlsx", XLSX)

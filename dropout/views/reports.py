@@ -1,7 +1,7 @@
 """The monthly pages: the dashboard of a unit's month, generating and locking months, the cohort intake."""
 
 from flask import (
-    Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for,
+    Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -20,6 +20,7 @@ from ..rules.numbers import parse_id
 from ..services import PermissionDenied, ValidationError, dashboard, jobs, report_archive, summaries
 from ..services.summary_figures import Month
 from . import charts
+from .downloads import send_download
 from .notices import no_font
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -103,8 +104,7 @@ def archived(month, kind):
         abort(404)
     path, _sha = found
     mimetype = "application/pdf" if kind == "pdf" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return send_file(path, mimetype=mimetype, as_attachment=kind == "xlsx",
-                     download_name=f"{month}-{unit.key}.{kind}")
+    return send_download(path, f"{month}-{unit.key}.{kind}", mimetype, inline=kind == "pdf")
 
 
 # Figures whose children can be listed (as they are now) from the children list's filters.

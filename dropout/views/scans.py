@@ -2,7 +2,7 @@
 
 The notice page and the penalty document page include templates/notices/_scans.html with the variables `panel()` gives.
 """
-from flask import Blueprint, abort, current_app, flash, redirect, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -13,6 +13,7 @@ from wtforms import SelectField
 from ..forms import options
 from ..models import DocumentScan, DropoutCase, PenaltyDocument, ReturnNotice
 from ..services import PermissionDenied, ValidationError, scans, scope, uploads
+from .downloads import send_download
 
 bp = Blueprint("scans", __name__)
 
@@ -92,6 +93,4 @@ def show(scan_id):
     path = uploads.path_of(current_app.config["UPLOADS_DIR"], scan.path)
     if path is None:
         abort(404)
-    response = send_file(path, mimetype=scans.mimetype(path), max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_download(path, f"scan-{scan.id}{path.suffix}", scans.mimetype(path), inline=True)

@@ -1,6 +1,6 @@
 """Logging a home visit from a phone in under a minute, and showing its photo to those in scope."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -12,6 +12,7 @@ from ..models import DropoutCase, HomeVisit
 from ..rules.numbers import parse_id
 from ..services import PermissionDenied, ValidationError, scope, uploads, visits
 from .cases import settings
+from .downloads import send_download
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 
@@ -76,6 +77,5 @@ def photo(visit_id):
     path = uploads.path_of(current_app.config["UPLOADS_DIR"], visit.photo_path) if visit.photo_path else None
     if path is None:
         abort(404)
-    response = send_file(path, mimetype="image/png" if path.suffix == ".png" else "image/jpeg", max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    mimetype = "image/png" if path.suffix == ".png" else "image/jpeg"
+    return send_download(path, f"visit-{visit.id}{path.suffix}", mimetype, inline=True)
