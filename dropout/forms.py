@@ -35,6 +35,12 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"))
 
 
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField(_l("New password"), render_kw={"autocomplete": "new-password"})
+    repeat_password = PasswordField(_l("New password again"), render_kw={"autocomplete": "new-password"})
+
+
 class GuardianForm(Form):
     id = HiddenField()
     name = StringField(_l("Guardian name"))

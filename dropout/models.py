@@ -72,6 +72,7 @@ class User(UserMixin, BaseModel):
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
     session_version = IntegerField(default=0)  # bumped at logout: older session cookies stop working
+    must_change_password = BooleanField(default=False)  # every page asks for a new password until it is changed
 
     class Meta:
         table_name = "app_user"

@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from dropout import clock  # noqa: E402  (the county's day, as the server's forms take it)
 
-PASSWORD = "demo-2026"
+PASSWORD = "Demo-2026-county"
 TARGET_P95 = 0.300
 JUDGED = 20  # a p95 of fewer requests than this is their slowest one or two: shown, not judged
 REQUEST_TIMEOUT = 30

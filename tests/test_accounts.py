@@ -14,7 +14,7 @@ def test_admin_adds_a_teacher_account(client, make_user, make_school):
         user = User.get(User.username == "liu")
         entry = AuditLog.get((AuditLog.entity == "user") & (AuditLog.entity_id == user.id))
     assert user.school.name == "白马小学"
-    assert "password" not in entry.after and "a fine password" not in entry.after
+    assert "password_hash" not in entry.after and "a fine password" not in entry.after
     assert "刘老师" in client.get("/accounts/").get_data(as_text=True)
 
 

@@ -22,7 +22,7 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic",
 ]
-DEMO_PASSWORD = "demo-2026"
+DEMO_PASSWORD = "Demo-2026-county"
 
 
 def _free_port():

@@ -35,7 +35,7 @@ def test_create_user_refuses_an_unknown_place_and_a_short_password(app, runner):
     assert "没有这个村（社区）：没有的村" in result.output
     result = runner.invoke(args=["create-user", "li", "--role", "admin"], input="short\n")
     assert result.exit_code == 1
-    assert "至少需要 8 个字符" in result.output
+    assert "至少需要 10 个字符" in result.output
     with database.connection_context():
         assert not User.select().where(User.username == "li").exists()
 

@@ -39,7 +39,7 @@ pytestmark = pytest.mark.faults
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-DEMO_PASSWORD = "demo-2026"
+DEMO_PASSWORD = "Demo-2026-county"
 TIMEOUT = 60  # seconds any one request or command may take
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 

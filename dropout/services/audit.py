@@ -30,12 +30,15 @@ def _dump(data):
     return json.dumps(data, ensure_ascii=False, sort_keys=True, default=default)
 
 
-def record(user, action, entity, entity_id, before=None, after=None, child_id=None, reason="", at=None):
-    """Append one entry; call inside the transaction of the change it describes."""
+def record(user, action, entity, entity_id, before=None, after=None, child_id=None, reason="", at=None, username=None):
+    """Append one entry; call inside the transaction of the change it describes. `username` overrides the
+    acting account's name (a login attempt records the name as typed, even when no account has it)."""
+    if username is None:
+        username = user.username if user is not None else "system"
     return AuditLog.create(
         at=at or utcnow(),
         user=user.id if user is not None else None,
-        username=user.username if user is not None else "system",
+        username=username,
         action=action,
         entity=entity,
         entity_id=entity_id,

@@ -26,7 +26,7 @@ from . import demo_cases
 from . import demo_names as names
 from .accounts import SECRET_FIELDS
 
-DEMO_PASSWORD = "demo-2026"
+DEMO_PASSWORD = "Demo-2026-county"
 # username (also the role), full name, what the login list calls the role
 ACCOUNTS = (
     ("admin", "王建国", "county administrator"),

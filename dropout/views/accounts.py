@@ -1,5 +1,5 @@
 """Accounts, kept by the county admin."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -53,3 +53,28 @@ def toggle(user_id):
         accounts.set_active(current_user, user, not user.is_active)
         flash(_("Saved."))
     return redirect(url_for("accounts.index"))
+
+
+@bp.route("/<id:user_id>/password-change", methods=["POST"])
+@roles_required("admin")
+def require_password_change(user_id):
+    user = User.get_or_none(User.id == user_id) or abort(404)
+    accounts.require_password_change(current_user, user)
+    flash(_("%(name)s must change the password at the next page they open.", name=user.username))
+    return redirect(url_for("accounts.index"))
+
+
+@bp.route("/logins")
+@roles_required("admin")
+def logins():
+    filters = accounts.LoginFilters.from_args(request.args)
+    query = accounts.logins(filters)
+    page = min(max(request.args.get("page", 1, type=int), 1), 100000)
+    per_page = current_app.config["PAGE_SIZE"]
+    total = query.count()
+    entries = [(entry, accounts.login_address(entry)) for entry in query.paginate(page, per_page)]
+    return render_template(
+        "accounts/logins.html", entries=entries, filters=filters, total=total, page=page,
+        pages=max((total + per_page - 1) // per_page, 1), args=filters.args(), outcomes=accounts.LOGIN_OUTCOMES,
+        notes=accounts.LOGIN_NOTES,
+    )
