@@ -3,6 +3,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
 
@@ -23,10 +24,17 @@ def create_app(test_config=None):
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=app.config["SESSION_MINUTES"]),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(app.config["HTTPS"]),
+        REMEMBER_COOKIE_SECURE=bool(app.config["HTTPS"]),
+        REMEMBER_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=app.config.get("MAX_CONTENT_LENGTH") or 200 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE=app.config["LOCALE"],
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
     )
+
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies > 0:  # the client address, scheme and host as the proxies in front saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     from . import auth, cli, db, i18n, security, views
 

@@ -70,6 +70,7 @@ AUDIT_ACTIONS = {
     "delete": _l("Removed"),
     "issue_early": _l("Issued before the required contacts"),
     "decide": _l("Decided"),
+    "reveal_id": _l("Viewed the full ID numbers"),
 }
 AUDIT_ENTITIES = {
     "child": _l("child"),

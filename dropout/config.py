@@ -67,6 +67,8 @@ SETTINGS = {
     "THRESHOLD_RETENTION": (95.0, float),
     "VETO_INDICATORS": ((), text_list),  # indicator codes the province treats as 一票否决 (veto)
     "SCHEDULER_DAILY_AT": ("01:30", str),  # the daily jobs' time of day, in the county's time zone
+    "TRUSTED_PROXIES": (0, int),  # reverse proxies in front whose X-Forwarded-For/-Proto/-Host are believed
+    "HTTPS": (0, int),  # 1: served over HTTPS only (Secure cookies, HSTS)
 }
 
 

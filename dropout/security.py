@@ -76,6 +76,8 @@ def init_app(app):
     def _headers(response):
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        if app.config["HTTPS"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if response.mimetype == "text/html":
             # Pages hold children's data: never keep them in a shared cache.
             response.headers.setdefault("Cache-Control", "no-store")

@@ -27,6 +27,8 @@ EXPECTED = {
     ("children.edit", "GET", "other"): by_role(404, admin=200, bureau=403),
     ("children.delete", "POST", "own"): by_role(403, admin=302),
     ("children.delete", "POST", "other"): by_role(404, admin=302, bureau=403),
+    ("children.reveal_ids", "POST", "own"): by_role(200, teacher=403, village=403),  # full ID numbers, audited
+    ("children.reveal_ids", "POST", "other"): by_role(404, admin=200, bureau=200),
     ("cases.index", "GET", None): EVERYONE,
     ("cases.export", "GET", None): EVERYONE,
     ("cases.create", "GET", "own"): by_role(200, bureau=403, village=403),

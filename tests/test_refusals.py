@@ -278,6 +278,8 @@ EXCLUDED = {
     "/logout": "takes no input: there is nothing to refuse",
     "/calendar/<id:entry_id>/delete": "takes no input; who may remove an entry is an access rule (test_access), and "
                                       "an unknown entry answers 404",
+    "/children/<id:child_id>/id-numbers": "takes no input; who may see full ID numbers is an access rule (403), tested "
+                                          "in test_access and test_id_numbers",
     "/children/<id:child_id>/delete": "its one field (the reason) is optional free text, cut to 500 characters; who "
                                       "may remove a child is an access rule (403), tested in test_access",
 }

@@ -11,7 +11,7 @@ from ..models import Child, ChildChange, Guardian, School, User, Village, utcnow
 from ..rules import id_number as idn
 from ..rules import school_age
 from ..rules.dates import parse_date
-from . import PermissionDenied, ValidationError, audit, scope
+from . import PermissionDenied, ValidationError, audit, ledger, scope
 
 TEXT_FIELDS = ("name", "ethnicity", "group", "address", "notes", "student_number")
 FLAGS = ("is_poor", "is_left_behind", "is_migrant", "is_orphan")
@@ -330,3 +330,17 @@ def delete_child(user, child, reason=""):
             _delete_guardian(user, guardian)
         audit.record(user, "delete", "child", child.id, before=child_snapshot(child), child_id=child.id, reason=reason)
         child.delete_instance(recursive=True)
+
+
+def may_reveal_id_numbers(user):
+    """Whether the user may be shown a child's and its guardians' full ID numbers on request: the roles that may
+    export them. Everyone else, teachers and village cadres, sees them masked."""
+    return ledger.may_see_full_ids(user)
+
+
+def reveal_id_numbers(user, child):
+    """Record that the user is shown the full ID numbers of a child (in the user's scope) and its guardians."""
+    if not may_reveal_id_numbers(user):
+        raise PermissionDenied()
+    with database.atomic():
+        audit.record(user, "reveal_id", "child", child.id, child_id=child.id)

@@ -9,6 +9,7 @@ from .. import clock
 from ..choices import CHILD_STATUSES, GUARDIAN_RELATIONS, PRIORITY_GROUPS, STAGES
 from ..forms import CHILD_FIELDS, GUARDIAN_ROWS, ChildForm, options, show_errors
 from ..models import DropoutCase, Exemption, HomeVisit, School, User, Village
+from ..rules import id_number as idn
 from ..rules import school_age
 from ..services import PermissionDenied, ValidationError, audit, child_search, children, scope
 
@@ -50,7 +51,23 @@ def index():
 @bp.route("/<id:child_id>")
 @login_required
 def detail(child_id):
+    return _detail(get_child_or_404(child_id))
+
+
+@bp.route("/<id:child_id>/id-numbers", methods=["POST"])
+@login_required
+def reveal_ids(child_id):
+    """The child's page with full ID numbers, for this one response; each use is audited."""
     child = get_child_or_404(child_id)
+    try:
+        children.reveal_id_numbers(current_user, child)
+    except PermissionDenied:
+        abort(403)
+    return _detail(child, full_ids=True)
+
+
+def _detail(child, full_ids=False):
+    """The child's page; ID numbers masked unless `full_ids` (after an audited request)."""
     today = clock.today()
     start_age = current_app.config["SCHOOL_START_AGE"]
     return render_template(
@@ -62,6 +79,9 @@ def detail(child_id):
         case=DropoutCase.get_or_none(DropoutCase.child == child.id),
         exemptions=list(child.exemptions.order_by(Exemption.applied_on.desc())),
         teaching_visits=list(child.visits.where(HomeVisit.is_teaching == True).order_by(HomeVisit.visited_on.desc()).limit(20)),  # noqa: E712
+        full_ids=full_ids,
+        may_reveal=children.may_reveal_id_numbers(current_user) and (
+            bool(child.id_number) or any(g.id_number for g in child.guardians)),
     )
 
 
@@ -99,6 +119,28 @@ def _initial(child):
     return data
 
 
+def _stored_numbers(form, child):
+    """(form field, stored ID number) for the child's number and each registered guardian's."""
+    stored = {str(g.id): g.id_number for g in child.guardians}
+    pairs = [(form.id_number, child.id_number)]
+    pairs += [(entry.form.id_number, stored.get(str(entry.form.id.data or ""))) for entry in form.guardians]
+    return [(field, number) for field, number in pairs if number]
+
+
+def _mask_numbers(form, child):
+    """Stored ID numbers shown masked, as on the child's page."""
+    for field, number in _stored_numbers(form, child):
+        if field.data == number:
+            field.data = idn.mask(number)
+
+
+def _unmask_numbers(form, child):
+    """A masked number sent back as it was shown stands for the stored one."""
+    for field, number in _stored_numbers(form, child):
+        if (field.data or "").strip() == idn.mask(number):
+            field.data = number
+
+
 def _edit(child):
     if not current_user.can_edit_children:
         abort(403)
@@ -107,6 +149,10 @@ def _edit(child):
     if initial and len(initial.get("guardians", ())) >= GUARDIAN_ROWS:
         form.guardians.append_entry()  # always leave a blank row for one more guardian
     _fill_choices(form, child)
+    # Teachers and village cadres never see a registered number whole, not even in the form.
+    masked = child is not None and not children.may_reveal_id_numbers(current_user)
+    if masked:
+        _unmask_numbers(form, child)
     failed = False
     if form.validate_on_submit():
         try:
@@ -120,8 +166,10 @@ def _edit(child):
         else:
             flash(_("Saved."))
             return redirect(url_for("children.detail", child_id=saved.id))
+    if masked:
+        _mask_numbers(form, child)
     page = render_template(
-        "children/form.html", form=form, child=child, failed=failed, relations=GUARDIAN_RELATIONS
+        "children/form.html", form=form, child=child, failed=failed, relations=GUARDIAN_RELATIONS, masked=masked
     )
     return page, 422 if failed else 200
 
