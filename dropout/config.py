@@ -53,6 +53,13 @@ SETTINGS = {
     "MEASURES": (("further_order", "penalty", "court", "police_admonition", "referral"), text_list),
     "PDF_FONT": (None, str),  # a .ttf/.ttc CJK TrueType font; default: the usual system paths
     "IMPORT_MAX_MB": (50, int),  # roster and register uploads above this are refused
+    # Bounds an uploaded spreadsheet is checked against before anything reads it (workbook_limits).
+    "XLSX_MAX_MEMBERS": (1000, int),  # parts in an .xlsx zip
+    "XLSX_MAX_UNCOMPRESSED_MB": (100, int),  # an .xlsx unpacked (each part and all); a CSV's bytes
+    "XLSX_MAX_RATIO": (100, int),  # unpacked : packed, for each .xlsx part of 1 MB or more
+    "SHEET_MAX_ROWS": (200_000, int),  # rows of a sheet or CSV, to its last used row
+    "SHEET_MAX_CELLS": (2_000_000, int),  # cells of a file's sheets, each from A1 to its last used cell
+    "XLS_MAX_MB": (20, int),  # legacy .xls files (not compressed) above this are refused
     "PUBLIC_URL": ("http://127.0.0.1:5000", str),  # printed in the notices' QR codes
     "REPORT_DUE_DAY": (5, int),  # monthly reports are due on this day of the next month
     # Indicator thresholds, in percent: rates at least (enrolment, disabled, retention) or at most (dropout).

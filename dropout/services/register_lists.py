@@ -20,7 +20,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from ..choices import THREE_DISABILITY_CATEGORIES
 from ..rules import id_number as idn
 from ..rules.dates import parse_date
-from . import ValidationError
+from . import ValidationError, workbook_limits
 from .children import id_number_message
 from .register_files import HEADER_SCAN, header_lookup, normalise_header, text_encoding
 from .roster_cells import DISABILITIES
@@ -112,7 +112,9 @@ def _find_header(rows):
 
 
 def _sheets(path, suffix):
-    """Each sheet's rows as lists of cells (CSV: one sheet); ValidationError when unreadable."""
+    """Each sheet's rows as lists of cells (CSV: one sheet); ValidationError when unreadable or past the
+    limits workbook_limits checks before anything is read."""
+    workbook_limits.check(path, unreadable=_not_a_spreadsheet)
     data = Path(path).read_bytes()
     if suffix == ".csv":
         return [_csv_rows(data)]
@@ -147,7 +149,10 @@ def _csv_rows(data):
         raise ValidationError({"file": _not_a_spreadsheet()})
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error:  # a cell past csv's field limit (a quote never closed, or hostile)
+        raise ValidationError({"file": workbook_limits.csv_unreadable()}) from None
 
 
 def _cell(row, columns, key):

@@ -16,7 +16,7 @@ import xlsxwriter
 from flask_babel import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
-from . import ValidationError, register_files
+from . import ValidationError, register_files, workbook_limits
 from .register_files import HEADER_SCAN, csv_encoding
 
 # The columns a roster may have: field -> the header spellings seen in county files (the first is the
@@ -98,7 +98,10 @@ def not_a_spreadsheet():
 
 def _csv_rows(path):
     with open(path, encoding=csv_encoding(path), errors="replace", newline="") as file:
-        yield from enumerate(csv.reader(file), start=1)
+        try:
+            yield from enumerate(csv.reader(file), start=1)
+        except csv.Error:  # a cell past csv's field limit (a quote never closed, or hostile)
+            raise ValidationError({"file": workbook_limits.csv_unreadable()}) from None
 
 
 def _workbook_sheets(path):
@@ -177,6 +180,7 @@ def sheets(path, csv_name="CSV"):
     a time: read a sheet's rows before asking for the next. ValidationError for a file that is empty
     or not a spreadsheet."""
     kind = kind_of(path)
+    workbook_limits.check(path, unreadable=not_a_spreadsheet)  # before calamine or csv sees the bytes
     raw = [(csv_name, _csv_rows(path))] if kind == "csv" else _workbook_sheets(path)
     for name, rows in raw:
         rows = iter(rows)
