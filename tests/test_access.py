@@ -104,6 +104,8 @@ EXPECTED = {
     ("accounts.index", "GET", None): by_role(403, admin=200),
     ("accounts.create", "GET", None): by_role(403, admin=200),
     ("accounts.toggle", "POST", None): by_role(403, admin=302),
+    ("accounts.require_password_change", "POST", None): by_role(403, admin=302),
+    ("accounts.logins", "GET", None): by_role(403, admin=200),
     ("reports.index", "GET", None): dict.fromkeys(ROLES, 302),  # to the newest month
     ("reports.month", "GET", None): EVERYONE,  # each on its own unit
     ("reports.month", "GET", "own"): by_role(404, admin=200, bureau=200, township=200),  # the own township
@@ -120,6 +122,8 @@ EXPECTED = {
     ("filing.advance", "POST", "other"): by_role(404, admin=302, bureau=403),
     ("auth.login", "GET", None): EVERYONE,
     ("auth.logout", "POST", None): dict.fromkeys(ROLES, 302),
+    ("auth.change_password", "GET", None): EVERYONE,
+    ("auth.change_password", "POST", None): dict.fromkeys(ROLES, 422),  # no current password
     ("auth.language", "GET", None): dict.fromkeys(ROLES, 302),
     ("static", "GET", None): EVERYONE,
 }

@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 import pytest
 
 from casework import add_casework
-from conftest import child_form, csrf_token, login, valid_id
+from conftest import PASSWORD, child_form, csrf_token, login, valid_id
 from county import build_county
 from dropout import clock
 from dropout.db import database
@@ -139,7 +139,21 @@ LONG_COMMENT = "长" * (monthly_reports.MAX_COMMENT + 1)
 REFUSALS = [
     # Logging in
     Refusal("login", None, "/login", {"username": "admin", "password": "not the password"}, "用户名或密码错误。", TOP,
-            writes=("login_failure",)),
+            writes=("login_failure", "audit_log")),  # the failure is counted and audited
+    # Changing one's own password (a wrong current password counts as a failed login, audited)
+    Refusal("password wrong current", "teacher", "/password", {"current_password": "not the password",
+            "new_password": "violet tractor harbour", "repeat_password": "violet tractor harbour"},
+            "当前密码不正确。", "current_password", writes=("login_failure", "audit_log")),
+    Refusal("password too short", "teacher", "/password", {"current_password": PASSWORD, "new_password": "short-1",
+            "repeat_password": "short-1"}, "密码至少需要 10 个字符。", "new_password"),
+    Refusal("password common", "teacher", "/password", {"current_password": PASSWORD, "new_password": "password1234",
+            "repeat_password": "password1234"}, "密码太容易被猜到", "new_password"),
+    Refusal("password user name", "teacher", "/password", {"current_password": PASSWORD,
+            "new_password": "teacher-violet-tractor", "repeat_password": "teacher-violet-tractor"},
+            "密码不能是用户名，也不能包含用户名。", "new_password"),
+    Refusal("password repeated wrong", "teacher", "/password", {"current_password": PASSWORD,
+            "new_password": "violet tractor harbour", "repeat_password": "violet tractor harbor"},
+            "两次输入的新密码不一致。", "repeat_password"),
     # The children register
     Refusal("child new", "township", "/children/new", {"name": "", "registered_on": "{today}"}, "请填写姓名。",
             "name", lambda w: {"today": clock.today().isoformat()}),
@@ -276,6 +290,8 @@ REFUSALS = [
 # POST routes with no refusal to test, and why. A new form goes in REFUSALS, not here.
 EXCLUDED = {
     "/logout": "takes no input: there is nothing to refuse",
+    "/accounts/<id:user_id>/password-change": "takes no input; only the admin may (test_access), an unknown account "
+                                              "answers 404",
     "/calendar/<id:entry_id>/delete": "takes no input; who may remove an entry is an access rule (test_access), and "
                                       "an unknown entry answers 404",
     "/children/<id:child_id>/id-numbers": "takes no input; who may see full ID numbers is an access rule (403), tested "
