@@ -118,6 +118,14 @@ class ServiceForm(FlaskForm):
     witness2 = StringField(_l("Witness 2 (left at the home)"))
 
 
+def service_values(form):
+    """A ServiceForm's values as record_service() takes them (an unreadable date gets its message beside it)."""
+    values = read_dates(form, "served_on")
+    values.update({name: form[name].data for name in ("served_time", "method", "recipient", "place", "server",
+                                                      "refusal_reason", "witness1", "witness2")})
+    return values
+
+
 class MeasureForm(FlaskForm):
     kind = SelectField(_l("Measure"), validate_choice=False)
     document_number = StringField(_l("Document number"))
@@ -128,7 +136,8 @@ class MeasureForm(FlaskForm):
 class IssueForm(FlaskForm):
     issuer = SelectField(_l("Issued in the name of"), validate_choice=False)
     return_school = StringField(_l("School the child must return to"))
-    early_reason = TextAreaField(_l("Why the notice is needed before the required contacts (kept on the case, not printed)"))
+    early_reason = TextAreaField(
+        _l("Why the notice is needed before the required contacts (kept on the case, not printed)"))
 
 
 class PenaltyForm(FlaskForm):

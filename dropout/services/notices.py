@@ -191,10 +191,16 @@ def _contacts(case):
             yield f"{label}：{person}"
 
 
+def stored_data(record):
+    """A notice's or a penalty document's stored printed content as a dict, its 送达回证 back as Service."""
+    raw = json.loads(record.data)
+    raw["service"] = Service(**{k: tuple(v) if k == "witnesses" else v for k, v in raw.get("service", {}).items()})
+    return raw
+
+
 def data_of(notice):
     """The stored printed content back as NoticeData."""
-    raw = json.loads(notice.data)
-    raw["service"] = Service(**{k: tuple(v) if k == "witnesses" else v for k, v in raw.get("service", {}).items()})
+    raw = stored_data(notice)
     return NoticeData(**{k: tuple(v) if k in ("paragraphs", "contacts") else v for k, v in raw.items()})
 
 

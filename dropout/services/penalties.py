@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from ..db import database
 from ..models import Escalation, PenaltyDocument
-from ..pdf.data import DocumentData, Service
+from ..pdf.data import DocumentData
 from ..pdf.document import render_document
 from ..rules import measures
 from . import PermissionDenied, ValidationError, audit, county_calendar, notices, numbering
@@ -241,8 +241,7 @@ def decide(user, prior, penalty, fine_amount, decided_on, review, config, today)
 
 
 def data_of(document):
-    raw = json.loads(document.data)
-    raw["service"] = Service(**{k: tuple(v) if k == "witnesses" else v for k, v in raw.get("service", {}).items()})
+    raw = notices.stored_data(document)
     return DocumentData(**{k: tuple(v) if k == "paragraphs" else v for k, v in raw.items()})
 
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import clock
-from ..case_forms import IssueForm, MeasureForm, PenaltyForm, ServiceForm, read_dates
+from ..case_forms import IssueForm, MeasureForm, PenaltyForm, ServiceForm, read_dates, service_values
 from ..choices import MEASURES, NOTICE_STATUSES, PENALTIES, PENALTY_DOCUMENTS, SERVICE_METHODS
 from ..forms import options, show_errors
 from ..models import Child, DropoutCase, ReturnNotice
@@ -182,9 +182,7 @@ def pdf(notice_id):
 def serve(notice_id):
     notice = get_notice_or_404(notice_id)
     form = ServiceForm()
-    values = read_dates(form, "served_on")
-    values.update({name: form[name].data for name in ("served_time", "method", "recipient", "place", "server",
-                                                      "refusal_reason", "witness1", "witness2")})
+    values = service_values(form)
     try:
         if form.served_on.errors:
             raise ValidationError({})

@@ -4,11 +4,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import clock
-from ..case_forms import DecisionForm, PenaltyForm, ServiceForm, StatementForm, read_dates, read_number
+from ..case_forms import DecisionForm, PenaltyForm, ServiceForm, StatementForm, read_dates, read_number, service_values
 from ..choices import PENALTIES, PENALTY_DOCUMENTS, SERVICE_METHODS, STATEMENT_KINDS
 from ..forms import options, show_errors
 from ..models import DropoutCase, PenaltyDocument
-from ..services import PermissionDenied, ValidationError, penalties, scope
+from ..services import PermissionDenied, ValidationError, notices, penalties, scope
 from . import scans
 from .notices import get_notice_or_404, measure_form, penalty_form, printed, render_detail
 
@@ -60,7 +60,7 @@ def _forms(document, service=None, statement=None, decision=None):
 def _render(document, forms, status=200):
     return render_template(
         "notices/penalty.html", document=document, data=penalties.data_of(document), forms=forms,
-        notice=document.notice, can_act=penalties.notices.may_act(current_user, document.notice),
+        notice=document.notice, can_act=notices.may_act(current_user, document.notice),
         can_decide=penalties.can_decide(document, clock.today()), kinds=PENALTY_DOCUMENTS,
         statement_kinds=STATEMENT_KINDS, penalties=PENALTIES,
         decision=document.decisions.first() if document.kind == "prior" else None, **scans.panel(document=document),
@@ -103,9 +103,7 @@ def _post(document, name, form, act):
 def serve(document_id):
     document = get_document_or_404(document_id)
     form = _forms(document, service=ServiceForm())["service"]
-    values = read_dates(form, "served_on")
-    values.update({name: form[name].data for name in ("served_time", "method", "recipient", "place", "server",
-                                                      "refusal_reason", "witness1", "witness2")})
+    values = service_values(form)
     return _post(document, "service", form, lambda: penalties.record_service(
         current_user, document, values, current_app.config, clock.today()))
 
