@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from . import clock, config
 from .choices import ROLES
 from .db import database
-from .services import ValidationError
+from .core.errors import ValidationError
 
 
 def init_app(app):
@@ -65,7 +65,7 @@ def init_db():
 @click.option("--full-name", default="")
 def create_user(username, role, township, school, village, full_name):
     """Create an account; the password is read from standard input."""
-    from .services import accounts
+    from .accounts import users as accounts
 
     password = sys.stdin.readline().rstrip("\n")
     with database.connection_context():
@@ -85,7 +85,7 @@ def create_user(username, role, township, school, village, full_name):
 @click.option("--if-empty", is_flag=True, help="Do nothing when the county already has places.")
 def demo_data(n_children, seed, if_empty):
     """Load a fictional county with children, history and one account per role."""
-    from .services import demo
+    from .demo import county as demo
 
     with database.connection_context():
         if demo.has_data():
@@ -107,7 +107,7 @@ def demo_data(n_children, seed, if_empty):
 @click.argument("dest", type=click.Path(dir_okay=False))
 def backup(dest):
     """A consistent copy of the live database, safe while the app runs."""
-    from .services.backup import backup_database
+    from .core.backup import backup_database
 
     try:
         backup_database(current_app.config["DATABASE_URL"], dest)
@@ -127,7 +127,7 @@ def print_notices(township, since, out):
     from .models import ReturnNotice, Township
     from .pdf.fonts import FontMissing
     from .rules.dates import parse_date
-    from .services import notices
+    from .notices import notices
 
     try:
         since_on = parse_date(since)
@@ -157,7 +157,7 @@ def print_notices(township, since, out):
 @with_appcontext
 def check_deadlines(today):
     """Mark served notices whose deadline passed without a return as overdue (safe to run again)."""
-    from .services import notices
+    from .notices import notices
 
     day = _county_day(today, "today")
     with database.connection_context():
@@ -178,7 +178,8 @@ def import_roster(file, dry_run, username, as_of):
     from pathlib import Path
 
     from .models import User
-    from .services import PermissionDenied, roster_import
+    from .core.errors import PermissionDenied
+    from .roster import imports as roster_import
 
     with database.connection_context():
         accounts = User.select().where(User.is_active == True).order_by(User.id)  # noqa: E712
@@ -232,8 +233,8 @@ def scheduler():
 def summaries(month, force):
     """Generate a month's summaries and write its archive by hand (back-fills, corrections)."""
     from .models import SummaryMonth
-    from .services import jobs
-    from .services.summaries import generate_month, parse_month
+    from . import jobs
+    from .reporting.summaries import generate_month, parse_month
 
     config = current_app.config
     try:
@@ -264,7 +265,7 @@ def summaries(month, force):
 @with_appcontext
 def run_jobs(day):
     """Run once what the scheduler would have done by this day (missed months, today's daily job), then exit."""
-    from .services import jobs
+    from . import jobs
 
     today = _county_day(day, "date")
     with database.connection_context():

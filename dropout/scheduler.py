@@ -18,7 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from . import clock
 from .db import database, is_postgres, open_database
-from .services import jobs
+from . import jobs
 
 # A run late by up to this much (the machine slept, the other job ran long) still happens, once;
 # a month missed for longer is done by the next monthly run or the next start's catch-up.

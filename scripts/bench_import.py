@@ -34,7 +34,8 @@ from dropout.db import SQLITE_PRAGMAS, database  # noqa: E402
 from dropout.migrations import migrate  # noqa: E402
 from dropout.models import School, Township, User, Village  # noqa: E402
 from dropout.rules import id_number, school_age  # noqa: E402
-from dropout.services import roster_import, roster_read  # noqa: E402
+from dropout.roster import imports as roster_import
+from dropout.roster import read as roster_read
 
 TARGET = 2.0
 TODAY = date(2026, 11, 22)

@@ -28,7 +28,8 @@ from dropout.db import database  # noqa: E402
 from dropout.migrations import migrate  # noqa: E402
 from dropout.models import Child, Guardian, School, Township, User, Village  # noqa: E402
 from dropout.rules import id_number  # noqa: E402
-from dropout.services import child_search, ledger  # noqa: E402
+from dropout.children import search as child_search
+from dropout.roster import ledger
 
 TODAY = date(2026, 11, 22)
 SURNAMES = "张王李赵刘陈杨黄周吴徐孙马朱胡郭何高林罗"

@@ -34,8 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from dropout import clock, create_app  # noqa: E402
 from dropout.db import database, open_database, read_snapshot  # noqa: E402
 from dropout.migrations import migrate  # noqa: E402
-from dropout.services import demo, summaries  # noqa: E402
-from dropout.services.summary_figures import Month, compute  # noqa: E402
+from dropout.demo import county as demo
+from dropout.reporting import summaries
+from dropout.reporting.figures import Month, compute  # noqa: E402
 
 FLOOR_SQL = "SELECT village_id, school_id, sex, status, COUNT(*) FROM child GROUP BY 1, 2, 3, 4"
 TARGET = 3.0  # summary / floor

@@ -230,7 +230,7 @@ def build(folder, n_children, env):
     print(flask(env, "demo-data", "--children", str(n_children), "--seed", "7").stdout.splitlines()[0], flush=True)
     from dropout import create_app
     from dropout.db import database
-    from dropout.services import accounts as account_service
+    from dropout.accounts import users as account_service
 
     app = create_app({"DATABASE_URL": env["DROPOUT_DATABASE_URL"], "SECRET_KEY": env["DROPOUT_SECRET_KEY"]})
     accounts = {"teacher": ["teacher"], "township": ["township"], "bureau": ["bureau"]}

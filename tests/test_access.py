@@ -133,8 +133,9 @@ PUBLIC = {"auth.login", "auth.language", "static", "notices.verify"}
 def _month(app, county, endpoint, target):
     """Generate and archive last month; the URL arguments naming it, a unit or a school's report."""
     from dropout.models import MonthlyReport, Township
-    from dropout.services import report_archive, summaries
-    from dropout.services.summary_figures import Month
+    from dropout.reporting import archive as report_archive
+    from dropout.reporting import summaries
+    from dropout.reporting.figures import Month
 
     month = Month.parse(f"{clock.today():%Y-%m}").previous()
     with app.test_request_context(), database.connection_context():

@@ -51,7 +51,8 @@ def test_admin_cannot_disable_themself(client, make_user):
 
 
 def test_a_village_account_names_its_township_when_village_names_repeat(db, make_township, make_village):
-    from dropout.services import ValidationError, accounts
+    from dropout.core.errors import ValidationError
+    from dropout.accounts import users as accounts
 
     make_village(make_township("东镇"), "新村")
     west = make_village(make_township("西镇"), "新村")

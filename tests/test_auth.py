@@ -8,7 +8,7 @@ from conftest import PASSWORD, csrf_token, login
 from dropout import create_app
 from dropout.db import database
 from dropout.models import LoginFailure, User, utcnow
-from dropout.services import accounts
+from dropout.accounts import users as accounts
 
 
 def attempt(client, username, password):

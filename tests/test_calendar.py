@@ -14,8 +14,10 @@ from dropout.db import database
 from dropout.models import AuditLog, CalendarEntry, DropoutCase
 from dropout.rules import calendar as rules
 from dropout.rules.calendar import CountyDays
-from dropout.services import PermissionDenied, ValidationError, county_calendar, todo
-from dropout.services.case_settings import CaseSettings
+from dropout.core.errors import PermissionDenied, ValidationError
+from dropout.core import calendar as county_calendar
+from dropout import todo
+from dropout.casework.settings import CaseSettings
 
 SETTINGS = CaseSettings()
 SUMMER_2026 = ("school_holiday", date(2026, 7, 11), date(2026, 8, 31))

@@ -6,8 +6,12 @@ import pytest
 
 from county import build_county
 from dropout.models import CaseEvent, Child, DropoutCase, Exemption, HomeVisit
-from dropout.services import PermissionDenied, ValidationError, cases, exemptions, todo, visits
-from dropout.services.case_settings import CaseSettings
+from dropout.core.errors import PermissionDenied, ValidationError
+from dropout.casework import cases
+from dropout.casework import exemptions
+from dropout import todo
+from dropout.casework import visits
+from dropout.casework.settings import CaseSettings
 
 SETTINGS = CaseSettings()
 OPENED = date(2026, 3, 2)
@@ -223,7 +227,7 @@ def test_handover_moves_a_whole_caseload_at_once(db, county, make_user):
 def test_assigning_a_teacher_lets_that_teacher_see_the_child(db, county):
     case = cases.open_case(county.users["admin"], county.other, OPENED, SETTINGS, today=OPENED)
     cases.assign(county.users["admin"], case, None, county.users["teacher"].id, OPENED)
-    from dropout.services import scope
+    from dropout.core import scope
 
     assert scope.get_child(county.users["teacher"], county.other.id) is not None
 

@@ -9,7 +9,8 @@ from county import build_county
 from dropout import clock
 from dropout.db import database
 from dropout.models import AuditLog, Child, Guardian
-from dropout.services import ValidationError, children
+from dropout.core.errors import ValidationError
+from dropout.children import records as children
 
 
 def form_data(county, **overrides):
@@ -189,7 +190,7 @@ def test_the_audit_trail_cannot_be_edited_or_deleted(db, county):
 
 
 def test_bureau_cannot_register(db, county):
-    from dropout.services import PermissionDenied
+    from dropout.core.errors import PermissionDenied
 
     with pytest.raises(PermissionDenied):
         children.save_child(county.users["bureau"], form_data(county), today=TODAY)

@@ -12,8 +12,9 @@ from conftest import child_form, login
 from dropout import clock
 from dropout.db import database
 from dropout.models import Child, ChildChange, JobRun, ReturnNotice
-from dropout.services import children, summaries
-from dropout.services.summary_figures import Month, compute
+from dropout.children import records as children
+from dropout.reporting import summaries
+from dropout.reporting.figures import Month, compute
 from dropout.rules.dates import local_date
 from dropout.rules.indicators import total
 

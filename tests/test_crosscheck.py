@@ -17,7 +17,8 @@ from county import ROLES, build_county
 from dropout.db import database
 from dropout.models import AuditLog, Child, DropoutCase, Guardian, Village
 from dropout.rules import id_number
-from dropout.services import crosscheck, register_lists
+from dropout.roster import crosscheck
+from dropout.roster import lists as register_lists
 
 HOUSEHOLD_HEADER = ["序号", "姓名", "性别", "公民身份号码", "出生日期", "监护人", "村（社区）"]
 ENROLMENT_HEADER = ["姓名", "身份证号", "出生日期", "就读学校", "学籍状态"]

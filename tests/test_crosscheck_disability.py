@@ -21,7 +21,9 @@ from dropout.choices import DISABILITY_CATEGORIES
 from dropout.db import database
 from dropout.models import AuditLog, Child, Guardian
 from dropout.rules import id_number
-from dropout.services import PermissionDenied, crosscheck, register_lists
+from dropout.core.errors import PermissionDenied
+from dropout.roster import crosscheck
+from dropout.roster import lists as register_lists
 from hostile import HOSTILE, assert_sane, hostile_date, hostile_number, hostile_text
 from test_crosscheck import as_csv, as_xlsx, token_of
 

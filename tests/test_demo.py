@@ -20,10 +20,13 @@ from dropout.models import (
 )
 from dropout.pdf.fonts import FontMissing
 from dropout.rules import case_status, id_number, school_age
-from dropout.services import accounts, county_calendar, demo, notices
-from dropout.services.case_settings import CaseSettings
-from dropout.services.cases import events_of
-from dropout.services.todo import todo
+from dropout.accounts import users as accounts
+from dropout.core import calendar as county_calendar
+from dropout.demo import county as demo
+from dropout.notices import notices
+from dropout.casework.settings import CaseSettings
+from dropout.casework.cases import events_of
+from dropout.todo import todo
 
 TODAY = date(2026, 11, 22)
 N = 2000

@@ -14,8 +14,10 @@ from conftest import child_form, csrf_token, login, valid_id
 from county import build_county
 from dropout.db import database
 from dropout.models import AuditLog, Child, ChildChange
-from dropout.services import ValidationError, children, summaries
-from dropout.services.summary_figures import Month
+from dropout.core.errors import ValidationError
+from dropout.children import records as children
+from dropout.reporting import summaries
+from dropout.reporting.figures import Month
 from dropout.rules.indicators import total
 from test_import import BORN, roster_row, run, write_xlsxwriter
 
@@ -181,8 +183,8 @@ def test_the_import_command_refuses_a_future_file_date(app, runner, county, tmp_
 
 def test_a_case_step_cannot_move_the_child_before_a_recorded_change(db, county):
     from dropout.models import DropoutCase
-    from dropout.services import cases
-    from dropout.services.case_settings import CaseSettings
+    from dropout.casework import cases
+    from dropout.casework.settings import CaseSettings
 
     admin, child = county.users["admin"], _child(county)
     children.save_child(admin, child_form(child, village=str(county.other.village_id), changed_on="2026-11-10"),

@@ -33,7 +33,7 @@ from dropout import clock, create_app
 from dropout.db import database
 from dropout.models import AuditLog, Child, DocumentCounter, DropoutCase, Guardian, ReturnNotice, Township, User, Village
 from dropout.rules import id_number, school_age
-from dropout.services import notices
+from dropout.notices import notices
 
 pytestmark = pytest.mark.faults
 
@@ -465,7 +465,7 @@ WRITER = textwrap.dedent("""
     from dropout.db import database
     from dropout.models import User, Village
     from dropout.rules import id_number
-    from dropout.services.children import save_child
+    from dropout.children.records import save_child
 
     url, stop = sys.argv[1], Path(sys.argv[2])
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "writer"})
@@ -549,7 +549,7 @@ def test_a_backup_taken_while_children_are_written_restores_to_a_working_databas
             assert client.get(page).status_code == 200, page
         # It takes new writes too (on PostgreSQL: the sequences came back with the rows).
         with restored.test_request_context(), database.connection_context():
-            from dropout.services.children import save_child
+            from dropout.children.records import save_child
 
             save_child(User.get(User.username == "admin"), {
                 "name": "恢复后", "id_number": id_number.make("130101", date(2016, 5, 5), 1),

@@ -10,9 +10,11 @@ from hypothesis import strategies as st
 from dropout.db import database
 from dropout.models import Child, HomeVisit, MonthlySummary
 from dropout.rules.indicators import total
-from dropout.services import cases, children, summaries
-from dropout.services.case_settings import CaseSettings
-from dropout.services.summary_figures import Month
+from dropout.casework import cases
+from dropout.children import records as children
+from dropout.reporting import summaries
+from dropout.casework.settings import CaseSettings
+from dropout.reporting.figures import Month
 
 from conftest import child_form
 from test_summaries import OCTOBER, PRIMARY_AGE

@@ -12,7 +12,7 @@ from markupsafe import escape
 from conftest import PASSWORD, csrf_token, login
 from dropout.db import database
 from dropout.models import AuditLog, Child, LoginFailure, Township, User
-from dropout.services import accounts
+from dropout.accounts import users as accounts
 from hostile import HOSTILE, assert_sane, body, count, hostile_text
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from conftest import born_aged, csrf_token, login
 from dropout.db import database
 from dropout.models import CaseEvent, Child, DocumentCounter, DropoutCase, Escalation, ReturnNotice, User
-from dropout.services import notices
+from dropout.notices import notices
 from hostile import HOSTILE, assert_sane, body, count, hostile_date, hostile_number, hostile_text, stored
 
 TODAY = date.today()

@@ -155,8 +155,9 @@ def _assert_download_headers(response, what):
 
 def _files(app, client, county):
     """Casework, a scan, an archived month, a register comparison and an import to download; the URL arguments."""
-    from dropout.services import report_archive, summaries
-    from dropout.services.summary_figures import Month
+    from dropout.reporting import archive as report_archive
+    from dropout.reporting import summaries
+    from dropout.reporting.figures import Month
 
     work = add_casework(county, app.config["UPLOADS_DIR"])
     month = Month.parse(f"{clock.today():%Y-%m}").previous()

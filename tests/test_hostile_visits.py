@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from conftest import born_aged, csrf_token, login
 from dropout.db import database
 from dropout.models import CaseEvent, DropoutCase, Exemption, HomeVisit
-from dropout.services.uploads import MAX_BYTES
+from dropout.core.uploads import MAX_BYTES
 from hostile import HOSTILE, assert_sane, count, hostile_date, hostile_number, hostile_text, stored, upload
 
 TODAY = date.today()

@@ -22,7 +22,8 @@ from conftest import csrf_token, login, valid_id
 from county import build_county
 from dropout.db import database
 from dropout.models import Child
-from dropout.services import ValidationError, workbook_limits
+from dropout.core.errors import ValidationError
+from dropout.roster import limits as workbook_limits
 
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024

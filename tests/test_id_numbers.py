@@ -11,7 +11,8 @@ from county import ROLES, build_county
 from dropout.db import database
 from dropout.models import AuditLog, Child, Guardian
 from dropout.rules.id_number import mask
-from dropout.services import PermissionDenied, children
+from dropout.core.errors import PermissionDenied
+from dropout.children import records as children
 
 REVEALING = ("admin", "bureau", "township")
 MASKED_ONLY = ("teacher", "village")

@@ -17,7 +17,8 @@ from conftest import TODAY, csrf_token, login, on_postgres, valid_id
 from county import build_county
 from dropout.db import database
 from dropout.models import AuditLog, Child, Guardian, Township, Village
-from dropout.services import PermissionDenied, ValidationError, roster_import
+from dropout.core.errors import PermissionDenied, ValidationError
+from dropout.roster import imports as roster_import
 
 FIELDS = (
     "name", "sex", "id_number", "birth_on", "ethnicity", "township", "village", "group", "address", "guardian",

@@ -13,8 +13,9 @@ import pytest
 from conftest import csrf_token, login, move
 from dropout.db import database
 from dropout.models import AuditLog, Child, CohortIntake, MonthlySummary, SummaryMonth
-from dropout.services import report_archive, summaries
-from dropout.services.summary_figures import Month
+from dropout.reporting import archive as report_archive
+from dropout.reporting import summaries
+from dropout.reporting.figures import Month
 
 SEPTEMBER_2018, OCTOBER = Month(2018, 9), Month(2026, 10)
 GRADE9_AGE, JUNIOR_AGE, PRIMARY_AGE = date(2012, 3, 14), date(2013, 3, 14), date(2018, 3, 14)

@@ -13,7 +13,8 @@ from dropout import create_app
 from dropout.db import database
 from dropout.migrations import migrate
 from dropout.models import AuditLog, User
-from dropout.services import ValidationError, accounts
+from dropout.core.errors import ValidationError
+from dropout.accounts import users as accounts
 
 ADDRESS = "203.0.113.7"
 NEW_PASSWORD = "violet tractor harbour"

@@ -37,7 +37,7 @@ def test_upgrading_a_database_that_holds_children_keeps_them(database_url):
 def test_notice_numbers_move_into_their_issuers_series(database_url):
     """Version 9 moves each township's notice counter into document_counter and gives each notice its series."""
     from dropout.models import DocumentCounter, ReturnNotice
-    from dropout.services import numbering
+    from dropout.notices import numbering
 
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": database_url})
     with app.app_context(), database.connection_context():

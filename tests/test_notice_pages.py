@@ -11,8 +11,9 @@ from county import build_county
 from dropout.db import database
 from dropout.models import DropoutCase, ReturnNotice
 from dropout import clock
-from dropout.services import cases, visits
-from dropout.services.case_settings import CaseSettings
+from dropout.casework import cases
+from dropout.casework import visits
+from dropout.casework.settings import CaseSettings
 
 TODAY = clock.today()
 
@@ -93,7 +94,7 @@ def test_a_batch_prints_notice_and_proof_alternating(app, client, county, tmp_pa
 
 def test_print_notices_from_the_command_line(app, runner, county, tmp_path):
     with app.test_request_context(), database.connection_context():
-        from dropout.services import notices
+        from dropout.notices import notices
 
         notices.issue(county.users["township"], DropoutCase.get(), app.config, TODAY)
     out = tmp_path / "batch.pdf"
@@ -106,7 +107,7 @@ def test_print_notices_from_the_command_line(app, runner, county, tmp_path):
 
 def test_check_deadlines_from_the_command_line(app, runner, county):
     with app.test_request_context(), database.connection_context():
-        from dropout.services import notices
+        from dropout.notices import notices
 
         notice = notices.issue(county.users["township"], DropoutCase.get(), app.config, TODAY - timedelta(days=10))
         values = {"served_on": TODAY - timedelta(days=10), "method": "直接送达", "recipient": "李", "place": "家", "server": "张"}
@@ -117,7 +118,7 @@ def test_check_deadlines_from_the_command_line(app, runner, county):
 
 def test_verification_is_public_and_shows_no_personal_data(app, client, county):
     with app.test_request_context(), database.connection_context():
-        from dropout.services import notices
+        from dropout.notices import notices
 
         notice = notices.issue(county.users["township"], DropoutCase.get(), app.config, TODAY)
     page = client.get(f"/verify/{notice.verify_code}")

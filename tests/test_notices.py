@@ -7,8 +7,11 @@ import pytest
 from county import build_county
 from dropout.db import database
 from dropout.models import AuditLog, CaseEvent, Child, DropoutCase, Escalation, ReturnNotice
-from dropout.services import PermissionDenied, ValidationError, cases, notices, visits
-from dropout.services.case_settings import CaseSettings
+from dropout.core.errors import PermissionDenied, ValidationError
+from dropout.casework import cases
+from dropout.notices import notices
+from dropout.casework import visits
+from dropout.casework.settings import CaseSettings
 
 SETTINGS = CaseSettings()
 OPENED = date(2026, 3, 2)
@@ -304,7 +307,7 @@ def test_verification_reveals_no_personal_data(app, db, county):
 
 
 def test_overdue_notices_wait_on_the_townships_to_do_list_until_a_measure_is_decided(app, db, county):
-    from dropout.services import todo
+    from dropout import todo
 
     notice = notices.issue(county.users["township"], persuading_case(county), app.config, ISSUED)
     notices.record_service(county.users["township"], notice, served(notice, ISSUED), app.config, ISSUED)

@@ -7,7 +7,10 @@ import pytest
 from conftest import csrf_token, login
 from county import build_county
 from dropout.models import AuditLog, CaseEvent, Escalation, PenaltyDocument, ReturnNotice
-from dropout.services import PermissionDenied, ValidationError, notices, numbering, penalties
+from dropout.core.errors import PermissionDenied, ValidationError
+from dropout.notices import notices
+from dropout.notices import numbering
+from dropout.notices import penalties
 from test_notices import persuading_case, served
 
 ISSUED = date(2026, 3, 20)

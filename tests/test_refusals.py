@@ -19,8 +19,10 @@ from county import build_county
 from dropout import clock
 from dropout.db import database
 from dropout.models import CaseEvent, DropoutCase, Exemption, MonthlyReport, ReturnNotice, Village
-from dropout.services import dashboard, monthly_reports, summaries
-from dropout.services.summary_figures import Month
+from dropout.reporting import dashboard
+from dropout.reporting import filing as monthly_reports
+from dropout.reporting import summaries
+from dropout.reporting.figures import Month
 
 BANNER = "未保存。请更正下面标出的内容。"  # the generic line: never a refusal's only words
 TOP = "top"  # a reason at the top of the page (.flash.error) rather than beside a field

@@ -17,10 +17,12 @@ from dropout.config import thresholds
 from dropout.models import Child, HomeVisit, ReportFile, Township
 from dropout.pdf import fonts
 from dropout.rules.indicators import official, total
-from dropout.services import ValidationError, cases, summaries
-from dropout.services.case_settings import CaseSettings
-from dropout.services.report_archive import ArchiveDamaged, month_report_data, read_file, write_month
-from dropout.services.summary_figures import Month
+from dropout.core.errors import ValidationError
+from dropout.casework import cases
+from dropout.reporting import summaries
+from dropout.casework.settings import CaseSettings
+from dropout.reporting.archive import ArchiveDamaged, month_report_data, read_file, write_month
+from dropout.reporting.figures import Month
 
 TODAY = date(2026, 11, 22)
 OCTOBER = Month(2026, 10)

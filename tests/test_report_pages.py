@@ -8,8 +8,8 @@ from conftest import csrf_token, login
 from county import build_county
 from dropout.db import database
 from dropout.models import AuditLog, CohortIntake, MonthlyReport, MonthlySummary, SummaryMonth
-from dropout.services import summaries
-from dropout.services.summary_figures import Month
+from dropout.reporting import summaries
+from dropout.reporting.figures import Month
 
 MONTH = Month.parse(f"{date.today():%Y-%m}").previous()
 

@@ -16,8 +16,11 @@ from hostile import upload
 from dropout.db import database
 from dropout.models import AuditLog, DocumentScan, DropoutCase, PenaltyDocument, ReturnNotice
 from dropout.pdf.data import NoticeData
-from dropout.services import PermissionDenied, ValidationError, cases, scans, uploads
-from dropout.services.case_settings import CaseSettings
+from dropout.core.errors import PermissionDenied, ValidationError
+from dropout.casework import cases
+from dropout.notices import scans
+from dropout.core import uploads
+from dropout.casework.settings import CaseSettings
 from dropout.views.scans import panel
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64

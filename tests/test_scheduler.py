@@ -21,8 +21,10 @@ from dropout.db import database
 from dropout.migrations import migrate
 from dropout.models import (JobClaim, JobRun, MonthlySummary, ReturnNotice, School, SummaryMonth, Township,
                             Village)
-from dropout.services import demo, jobs, summaries
-from dropout.services.summary_figures import Month
+from dropout.demo import county as demo
+from dropout import jobs
+from dropout.reporting import summaries
+from dropout.reporting.figures import Month
 
 ROOT = Path(__file__).resolve().parent.parent
 OCTOBER = Month(2026, 10)
@@ -222,7 +224,7 @@ def test_job_runs_record_start_end_result_and_error_without_personal_data(app, d
 
     failed = jobs.run_job("test", "2026-11-03", fail)
     assert failed.finished_at is not None and failed.result == ""
-    assert failed.error.startswith("ValueError (at dropout/services/jobs.py:")  # the kind and where, not the message
+    assert failed.error.startswith("ValueError (at dropout/jobs.py:")  # the kind and where, not the message
     assert "张三" not in failed.error and "5134" not in failed.error
     assert [r.period for r in jobs.recent_runs()] == ["2026-11-03", "2026-11-02"]
     assert [r.period for r in jobs.recent_runs(limit=1)] == ["2026-11-03"]

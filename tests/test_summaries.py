@@ -8,9 +8,10 @@ from conftest import move
 from dropout.db import database
 from dropout.models import Child, Escalation, HomeVisit, MonthlySummary, ReturnNotice, SummaryMonth
 from dropout.rules.indicators import balance_gap, official, total
-from dropout.services import cases, summaries
-from dropout.services.case_settings import CaseSettings
-from dropout.services.summary_figures import Month
+from dropout.casework import cases
+from dropout.reporting import summaries
+from dropout.casework.settings import CaseSettings
+from dropout.reporting.figures import Month
 
 TODAY = date(2026, 11, 22)
 OCTOBER = Month(2026, 10)

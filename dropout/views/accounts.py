@@ -6,7 +6,8 @@ from flask_login import current_user
 from ..auth import roles_required
 from ..forms import AccountForm, show_errors
 from ..models import User
-from ..services import ValidationError, accounts
+from ..core.errors import ValidationError
+from ..accounts import users as accounts
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 

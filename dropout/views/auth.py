@@ -7,7 +7,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..forms import ChangePasswordForm, LoginForm, show_errors
 from ..i18n import LANGUAGES
-from ..services import ValidationError, accounts
+from ..core.errors import ValidationError
+from ..accounts import users as accounts
 
 bp = Blueprint("auth", __name__)
 

@@ -12,7 +12,8 @@ from ..forms import options, show_errors
 from ..models import CalendarEntry
 from ..rules import calendar as rules
 from ..rules.case_status import OPEN_STATUSES
-from ..services import PermissionDenied, ValidationError, county_calendar
+from ..core.errors import PermissionDenied, ValidationError
+from ..core import calendar as county_calendar
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 

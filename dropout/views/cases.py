@@ -21,8 +21,13 @@ from ..forms import options, show_errors
 from ..models import CaseEvent, DropoutCase, User
 from ..rules import id_number
 from ..rules.numbers import parse_id
-from ..services import PermissionDenied, ValidationError, case_search, cases, exports, notices, scope
-from ..services.case_settings import CaseSettings
+from ..core.errors import PermissionDenied, ValidationError
+from ..casework import search as case_search
+from ..casework import cases
+from ..core import spreadsheets as exports
+from ..notices import notices
+from ..core import scope
+from ..casework.settings import CaseSettings
 from .downloads import send_download
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")

@@ -11,7 +11,11 @@ from ..forms import CHILD_FIELDS, GUARDIAN_ROWS, ChildForm, options, show_errors
 from ..models import DropoutCase, Exemption, HomeVisit, School, User, Village
 from ..rules import id_number as idn
 from ..rules import school_age
-from ..services import PermissionDenied, ValidationError, audit, child_search, children, scope
+from ..core.errors import PermissionDenied, ValidationError
+from ..core import audit
+from ..children import search as child_search
+from ..children import records as children
+from ..core import scope
 
 bp = Blueprint("children", __name__, url_prefix="/children")
 MAX_PAGE = 100000

@@ -9,7 +9,10 @@ from .. import clock
 from ..case_forms import ExemptionForm, read_dates
 from ..models import Exemption
 from ..rules.numbers import parse_id
-from ..services import PermissionDenied, ValidationError, exemptions, scope, uploads
+from ..core.errors import PermissionDenied, ValidationError
+from ..casework import exemptions
+from ..core import scope
+from ..core import uploads
 from ..forms import show_errors
 from .downloads import send_download
 

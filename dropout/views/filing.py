@@ -4,7 +4,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from ..services import PermissionDenied, ValidationError, monthly_reports, summaries
+from ..core.errors import PermissionDenied, ValidationError
+from ..reporting import filing as monthly_reports
+from ..reporting import summaries
 from .reports import month_or_404
 
 bp = Blueprint("filing", __name__, url_prefix="/reports/filing")

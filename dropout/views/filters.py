@@ -33,7 +33,7 @@ from ..choices import (
     UNIT_KINDS,
 )
 from ..rules import id_number
-from ..services import scans
+from ..notices import scans
 
 
 def _label(mapping):

@@ -4,8 +4,9 @@ from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
 from .. import clock
-from ..services import counts, todo
-from ..services.case_settings import CaseSettings
+from ..children import counts
+from .. import todo
+from ..casework.settings import CaseSettings
 
 bp = Blueprint("home", __name__)
 

@@ -12,7 +12,10 @@ from wtforms import StringField
 from .. import clock
 from ..auth import roles_required
 from ..rules.dates import parse_date
-from ..services import ValidationError, exports, roster_import, roster_read
+from ..core.errors import ValidationError
+from ..core import spreadsheets as exports
+from ..roster import imports as roster_import
+from ..roster import read as roster_read
 from .downloads import send_download
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")

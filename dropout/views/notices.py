@@ -14,7 +14,10 @@ from ..pdf.fonts import FontMissing
 from ..rules import measures as measure_rules
 from ..rules.dates import parse_date
 from ..rules.numbers import parse_id
-from ..services import PermissionDenied, ValidationError, notices, numbering, scope
+from ..core.errors import PermissionDenied, ValidationError
+from ..notices import notices
+from ..notices import numbering
+from ..core import scope
 from . import scans
 from .downloads import send_download
 

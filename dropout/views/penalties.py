@@ -8,7 +8,10 @@ from ..case_forms import DecisionForm, PenaltyForm, ServiceForm, StatementForm, 
 from ..choices import PENALTIES, PENALTY_DOCUMENTS, SERVICE_METHODS, STATEMENT_KINDS
 from ..forms import options, show_errors
 from ..models import DropoutCase, PenaltyDocument
-from ..services import PermissionDenied, ValidationError, notices, penalties, scope
+from ..core.errors import PermissionDenied, ValidationError
+from ..notices import notices
+from ..notices import penalties
+from ..core import scope
 from . import scans
 from .notices import get_notice_or_404, measure_form, penalty_form, printed, render_detail
 

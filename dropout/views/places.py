@@ -6,7 +6,8 @@ from flask_login import current_user
 from ..auth import roles_required
 from ..forms import SchoolForm, TownshipForm, VillageForm, options, show_errors
 from ..models import Township
-from ..services import ValidationError, places
+from ..core.errors import ValidationError
+from ..children import places
 
 bp = Blueprint("places", __name__, url_prefix="/places")
 

@@ -10,8 +10,12 @@ from flask_login import current_user, login_required
 from .. import clock
 from ..choices import CASE_STATUSES, CHILD_STATUSES, DISABILITY_CATEGORIES, DISABILITY_GRADES
 from ..rules import id_number, school_age
-from ..services import PermissionDenied, ValidationError, child_search, crosscheck, exports, ledger
-from ..services.case_settings import CaseSettings
+from ..core.errors import PermissionDenied, ValidationError
+from ..children import search as child_search
+from ..roster import crosscheck
+from ..core import spreadsheets as exports
+from ..roster import ledger
+from ..casework.settings import CaseSettings
 from .downloads import send_download
 
 bp = Blueprint("registers", __name__)

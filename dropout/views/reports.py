@@ -17,8 +17,12 @@ from ..config import thresholds, veto_indicators
 from ..pdf.fonts import FontMissing
 from ..rules.indicators import balance_gap, total
 from ..rules.numbers import parse_id
-from ..services import PermissionDenied, ValidationError, dashboard, jobs, report_archive, summaries
-from ..services.summary_figures import Month
+from ..core.errors import PermissionDenied, ValidationError
+from ..reporting import dashboard
+from .. import jobs
+from ..reporting import archive as report_archive
+from ..reporting import summaries
+from ..reporting.figures import Month
 from . import charts
 from .downloads import send_download
 from .notices import no_font

@@ -12,7 +12,10 @@ from wtforms import SelectField
 
 from ..forms import options
 from ..models import DocumentScan, DropoutCase, PenaltyDocument, ReturnNotice
-from ..services import PermissionDenied, ValidationError, scans, scope, uploads
+from ..core.errors import PermissionDenied, ValidationError
+from ..notices import scans
+from ..core import scope
+from ..core import uploads
 from .downloads import send_download
 
 bp = Blueprint("scans", __name__)

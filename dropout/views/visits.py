@@ -10,7 +10,10 @@ from ..choices import CASE_STATUSES
 from ..forms import options, show_errors
 from ..models import DropoutCase, HomeVisit
 from ..rules.numbers import parse_id
-from ..services import PermissionDenied, ValidationError, scope, uploads, visits
+from ..core.errors import PermissionDenied, ValidationError
+from ..core import scope
+from ..core import uploads
+from ..casework import visits
 from .cases import settings
 from .downloads import send_download
 

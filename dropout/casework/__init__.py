@@ -1,0 +1,1 @@
+"""Case work: dropout cases, home visits, exemptions and the case list."""

@@ -1,0 +1,66 @@
+"""The filtered cases list: one query for the page and the export."""
+from dataclasses import dataclass
+
+from peewee import JOIN
+
+from ..models import Child, DropoutCase, School, User, Village
+from ..rules.case_status import STATUSES
+from ..core import scope
+from ..children.search import GROUP_CONDITIONS, read_args
+
+
+@dataclass
+class CaseFilters:
+    status: str = ""
+    township: int | None = None
+    village: int | None = None
+    school: int | None = None
+    reason: str = ""
+    person: int | None = None
+    group: str = ""
+    overdue: str = ""
+
+    @classmethod
+    def from_args(cls, args):
+        return cls(**read_args(cls, args, text_limit=50))
+
+
+def search(user, filters, today):
+    """Cases in the user's scope matching the filters, most urgent first."""
+    query = scope.cases(user)
+    if filters.status in STATUSES:
+        query = query.where(DropoutCase.status == filters.status)
+    elif filters.status == "open":
+        query = query.where(DropoutCase.status != "closed")
+    if filters.township:
+        query = query.where(scope.in_township(filters.township))
+    if filters.village:
+        query = query.where(Child.village == filters.village)
+    if filters.school:
+        query = query.where(Child.school == filters.school)
+    if filters.reason:
+        query = query.where(DropoutCase.reason == filters.reason)
+    if filters.person:
+        query = query.where((DropoutCase.cadre == filters.person) | (DropoutCase.teacher == filters.person))
+    if filters.group in GROUP_CONDITIONS:
+        query = query.where(GROUP_CONDITIONS[filters.group]())
+    if filters.overdue:
+        # A notice past its deadline, or a visit past its date.
+        query = query.where(
+            (DropoutCase.status == "overdue")
+            | (DropoutCase.status.in_(("dropped_out", "persuading", "notice_running")) & (DropoutCase.next_visit_on < today))
+        )
+    return _with_names(query).order_by(DropoutCase.updated_at.desc(), DropoutCase.id.desc())
+
+
+def _with_names(query):
+    """The village, school and both responsible people in the same query: a page of 50 cases, or an export
+    of thousands, would otherwise fetch each one by one."""
+    cadre, teacher = User.alias(), User.alias()
+    return (
+        query.select_extend(Village, School, cadre, teacher)
+        .join_from(Child, Village)
+        .join_from(Child, School, JOIN.LEFT_OUTER)
+        .join_from(DropoutCase, cadre, JOIN.LEFT_OUTER, on=(DropoutCase.cadre == cadre.id), attr="cadre")
+        .join_from(DropoutCase, teacher, JOIN.LEFT_OUTER, on=(DropoutCase.teacher == teacher.id), attr="teacher")
+    )

@@ -1,0 +1,1 @@
+"""Children: places (townships, villages, schools), the child record and register search."""

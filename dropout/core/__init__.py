@@ -1,0 +1,1 @@
+"""Shared pieces below every area: errors, access scope, the audit trail, uploads, spreadsheets, backups and the county calendar."""

@@ -1,0 +1,1 @@
+"""The demo county: a generator only the CLI loads; nothing in production imports it."""

@@ -1,0 +1,195 @@
+"""The scheduled jobs and their bookkeeping; plain functions, run by scheduler.py, the CLI and tests.
+
+Each run is a JobRun row (start, end, result, error), written before the work and completed after
+it, so a run killed half-way stays visible as unfinished. The database decides who does a
+period's work: a JobClaim row per (job, period), inserted in the same transaction as the work,
+so a re-run, a second scheduler or two `run-jobs` at once do each period once. Results and
+errors hold counts and kinds, never a name or an ID number.
+"""
+import importlib.util
+import logging
+import traceback
+from pathlib import Path
+
+from peewee import DatabaseError, fn
+
+from .db import database
+from .models import JobClaim, JobRun, MonthlySummary, SummaryMonth, utcnow
+from .core.errors import ValidationError
+from .notices import notices
+from . import todo
+from .casework.settings import CaseSettings
+from .reporting.summaries import MonthLocked, claim_period, generate_month
+from .reporting.figures import Month
+
+DAILY, MONTHLY, ARCHIVE = "daily", "monthly", "archive"
+ARCHIVE_MODULE = __package__ + ".reporting.archive"
+PACKAGE_DIR = str(Path(__file__).resolve().parent)  # errors say where in dropout/ they were raised
+# Errors whose first line is the library's or our own wording, never a stored value.
+SAFE_MESSAGES = (DatabaseError, OSError, ValidationError)
+
+log = logging.getLogger(__name__)
+
+
+def is_claimed(job, period):
+    """Whether (job, period) was claimed."""
+    return JobClaim.select().where((JobClaim.job == job) & (JobClaim.period == period)).exists()
+
+
+def run_job(name, period, work):
+    """Run `work()` (which returns the result text) as job `name` for `period`, recorded in a JobRun row."""
+    run = JobRun.create(job=name, period=period, started_at=utcnow())
+    result, error = "", ""
+    try:
+        result = work() or ""
+    except Exception as exc:
+        error = describe(exc)
+        log.error("job %s %s failed: %s\n%s", name, period, error, "".join(traceback.format_tb(exc.__traceback__)))
+    except BaseException:
+        # Stopped by a signal: the work's transaction rolled back; say so on the run and stop.
+        _finish(run, "", "interrupted")
+        raise
+    _finish(run, result, error)
+    if not error:
+        log.info("job %s %s: %s", name, period, result)
+    return JobRun.get_by_id(run.id)
+
+
+def _finish(run, result, error):
+    JobRun.update(finished_at=utcnow(), result=result, error=error).where(JobRun.id == run.id).execute()
+
+
+def describe(exc):
+    """An error's kind and where it was raised, with its message only when that cannot hold personal data."""
+    text = type(exc).__name__
+    if isinstance(exc, ValidationError):
+        text += ": " + "; ".join(f"{field}: {message}" for field, message in exc.errors.items())
+    elif isinstance(exc, SAFE_MESSAGES):
+        # PostgreSQL puts the offending values on the DETAIL line, after the first.
+        lines = str(exc).strip().splitlines()
+        text += f": {lines[0][:200]}" if lines else ""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(PACKAGE_DIR)]
+    if frames:
+        where = frames[-1]
+        text += f" (at dropout{where.filename[len(PACKAGE_DIR):]}:{where.lineno} in {where.name})"
+    return text
+
+
+def daily(today, config):
+    """The daily job for `today`: mark notices overdue, and count what is due county-wide."""
+    settings = CaseSettings.from_config(config)
+
+    def work():
+        # The claim and the day's writes commit together: a crash leaves the day unclaimed, for
+        # catch-up to redo; a second runner waits on the claim's row until the first commits,
+        # then finds it taken. (Case statuses change with the date only when a notice's deadline
+        # passes; check_deadlines refreshes those cases in the same transaction.)
+        with database.atomic():
+            if not claim_period(DAILY, today.isoformat()):
+                return "done before"
+            overdue = notices.check_deadlines(config, today)
+        counts = {"notices_overdue": overdue, **todo.county_counts(today, settings)}
+        return " ".join(f"{key}={value}" for key, value in counts.items())
+
+    return run_job(DAILY, today.isoformat(), work)
+
+
+def monthly(month, config):
+    """The monthly job for `month`: generate its summaries once (claimed), then archive them.
+
+    Returns the runs: the summaries' and, when they were generated, the archive's."""
+    def work():
+        try:
+            outcome = generate_month(month, start_age=config["SCHOOL_START_AGE"], due_day=config["REPORT_DUE_DAY"],
+                                     claim=MONTHLY)
+        except MonthLocked:
+            # Locked by the bureau: its figures stay as they are; the claim settles the period.
+            with database.atomic():
+                claim_period(MONTHLY, str(month))
+            return f"skipped: {month} is locked"
+        if outcome != "generated":
+            return outcome
+        return f"generated: {unit_count(month)} units"
+
+    runs = [run_job(MONTHLY, str(month), work)]
+    if runs[0].result.startswith("generated"):
+        runs.append(run_job(ARCHIVE, str(month), lambda: archive(month, config)))
+    return runs
+
+
+def unit_count(month):
+    """How many units the month's summaries cover."""
+    return MonthlySummary.select().where(MonthlySummary.month == str(month)).count()
+
+
+def archive_available():
+    """Whether the archive step runs: services/report_archive.py is there (tests turn the step off to
+    skip rendering PDFs)."""
+    return importlib.util.find_spec(ARCHIVE_MODULE) is not None
+
+
+def archive(month, config):
+    """Write the month's archive (PDF and .xlsx) and claim it after: writing is idempotent, so a
+    crash before the claim only means the files are written again."""
+    if not archive_available():
+        return "skipped: the report archive is not available"
+    from .reporting.archive import write_month
+
+    paths = write_month(month, config)
+    with database.atomic():
+        claim_period(ARCHIVE, str(month))
+    return f"{len(paths)} files written"
+
+
+def months_due(today):
+    """The months to generate: after the newest one claimed (else just the previous month) up to the previous month."""
+    last = Month.of(today).previous()
+    newest = JobClaim.select(fn.MAX(JobClaim.period)).where(JobClaim.job == MONTHLY).scalar()
+    month = Month.parse(newest).next() if newest else last
+    due = []
+    while str(month) <= str(last):
+        due.append(month)
+        month = month.next()
+    return due
+
+
+def run_months(today, config):
+    """Generate every month due, oldest first; a failure stops there, so the next run starts from it."""
+    runs = []
+    for month in months_due(today):
+        month_runs = monthly(month, config)
+        runs += month_runs
+        if month_runs[0].error:
+            break
+    return runs
+
+
+def unarchived_months():
+    """Months the monthly job generated whose archive was not written (say the process died in between)."""
+    archived = JobClaim.select(JobClaim.period).where(JobClaim.job == ARCHIVE)
+    generated = SummaryMonth.select(SummaryMonth.month)
+    query = (JobClaim.select(JobClaim.period)
+             .where((JobClaim.job == MONTHLY) & JobClaim.period.in_(generated) & JobClaim.period.not_in(archived))
+             .order_by(JobClaim.period))
+    return [Month.parse(row.period) for row in query]
+
+
+def catch_up(today, config=None):
+    """What the scheduler missed while it was down: the months due, archives left unwritten, today's daily job."""
+    if config is None:
+        from flask import current_app
+
+        config = current_app.config
+    runs = []
+    if not is_claimed(DAILY, today.isoformat()):  # first: notices overdue by today count in last month
+        runs.append(daily(today, config))
+    left = unarchived_months() if archive_available() else []  # before this run tries its own
+    runs += run_months(today, config)
+    for month in left:
+        runs.append(run_job(ARCHIVE, str(month), lambda month=month: archive(month, config)))
+    return runs
+
+
+def recent_runs(limit=50):
+    """The latest job runs, newest first (for the admin page)."""
+    return list(JobRun.select().order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit))

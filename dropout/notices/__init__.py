@@ -1,0 +1,1 @@
+"""限期复学通知书 and what follows: notices, their numbering, scans and the penalty chain."""

@@ -1,0 +1,433 @@
+"""限期复学通知书: issuing with gapless numbers, the printed content, service, deadlines, what follows.
+
+What follows a missed deadline is always a person's decision (escalate), never automatic.
+"""
+import dataclasses
+import hashlib
+import json
+import secrets
+from pathlib import Path
+
+from flask_babel import gettext as _
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from ..choices import CASE_STATUSES, SERVICE_METHODS
+from ..db import database
+from ..models import Child, DropoutCase, Escalation, HomeVisit, ReturnNotice, School, Township, Village
+from ..pdf.data import NoticeData, Service
+from ..pdf.notice import render_notices
+from ..rules import measures
+from ..core.errors import PermissionDenied, ValidationError
+from ..core import audit
+from ..core import calendar as county_calendar
+from . import numbering
+from ..core import scope
+from ..casework.settings import CaseSettings
+from ..casework.cases import ACTIVE_NOTICES as ACTIVE
+from ..casework.cases import MAX_TEXT, record_event, refresh
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
+# How each kind of contact is named on the notice; only a visit to the home is a 上门家访.
+CONTACT_WORDS = {"home": "上门家访", "phone": "电话联系", "video": "视频通话", "school": "在校谈话"}
+IN_PERSON = ("home", "school")
+
+
+def issuers(user, case):
+    """The authorities in whose name the user may issue for this case: the township government (its staff
+    for their children, or the admin), the county education bureau (its staff, or the admin)."""
+    if user.role == "admin":
+        return numbering.ISSUERS
+    if user.role == "bureau":
+        return ("bureau",)
+    if user.role == "township" and scope.children(user).where(Child.id == case.child_id).exists():
+        return ("township",)
+    return ()
+
+
+def can_issue(user, case):
+    return bool(issuers(user, case))
+
+
+def may_act(user, notice):
+    """Whether the user may serve, correct or follow up the notice: one who may issue in its issuer's name."""
+    return notice.issuer in issuers(user, notice.case)
+
+
+def format_number(township, year, seq, config, issuer="township"):
+    return numbering.format_number("notice", issuer, township, year, seq, config)
+
+
+def _chinese_date(day):
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _verify_code():
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def paragraphs(template_path, values):
+    path = Path(template_path)
+    env = Environment(loader=FileSystemLoader(str(path.parent)), undefined=StrictUndefined, autoescape=False)
+    text = env.get_template(path.name).render(**values)
+    return tuple(" ".join(block.split()) for block in text.split("\n\n") if block.strip())
+
+
+@dataclasses.dataclass(frozen=True)
+class Readiness:
+    """Whether a notice may be issued on a case now, and if not, what is missing."""
+
+    contacts: int
+    in_person: int
+    need_contacts: int
+    need_in_person: int
+
+    @property
+    def ready(self):
+        return self.contacts >= self.need_contacts and self.in_person >= self.need_in_person
+
+    @property
+    def missing(self):
+        return _("%(contacts)d contacts recorded, %(in_person)d of them in person; a notice needs at least "
+                 "%(need)d contacts, %(need_in_person)d of them in person (a home visit or a talk at school).",
+                 contacts=self.contacts, in_person=self.in_person, need=self.need_contacts,
+                 need_in_person=self.need_in_person)
+
+
+def persuasion_visits(case):
+    """The contacts made to bring the child back from this absence: not 送教上门 lessons, not follow-ups after an
+    earlier return, not before the child left (again)."""
+    return case.visits.where((HomeVisit.is_teaching == False) & (HomeVisit.is_followup == False)  # noqa: E712
+                             & (HomeVisit.visited_on >= case.absent_since))
+
+
+def readiness(case, config):
+    """The contacts recorded since the child left, against the settings."""
+    methods = [method for (method,) in persuasion_visits(case).select(HomeVisit.method).tuples()]
+    return Readiness(len(methods), sum(method in IN_PERSON for method in methods),
+                     config["NOTICE_MIN_CONTACTS"], config["NOTICE_MIN_IN_PERSON"])
+
+
+def contact_by(user, config):
+    """Who made a contact, as the notice names them: 城关镇人民政府, 城关镇中心小学,
+    东村村民委员会."""
+    if user.role == "teacher" and user.school_id:
+        return School.get_by_id(user.school_id).name
+    if user.role == "township" and user.township_id:
+        return f"{Township.get_by_id(user.township_id).name}人民政府"
+    if user.role == "village" and user.village_id:
+        return f"{Village.get_by_id(user.village_id).name}村民委员会"
+    return numbering.bureau_name(config)
+
+
+def contacts_text(contacts):
+    """'城关镇人民政府于2026年10月20日上门家访，
+    城关镇中心小学于2026年10月12日、10月14日电话联系（共2次）'
+    from (day, method, by) in the order they happened: each kind of contact named as what it was."""
+    groups = {}
+    for day, method, by in sorted(contacts):
+        groups.setdefault((by, method), []).append(day)
+    parts = []
+    for (by, method), days in groups.items():
+        dates = "、".join(_chinese_date(day) for day in days)
+        count = f"（共{len(days)}次）" if len(days) > 1 else ""
+        parts.append(f"{by}于{dates}{CONTACT_WORDS.get(method, method)}{count}")
+    return "，".join(parts)
+
+
+def notice_values(config, issuer_name, child_name, absent_since, contacts, return_school):
+    """The values the notice's text template is rendered with (the demo writes its notices from these too)."""
+    return {
+        "child_name": child_name,
+        "absent_since": _chinese_date(absent_since),
+        "contacts_text": contacts_text(contacts),
+        "home_visit_dates": [_chinese_date(day) for day, method, _by in sorted(contacts) if method == "home"],
+        "authority": issuer_name,
+        "deadline_days": config["NOTICE_DEADLINE_DAYS"],
+        "return_school": return_school,
+        "province_regulation": config["PROVINCE_REGULATION"],
+        "penalty_basis": measures.basis("penalty", config),
+        "court_basis": measures.basis("court", config),
+        "review_body": review_body(config),
+    }
+
+
+def review_body(config):
+    """Where a review (行政复议) goes: the county government reviews its townships and its departments."""
+    return config.get("REVIEW_BODY") or f"{config['COUNTY_NAME']}人民政府"
+
+
+def build_data(case, township, number, issued_on, verify_code, config, return_school, version_note="",
+               issuer="township"):
+    """The printed content of a notice, from the records as they stand (plain data, no models)."""
+    child = case.child
+    guardian = child.guardians.first()
+    visits = persuasion_visits(case).order_by(HomeVisit.visited_on, HomeVisit.id)
+    contacts = [(visit.visited_on, visit.method, contact_by(visit.user, config)) for visit in visits]
+    authority = numbering.authority(issuer, township, config)
+    values = notice_values(config, authority, child.name, case.absent_since, contacts, return_school)
+    grade = f"{child.grade}年级" if child.grade else ""
+    return NoticeData(
+        authority=authority,
+        title="限期复学通知书",
+        number=number,
+        version_note=version_note,
+        guardian_name=guardian.name if guardian else "",
+        guardian_relation=guardian.relation if guardian else "",
+        guardian_address=child.address,
+        guardian_phone=guardian.phone if guardian else "",
+        child_name=child.name,
+        child_sex={"M": "男", "F": "女"}.get(child.sex, ""),
+        child_birth=_chinese_date(child.birth_on),
+        child_id_number=child.id_number or "",
+        child_school=f"{child.school.name}{grade}" if child.school else "",
+        paragraphs=paragraphs(config["NOTICE_TEMPLATE"], values),
+        contacts=tuple(_contacts(case)),
+        issued_on=_chinese_date(issued_on),
+        verify_code=verify_code,
+        verify_url=f"{config['PUBLIC_URL'].rstrip('/')}/verify/{verify_code}",
+    )
+
+
+def _contacts(case):
+    for label, person in (("乡镇联系人", case.cadre), ("学校联系人", case.teacher)):
+        if person is not None:
+            yield f"{label}：{person}"
+
+
+def stored_data(record):
+    """A notice's or a penalty document's stored printed content as a dict, its 送达回证 back as Service."""
+    raw = json.loads(record.data)
+    raw["service"] = Service(**{k: tuple(v) if k == "witnesses" else v for k, v in raw.get("service", {}).items()})
+    return raw
+
+
+def data_of(notice):
+    """The stored printed content back as NoticeData."""
+    raw = stored_data(notice)
+    return NoticeData(**{k: tuple(v) if k in ("paragraphs", "contacts") else v for k, v in raw.items()})
+
+
+def issue(user, case, config, today, return_school="", issuer=None, early_reason=""):
+    """Issue a notice for a confirmed dropout still out after the required contacts; numbered without gaps
+    in the issuer's series. Fewer contacts need a recorded reason, kept on the case, never printed."""
+    allowed = issuers(user, case)
+    if not allowed:
+        raise PermissionDenied()
+    issuer = issuer or allowed[0]
+    if issuer not in allowed:
+        raise ValidationError({"issuer": _("You cannot issue a notice in the name of this authority.")})
+    if case.status not in ("dropped_out", "persuading"):
+        raise ValidationError({"case": _(
+            "A notice is issued only for a confirmed dropout not yet back (this case: %(status)s).",
+            status=CASE_STATUSES.get(case.status, case.status),
+        )})
+    if case.notices.where(ReturnNotice.status.in_(ACTIVE)).exists():
+        raise ValidationError({"case": _("This case already has a notice in force.")})
+    return_school = (return_school or "").strip() or (case.child.school.name if case.child.school else "")
+    if not return_school or len(return_school) > 255:
+        raise ValidationError({"return_school": _("Name the school the child must return to.")})
+    early_reason = (early_reason or "").strip()
+    ready = readiness(case, config)
+    if not ready.ready and not early_reason:
+        raise ValidationError({"early_reason": ready.missing + " "
+                               + _("To issue it now, record why it is needed now.")})
+    if len(early_reason) > MAX_TEXT:
+        raise ValidationError({"early_reason": _("Too long: at most %(n)d characters.", n=MAX_TEXT)})
+    early_reason = "" if ready.ready else early_reason
+    township = Township.get_by_id(Village.get_by_id(case.child.village_id).township_id)
+    series = numbering.series("notice", issuer, township)
+    with database.atomic():
+        seq = numbering.next_number(series, today.year)
+        number = format_number(township, today.year, seq, config, issuer)
+        code = _verify_code()
+        data = build_data(case, township, number, today, code, config, return_school, issuer=issuer)
+        notice = ReturnNotice.create(
+            case=case, township=township, issuer=issuer, series=series, year=today.year, seq=seq, number=number,
+            status="issued", issued_on=today, issued_by=user, deadline_days=config["NOTICE_DEADLINE_DAYS"],
+            return_school=return_school, data=json.dumps(dataclasses.asdict(data), ensure_ascii=False),
+            verify_code=code, early_reason=early_reason,
+        )
+        record_event(user, case, "notice_issued", today, {"notice": notice.id, "number": number}, early_reason)
+        if early_reason:
+            audit.record(user, "issue_early", "return_notice", notice.id, after={"number": number},
+                         child_id=case.child_id, reason=early_reason)
+    return notice
+
+
+def archive(notice, reports_dir, font_path=None):
+    """Render the notice once into reports/notices/<year>/ and record its SHA-256; return the bytes.
+
+    Called after the issuing transaction: a failed rendering leaves the notice recorded.
+    """
+    if notice.pdf_path:
+        path = Path(reports_dir) / notice.pdf_path
+        if path.is_file():
+            data = path.read_bytes()
+            if hashlib.sha256(data).hexdigest() == notice.sha256:
+                return data
+    data = render_notices([data_of(notice)], font_path)
+    relative = Path("notices") / str(notice.year) / f"{notice.township_id}-{notice.seq:05d}-v{notice.version}.pdf"
+    target = Path(reports_dir) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # A name of its own per writer: two workers printing the same notice at once must not write into, or
+    # rename away, each other's half-written file. The rendering is deterministic, so either rename may win.
+    partial = target.with_name(f"{target.stem}.{secrets.token_hex(6)}.partial")
+    partial.write_bytes(data)
+    partial.replace(target)
+    notice.pdf_path, notice.sha256 = str(relative), hashlib.sha256(data).hexdigest()
+    notice.save(only=[ReturnNotice.pdf_path, ReturnNotice.sha256])
+    return data
+
+
+def batch_pdf(notices, font_path=None):
+    """One PDF of several notices, each followed by its 送达回证."""
+    return render_notices([data_of(notice) for notice in notices], font_path)
+
+
+def check_service(values, issued_on, today):
+    """The 送达回证's fields checked: (served_on, the JSON to store), or ValidationError naming each problem."""
+    errors = {}
+    served_on = values.get("served_on")
+    if served_on is None:
+        errors["served_on"] = _("Enter the day of service.")
+    elif served_on > today:
+        errors["served_on"] = _("The day of service cannot be in the future.")
+    elif served_on < issued_on:
+        errors["served_on"] = _("The day of service cannot be before the issue date (%(date)s).", date=issued_on)
+    method = values.get("method")
+    if method not in SERVICE_METHODS:
+        errors["method"] = _("Choose the method of service.")
+    text = {key: (values.get(key) or "").strip()
+            for key in ("served_time", "recipient", "place", "server", "refusal_reason", "witness1", "witness2")}
+    for key, value in text.items():
+        if len(value) > MAX_TEXT:
+            errors[key] = _("Too long: at most %(n)d characters.", n=MAX_TEXT)
+    for key in ("place", "server"):
+        if not text[key]:
+            errors[key] = _("This field is required.")
+    if method == "留置送达":
+        if not text["refusal_reason"]:
+            errors["refusal_reason"] = _("Service by leaving the notice needs the reason it was refused.")
+        if not (text["witness1"] and text["witness2"]):
+            errors["witness1"] = _("Service by leaving the notice needs two witnesses.")
+    elif not text["recipient"]:
+        errors["recipient"] = _("Enter who received the notice.")
+    if errors:
+        raise ValidationError(errors)
+    return served_on, json.dumps({"method": method, **text}, ensure_ascii=False)
+
+
+def record_service(user, notice, values, config, today):
+    """Fill the 送达回证: the period runs from the day after service and ends on a working day."""
+    if not may_act(user, notice):
+        raise PermissionDenied()
+    if notice.status != "issued":
+        raise ValidationError({"notice": _("This notice has already been served or is no longer in force.")})
+    served_on, service = check_service(values, notice.issued_on, today)
+    deadline_on = county_calendar.deadline(served_on, notice.deadline_days)
+    with database.atomic():
+        notice.status, notice.served_on, notice.deadline_on = "served", served_on, deadline_on
+        notice.service = service
+        notice.save()
+        record_event(user, notice.case, "notice_served", served_on,
+                     {"notice": notice.id, "deadline_on": deadline_on.isoformat()})
+        refresh(notice.case, CaseSettings.from_config(config), today, user)
+    return notice
+
+
+def check_deadlines(config, today):
+    """Mark served notices whose deadline passed without a return as overdue (safe to run again)."""
+    late = ReturnNotice.select().where((ReturnNotice.status == "served") & (ReturnNotice.deadline_on < today))
+    count = 0
+    # One transaction per run: either the day's check is recorded for every notice or for none.
+    with database.atomic():
+        for notice in late:
+            notice.status = "overdue"
+            notice.save(only=[ReturnNotice.status])
+            refresh(notice.case, CaseSettings.from_config(config), today)
+            count += 1
+    return count
+
+
+def correct(user, notice, config, today, return_school=""):
+    """Issue a corrected version under the same number; the old one is kept, marked superseded."""
+    if not may_act(user, notice):
+        raise PermissionDenied()
+    if notice.status != "issued":
+        raise ValidationError({"case": _(
+            "Only a notice not yet served can be corrected; issue a further order instead."
+        )})
+    return_school = (return_school or "").strip() or notice.return_school
+    if len(return_school) > 255:
+        raise ValidationError({"return_school": _("Too long: at most %(n)d characters.", n=255)})
+    township = notice.township
+    note = f"（更正件，第{notice.version + 1}版，代替{_chinese_date(notice.issued_on)}印发的版本）"
+    with database.atomic():
+        code = _verify_code()
+        case = DropoutCase.get_by_id(notice.case_id)  # the records as they stand now
+        data = build_data(case, township, notice.number, today, code, config, return_school, note, notice.issuer)
+        notice.status = "superseded"
+        notice.save(only=[ReturnNotice.status])
+        new = ReturnNotice.create(
+            case=notice.case, township=township, issuer=notice.issuer, series=notice.series, year=notice.year,
+            seq=notice.seq, number=notice.number,
+            version=notice.version + 1, supersedes=notice, status="issued", issued_on=today, issued_by=user,
+            deadline_days=config["NOTICE_DEADLINE_DAYS"], return_school=return_school,
+            data=json.dumps(dataclasses.asdict(data), ensure_ascii=False), verify_code=code,
+        )
+        record_event(user, notice.case, "notice_issued", today,
+                     {"notice": new.id, "number": notice.number, "version": new.version})
+    return new
+
+
+def escalate(user, notice, kind, document_number, decided_on, notes, config, today):
+    """Record the next measure a person decided on after the deadline passed (a penalty goes through
+    services.penalties: prior notice, statement, then the decision)."""
+    if not may_act(user, notice):
+        raise PermissionDenied()
+    if notice.status != "overdue":
+        raise ValidationError({"notice": _("Further measures follow only a notice whose deadline has passed.")})
+    if kind == "penalty":
+        raise ValidationError({"kind": _(
+            "A penalty starts with its prior notice (事先告知书): use the penalty form."
+        )})
+    if kind not in config["MEASURES"]:
+        raise ValidationError({"kind": _("Choose a measure.")})
+    if not measures.available(kind, config):
+        raise ValidationError({"kind": unavailable_message(kind)})
+    if decided_on is None or decided_on > today or decided_on <= notice.deadline_on:
+        raise ValidationError({"decided_on": _(
+            "Enter the day of the decision: after the deadline (%(date)s) and not in the future.",
+            date=notice.deadline_on,
+        )})
+    document_number, notes = (document_number or "").strip(), (notes or "").strip()
+    if len(document_number) > 255:
+        raise ValidationError({"document_number": _("Too long: at most %(n)d characters.", n=255)})
+    if len(notes) > MAX_TEXT:
+        raise ValidationError({"notes": _("Too long: at most %(n)d characters.", n=MAX_TEXT)})
+    with database.atomic():
+        measure = Escalation.create(
+            notice=notice, case=notice.case, kind=kind, document_number=document_number, decided_on=decided_on,
+            decided_by=user, notes=notes,
+        )
+        record_event(user, notice.case, "measure", decided_on, {"kind": kind, "number": document_number}, notes)
+    return measure
+
+
+def unavailable_message(kind):
+    """Why a measure that needs a configured provision cannot be chosen."""
+    if kind == "penalty":
+        return _(
+            "No penalty provision of the provincial regulation is configured, so no administrative penalty can be made."
+        )
+    return _("No provision for applying to the court is configured, so no application to the court can be made.")
+
+
+def verify(code):
+    """What anyone may learn from a verification code: number, issuing authority, date. No personal data."""
+    notice = ReturnNotice.get_or_none(ReturnNotice.verify_code == (code or "").strip().upper())
+    if notice is None:
+        return None
+    return {"number": notice.number, "authority": data_of(notice).authority, "issued_on": notice.issued_on,
+            "version": notice.version, "superseded": notice.status == "superseded"}

@@ -1,0 +1,1 @@
+"""Monthly reporting: figures, frozen summaries, the dashboard, filing and the archive."""

@@ -1,0 +1,406 @@
+"""Roster import: every row checked as the child form checks it, then all written in one transaction, or none.
+
+A row is a new child, an update of the child already registered under its ID number, unchanged, or
+rejected, with the reason per column. One rejected row and nothing is written: the preview lists
+them to correct in the file. New children and their guardians go in through db.bulk_insert, a chunk at
+a time, with ids handed out here; updates go row by row with their audit. Memory stays bounded: the
+rows are read and checked a chunk at a time, and only eight bytes per ID number are kept, to find
+the same number twice in one file. The file is read by roster_read, each cell by roster_cells, and the
+place names are looked up in roster_places.
+"""
+import gc
+from array import array
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import islice
+
+from flask_babel import gettext as _
+from peewee import Case
+
+from .. import clock
+from ..db import bulk_insert, database, is_postgres, next_id, reset_sequence
+from ..models import Child, Guardian, utcnow
+from ..rules import school_age
+from ..core.errors import PermissionDenied, ValidationError
+from ..core import audit
+from . import cells as roster_cells
+from . import read as roster_read
+from ..core import scope
+from ..children.records import child_snapshot, date_move, future_message, last_change_on, placement_of
+from ..demo.county import CHILD_COLUMNS, GUARDIAN_COLUMNS
+from .places import RosterPlaces
+
+IMPORT_ROLES = ("admin", "bureau", "township")
+CHUNK = 5000
+MAX_LISTED = 10000  # rejection lines kept for the preview and its download; all are counted
+NEW, UPDATED, UNCHANGED, REJECTED = range(4)
+KINDS = ("new", "updated", "unchanged", "rejected")
+GUARDIAN_FIELDS = {"guardian_name": "name", "guardian_relation": "relation", "guardian_phone": "phone"}
+NEW_CHILD = {
+    "name": "", "sex": None, "birth_on": None, "ethnicity": "", "village": None, "group": "", "address": "",
+    "school": None, "grade": None, "student_number": None, "status": "enrolled", "is_poor": False,
+    "is_left_behind": False, "is_migrant": False, "disability_category": None, "disability_grade": None,
+    "is_orphan": False, "notes": "", "responsible_teacher": None,
+}
+
+
+def can_import(user):
+    """County administrators, the bureau and township staff import rosters."""
+    return user.role in IMPORT_ROLES
+
+
+@dataclass
+class Outcome:
+    """What an import did, or would do: counts, rejected rows, columns and sheets left out."""
+
+    file: str = ""
+    counts: dict = field(default_factory=lambda: dict.fromkeys((*KINDS, "skipped"), 0))
+    rejections: list = field(default_factory=list)  # [sheet, row, column, name, message], at most MAX_LISTED
+    problems: int = 0  # rejection lines, listed or not
+    ignored_columns: list = field(default_factory=list)  # [sheet, header]
+    ignored_sheets: list = field(default_factory=list)
+    committed: bool = False
+
+
+class _Rollback(Exception):
+    pass
+
+
+@contextmanager
+def _write_lock():
+    """One transaction that no other writer of children can interleave with, so the ids handed out stay free."""
+    if is_postgres():
+        with database.atomic():
+            database.execute_sql("LOCK TABLE child, guardian IN SHARE ROW EXCLUSIVE MODE")
+            yield
+    else:
+        with database.atomic("IMMEDIATE"):
+            yield
+
+
+def import_roster(user, path, commit=False, today=None, start_age=6, file_name="", chunk=CHUNK, as_of=None):
+    """Check a roster file and, with commit, write it all or nothing; return an Outcome.
+
+    `as_of` (default: today, county time) is the day the file's changes took effect: new children are on
+    the roll from it (unless their row gives 在册日期), and moves of registered children are dated by it.
+    Raises ValidationError for a file that is empty, not a spreadsheet or without a header, or a
+    future `as_of`."""
+    if not can_import(user):
+        raise PermissionDenied()
+    today = today or clock.today()
+    as_of = as_of or today
+    if as_of > today:
+        raise ValidationError({"as_of": future_message(as_of, today)})
+    run = _Import(user, today, start_age, file_name, commit, as_of)
+    with _without_cycle_collection():
+        if not commit:
+            run.read(path, chunk)
+            return run.outcome
+        try:
+            with _write_lock():
+                run.read(path, chunk)
+                if run.outcome.counts["rejected"]:
+                    raise _Rollback()  # the rows written so far go too: all or nothing
+                run.finish()
+        except _Rollback:
+            pass
+    return run.outcome
+
+
+@contextmanager
+def _without_cycle_collection():
+    """Rows make millions of short-lived lists and dicts, and no reference cycles: without this the cyclic
+    collector runs thousands of times over the whole heap, a tenth of an import's time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class _Import:
+    def __init__(self, user, today, start_age, file_name, commit, as_of):
+        self.user, self.today, self.start_age, self.commit, self.as_of = user, today, start_age, commit, as_of
+        self.user_id, self.username = user.id, user.username
+        self.outcome = Outcome(file=file_name)
+        self.reason = _("Roster import: %(file)s", file=file_name)
+        self.now = utcnow()
+        self.at = str(self.now)
+        self.convert = roster_cells.converters(today)
+        last_age = school_age.last_school_age(start_age)
+        self.born_from, self.born_until = school_age.birth_range_for_ages(start_age, last_age, today)
+        self.places = RosterPlaces(user)
+        # Each valid ID number as an integer, with where it was: duplicates are found at the end.
+        self.keys, self.rows, self.sheet_of, self.kinds = array("q"), array("l"), array("H"), array("b")
+        self.sheet_names, self.id_headers = [], {}
+
+    @property
+    def writing(self):
+        return self.commit and not self.outcome.counts["rejected"]
+
+    def read(self, path, chunk):
+        self.first_child = self.next_child = next_id("child")
+        self.next_guardian = next_id("guardian")
+        empty, found = True, False
+        for name, sheet, has_content in roster_read.sheets(path, csv_name=self.outcome.file or "CSV"):
+            empty = empty and not has_content
+            if sheet is None:
+                if has_content:
+                    self.outcome.ignored_sheets.append(name)
+                continue
+            found = True
+            sheet.index = len(self.sheet_names)
+            self.sheet_names.append(name)
+            self.id_headers[name] = sheet.headers.get("id_number")
+            self.outcome.ignored_columns += [[name, header] for header in sheet.ignored]
+            plan = [(f, column, self.convert[f]) for f, column in sheet.columns.items()]
+            rows = iter(sheet.rows)
+            while batch := list(islice(rows, chunk)):
+                self._chunk(sheet, plan, batch)
+        if not found:
+            raise ValidationError({"file": _("The file is empty.") if empty else roster_read.no_header_message()})
+        self._duplicates()
+        self.outcome.rejections.sort(key=lambda line: (self.sheet_names.index(line[0]), line[1]))
+
+    def _chunk(self, sheet, plan, batch):
+        key_columns = [sheet.columns[f] for f in ("name", "id_number") if f in sheet.columns]
+        parsed = []
+        for number, cells in batch:
+            for column in key_columns:
+                cell = cells[column] if column < len(cells) else None
+                if cell is not None and (cell.__class__ is not str or cell.strip()):
+                    break
+            else:  # no name, no ID number: a blank row, or a footer, a sum, a signature line
+                self.outcome.counts["skipped"] += any(str(cell).strip() for cell in cells if cell is not None)
+                continue
+            given, errors = roster_cells.read_row(plan, sheet.flags, cells)
+            parsed.append((number, given, errors))
+        numbers = [given["id_number"].number for _, given, _ in parsed if "id_number" in given]
+        existing = self._existing(numbers)
+        wanted = [c.id for c in existing.values() if c.in_scope]
+        guardians = {}
+        if wanted and "guardian_name" in sheet.columns:
+            for guardian in Guardian.select().where(Guardian.child.in_(wanted)):
+                guardians.setdefault(guardian.child_id, []).append(guardian)
+        children, new_guardians = [], []
+        for number, given, errors in parsed:
+            self._row(sheet, number, given, errors, existing, guardians, children, new_guardians)
+        if self.writing and children:
+            bulk_insert("child", CHILD_COLUMNS, children)
+            bulk_insert("guardian", GUARDIAN_COLUMNS, new_guardians)
+
+    def _existing(self, numbers):
+        """{ID number: child} registered before this import, each with in_scope for the importing user."""
+        if not numbers:
+            return {}
+        # Most rows of a roster are new: first find the few numbers registered, in one plain query.
+        marks = ", ".join([database.param] * len(numbers))
+        sql = f"SELECT id_number FROM child WHERE id_number IN ({marks}) AND id < {database.param}"
+        numbers = [row[0] for row in database.execute_sql(sql, [*numbers, self.first_child])]
+        if not numbers:
+            return {}
+        visible = Case(None, [(scope.child_condition(self.user), 1)], 0).alias("in_scope")
+        query = Child.select(Child, visible).where(Child.id_number.in_(numbers) & (Child.id < self.first_child))
+        return {child.id_number: child for child in query}
+
+    def _row(self, sheet, number, given, errors, existing, guardians, children, new_guardians):
+        parsed = given.pop("id_number", None)
+        child = existing.get(parsed.number) if parsed else None
+        outside = child is not None and not child.in_scope
+        if outside:
+            errors["id_number"] = _("This ID number belongs to a child outside your area.")
+            child = None
+        self.places.resolve(given, errors)
+        guardian = {GUARDIAN_FIELDS[f]: given.pop(f) for f in GUARDIAN_FIELDS if f in given}
+        before = child_snapshot(child) if child is not None else None
+        registered_on = given.pop("registered_on", None)  # only a new child takes it: a registration stays
+        record = dict(before or NEW_CHILD, **given)
+        if child is None:
+            record["registered_on"] = registered_on or self.as_of
+        if child is None and parsed:
+            record["id_number"] = parsed.number
+        self._check(record, given, parsed, child, guardian, errors)
+        if not outside and record["village"] is not None and not self.places.in_scope(record["village"], record["school"]):
+            errors.setdefault("village", _("This village and school are outside your area."))
+        if errors:
+            kind = REJECTED
+            self._reject(sheet, number, given.get("name", ""), errors)
+        elif child is None:
+            kind = NEW
+            self._new(record, guardian, children, new_guardians)
+        else:
+            kind = self._update(child, before, record, guardian, guardians.get(child.id, []))
+        if kind != REJECTED:
+            self.outcome.counts[KINDS[kind]] += 1
+        if parsed:
+            self._remember(parsed.number, sheet.index, number, kind)
+
+    def _check(self, record, given, parsed, child, guardian, errors):
+        """The child form's checks on the row merged into what is registered."""
+        if parsed:
+            if "birth_on" in given and given["birth_on"] != parsed.birth_on:
+                errors.setdefault(
+                    "birth_on", _("The birth date does not match the ID number (%(date)s).", date=parsed.birth_on)
+                )
+            if "sex" in given and given["sex"] != parsed.sex:
+                errors.setdefault("sex", _("The sex does not match the ID number."))
+            record["birth_on"] = record["birth_on"] or parsed.birth_on
+            record["sex"] = record["sex"] or parsed.sex
+        id_given = parsed is not None or "id_number" in errors
+        if not record["name"] and "name" not in errors:
+            errors["name"] = _("Enter the name.")
+        if record["village"] is None and not errors.keys() & {"village", "township"}:
+            errors["village"] = _("Fill in the village.")
+        birth_on = record["birth_on"]
+        if "birth_on" not in errors:
+            if birth_on is None and not id_given:
+                errors["birth_on"] = _("Enter the birth date (required when there is no ID number).")
+            elif birth_on is not None and birth_on > self.today:
+                errors["birth_on"] = _("The birth date is in the future.")
+            elif birth_on is not None and (child is None or birth_on != child.birth_on) and not (
+                self.born_from <= birth_on <= self.born_until  # school_age.is_school_age, worked out once
+            ):
+                errors["birth_on"] = _(
+                    "Not of compulsory-school age: aged %(age)d on 31 August (ages %(low)d–%(high)d).",
+                    age=school_age.school_age(birth_on, self.today),
+                    low=self.start_age,
+                    high=school_age.last_school_age(self.start_age),
+                )
+        if record["sex"] is None and not id_given and "sex" not in errors:
+            errors["sex"] = roster_cells.sex_message()
+        if record["disability_grade"] is not None and record["disability_category"] is None:
+            errors.setdefault("disability_grade", _("Choose the disability category first."))
+        if guardian and not guardian.get("name") and "guardian_name" not in errors:
+            errors["guardian_name"] = _("Enter the guardian's name.")
+        self._check_dates(record, child, errors)
+
+    def _check_dates(self, record, child, errors):
+        """A new child's 在册日期 is neither in the future nor before its birth; a move of a registered child
+        (dated by the file's day) may not come before the child's registration or its last recorded change
+        (the history the child form and the case steps check too)."""
+        if child is None:
+            registered_on = record["registered_on"]
+            if registered_on > self.today:
+                errors.setdefault("registered_on", future_message(registered_on, self.today))
+            elif record["birth_on"] is not None and registered_on < record["birth_on"]:
+                errors.setdefault("registered_on", _("The child cannot be on the roll before it was born."))
+            return
+        moved = [name for name, now in (("village", child.village_id), ("school", child.school_id),
+                                        ("status", child.status)) if record[name] != now]
+        if not moved:
+            return
+        last = max(day for day in (child.registered_on, last_change_on(child)) if day is not None)
+        if self.as_of < last:
+            errors.setdefault(moved[0], _("This change is dated %(date)s, before the child's last recorded change or "
+                                        "registration (%(last)s).", date=self.as_of, last=last))
+
+    def _new(self, record, guardian, children, guardians):
+        child_id = self.next_child
+        self.next_child += 1
+        at = self.at
+        children.append((
+            child_id, record["name"], record["sex"], record.get("id_number"), record["birth_on"].isoformat(),
+            record["ethnicity"], record["village"], record["group"], record["address"], record["school"],
+            record["grade"], record["student_number"], record["status"], record["is_poor"],
+            record["is_left_behind"], record["is_migrant"], record["disability_category"],
+            record["disability_grade"], False, record["notes"], None, at, at, record["registered_on"].isoformat(),
+        ))
+        if guardian:
+            guardians.append((self.next_guardian, child_id, guardian["name"], guardian.get("relation", ""),
+                              guardian.get("phone", ""), None))
+            self.next_guardian += 1
+
+    def _update(self, child, before, record, guardian, guardians):
+        """UPDATED or UNCHANGED; written (and audited) when the import commits."""
+        changed = {name: value for name, value in record.items() if before[name] != value}
+        same = next((g for g in guardians if g.name == guardian.get("name")), None)
+        if guardian and same is not None:
+            guardian = {name: value for name, value in guardian.items() if getattr(same, name) != value}
+        if not changed and not guardian:
+            return UNCHANGED
+        if self.writing:
+            if changed:
+                placed = placement_of(child)
+                for name, value in changed.items():
+                    setattr(child, name, value)
+                date_move(child, placed, self.as_of)
+                child.updated_at = self.now
+                child.save()
+                audit.record(self.user, "update", "child", child.id, before, child_snapshot(child), child.id, self.reason)
+            if guardian:
+                self._save_guardian(child, same, guardian)
+        return UPDATED
+
+    def _save_guardian(self, child, same, values):
+        if same is None:
+            same = Guardian.create(child=child.id, **values)
+            audit.record(self.user, "create", "guardian", same.id, after=audit.snapshot(same), child_id=child.id,
+                         reason=self.reason)
+            return
+        before = audit.snapshot(same)
+        for name, value in values.items():
+            setattr(same, name, value)
+        same.save()
+        audit.record(self.user, "update", "guardian", same.id, before, audit.snapshot(same), child.id, self.reason)
+
+    def _reject(self, sheet, number, name, errors):
+        """List a row's problems left to right, under the headers as the file spells them."""
+        self.outcome.counts["rejected"] += 1
+        columns = dict(sheet.columns, **{f: columns[0] for f, columns in sheet.flags.items()})
+        for field_ in sorted(errors, key=lambda f: columns.get(f, len(columns) + 1000)):
+            header = sheet.headers.get(field_) or roster_read.HEADERS[field_][0]
+            self._line(sheet.name, number, header, name, errors[field_])
+
+    def _line(self, sheet, number, column, name, message):
+        self.outcome.problems += 1
+        if len(self.outcome.rejections) < MAX_LISTED:
+            self.outcome.rejections.append([sheet, number, column, str(name), str(message)])
+
+    def _remember(self, number, sheet_index, row, kind):
+        self.keys.append(int(number[:17]) * 11 + "0123456789X".index(number[17]))
+        self.rows.append(row)
+        self.sheet_of.append(sheet_index)
+        self.kinds.append(kind)
+
+    def _duplicates(self):
+        """Reject every row whose ID number is on another row of the file too, naming that row."""
+        keys = self.keys
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        start = 0
+        for end in range(1, len(order) + 1):
+            if end < len(order) and keys[order[end]] == keys[order[start]]:
+                continue
+            same = order[start:end]
+            start = end
+            if len(same) < 2:
+                continue
+            for index in same:
+                other = same[0] if index != same[0] else same[1]
+                self._duplicate(index, other)
+
+    def _duplicate(self, index, other):
+        sheet, other_sheet = self.sheet_names[self.sheet_of[index]], self.sheet_names[self.sheet_of[other]]
+        if sheet == other_sheet:
+            message = _("The same ID number is on row %(row)d too.", row=self.rows[other])
+        else:
+            message = _("The same ID number is on row %(row)d of sheet %(sheet)s too.", row=self.rows[other],
+                        sheet=other_sheet)
+        self._line(sheet, self.rows[index], self.id_headers[sheet], "", message)
+        if self.kinds[index] != REJECTED:
+            self.outcome.counts[KINDS[self.kinds[index]]] -= 1
+            self.outcome.counts["rejected"] += 1
+            self.kinds[index] = REJECTED
+
+    def finish(self):
+        """After a clean run: move the id sequences past the new rows, and audit the import.
+
+        New children are audited together, by their ids, in the import's entry (as demo data is):
+        one entry per child would double the time of a county's import. Updates are audited per child."""
+        reset_sequence("child")
+        reset_sequence("guardian")
+        created = [self.first_child, self.next_child - 1] if self.next_child > self.first_child else None
+        after = {"file": self.outcome.file, **self.outcome.counts, "new_child_ids": created}
+        audit.record(self.user, "create", "import", None, after=after, reason=self.reason)
+        self.outcome.committed = True

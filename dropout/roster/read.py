@@ -1,0 +1,267 @@
+"""Roster files: what kind of file an upload is, its sheets, which row and columns are the header; the
+template; uploads waiting between their preview and their commit. Each cell is read in roster_cells.
+
+Rows are read lazily, one sheet at a time (python-calamine for workbooks, csv for text), so the
+import works through them in chunks; nothing here knows about the database.
+"""
+import csv
+import io
+import itertools
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import xlsxwriter
+from flask_babel import gettext as _
+from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+from ..core.errors import ValidationError
+from . import files as register_files
+from . import limits as workbook_limits
+from .files import HEADER_SCAN, csv_encoding
+
+# The columns a roster may have: field -> the header spellings seen in county files (the first is the
+# template's). Headers are compared after register_files.normalise_header().
+HEADERS = {
+    "name": ("姓名", "学生姓名", "儿童姓名"),
+    "sex": ("性别",),
+    "id_number": ("身份证号", "身份证号码", "公民身份号码", "公民身份证号码", "身份证件号码"),
+    "birth_on": ("出生日期", "出生年月日"),
+    "ethnicity": ("民族",),
+    "township": ("乡镇", "乡（镇）", "乡镇（街道）", "所属乡镇"),
+    "village": ("村（社区）", "村", "社区", "村（居）", "村居", "所属村"),
+    "group": ("村民小组", "组", "小组", "组别"),
+    "address": ("家庭住址", "住址", "家庭地址", "现住址"),
+    "guardian_name": ("监护人", "监护人姓名"),
+    "guardian_relation": ("与学生关系", "与儿童关系", "监护关系"),
+    "guardian_phone": ("联系电话", "监护人电话", "监护人联系电话", "电话"),
+    "school": ("就读学校", "学校", "学校名称"),
+    "grade": ("年级", "就读年级"),
+    "student_number": ("学籍号", "全国学籍号"),
+    "is_poor": ("是否建档立卡", "建档立卡", "建档立卡户", "是否建档立卡户", "脱贫户", "是否脱贫户", "监测户", "是否监测户"),
+    "is_left_behind": ("留守儿童", "是否留守儿童", "留守"),
+    "is_migrant": ("随迁/流动", "随迁", "流动", "随迁子女", "流动儿童", "是否随迁子女", "是否流动儿童"),
+    "disability_category": ("残疾类别", "残疾类型"),
+    "disability_grade": ("残疾等级",),
+    "notes": ("备注",),
+    "registered_on": ("在册日期", "登记日期", "入册日期", "建档日期"),
+}
+# Yes/no columns: several may feed one flag (脱贫户 and 监测户 both mean is_poor).
+FLAG_FIELDS = ("is_poor", "is_left_behind", "is_migrant")
+# Columns the template writes as text, so Excel keeps every digit.
+TEXT_COLUMNS = ("id_number", "guardian_phone", "student_number")
+_TRAILING_NOTE = re.compile(r"\([^()]*\)$")
+
+
+_LOOKUP = register_files.header_lookup(HEADERS)
+
+
+def field_of(header):
+    """The field a header names, or None: 身份证号码 and 身份证号(必填) both give id_number."""
+    text = register_files.normalise_header(header)
+    found = _LOOKUP.get(text) or _LOOKUP.get(_TRAILING_NOTE.sub("", text))
+    if found is None and len(text) > 1:
+        fields = {_LOOKUP.get(part) for part in re.split(r"[/、]", text)} - {None}
+        found = fields.pop() if len(fields) == 1 else None  # 是否建档立卡/脱贫户/监测户
+    return found
+
+
+@dataclass
+class Sheet:
+    """One sheet's header, and its data rows as (row number, cells), read lazily."""
+
+    name: str
+    columns: dict  # field -> column index, for every field but the flags
+    flags: dict  # flag field -> [column index]
+    headers: dict  # field -> the header as the file spells it
+    ignored: list
+    rows: object = field(repr=False)
+    index: int = 0  # among the file's sheets with a header
+
+
+def kind_of(path):
+    """'xlsx', 'xls' or 'csv' from the file's first bytes (never its name); ValidationError otherwise."""
+    with open(path, "rb") as file:
+        head = file.read(8192)
+    if not head.strip():
+        raise ValidationError({"file": _("The file is empty.")})
+    kind = register_files.signature(head)
+    if kind is not None:
+        return kind
+    if b"\x00" in head:
+        raise ValidationError({"file": not_a_spreadsheet()})
+    return "csv"
+
+
+def not_a_spreadsheet():
+    return _("This file is not a spreadsheet: upload an Excel workbook (.xlsx) or a CSV file.")
+
+
+def _csv_rows(path):
+    with open(path, encoding=csv_encoding(path), errors="replace", newline="") as file:
+        try:
+            yield from enumerate(csv.reader(file), start=1)
+        except csv.Error:  # a cell past csv's field limit (a quote never closed, or hostile)
+            raise ValidationError({"file": workbook_limits.csv_unreadable()}) from None
+
+
+def _workbook_sheets(path):
+    """(name, numbered rows) of each visible worksheet; calamine reads one sheet at a time."""
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        names = [meta.name for meta in workbook.sheets_metadata
+                 if meta.typ == SheetTypeEnum.WorkSheet and meta.visible == SheetVisibleEnum.Visible]
+    except CalamineError:
+        raise ValidationError({"file": not_a_spreadsheet()}) from None
+    for name in names:
+        try:
+            sheet = workbook.get_sheet_by_name(name)
+        except CalamineError:
+            raise ValidationError({"file": not_a_spreadsheet()}) from None
+        # iter_rows() starts at the sheet's first row, blank rows above the data included.
+        yield name, enumerate(sheet.iter_rows(), start=1)
+
+
+def _recognise(cells):
+    """{column: (field, header)} for the cells of a row that are known headers."""
+    found = {}
+    for column, cell in enumerate(cells):
+        name = field_of(cell) if isinstance(cell, str) else None
+        if name is not None:
+            found[column] = (name, cell.strip())
+    return found
+
+
+def _has_content(rows):
+    return any(str(cell).strip() for _, cells in rows for cell in cells if cell is not None)
+
+
+def _header(name, rows):
+    """The Sheet whose header is the row, among the first ones, naming the most fields; None without one.
+
+    A header split over two rows (a merged 监护人信息 above 监护人 / 与学生关系 / 联系电话) takes the
+    missing columns from the row below or above it."""
+    head = list(itertools.islice(rows, HEADER_SCAN))
+    if not head:
+        return None
+    found = [_recognise(cells) for _, cells in head]
+    best = max(range(len(head)), key=lambda i: (len({f for f, _h in found[i].values()}), -i))
+    mapping = dict(found[best])
+    fields = {f for f, _h in mapping.values()}
+    if len(fields) < 2 or not fields & {"name", "id_number"}:
+        return None
+    last = best
+    for near in (best - 1, best + 1):
+        if 0 <= near < len(head):
+            extra = {c: fh for c, fh in found[near].items() if c not in mapping and fh[0] not in fields}
+            if extra:
+                mapping.update(extra)
+                last = max(last, near)
+    columns, flags, headers, ignored = {}, {}, {}, []
+    labels = dict(enumerate(head[best][1]))
+    for column in sorted(set(labels) | set(mapping)):
+        if column not in mapping:
+            text = str(labels.get(column) or "").strip()
+            if text:
+                ignored.append(text)
+            continue
+        field_, header = mapping[column]
+        if field_ in FLAG_FIELDS:
+            flags.setdefault(field_, []).append(column)
+            headers.setdefault(field_, header)
+        elif field_ in columns:
+            ignored.append(header)  # a second column for the same field: the first one counts
+        else:
+            columns[field_], headers[field_] = column, header
+    return Sheet(name, columns, flags, headers, ignored, itertools.chain(head[last + 1:], rows))
+
+
+def sheets(path, csv_name="CSV"):
+    """Yield (name, Sheet or None when it has no header, whether it has content) for each sheet, one at
+    a time: read a sheet's rows before asking for the next. ValidationError for a file that is empty
+    or not a spreadsheet."""
+    kind = kind_of(path)
+    workbook_limits.check(path, unreadable=not_a_spreadsheet)  # before calamine or csv sees the bytes
+    raw = [(csv_name, _csv_rows(path))] if kind == "csv" else _workbook_sheets(path)
+    for name, rows in raw:
+        rows = iter(rows)
+        head = list(itertools.islice(rows, HEADER_SCAN))
+        sheet = _header(name, itertools.chain(head, rows))
+        yield name, sheet, sheet is not None or _has_content(head) or _has_content(rows)
+
+
+def template_bytes():
+    """The roster template: the headers, with the ID number, phone and student number columns as text."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet("名册")
+    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    text = workbook.add_format({"num_format": "@"})
+    day = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    for column, (name, spellings) in enumerate(HEADERS.items()):
+        sheet.write_string(0, column, spellings[0], bold)
+        width = 20 if name in ("id_number", "address", "school", "student_number") else 12
+        sheet.set_column(column, column, width, text if name in TEXT_COLUMNS else day if name in ("birth_on", "registered_on") else None)
+        if name == "sex":
+            sheet.data_validation(1, column, 100000, column, {"validate": "list", "source": ["男", "女"]})
+        elif name in FLAG_FIELDS:
+            sheet.data_validation(1, column, 100000, column, {"validate": "list", "source": ["是", "否"]})
+    sheet.freeze_panes(1, 0)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def no_header_message():
+    return _("No header row found: one of the first rows should name the columns, such as 姓名 and 身份证号. "
+             "The template shows them all.")
+
+
+# An upload waits between its preview and its commit as <uploads>/imports/<token>.<kind>, beside
+# <token>.json: who uploaded it, its name, and what the preview found. Never in the session cookie.
+IMPORTS_FOLDER = "imports"
+KEEP_SECONDS = 24 * 3600  # uploads previewed but never confirmed go after a day
+
+
+def store_upload(stream, uploads_dir, user_id, file_name, max_bytes):
+    """Save an uploaded roster, checked by content; return (token, note). ValidationError when it is
+    too large, empty or not a spreadsheet (nothing is kept then)."""
+    folder = Path(uploads_dir) / IMPORTS_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    register_files.remove_stale(folder, KEEP_SECONDS)
+    token = uuid.uuid4().hex
+    partial = folder / f"{token}.part"
+    register_files.receive(stream, partial, max_bytes, lambda: too_large_message(max_bytes))
+    try:
+        kind = kind_of(partial)
+    except ValidationError:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.rename(folder / f"{token}.{kind}")
+    note = {"user": user_id, "file": Path(file_name or "").name, "kind": kind}
+    save_note(uploads_dir, token, note)
+    return token, note
+
+
+def too_large_message(max_bytes):
+    return _("The file is larger than %(mb)d MB: split it into several files.", mb=max_bytes // (1024 * 1024))
+
+
+def save_note(uploads_dir, token, note):
+    register_files.save_note(Path(uploads_dir) / IMPORTS_FOLDER, token, note)
+
+
+def load_note(uploads_dir, token, user_id):
+    """The note of an upload by this user, or None (another user's upload is as good as missing)."""
+    return register_files.load_note(Path(uploads_dir) / IMPORTS_FOLDER, token, user_id)
+
+
+def upload_path(uploads_dir, token, note):
+    return Path(uploads_dir) / IMPORTS_FOLDER / f"{token}.{note['kind']}"
+
+
+def discard_upload(uploads_dir, token, note, with_note=False):
+    """Remove the spreadsheet once committed (the note stays for the result page), or both when refused."""
+    upload_path(uploads_dir, token, note).unlink(missing_ok=True)
+    if with_note:
+        (Path(uploads_dir) / IMPORTS_FOLDER / f"{token}.json").unlink(missing_ok=True)
