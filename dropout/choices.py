@@ -210,7 +210,7 @@ STATEMENT_KINDS = {
 }
 PENALTY_DOCUMENTS = {"prior": _l("Prior notice of a penalty"), "decision": _l("Penalty decision")}
 
-# The figures of a monthly summary (services/summary_figures), in the order reports show them.
+# The figures of a monthly summary (reporting/figures), in the order reports show them.
 STOCK_FIGURES = {
     "students_start": _l("On the roll at the start of the month"),
     "transfers_in": _l("Transferred in"),

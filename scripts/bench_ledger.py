@@ -6,7 +6,7 @@ Loads N children (default 100,000), each with two guardians, into a temporary SQ
 database, then writes the ledger of all of them three ways:
   floor  : one raw sqlite3 query of the same columns, its rows written by xlsxwriter in
            constant-memory mode (no ORM, no guardians, no labels);
-  ledger : services.ledger.write_ledger, as /children/ledger.xlsx runs it;
+  ledger : roster.ledger.write_ledger, as /children/ledger.xlsx runs it;
   memory : write_ledger again under tracemalloc, for the peak of Python memory, which must
            stay bounded (rows are streamed, not collected).
 """

@@ -13,7 +13,7 @@ The demo county with N children (default 1,000,000: a minute or two to load) goe
 Then it times, best of R runs, interleaved so that the machine's other work hits each alike:
   floor   : one hand-written GROUP BY over the child table (raw sqlite3 or psycopg2, the same database):
             counts by village, school, sex and status, the least a summary of every unit must read;
-  summary : services.summary_figures.compute for the month in one read snapshot, every unit at once (the
+  summary : reporting.figures.compute for the month in one read snapshot, every unit at once (the
             stock scan, the replayed status history, the month's events), as the monthly job runs it;
   frozen  : summaries.generate_month, which also writes the rows in one transaction.
 With --scale it also loads a county of N/10 children and times both, to check the summary grows linearly.
