@@ -8,7 +8,7 @@ from peewee import (
     CompositeKey,
     DateField,
     DateTimeField,
-    FloatField,
+    DoubleField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -39,7 +39,7 @@ class Township(BaseModel):
 
 
 class Village(BaseModel):
-    township = ForeignKeyField(Township, backref="villages", on_delete="RESTRICT")
+    township = ForeignKeyField(Township, backref="villages", on_delete="RESTRICT", index=False)  # led by (township, name)
     name = CharField()
     created_at = DateTimeField(default=utcnow)
 
@@ -65,9 +65,9 @@ class User(UserMixin, BaseModel):
     password_hash = CharField()
     full_name = CharField(default="")
     role = CharField()
-    township = ForeignKeyField(Township, null=True, on_delete="RESTRICT")
-    school = ForeignKeyField(School, null=True, on_delete="RESTRICT")
-    village = ForeignKeyField(Village, null=True, on_delete="RESTRICT")
+    township = ForeignKeyField(Township, null=True, on_delete="RESTRICT", index=False)
+    school = ForeignKeyField(School, null=True, on_delete="RESTRICT", index=False)
+    village = ForeignKeyField(Village, null=True, on_delete="RESTRICT", index=False)
     is_active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
@@ -152,7 +152,7 @@ class AuditLog(BaseModel):
     """Append-only: database triggers refuse UPDATE and DELETE (migration 0002)."""
 
     at = DateTimeField(default=utcnow, index=True)
-    user = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    user = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
     username = CharField(default="")
     action = CharField()
     entity = CharField()
@@ -182,7 +182,7 @@ class DropoutCase(BaseModel):
     child = ForeignKeyField(Child, unique=True, backref="cases", on_delete="CASCADE")
     absent_since = DateField()
     opened_on = DateField()
-    opened_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    opened_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
     reason = CharField(null=True)
     reason_details = TextField(default="")
     cadre = ForeignKeyField(User, null=True, backref="cadre_cases", on_delete="RESTRICT")
@@ -202,7 +202,7 @@ class HomeVisit(BaseModel):
 
     case = ForeignKeyField(DropoutCase, null=True, backref="visits", on_delete="CASCADE")
     child = ForeignKeyField(Child, backref="visits", on_delete="CASCADE")
-    user = ForeignKeyField(User, on_delete="RESTRICT")
+    user = ForeignKeyField(User, on_delete="RESTRICT", index=False)
     visited_on = DateField(index=True)
     method = CharField()
     met = CharField()
@@ -211,8 +211,8 @@ class HomeVisit(BaseModel):
     notes = TextField(default="")
     next_visit_on = DateField(null=True)
     photo_path = CharField(null=True)
-    latitude = FloatField(null=True)
-    longitude = FloatField(null=True)
+    latitude = DoubleField(null=True)
+    longitude = DoubleField(null=True)
     is_followup = BooleanField(default=False)
     is_teaching = BooleanField(default=False)
     lessons = IntegerField(null=True)
@@ -227,7 +227,7 @@ class CaseEvent(BaseModel):
     kind = CharField()
     happened_on = DateField()
     at = DateTimeField(default=utcnow)
-    user = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    user = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
     visit = ForeignKeyField(HomeVisit, null=True, on_delete="CASCADE")
     data = TextField(default="{}")
     notes = TextField(default="")
@@ -243,10 +243,10 @@ class Exemption(BaseModel):
     scan_path = CharField(null=True)
     status = CharField()
     valid_until = DateField(index=True)
-    applied_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
-    approved_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    applied_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
+    approved_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
     approved_on = DateField(null=True)
-    filed_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    filed_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
     filed_on = DateField(null=True)
     created_at = DateTimeField(default=utcnow)
 
@@ -274,21 +274,24 @@ class ReturnNotice(BaseModel):
     seq = IntegerField()
     number = CharField()
     version = IntegerField(default=1)
-    supersedes = ForeignKeyField("self", null=True, on_delete="RESTRICT")
+    supersedes = ForeignKeyField("self", null=True, on_delete="RESTRICT", index=False)
     status = CharField(index=True)  # issued, served, complied, overdue, superseded
     issued_on = DateField()
-    issued_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    issued_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
     deadline_days = IntegerField()
     return_school = CharField(default="")
     data = TextField()  # the printed content as JSON, so a reprint gives the same bytes
-    verify_code = CharField(unique=True)
+    verify_code = CharField(max_length=32, unique=True)
     pdf_path = CharField(null=True)
-    sha256 = CharField(null=True)
+    sha256 = CharField(max_length=64, null=True)
     served_on = DateField(null=True)
     service = TextField(default="{}")
     deadline_on = DateField(null=True)
     early_reason = TextField(default="")  # why it was issued before the required contacts; never printed
     created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("series", "year", "seq", "version"), True),)
 
 
 class PenaltyDocument(BaseModel):
@@ -305,13 +308,13 @@ class PenaltyDocument(BaseModel):
     seq = IntegerField()
     number = CharField()
     issued_on = DateField()
-    issued_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    issued_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
     penalty = CharField()  # warning, fine
     fine_amount = IntegerField(null=True)  # yuan
     hearing_offered = BooleanField(default=False)
     data = TextField()  # the printed content as JSON
     pdf_path = CharField(null=True)
-    sha256 = CharField(null=True)
+    sha256 = CharField(max_length=64, null=True)
     served_on = DateField(null=True)
     service = TextField(default="{}")
     statement_due_on = DateField(null=True)  # prior: the last day to state a case and defend (陈述申辩)
@@ -319,8 +322,11 @@ class PenaltyDocument(BaseModel):
     statement_kind = CharField(null=True)  # prior: stated, none, hearing
     statement_on = DateField(null=True)
     statement = TextField(default="")
-    statement_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    statement_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
     created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("series", "year", "seq"), True),)
 
 
 class DocumentScan(BaseModel):
@@ -330,7 +336,7 @@ class DocumentScan(BaseModel):
     document = ForeignKeyField(PenaltyDocument, null=True, backref="scans", on_delete="RESTRICT")
     kind = CharField()  # receipt (the signed 送达回证), signed (the signed document itself)
     path = CharField()
-    uploaded_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    uploaded_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
     uploaded_at = DateTimeField(default=utcnow)
 
 
@@ -342,7 +348,7 @@ class CalendarEntry(BaseModel):
     name = CharField(default="")
     starts_on = DateField(index=True)
     ends_on = DateField()
-    created_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    created_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
     created_at = DateTimeField(default=utcnow)
 
 
@@ -354,9 +360,9 @@ class Escalation(BaseModel):
     kind = CharField()
     document_number = CharField(default="")
     decided_on = DateField()
-    decided_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    decided_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
     notes = TextField(default="")
-    document = ForeignKeyField(PenaltyDocument, null=True, on_delete="RESTRICT")  # the decision, for a penalty
+    document = ForeignKeyField(PenaltyDocument, null=True, on_delete="RESTRICT", index=False)  # the decision, for a penalty
     created_at = DateTimeField(default=utcnow)
 
 
@@ -364,7 +370,7 @@ class ChildChange(BaseModel):
     """A change of a child's status, school or village, written by a database trigger (migration 0005)."""
 
     child = ForeignKeyField(Child, backref="changes", on_delete="CASCADE")
-    changed_on = DateField()
+    changed_on = DateField(index=True)
     old_status = CharField(null=True)
     new_status = CharField(null=True)
     old_school_id = IntegerField(null=True)
@@ -379,43 +385,49 @@ class SummaryMonth(BaseModel):
 
     month = CharField(primary_key=True, max_length=7)  # YYYY-MM
     generated_at = DateTimeField(default=utcnow)
-    generated_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    generated_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
     locked_at = DateTimeField(null=True)
-    locked_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    locked_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
 
 
 class MonthlySummary(BaseModel):
     """One unit's frozen figures for a month (county, township, village or school), as JSON."""
 
-    month = ForeignKeyField(SummaryMonth, column_name="month", on_delete="RESTRICT")
-    unit_kind = CharField()
+    month = ForeignKeyField(SummaryMonth, column_name="month", on_delete="RESTRICT", index=False)
+    unit_kind = CharField(max_length=16)
     unit_id = IntegerField()
     figures = TextField()
+
+    class Meta:
+        indexes = ((("month", "unit_kind", "unit_id"), True),)
 
 
 class MonthlyReport(BaseModel):
     """流失生月报: a school's or township's report for a month, submitted and approved upward."""
 
     month = CharField(max_length=7)
-    unit_kind = CharField()
+    unit_kind = CharField(max_length=16)
     unit_id = IntegerField()
-    status = CharField()  # open, submitted, approved
+    status = CharField(max_length=16)  # open, submitted, approved
     due_on = DateField()
     comment = TextField(default="")
-    submitted_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    submitted_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
     submitted_at = DateTimeField(null=True)
-    approved_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    approved_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
     approved_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("month", "unit_kind", "unit_id"), True),)
 
 
 class CohortIntake(BaseModel):
     """A cohort's grade-1 intake, entered once by the bureau for the retention rate."""
 
     entry_year = IntegerField()
-    unit_kind = CharField()
+    unit_kind = CharField(max_length=16)
     unit_id = IntegerField()
     intake = IntegerField()
-    entered_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    entered_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
     entered_at = DateTimeField(default=utcnow)
 
     class Meta:
@@ -425,8 +437,8 @@ class CohortIntake(BaseModel):
 class JobClaim(BaseModel):
     """A scheduled job's period, claimed once: a re-run or a second host does nothing twice."""
 
-    job = CharField()
-    period = CharField()
+    job = CharField(max_length=64)
+    period = CharField(max_length=16)
     claimed_at = DateTimeField(default=utcnow)
 
     class Meta:
@@ -436,9 +448,9 @@ class JobClaim(BaseModel):
 class JobRun(BaseModel):
     """Each run of a scheduled job: when, and what came of it."""
 
-    job = CharField()
-    period = CharField()
-    started_at = DateTimeField(default=utcnow)
+    job = CharField(max_length=64)
+    period = CharField(max_length=16)
+    started_at = DateTimeField(default=utcnow, index=True)
     finished_at = DateTimeField(null=True)
     result = TextField(default="")
     error = TextField(default="")
@@ -448,9 +460,12 @@ class ReportFile(BaseModel):
     """An archived monthly report file (PDF or .xlsx) with its SHA-256."""
 
     month = CharField(max_length=7)
-    unit_kind = CharField()
+    unit_kind = CharField(max_length=16)
     unit_id = IntegerField()
-    kind = CharField()
+    kind = CharField(max_length=8)
     path = CharField()
-    sha256 = CharField()
+    sha256 = CharField(max_length=64)
     written_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("month", "unit_kind", "unit_id", "kind"), True),)

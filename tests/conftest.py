@@ -1,7 +1,11 @@
-"""Fixtures: an app on a fresh database per test, places and people as factories."""
+"""Fixtures: an app on a fresh database per test, places and people as factories.
+
+The migrations run once per session (once per xdist worker) into a template database; each test that uses
+`app` gets a copy of it: a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL."""
 import itertools
 import os
 import re
+import shutil
 import uuid
 from contextlib import contextmanager
 from datetime import date
@@ -49,18 +53,50 @@ def postgres_database(prefix, template=None):
         admin.close()
 
 
-@pytest.fixture
-def database_url(tmp_path):
-    """An empty database: a SQLite file, or a new database on the test PostgreSQL server."""
+def _migrate_into(url):
+    """Apply every migration to the database at `url`, then close it (SQLite: with the WAL folded into the file)."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "template", "DATABASE_URL": url})
+    with app.app_context(), database.connection_context():
+        migrate()
+        if not POSTGRES:
+            database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    if not database.is_closed():
+        database.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory):
+    """The migrated schema, built once per session (per xdist worker): a SQLite file, or a PostgreSQL database
+    no one stays connected to (CREATE DATABASE ... TEMPLATE needs that); its URL."""
     if not POSTGRES:
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+        url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.db'}"
+        _migrate_into(url)
+        yield url
         return
-    with postgres_database("test") as url:
+    with postgres_database("template") as url:
+        _migrate_into(url)
+        yield url
+
+
+@pytest.fixture
+def database_url(request, tmp_path):
+    """The test's database: a copy of the migrated template when the test uses `app` (directly or through
+    another fixture), else an empty one (a SQLite file, or a new database on the test PostgreSQL server),
+    for tests that run the migrations themselves."""
+    template = request.getfixturevalue("migrated_template") if "app" in request.fixturenames else None
+    if not POSTGRES:
+        path = tmp_path / "test.db"
+        if template:
+            shutil.copyfile(template[len("sqlite:///"):], path)
+        yield f"sqlite:///{path}"
+        return
+    with postgres_database("test", template=template and template.rsplit("/", 1)[1]) as url:
         yield url
 
 
 @pytest.fixture
 def app(tmp_path, database_url):
+    """The app on this test's database, a copy of the migrated template."""
     app = create_app(
         {
             "TESTING": True,
@@ -70,8 +106,6 @@ def app(tmp_path, database_url):
             "UPLOADS_DIR": str(tmp_path / "uploads"),
         }
     )
-    with app.app_context(), database.connection_context():
-        migrate()
     yield app
     if not database.is_closed():
         database.close()
