@@ -33,6 +33,22 @@ def on_postgres():
     return bool(POSTGRES)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (--dist loadgroup), the tests that share a module-scoped fixture (a big county loaded
+    once, a server) run in one worker, so the fixture is built once, not once per worker."""
+    if config.getoption("dist", "no") != "loadgroup":
+        return
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        shared = sorted(
+            f"{item.module.__name__}::{name}"
+            for name, defs in (info.name2fixturedefs.items() if info else ())
+            if defs and defs[-1].scope in ("module", "package", "class")
+        )
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(shared[0]))
+
+
 @contextmanager
 def postgres_database(prefix, template=None):
     """A new database on the test PostgreSQL server (a copy of `template`, if named), dropped afterwards; its URL."""
