@@ -14,14 +14,11 @@ from wtforms import (
     TextAreaField,
 )
 
+from .children import columns
 from .choices import CHILD_STATUSES, DISABILITY_CATEGORIES, DISABILITY_GRADES, ROLES, SCHOOL_KINDS, SEX
 
 GUARDIAN_ROWS = 3
-CHILD_FIELDS = (
-    "name", "sex", "id_number", "birth_on", "ethnicity", "village", "group", "address", "school", "grade",
-    "student_number", "status", "is_poor", "is_left_behind", "is_migrant", "is_orphan", "disability_category",
-    "disability_grade", "responsible_teacher", "notes", "registered_on",
-)
+CHILD_FIELDS = tuple(column.key for column in columns.on_form())  # the register's fields on the child form
 
 
 def options(pairs, blank=None):
@@ -41,40 +38,38 @@ class ChangePasswordForm(FlaskForm):
     repeat_password = PasswordField(_l("New password again"), render_kw={"autocomplete": "new-password"})
 
 
-class GuardianForm(Form):
-    id = HiddenField()
-    name = StringField(_l("Guardian name"))
-    relation = StringField(_l("Relation"), render_kw={"list": "relations"})
-    phone = StringField(_l("Phone"))
-    id_number = StringField(_l("Guardian ID number"))
+# The form's control for each kind of register column (children/columns.py: Column.form).
+_CONTROLS = {columns.TEXT: StringField, columns.CHOICE: SelectField, columns.FLAG: BooleanField,
+             columns.LONG_TEXT: TextAreaField}
+# What a register column's control takes besides its label: a default, fixed choices (the others are filled
+# in by the page), the list of suggestions.
+_CONTROL_OPTIONS = {
+    "sex": {"choices": options(SEX.items(), _l("(from the ID number)"))},
+    "ethnicity": {"default": "汉族"},
+    "status": {"choices": options(CHILD_STATUSES.items())},
+    "disability_category": {"choices": options(DISABILITY_CATEGORIES.items(), _l("None"))},
+    "disability_grade": {"choices": options(DISABILITY_GRADES.items(), "—"), "coerce": str},
+    "guardian_relation": {"render_kw": {"list": "relations"}},
+}
 
 
-class ChildForm(FlaskForm):
-    name = StringField(_l("Name"))
-    sex = SelectField(_l("Sex"), choices=options(SEX.items(), _l("(from the ID number)")), validate_choice=False)
-    id_number = StringField(_l("ID number"))
-    birth_on = StringField(_l("Birth date"))
-    ethnicity = StringField(_l("Ethnicity"), default="汉族")
-    village = SelectField(_l("Village"), validate_choice=False)
-    group = StringField(_l("Villagers' group"))
-    address = StringField(_l("Home address"))
-    school = SelectField(_l("School"), validate_choice=False)
-    grade = SelectField(_l("Grade"), validate_choice=False)
-    student_number = StringField(_l("Student number"))
-    status = SelectField(_l("Status"), choices=options(CHILD_STATUSES.items()), validate_choice=False)
-    is_poor = BooleanField(_l("Poor household"))
-    is_left_behind = BooleanField(_l("Left-behind"))
-    is_migrant = BooleanField(_l("Migrant"))
-    is_orphan = BooleanField(_l("Orphan or without carer"))
-    disability_category = SelectField(
-        _l("Disability category"), choices=options(DISABILITY_CATEGORIES.items(), _l("None")), validate_choice=False
-    )
-    disability_grade = SelectField(
-        _l("Disability grade"), choices=options(DISABILITY_GRADES.items(), "—"), validate_choice=False, coerce=str
-    )
-    responsible_teacher = SelectField(_l("Responsible teacher"), validate_choice=False)
-    notes = TextAreaField(_l("Notes"))
-    registered_on = StringField(_l("On the roll since"))
+def _register_fields(table):
+    """The form fields of a table's register columns on the form, named by their model field, in order."""
+    fields = {}
+    for column in columns.on_form(table):
+        control = _CONTROLS[column.form]
+        extra = {"validate_choice": False} if control is SelectField else {}
+        fields[column.field] = control(column.label, **extra, **_CONTROL_OPTIONS.get(column.key, {}))
+    return fields
+
+
+# One guardian's row of the child form: the hidden id, then the register's guardian columns.
+GuardianForm = type("GuardianForm", (Form,), {"id": HiddenField(), **_register_fields(columns.GUARDIAN)})
+# The register's child columns on the form, in order (children/columns.py); ChildForm adds the rest.
+_ChildFields = type("_ChildFields", (FlaskForm,), _register_fields(columns.CHILD))
+
+
+class ChildForm(_ChildFields):
     changed_on = StringField(_l("Date of the change"))
     guardians = FieldList(FormField(GuardianForm), min_entries=GUARDIAN_ROWS)
 

@@ -217,6 +217,26 @@ def test_the_form_is_labelled_in_chinese(client, county):
         assert f">{label}</label>" in page, label
 
 
+def test_the_form_has_its_fields_in_order(app):
+    from dropout.forms import ChildForm
+
+    with app.test_request_context("/"):
+        form = ChildForm(meta={"csrf": False})
+        assert [field.name for field in form] == [
+            "name", "sex", "id_number", "birth_on", "ethnicity", "village", "group", "address", "school", "grade",
+            "student_number", "status", "is_poor", "is_left_behind", "is_migrant", "is_orphan", "disability_category",
+            "disability_grade", "responsible_teacher", "notes", "registered_on", "changed_on", "guardians",
+        ]
+        assert [type(field).__name__ for field in form][:21] == [
+            "StringField", "SelectField", "StringField", "StringField", "StringField", "SelectField", "StringField",
+            "StringField", "SelectField", "SelectField", "StringField", "SelectField", "BooleanField", "BooleanField",
+            "BooleanField", "BooleanField", "SelectField", "SelectField", "SelectField", "TextAreaField", "StringField",
+        ]
+        assert form.ethnicity.data == "汉族"
+        assert [field.short_name for field in form.guardians.entries[0].form] == [
+            "id", "name", "relation", "phone", "id_number"]
+
+
 def test_a_broken_id_is_shown_beside_its_field(client, county):
     login(client, county.users["township"])
     response = post_form(client, "/children/new", county, id_number="110105194912310021")

@@ -23,6 +23,7 @@ from dropout.rules import case_status, id_number, school_age
 from dropout.accounts import users as accounts
 from dropout.core import calendar as county_calendar
 from dropout.demo import county as demo
+from dropout.children import columns
 from dropout.notices import notices
 from dropout.casework.settings import CaseSettings
 from dropout.casework.cases import events_of
@@ -52,19 +53,19 @@ CASE_OF_NOTICE = {"issued": ("persuading", "dropped_out"), "served": ("notice_ru
 def county(app):
     """The conftest's freshly migrated database, holding the demo county of 2,000 children (seed 7)."""
     with app.app_context(), database.connection_context():
-        yield demo.load(N, seed=7, today=TODAY)
+        yield demo.load(N, seed=7, today=TODAY, config=app.config)
 
 
 @pytest.fixture
 def casework(app):
     """The demo county of 3,000 children (seed 7), with its case work, in an open connection."""
     with app.app_context(), database.connection_context():
-        yield demo.load(CASE_N, seed=7, today=TODAY)
+        yield demo.load(CASE_N, seed=7, today=TODAY, config=app.config)
 
 
 def _load_rows(app, seed):
     with app.app_context(), database.connection_context():
-        demo.load(N, seed=seed, today=TODAY)
+        demo.load(N, seed=seed, today=TODAY, config=app.config)
         rows = tuple(list(model.select().order_by(model.id).tuples())
                      for model in (Child, Guardian, DropoutCase, CaseEvent, HomeVisit, Exemption, ReturnNotice,
                                    Escalation))
@@ -93,6 +94,15 @@ def test_counts(county):
     assert (Township.select().count(), Village.select().count(), School.select().count()) == (12, 100, 40)
     assert Child.select().count() == N
     assert N <= county["guardians"] <= 2 * N
+
+
+def test_every_register_column_is_filled_somewhere(county):
+    """The demo writes every column of the register (children/columns.py), each with other values than a blank."""
+    for table, model in ((columns.CHILD, Child), (columns.GUARDIAN, Guardian)):
+        for column in columns.of(table):
+            field = getattr(model, column.field)
+            other = field.is_null(False) if column.blank is None else field != column.blank
+            assert model.select().where(other).exists(), column.key
 
 
 def test_places(county):

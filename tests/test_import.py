@@ -526,7 +526,13 @@ def test_the_template_keeps_id_numbers_as_text_and_imports_back(client, county, 
     workbook = openpyxl.load_workbook(path)
     sheet = workbook.active
     headers = [cell.value for cell in sheet[1]]
-    assert headers[:4] == ["姓名", "性别", "身份证号", "出生日期"] and "残疾等级" in headers
+    assert headers == ["姓名", "性别", "身份证号", "出生日期", "民族", "乡镇", "村（社区）", "村民小组", "家庭住址", "监护人",
+                       "与学生关系", "联系电话", "就读学校", "年级", "学籍号", "是否建档立卡", "留守儿童", "随迁/流动", "残疾类别",
+                       "残疾等级", "备注", "在册日期"]
+    formats = {header: sheet.column_dimensions[openpyxl.utils.get_column_letter(n)].number_format
+               for n, header in enumerate(headers, start=1)}
+    assert [h for h, f in formats.items() if f == "@"] == ["身份证号", "联系电话", "学籍号"]
+    assert [h for h, f in formats.items() if f == "yyyy-mm-dd"] == ["出生日期", "在册日期"]
     assert sheet.column_dimensions["C"].number_format == "@"
     number = valid_id(BORN, "M")
     values = {"姓名": "何小东", "身份证号": number, "乡镇": "城关镇", "村（社区）": "东街社区", "是否建档立卡": "否"}

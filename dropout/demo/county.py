@@ -12,7 +12,6 @@ import random
 import unicodedata
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import clock
@@ -25,6 +24,7 @@ from ..core import audit
 from . import cases as demo_cases
 from . import names
 from ..accounts.users import SECRET_FIELDS
+from ..children import columns
 
 DEMO_PASSWORD = "Demo-2026-county"
 # username (also the role), full name, what the login list calls the role
@@ -43,13 +43,6 @@ DROPOUT_STATES = ("suspected", "dropped_out", "returned")
 MINORITIES = ("彝族", "藏族", "回族")
 CATEGORIES = tuple(DISABILITY_CATEGORIES)
 STATUS_JSON = {status: json.dumps({"status": status}) for status in CHILD_STATUSES}
-CHILD_COLUMNS = (
-    "id", "name", "sex", "id_number", "birth_on", "ethnicity", "village_id", "village_group", "address",
-    "school_id", "grade", "student_number", "status", "is_poor", "is_left_behind", "is_migrant",
-    "disability_category", "disability_grade", "is_orphan", "notes", "responsible_teacher_id",
-    "created_at", "updated_at", "registered_on",
-)
-GUARDIAN_COLUMNS = ("id", "child_id", "name", "relation", "phone", "id_number")
 AUDIT_COLUMNS = (
     "at", "user_id", "username", "action", "entity", "entity_id", "child_id", '"before"', '"after"', "reason",
 )
@@ -253,11 +246,15 @@ def _children(rng, n, towns, special, users, today, start_age, work):
                     status, updated = planned[0], planned[1] or imported
                 if status in DROPOUT_STATES and rand() < 0.5:
                     notes = choice(names.NOTES)
-            child_rows.append((
-                child_id, name, "M" if male else "F", number, birth_on, ethnicity, village["id"], group, address,
-                school, grade, student_number, status, poor, left_behind, migrant, category, disability_grade,
-                orphan, notes, teacher_id, imported, updated, imported.date(),
-            ))
+            child_rows.append(columns.child_row({
+                "id": child_id, "name": name, "sex": "M" if male else "F", "id_number": number, "birth_on": birth_on,
+                "ethnicity": ethnicity, "village": village["id"], "group": group, "address": address, "school": school,
+                "grade": grade, "student_number": student_number, "status": status, "is_poor": poor,
+                "is_left_behind": left_behind, "is_migrant": migrant, "is_orphan": orphan,
+                "disability_category": category, "disability_grade": disability_grade,
+                "responsible_teacher": teacher_id, "notes": notes, "registered_on": imported.date(),
+                "created_at": imported, "updated_at": updated,
+            }))
             for relation in names.guardian_relations(rng, orphan, left_behind):
                 guardian_male = names.MALE_RELATIONS.get(relation)
                 if guardian_male is None:
@@ -266,26 +263,27 @@ def _children(rng, n, towns, special, users, today, start_age, work):
                 # Days older than the child: 48-68 years for a grandparent, 25-45 for anyone else.
                 days = randint(17533, 24837) if relation in names.GRANDPARENTS else randint(9132, 16436)
                 guardian_born = date.fromordinal(birth_ordinal - days)
-                guardian_rows.append((
-                    guardian_id, child_id, surname + names.given(rng, surname, guardian_male, False), relation,
-                    choice(names.PHONE_PREFIXES) + "%08d" % rng.randrange(10**8),
-                    ids.make(guardian_born, guardian_male),
-                ))
+                guardian_rows.append(columns.guardian_row({
+                    "id": guardian_id, "child": child_id,
+                    "name": surname + names.given(rng, surname, guardian_male, False), "relation": relation,
+                    "phone": choice(names.PHONE_PREFIXES) + "%08d" % rng.randrange(10**8),
+                    "id_number": ids.make(guardian_born, guardian_male),
+                }))
                 guardian_id += 1
             child_id += 1
-        bulk_insert("child", CHILD_COLUMNS, child_rows)
-        bulk_insert("guardian", GUARDIAN_COLUMNS, guardian_rows)
+        bulk_insert("child", columns.CHILD_ROW, child_rows)
+        bulk_insert("guardian", columns.GUARDIAN_ROW, guardian_rows)
     return guardian_id - first_guardian, history
 
 
 def load(n_children=20000, seed=2026, today=None, county="示例县", start_age=6, config=None):
     """Fill an empty database with a fictional county; return what was made, by kind.
 
-    `config` (default: the app's) gives the notices their deadline, template, regulation and public URL."""
-    today = today or clock.today()
+    `config` (the app's, from the demo-data command; default: the settings' defaults) gives the notices their
+    deadline, template, regulation and public URL, and `today` its default (the county's today)."""
     if config is None:
-        config = current_app.config if has_app_context() else {
-            name: default for name, (default, _kind) in settings.SETTINGS.items()}
+        config = {name: default for name, (default, _kind) in settings.SETTINGS.items()}
+    today = today or clock.today(config)
     rng = random.Random(seed)
     with database.atomic():
         if has_data():

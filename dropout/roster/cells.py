@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from ..rules import id_number as idn
 from ..rules.dates import parse_date
+from ..children import columns
 from ..children.records import MAX_NOTES, MAX_TEXT, id_number_message
 
 
@@ -153,15 +154,21 @@ def _flag(cell):
     return value
 
 
-def converters(today):
-    """field -> reader of a non-blank cell; None for plain text (read in read_row, without a call)."""
+def readers(today):
+    """How each kind of cell (children/columns.py: Column.cell) is read: a reader of a non-blank cell, or
+    None for plain text (read in read_row, without a call)."""
     return {
-        "name": None, "sex": _sex, "id_number": _id_reader(today), "birth_on": _date, "ethnicity": None,
-        "township": None, "village": None, "group": None, "address": None, "guardian_name": None,
-        "guardian_relation": None, "guardian_phone": _phone, "school": None, "grade": _grade,
-        "student_number": _digits, "disability_category": _disability, "disability_grade": _disability_grade,
-        "notes": lambda cell: _text(cell, MAX_NOTES), "registered_on": _date,
+        "text": None, "notes": lambda cell: _text(cell, MAX_NOTES), "sex": _sex, "id_number": _id_reader(today),
+        "date": _date, "phone": _phone, "digits": _digits, "grade": _grade, "disability": _disability,
+        "disability_grade": _disability_grade, "flag": _flag,
     }
+
+
+def converters(today):
+    """field -> reader of a non-blank cell, for every roster column but the flags (read_row reads those, several
+    columns to one field); None for plain text."""
+    read = readers(today)
+    return {column.key: read[column.cell] for column in columns.in_roster() if column.cell != "flag"}
 
 
 def read_row(plan, flags, cells):

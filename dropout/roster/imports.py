@@ -26,8 +26,8 @@ from ..core import audit
 from . import cells as roster_cells
 from . import read as roster_read
 from ..core import scope
+from ..children import columns
 from ..children.records import child_snapshot, date_move, future_message, last_change_on, placement_of
-from ..demo.county import CHILD_COLUMNS, GUARDIAN_COLUMNS
 from .places import RosterPlaces
 
 IMPORT_ROLES = ("admin", "bureau", "township")
@@ -35,13 +35,10 @@ CHUNK = 5000
 MAX_LISTED = 10000  # rejection lines kept for the preview and its download; all are counted
 NEW, UPDATED, UNCHANGED, REJECTED = range(4)
 KINDS = ("new", "updated", "unchanged", "rejected")
-GUARDIAN_FIELDS = {"guardian_name": "name", "guardian_relation": "relation", "guardian_phone": "phone"}
-NEW_CHILD = {
-    "name": "", "sex": None, "birth_on": None, "ethnicity": "", "village": None, "group": "", "address": "",
-    "school": None, "grade": None, "student_number": None, "status": "enrolled", "is_poor": False,
-    "is_left_behind": False, "is_migrant": False, "disability_category": None, "disability_grade": None,
-    "is_orphan": False, "notes": "", "responsible_teacher": None,
-}
+# The first guardian's columns a roster may have: field of the row -> Guardian field.
+GUARDIAN_FIELDS = {column.key: column.field for column in columns.in_roster() if column.table == columns.GUARDIAN}
+NEW_CHILD = columns.blanks()  # a new child before its row gives anything
+NEW_GUARDIAN = columns.blanks(columns.GUARDIAN)
 
 
 def can_import(user):
@@ -188,8 +185,8 @@ class _Import:
         for number, given, errors in parsed:
             self._row(sheet, number, given, errors, existing, guardians, children, new_guardians)
         if self.writing and children:
-            bulk_insert("child", CHILD_COLUMNS, children)
-            bulk_insert("guardian", GUARDIAN_COLUMNS, new_guardians)
+            bulk_insert("child", columns.CHILD_ROW, children)
+            bulk_insert("guardian", columns.GUARDIAN_ROW, new_guardians)
 
     def _existing(self, numbers):
         """{ID number: child} registered before this import, each with in_scope for the importing user."""
@@ -300,16 +297,13 @@ class _Import:
         child_id = self.next_child
         self.next_child += 1
         at = self.at
-        children.append((
-            child_id, record["name"], record["sex"], record.get("id_number"), record["birth_on"].isoformat(),
-            record["ethnicity"], record["village"], record["group"], record["address"], record["school"],
-            record["grade"], record["student_number"], record["status"], record["is_poor"],
-            record["is_left_behind"], record["is_migrant"], record["disability_category"],
-            record["disability_grade"], False, record["notes"], None, at, at, record["registered_on"].isoformat(),
-        ))
+        children.append(columns.child_row({
+            **record, "id": child_id, "birth_on": record["birth_on"].isoformat(),
+            "registered_on": record["registered_on"].isoformat(), "created_at": at, "updated_at": at,
+        }))
         if guardian:
-            guardians.append((self.next_guardian, child_id, guardian["name"], guardian.get("relation", ""),
-                              guardian.get("phone", ""), None))
+            guardians.append(columns.guardian_row({**NEW_GUARDIAN, **guardian, "id": self.next_guardian,
+                                                   "child": child_id}))
             self.next_guardian += 1
 
     def _update(self, child, before, record, guardian, guardians):

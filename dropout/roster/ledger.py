@@ -15,21 +15,23 @@ from ..core.errors import PermissionDenied
 from ..core import audit
 from ..children import search as child_search
 from ..core import scope
+from ..children import columns
 
-HEADERS = (
-    "序号", "姓名", "性别", "身份证号", "出生日期", "民族", "乡镇", "村(社区)", "村民小组", "家庭住址",
-    "监护人", "与学生关系", "联系电话", "学校", "年级", "学籍号", "状态", "重点群体", "备注",
-)
-WIDTHS = (6, 10, 5, 21, 11, 6, 12, 12, 9, 24, 10, 9, 13, 20, 8, 16, 10, 20, 24)
+NUMBER = ("序号", 6)  # the row's number, before the register's columns
+LEDGER = columns.in_ledger()
+HEADERS = (NUMBER[0], *(header for header, _width, _columns in LEDGER))
+WIDTHS = (NUMBER[1], *(width for _header, width, _columns in LEDGER))
 GRADES = {1: "一年级", 2: "二年级", 3: "三年级", 4: "四年级", 5: "五年级", 6: "六年级", 7: "七年级", 8: "八年级", 9: "九年级"}
 FULL_ID_ROLES = ("admin", "bureau", "township")
 CHUNK = 1000  # children written per guardian query
-COLUMNS = (
-    Child.id, Child.name, Child.sex, Child.id_number, Child.birth_on, Child.ethnicity, Township.name.alias("township"),
-    Village.name.alias("village"), Child.group.alias("group"), Child.address, Child.grade, Child.student_number,
-    Child.status, Child.is_poor, Child.is_left_behind, Child.is_migrant, Child.disability_category, Child.is_orphan,
-    Child.notes, School.name.alias("school"),
-)
+PLACES = {"township": Township.name, "village": Village.name, "school": School.name}  # shown by name
+COLUMNS = (Child.id, *(
+    (PLACES[column.key] if column.key in PLACES else getattr(Child, column.key)).alias(column.key)
+    for _header, _width, shared in LEDGER for column in shared if column.table != columns.GUARDIAN
+))
+# The first guardian's columns, as Guardian fields, in the ledger's order.
+GUARDIAN_COLUMNS = tuple(column.field for _header, _width, shared in LEDGER for column in shared
+                         if column.table == columns.GUARDIAN)
 
 
 def may_see_full_ids(user):
@@ -67,10 +69,10 @@ def _groups(row, labels):
 
 
 def _first_guardians(child_ids):
-    """{child id: (name, relation, phone)} of each child's first-recorded guardian, in one query."""
+    """{child id: (GUARDIAN_COLUMNS)} of each child's first-recorded guardian, in one query."""
     first = {}
     query = (
-        Guardian.select(Guardian.child, Guardian.name, Guardian.relation, Guardian.phone)
+        Guardian.select(Guardian.child, *(getattr(Guardian, name) for name in GUARDIAN_COLUMNS))
         .where(Guardian.child.in_(child_ids))
         .order_by(Guardian.child, Guardian.id)
         .tuples()
@@ -80,15 +82,34 @@ def _first_guardians(child_ids):
     return first
 
 
-def _cells(number, row, guardian, labels, full_ids):
+def _shown(labels, full_ids):
+    """How each ledger column after 序号 shows a child, in order: (row, first guardian or None) -> text;
+    a column not named here shows the text as stored."""
+    special = {
+        "sex": lambda row, _g: labels["sex"].get(row.sex, row.sex or ""),
+        "id_number": lambda row, _g: (row.id_number if full_ids else idn.mask(row.id_number)) or "",
+        "birth_on": lambda row, _g: row.birth_on.isoformat() if row.birth_on else "",
+        "grade": lambda row, _g: GRADES.get(row.grade, ""),
+        "status": lambda row, _g: labels["status"].get(row.status, row.status),
+    }
+    shown = []
+    for header, _width, shared in LEDGER:
+        first = shared[0]
+        if header == columns.GROUPS:
+            shown.append(lambda row, _g: _groups(row, labels))
+        elif first.key in special:
+            shown.append(special[first.key])
+        elif first.table == columns.GUARDIAN:
+            index = GUARDIAN_COLUMNS.index(first.field)
+            shown.append(lambda _row, guardian, index=index: guardian[index] if guardian else "")
+        else:
+            shown.append(lambda row, _g, key=first.key: getattr(row, key) or "")
+    return shown
+
+
+def _cells(number, row, guardian, shown):
     """The ledger row of one child, every cell as text."""
-    return (
-        str(number), row.name, labels["sex"].get(row.sex, row.sex or ""),
-        (row.id_number if full_ids else idn.mask(row.id_number)) or "",
-        row.birth_on.isoformat() if row.birth_on else "", row.ethnicity, row.township, row.village, row.group,
-        row.address, *(guardian or ("", "", "")), row.school or "", GRADES.get(row.grade, ""), row.student_number or "",
-        labels["status"].get(row.status, row.status), _groups(row, labels), row.notes,
-    )
+    return (str(number), *[show(row, guardian) for show in shown])
 
 
 def _rows(query):
@@ -117,7 +138,7 @@ def write_ledger(user, filters, today, out, county_name, start_age=6, full_ids=F
         .join(Township)
         .select(*COLUMNS)
     )
-    labels = _labels()
+    shown = _shown(_labels(), full_ids)
     options = {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
     workbook = xlsxwriter.Workbook(out, options)
     sheet = workbook.add_worksheet("台账")
@@ -136,7 +157,7 @@ def write_ledger(user, filters, today, out, county_name, start_age=6, full_ids=F
     for chunk, guardians in _rows(query):
         for row in chunk:
             count += 1
-            for column, value in enumerate(_cells(count, row, guardians.get(row.id), labels, full_ids)):
+            for column, value in enumerate(_cells(count, row, guardians.get(row.id), shown)):
                 if value:
                     write(count + 1, column, value, text)
     workbook.close()

@@ -16,41 +16,21 @@ import xlsxwriter
 from flask_babel import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
+from ..children import columns
 from ..core.errors import ValidationError
 from . import files as register_files
 from . import limits as workbook_limits
 from .files import HEADER_SCAN, csv_encoding
 
-# The columns a roster may have: field -> the header spellings seen in county files (the first is the
-# template's). Headers are compared after register_files.normalise_header().
-HEADERS = {
-    "name": ("姓名", "学生姓名", "儿童姓名"),
-    "sex": ("性别",),
-    "id_number": ("身份证号", "身份证号码", "公民身份号码", "公民身份证号码", "身份证件号码"),
-    "birth_on": ("出生日期", "出生年月日"),
-    "ethnicity": ("民族",),
-    "township": ("乡镇", "乡（镇）", "乡镇（街道）", "所属乡镇"),
-    "village": ("村（社区）", "村", "社区", "村（居）", "村居", "所属村"),
-    "group": ("村民小组", "组", "小组", "组别"),
-    "address": ("家庭住址", "住址", "家庭地址", "现住址"),
-    "guardian_name": ("监护人", "监护人姓名"),
-    "guardian_relation": ("与学生关系", "与儿童关系", "监护关系"),
-    "guardian_phone": ("联系电话", "监护人电话", "监护人联系电话", "电话"),
-    "school": ("就读学校", "学校", "学校名称"),
-    "grade": ("年级", "就读年级"),
-    "student_number": ("学籍号", "全国学籍号"),
-    "is_poor": ("是否建档立卡", "建档立卡", "建档立卡户", "是否建档立卡户", "脱贫户", "是否脱贫户", "监测户", "是否监测户"),
-    "is_left_behind": ("留守儿童", "是否留守儿童", "留守"),
-    "is_migrant": ("随迁/流动", "随迁", "流动", "随迁子女", "流动儿童", "是否随迁子女", "是否流动儿童"),
-    "disability_category": ("残疾类别", "残疾类型"),
-    "disability_grade": ("残疾等级",),
-    "notes": ("备注",),
-    "registered_on": ("在册日期", "登记日期", "入册日期", "建档日期"),
-}
+# The columns a roster may have (children/columns.py): field -> the header spellings seen in county files
+# (the first is the template's). Headers are compared after register_files.normalise_header().
+HEADERS = {column.key: column.headers for column in columns.in_roster()}
 # Yes/no columns: several may feed one flag (脱贫户 and 监测户 both mean is_poor).
-FLAG_FIELDS = ("is_poor", "is_left_behind", "is_migrant")
-# Columns the template writes as text, so Excel keeps every digit.
-TEXT_COLUMNS = ("id_number", "guardian_phone", "student_number")
+FLAG_FIELDS = tuple(column.key for column in columns.in_roster() if column.cell == "flag")
+# Columns the template writes as text, so Excel keeps every digit; and those it formats as dates.
+TEXT_COLUMNS = tuple(column.key for column in columns.in_roster() if column.cell in ("id_number", "phone", "digits"))
+DATE_COLUMNS = tuple(column.key for column in columns.in_roster() if column.cell == "date")
+WIDE_COLUMNS = ("id_number", "address", "school", "student_number")  # 20 characters wide in the template, others 12
 _TRAILING_NOTE = re.compile(r"\([^()]*\)$")
 
 
@@ -201,8 +181,8 @@ def template_bytes():
     day = workbook.add_format({"num_format": "yyyy-mm-dd"})
     for column, (name, spellings) in enumerate(HEADERS.items()):
         sheet.write_string(0, column, spellings[0], bold)
-        width = 20 if name in ("id_number", "address", "school", "student_number") else 12
-        sheet.set_column(column, column, width, text if name in TEXT_COLUMNS else day if name in ("birth_on", "registered_on") else None)
+        width = 20 if name in WIDE_COLUMNS else 12
+        sheet.set_column(column, column, width, text if name in TEXT_COLUMNS else day if name in DATE_COLUMNS else None)
         if name == "sex":
             sheet.data_validation(1, column, 100000, column, {"validate": "list", "source": ["男", "女"]})
         elif name in FLAG_FIELDS:
