@@ -8,8 +8,8 @@ from flask.cli import with_appcontext
 
 from . import clock, config
 from .choices import ROLES
-from .db import database
 from .core.errors import ValidationError
+from .db import database
 
 
 def init_app(app):
@@ -71,7 +71,8 @@ def create_user(username, role, township, school, village, full_name):
     with database.connection_context():
         try:
             user = accounts.create_user(
-                None, username, password, role, full_name, township=township, school=school, village=village
+                None, username, password, role, full_name, county=current_app.config["COUNTY_NAME"],
+                township=township, school=school, village=village,
             )
         except ValidationError as exc:
             _fail(exc.errors)
@@ -124,10 +125,11 @@ def backup(dest):
 @with_appcontext
 def print_notices(township, since, out):
     """Print a township's notices in force as one PDF, each followed by its proof of service."""
+    from .core import scope
     from .models import ReturnNotice, Township
+    from .notices import notices
     from .pdf.fonts import FontMissing
     from .rules.dates import parse_date
-    from .notices import notices
 
     try:
         since_on = parse_date(since)
@@ -137,9 +139,7 @@ def print_notices(township, since, out):
         place = Township.get_or_none(Township.name == township)
         if place is None:
             _fail({"township": f"no township called {township}"})
-        query = ReturnNotice.select().where((ReturnNotice.township == place) & (ReturnNotice.status != "superseded"))
-        if since_on:
-            query = query.where(ReturnNotice.issued_on >= since_on)
+        query = notices.listing(scope.WHOLE_COUNTY, township=place.id, since=since_on, superseded=False)
         chosen = list(query.order_by(ReturnNotice.seq))
         if not chosen:
             _fail({"notices": "no notice matches"})
@@ -177,9 +177,10 @@ def import_roster(file, dry_run, username, as_of):
     """Import a roster (.xlsx or .csv), all rows or none; print the counts and every rejected row."""
     from pathlib import Path
 
-    from .models import User
     from .core.errors import PermissionDenied
+    from .models import User
     from .roster import imports as roster_import
+    from .roster import limits as workbook_limits
 
     with database.connection_context():
         accounts = User.select().where(User.is_active == True).order_by(User.id)  # noqa: E712
@@ -187,11 +188,12 @@ def import_roster(file, dry_run, username, as_of):
         if user is None:
             _fail({"as": f"no active account {username}" if username else "no active county administrator; pass --as"})
         try:
-            outcome = roster_import.import_roster(
-                user, file, commit=not dry_run, today=clock.today(),
-                start_age=current_app.config["SCHOOL_START_AGE"], file_name=Path(file).name,
-                as_of=_county_day(as_of, "as-of"),
-            )
+            with workbook_limits.in_force(workbook_limits.Limits.from_config(current_app.config)):
+                outcome = roster_import.import_roster(
+                    user, file, commit=not dry_run, today=clock.today(),
+                    start_age=current_app.config["SCHOOL_START_AGE"], file_name=Path(file).name,
+                    as_of=_county_day(as_of, "as-of"),
+                )
         except ValidationError as exc:
             _fail(exc.errors)
         except PermissionDenied:
@@ -232,8 +234,8 @@ def scheduler():
 @with_appcontext
 def summaries(month, force):
     """Generate a month's summaries and write its archive by hand (back-fills, corrections)."""
-    from .models import SummaryMonth
     from . import jobs
+    from .models import SummaryMonth
     from .reporting.summaries import generate_month, parse_month
 
     config = current_app.config

@@ -62,6 +62,7 @@ SETTINGS = {
     "XLS_MAX_MB": (20, int),  # legacy .xls files (not compressed) above this are refused
     "PUBLIC_URL": ("http://127.0.0.1:5000", str),  # printed in the notices' QR codes
     "REPORT_DUE_DAY": (5, int),  # monthly reports are due on this day of the next month
+    "ARCHIVE_REPORTS": (1, int),  # 0: the monthly job writes no PDF/.xlsx archive of the month (the pages still can)
     # Indicator thresholds, in percent: rates at least (enrolment, disabled, retention) or at most (dropout).
     "THRESHOLD_ENROLMENT": (99.0, float),
     "THRESHOLD_ENROLMENT_PRIMARY": (99.0, float),  # 小学毛入学率

@@ -6,24 +6,23 @@ period's work: a JobClaim row per (job, period), inserted in the same transactio
 so a re-run, a second scheduler or two `run-jobs` at once do each period once. Results and
 errors hold counts and kinds, never a name or an ID number.
 """
-import importlib.util
 import logging
 import traceback
 from pathlib import Path
 
 from peewee import DatabaseError, fn
 
-from .db import database
-from .models import JobClaim, JobRun, MonthlySummary, SummaryMonth, utcnow
-from .core.errors import ValidationError
-from .notices import notices
 from . import todo
 from .casework.settings import CaseSettings
-from .reporting.summaries import MonthLocked, claim_period, generate_month
+from .core.errors import ValidationError
+from .db import database
+from .models import JobClaim, JobRun, MonthlySummary, SummaryMonth, utcnow
+from .notices import notices
+from .reporting.archive import write_month
 from .reporting.figures import Month
+from .reporting.summaries import MonthLocked, claim_period, generate_month
 
 DAILY, MONTHLY, ARCHIVE = "daily", "monthly", "archive"
-ARCHIVE_MODULE = __package__ + ".reporting.archive"
 PACKAGE_DIR = str(Path(__file__).resolve().parent)  # errors say where in dropout/ they were raised
 # Errors whose first line is the library's or our own wording, never a stored value.
 SAFE_MESSAGES = (DatabaseError, OSError, ValidationError)
@@ -122,19 +121,17 @@ def unit_count(month):
     return MonthlySummary.select().where(MonthlySummary.month == str(month)).count()
 
 
-def archive_available():
-    """Whether the archive step runs: services/report_archive.py is there (tests turn the step off to
-    skip rendering PDFs)."""
-    return importlib.util.find_spec(ARCHIVE_MODULE) is not None
+def archive_enabled(config):
+    """Whether the jobs write the monthly archive: DROPOUT_ARCHIVE_REPORTS (on unless set to 0; tests turn it
+    off to skip rendering PDFs)."""
+    return bool(config.get("ARCHIVE_REPORTS", 1))
 
 
 def archive(month, config):
     """Write the month's archive (PDF and .xlsx) and claim it after: writing is idempotent, so a
     crash before the claim only means the files are written again."""
-    if not archive_available():
+    if not archive_enabled(config):
         return "skipped: the report archive is not available"
-    from .reporting.archive import write_month
-
     paths = write_month(month, config)
     with database.atomic():
         claim_period(ARCHIVE, str(month))
@@ -174,16 +171,12 @@ def unarchived_months():
     return [Month.parse(row.period) for row in query]
 
 
-def catch_up(today, config=None):
+def catch_up(today, config):
     """What the scheduler missed while it was down: the months due, archives left unwritten, today's daily job."""
-    if config is None:
-        from flask import current_app
-
-        config = current_app.config
     runs = []
     if not is_claimed(DAILY, today.isoformat()):  # first: notices overdue by today count in last month
         runs.append(daily(today, config))
-    left = unarchived_months() if archive_available() else []  # before this run tries its own
+    left = unarchived_months() if archive_enabled(config) else []  # before this run tries its own
     runs += run_months(today, config)
     for month in left:
         runs.append(run_job(ARCHIVE, str(month), lambda month=month: archive(month, config)))

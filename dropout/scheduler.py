@@ -16,9 +16,8 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from . import clock
+from . import clock, jobs
 from .db import database, is_postgres, open_database
-from . import jobs
 
 # A run late by up to this much (the machine slept, the other job ran long) still happens, once;
 # a month missed for longer is done by the next monthly run or the next start's catch-up.

@@ -146,7 +146,8 @@ def test_write_month_archives_county_and_townships_as_pdf_and_xlsx(county, app):
     ]
     for row in rows:
         assert row.sha256 == hashlib.sha256((Path(app.config["REPORTS_DIR"]) / row.path).read_bytes()).hexdigest()
-    assert read_file(OCTOBER, "county", 0, "pdf") == (folder.resolve() / "county.pdf", rows[0].sha256)
+    found = read_file(OCTOBER, "county", 0, "pdf", app.config["REPORTS_DIR"])
+    assert found == (folder.resolve() / "county.pdf", rows[0].sha256)
 
 
 @POPPLER
@@ -237,25 +238,26 @@ def test_a_locked_month_keeps_the_files_it_has(county, app):
     write_month(OCTOBER, app.config)
     after = files_of(folder)
     assert "county.xlsx" in after and after["county.pdf"] == before["county.pdf"]
-    assert read_file(OCTOBER, "county", 0, "xlsx")[1] == hashlib.sha256(after["county.xlsx"]).hexdigest()
+    _path, sha = read_file(OCTOBER, "county", 0, "xlsx", app.config["REPORTS_DIR"])
+    assert sha == hashlib.sha256(after["county.xlsx"]).hexdigest()
     (folder / "county.pdf").write_bytes(b"%PDF-1.4 altered")  # an altered file is neither trusted nor re-recorded
     write_month(OCTOBER, app.config)
     assert ReportFile.get(unit_kind="county", kind="pdf").sha256 == hashlib.sha256(before["county.pdf"]).hexdigest()
     with pytest.raises(ArchiveDamaged):
-        read_file(OCTOBER, "county", 0, "pdf")
+        read_file(OCTOBER, "county", 0, "pdf", app.config["REPORTS_DIR"])
 
 
 def test_read_file_refuses_a_file_that_changed_or_went_missing(county, app):
     write_month(OCTOBER, app.config)
-    assert read_file(OCTOBER, "township", 999, "pdf") is None
-    assert read_file(Month(2026, 9), "county", 0, "pdf") is None
-    path, _sha = read_file(OCTOBER, "county", 0, "pdf")
+    assert read_file(OCTOBER, "township", 999, "pdf", app.config["REPORTS_DIR"]) is None
+    assert read_file(Month(2026, 9), "county", 0, "pdf", app.config["REPORTS_DIR"]) is None
+    path, _sha = read_file(OCTOBER, "county", 0, "pdf", app.config["REPORTS_DIR"])
     path.write_bytes(path.read_bytes() + b"\n")
     with pytest.raises(ArchiveDamaged):
-        read_file(OCTOBER, "county", 0, "pdf")
+        read_file(OCTOBER, "county", 0, "pdf", app.config["REPORTS_DIR"])
     path.unlink()
     with pytest.raises(ArchiveDamaged):
-        read_file(OCTOBER, "county", 0, "pdf")
+        read_file(OCTOBER, "county", 0, "pdf", app.config["REPORTS_DIR"])
 
 
 def test_a_month_not_generated_or_a_missing_font_writes_nothing(county, app, tmp_path):

@@ -13,16 +13,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from conftest import POSTGRES, on_postgres, postgres_database
 
-from dropout import create_app
+from dropout import create_app, jobs
 from dropout.db import database
-from dropout.migrations import migrate
-from dropout.models import (JobClaim, JobRun, MonthlySummary, ReturnNotice, School, SummaryMonth, Township,
-                            Village)
 from dropout.demo import county as demo
-from dropout import jobs
+from dropout.migrations import migrate
+from dropout.models import JobClaim, JobRun, MonthlySummary, ReturnNotice, School, SummaryMonth, Township, Village
 from dropout.reporting import summaries
 from dropout.reporting.figures import Month
 
@@ -99,9 +96,9 @@ def county(app, db, make_user):
 
 
 @pytest.fixture
-def no_archive(monkeypatch):
-    """The report archive taken away, as before it existed: the jobs go on without it (and faster)."""
-    monkeypatch.setattr(jobs, "archive_available", lambda: False)
+def no_archive(app, monkeypatch):
+    """The report archive switched off (DROPOUT_ARCHIVE_REPORTS=0): the jobs go on without it (and faster)."""
+    monkeypatch.setitem(app.config, "ARCHIVE_REPORTS", 0)
 
 
 # -- a big county, loaded once, copied per test ---------------------------------------------------
@@ -158,9 +155,6 @@ def test_an_archive_left_unwritten_is_written_at_the_next_catch_up(app, county, 
     summaries.generate_month(OCTOBER, claim=jobs.MONTHLY)  # as if the process died before the archive
     assert jobs.unarchived_months() == [OCTOBER]
     runs = [r for r in jobs.catch_up(date(2026, 11, 2), app.config) if r.job == jobs.ARCHIVE]
-    if not jobs.archive_available():
-        assert runs == []
-        return
     assert [(r.period, r.error) for r in runs] == [("2026-10", "")]
     assert runs[0].result.endswith("files written")
     assert claims(jobs.ARCHIVE) == ["2026-10"] and jobs.unarchived_months() == []
@@ -270,7 +264,7 @@ def test_summaries_command_generates_a_month_and_refuses_bad_input(app, runner, 
     assert "2026-10: archive:" in result.output and "files written" in result.output
     again = runner.invoke(args=["summaries", "--month", "2026-10"])
     assert again.exit_code == 1 and "--force" in again.output
-    monkeypatch.setattr(jobs, "archive_available", lambda: False)  # written once is enough here
+    monkeypatch.setitem(app.config, "ARCHIVE_REPORTS", 0)  # written once is enough here
     forced = runner.invoke(args=["summaries", "--month", "2026-10", "--force"])
     assert forced.exit_code == 0 and "summaries regenerated" in forced.output
     assert "archive: skipped: the report archive is not available" in forced.output

@@ -4,7 +4,6 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
-from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
@@ -12,13 +11,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from .. import clock
+from ..children.places import MODELS as PLACE_MODELS
 from ..choices import PLACE_KINDS, ROLE_PLACE, ROLES
+from ..core import audit
+from ..core.errors import ValidationError
 from ..db import database
 from ..models import AuditLog, LoginFailure, Township, User, Village, utcnow
 from ..rules.dates import parse_date
-from ..core.errors import ValidationError
-from ..core import audit
-from ..children.places import MODELS as PLACE_MODELS
 
 MIN_PASSWORD_LENGTH = 10
 MIN_PASSWORD_SCORE = 3  # zxcvbn's 0-4: 3 is "safely unguessable" for a slow hash
@@ -57,7 +56,8 @@ def _resolve_place(role, places):
         return {}
     name = (places.get(kind) or "").strip()
     if not name:
-        raise ValidationError({kind: _("A %(role)s account needs a %(place)s.", role=ROLES[role], place=PLACE_KINDS[kind])})
+        raise ValidationError({kind: _("A %(role)s account needs a %(place)s.", role=ROLES[role],
+                                       place=PLACE_KINDS[kind])})
     model = PLACE_MODELS[kind]
     query = model.select().where(model.name == name)
     if kind == "village" and "/" in name:
@@ -68,7 +68,8 @@ def _resolve_place(role, places):
     if not found:
         raise ValidationError({kind: _("Unknown %(place)s: %(name)s", place=PLACE_KINDS[kind], name=name)})
     if len(found) > 1:
-        raise ValidationError({kind: _("Several villages are called %(name)s; write it as township/village.", name=name)})
+        raise ValidationError({kind: _("Several villages are called %(name)s; write it as township/village.",
+                                       name=name)})
     return {kind: found[0]}
 
 
@@ -77,11 +78,9 @@ def listing():
     return User.select().order_by(User.role, User.username)
 
 
-def _county(county):
-    """The county's name: as given, else the app's COUNTY_NAME."""
-    if county is not None:
-        return county
-    return current_app.config.get("COUNTY_NAME", "") if has_app_context() else ""
+def get_user(user_id):
+    """An account by id, or None."""
+    return User.get_or_none(User.id == user_id)
 
 
 def _fold(text):
@@ -113,7 +112,7 @@ def password_problem(password, username="", full_name="", county=""):
     return None
 
 
-def create_user(actor, username, password, role, full_name="", county=None, **places):
+def create_user(actor, username, password, role, full_name="", county="", **places):
     """Create an account; `places` names its township, school or village by name."""
     username = (username or "").strip()
     errors = {}
@@ -124,7 +123,7 @@ def create_user(actor, username, password, role, full_name="", county=None, **pl
             errors[field] = _("Too long: at most %(n)d characters.", n=MAX_TEXT)
     if role not in ROLES:
         errors["role"] = _("Unknown role: %(role)s", role=role)
-    problem = password_problem(password, username, full_name or "", _county(county))
+    problem = password_problem(password, username, full_name or "", county or "")
     if problem:
         errors["password"] = problem
     if errors:
@@ -154,9 +153,9 @@ def set_active(actor, user, is_active):
         audit.record(actor, "update", "user", user.id, before=before, after=audit.snapshot(user, SECRET_FIELDS))
 
 
-def set_password(actor, user, password, county=None, field="password"):
+def set_password(actor, user, password, county="", field="password"):
     """A new password that meets the rule; the account is no longer asked to change it."""
-    problem = password_problem(password, user.username, user.full_name, _county(county))
+    problem = password_problem(password, user.username, user.full_name, county or "")
     if problem:
         raise ValidationError({field: problem})
     with database.atomic():
@@ -167,7 +166,7 @@ def set_password(actor, user, password, county=None, field="password"):
         audit.record(actor, "update", "user", user.id, reason="password changed")
 
 
-def change_own_password(user, current, new, repeat, county=None, address="", now=None, max_failures=5,
+def change_own_password(user, current, new, repeat, county="", address="", now=None, max_failures=5,
                         lockout_seconds=60):
     """A user changes their own password, giving the current one; a wrong current password counts as a
     failed login of the account (and is audited as one), so a left-open session cannot be used to guess it."""
@@ -182,7 +181,7 @@ def change_own_password(user, current, new, repeat, county=None, address="", now
         with database.atomic():
             _record_failure((name_key,), now)
             _audit_login(None, user.username, address, "failure", now, user, reason="change page")
-    problem = password_problem(new, user.username, user.full_name, _county(county))
+    problem = password_problem(new, user.username, user.full_name, county or "")
     if problem:
         errors["new_password"] = problem
     elif new == current:
@@ -232,7 +231,8 @@ def _record_failure(keys, now):
     """Count a failure against each key, and forget each key's failures older than the hour."""
     with database.atomic():
         for key in keys:
-            LoginFailure.delete().where((LoginFailure.key == key) & (LoginFailure.at < now - timedelta(hours=1))).execute()
+            stale = (LoginFailure.key == key) & (LoginFailure.at < now - timedelta(hours=1))
+            LoginFailure.delete().where(stale).execute()
             LoginFailure.create(key=key, at=now)
 
 
@@ -246,7 +246,7 @@ def _audit_login(user, typed, address, outcome, now, account=None, reason=""):
                  at=now, username=(typed or "")[:TYPED_NAME_MAX])
 
 
-def authenticate(username, password, address="", now=None, max_failures=5, lockout_seconds=60, county=None):
+def authenticate(username, password, address="", now=None, max_failures=5, lockout_seconds=60, county=""):
     """(user, None) on success, (None, message) otherwise; failures count per user name and per address.
 
     Every attempt is audited (success, failure, throttled, disabled), never with the password. An account
@@ -276,7 +276,7 @@ def authenticate(username, password, address="", now=None, max_failures=5, locko
         with database.atomic():
             _audit_login(None, typed, address, "disabled", now, user)
         return None, _("This account is disabled.")
-    weak = password_problem(password, user.username, user.full_name, _county(county)) is not None
+    weak = password_problem(password, user.username, user.full_name, county or "") is not None
     with database.atomic():
         LoginFailure.delete().where(LoginFailure.key == name_key).execute()
         user.last_login_at = now

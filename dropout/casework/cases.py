@@ -8,16 +8,15 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from ..children.records import child_snapshot, date_move, last_change_on, placement_of, recorded_message
 from ..choices import CLOSURES, DROPOUT_REASONS, PLACEMENTS
+from ..core import audit, scope
+from ..core.errors import PermissionDenied, ValidationError
 from ..db import database
 from ..models import CaseEvent, Child, DropoutCase, Exemption, ReturnNotice, School, User, utcnow
 from ..rules import case_status
 from ..rules.numbers import parse_id
 from ..rules.school_age import age_on
-from ..core.errors import PermissionDenied, ValidationError
-from ..core import audit
-from ..core import scope
-from ..children.records import child_snapshot, date_move, last_change_on, placement_of, recorded_message
 
 # The child's status after a return, by placement.
 STATUS_AFTER_RETURN = {"special_school": "special_school", "home_taught": "home_taught"}
@@ -98,7 +97,8 @@ def refresh(case, settings, today, user=None, on=None):
     case.updated_at = utcnow()
     case.save()
     if became_closed and state.closed_kind in STATUS_AFTER_CLOSURE:
-        set_child_status(user, case.child, STATUS_AFTER_CLOSURE[state.closed_kind], f"case {state.closed_kind}", on or today)
+        set_child_status(user, case.child, STATUS_AFTER_CLOSURE[state.closed_kind], f"case {state.closed_kind}",
+                         on or today)
     return state
 
 
@@ -195,7 +195,8 @@ def assign(user, case, cadre_id, teacher_id, today):
         record_event(user, case, "assigned", today, {"before": before, "after": after})
         if teacher is not None and case.child.responsible_teacher_id != teacher.id:
             # The responsible teacher must be able to open the child's page.
-            set_child_status(user, case.child, case.child.status, "teacher assigned", today, responsible_teacher=teacher)
+            set_child_status(user, case.child, case.child.status, "teacher assigned", today,
+                             responsible_teacher=teacher)
     return case
 
 
@@ -224,7 +225,8 @@ def handover(user, from_id, to_id, today):
     # All or nothing: a half-moved caseload would leave children with nobody responsible.
     with database.atomic():
         for case in moving:
-            assign(user, case, *((target.id, case.teacher_id) if source.role == "township" else (case.cadre_id, target.id)), today)
+            people = (target.id, case.teacher_id) if source.role == "township" else (case.cadre_id, target.id)
+            assign(user, case, *people, today)
     return len(moving)
 
 
@@ -242,7 +244,8 @@ def record_return(user, case, on, placement, school_id, grade, notes, settings, 
     if grade is not None and not 1 <= grade <= 9:
         raise ValidationError({"grade": _("The grade is between 1 and 9.")})
     with database.atomic():
-        record_event(user, case, "returned", on, {"placement": placement, "school": school_id, "grade": grade}, _text(notes, "notes"))
+        record_event(user, case, "returned", on, {"placement": placement, "school": school_id, "grade": grade},
+                     _text(notes, "notes"))
         refresh(case, settings, today, user)
         changes = {"school": school} if school is not None else {}
         if grade is not None:
@@ -279,7 +282,8 @@ def _check_proof(case, closure, on, proof, settings, today):
         raise ValidationError({"closure": _("The child is not yet %(n)d.", n=settings.age_out)})
     if closure == "exempted":
         valid = Exemption.select().where(
-            (Exemption.child == case.child_id) & Exemption.status.in_(("approved", "filed")) & (Exemption.valid_until >= today)
+            (Exemption.child == case.child_id) & Exemption.status.in_(("approved", "filed"))
+            & (Exemption.valid_until >= today)
         )
         if not valid.exists():
             raise ValidationError({"closure": _("There is no approved, valid deferral or exemption for this child.")})

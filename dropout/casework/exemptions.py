@@ -2,11 +2,10 @@
 from flask_babel import gettext as _
 
 from ..choices import EXEMPTION_KINDS
+from ..core import audit, uploads
+from ..core.errors import PermissionDenied, ValidationError
 from ..db import database
 from ..models import Exemption
-from ..core.errors import PermissionDenied, ValidationError
-from ..core import audit
-from ..core import uploads
 from .cases import MAX_TEXT, set_child_status
 
 

@@ -3,10 +3,10 @@ from dataclasses import dataclass
 
 from peewee import JOIN
 
+from ..children.search import GROUP_CONDITIONS, read_args
+from ..core import scope
 from ..models import Child, DropoutCase, School, User, Village
 from ..rules.case_status import STATUSES
-from ..core import scope
-from ..children.search import GROUP_CONDITIONS, read_args
 
 
 @dataclass
@@ -48,7 +48,8 @@ def search(user, filters, today):
         # A notice past its deadline, or a visit past its date.
         query = query.where(
             (DropoutCase.status == "overdue")
-            | (DropoutCase.status.in_(("dropped_out", "persuading", "notice_running")) & (DropoutCase.next_visit_on < today))
+            | (DropoutCase.status.in_(("dropped_out", "persuading", "notice_running"))
+               & (DropoutCase.next_visit_on < today))
         )
     return _with_names(query).order_by(DropoutCase.updated_at.desc(), DropoutCase.id.desc())
 

@@ -5,12 +5,13 @@ from flask_babel import gettext as _
 from peewee import Case
 
 from ..choices import VISIT_MET, VISIT_METHODS, VISIT_OUTCOMES
+from ..core import uploads
+from ..core.errors import PermissionDenied, ValidationError
 from ..db import database
 from ..models import DropoutCase, HomeVisit
 from ..rules import case_status
-from ..core.errors import PermissionDenied, ValidationError
-from ..core import uploads
 from .cases import MAX_TEXT, record_event, refresh
+
 
 def _check(values, errors, today, not_before, late_days):
     visited_on = values.get("visited_on")
@@ -91,11 +92,13 @@ def log_teaching_visit(user, child, values, settings, today):
 
 
 def _columns(values):
-    fields = ("visited_on", "method", "met", "outcome", "reasons", "notes", "next_visit_on", "latitude", "longitude", "lessons", "is_late")
+    fields = ("visited_on", "method", "met", "outcome", "reasons", "notes", "next_visit_on", "latitude", "longitude",
+              "lessons", "is_late")
     return {field: values.get(field) for field in fields}
 
 
 def open_cases_first(user, cases_query):
     """The user's own open cases first, then the other open ones in scope."""
     own = Case(None, (((DropoutCase.cadre == user.id) | (DropoutCase.teacher == user.id), 0),), 1)
-    return cases_query.where(DropoutCase.status != "closed").order_by(own, DropoutCase.next_visit_on.asc(nulls="first"), DropoutCase.id)
+    return cases_query.where(DropoutCase.status != "closed").order_by(
+        own, DropoutCase.next_visit_on.asc(nulls="first"), DropoutCase.id)

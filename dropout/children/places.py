@@ -3,14 +3,20 @@ from flask_babel import gettext as _
 from peewee import JOIN, IntegrityError, fn
 
 from ..choices import SCHOOL_KINDS
+from ..core import audit
+from ..core.errors import PermissionDenied, ValidationError
 from ..db import database
 from ..models import Child, School, Township, Village
 from ..rules.numbers import parse_id
-from ..core.errors import PermissionDenied, ValidationError
-from ..core import audit
 
 MODELS = {"township": Township, "village": Village, "school": School}
 MAX_NAME = 255
+
+
+def get_place(kind, place_id):
+    """A township, village or school by kind and id, or None (an unknown kind too)."""
+    model = MODELS.get(kind)
+    return model.get_or_none(model.id == place_id) if model is not None else None
 
 
 def listing():

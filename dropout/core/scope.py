@@ -1,8 +1,38 @@
 """Access scope: the one place that narrows queries to what the acting user may see.
 
-Every list, page, export and PDF about children starts from `children(user)`.
+Every list, page, export and PDF about children starts from `children(user)`; each record about a child
+(a case, a visit, an exemption, a notice, a penalty document) is found through it by one `get_…(user, id)`,
+which gives None for anything outside the user's scope, as if it did not exist.
 """
-from ..models import Child, DropoutCase, Exemption, School, Township, User, Village
+from dataclasses import dataclass
+
+from ..models import (
+    Child,
+    DocumentScan,
+    DropoutCase,
+    Exemption,
+    HomeVisit,
+    PenaltyDocument,
+    ReturnNotice,
+    School,
+    Township,
+    User,
+    Village,
+)
+
+
+@dataclass(frozen=True)
+class County:
+    """The whole county as a scope, for commands run by an operator (the CLI) rather than by an account."""
+
+    role: str = "bureau"
+    township_id: int = None
+    school_id: int = None
+    village_id: int = None
+    id: int = None
+
+
+WHOLE_COUNTY = County()
 
 
 def _villages_of(township_id):
@@ -98,3 +128,55 @@ def cases(user):
 def exemptions(user):
     """Exemption applications of the children in the user's scope."""
     return Exemption.select(Exemption, Child).join(Child).where(child_condition(user))
+
+
+def get_case(user, case_id):
+    """A case in scope, or None."""
+    return cases(user).where(DropoutCase.id == case_id).first()
+
+
+def get_exemption(user, exemption_id):
+    """An exemption application in scope, or None."""
+    return exemptions(user).where(Exemption.id == exemption_id).first()
+
+
+def get_visit(user, visit_id):
+    """A home visit of a child in scope, or None."""
+    return HomeVisit.select().where((HomeVisit.id == visit_id) & HomeVisit.child.in_(children(user).select(Child.id))
+                                    ).first()
+
+
+def _case_ids(user):
+    return cases(user).select(DropoutCase.id)
+
+
+def notices(user):
+    """限期复学通知书 of cases in the user's scope, with their case and child in the same query."""
+    return ReturnNotice.select(ReturnNotice, DropoutCase, Child).join(DropoutCase).join(Child).where(
+        DropoutCase.id.in_(_case_ids(user))
+    )
+
+
+def get_notice(user, notice_id):
+    """A notice in scope, or None."""
+    return notices(user).where(ReturnNotice.id == notice_id).first()
+
+
+def penalty_documents(user):
+    """The penalty chain's documents (事先告知书, 决定书) of cases in the user's scope."""
+    return PenaltyDocument.select().where(PenaltyDocument.case.in_(_case_ids(user)))
+
+
+def get_penalty_document(user, document_id):
+    """A penalty document in scope, or None."""
+    return penalty_documents(user).where(PenaltyDocument.id == document_id).first()
+
+
+def get_scan(user, scan_id):
+    """A scan on file of a notice or a penalty document in scope, or None."""
+    scan = DocumentScan.get_or_none(DocumentScan.id == scan_id)
+    if scan is None:
+        return None
+    if scan.notice_id is not None:
+        return scan if get_notice(user, scan.notice_id) else None
+    return scan if get_penalty_document(user, scan.document_id) else None

@@ -11,20 +11,20 @@ from pathlib import Path
 from flask_babel import gettext as _
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from ..casework.cases import ACTIVE_NOTICES as ACTIVE
+from ..casework.cases import MAX_TEXT, record_event, refresh
+from ..casework.settings import CaseSettings
 from ..choices import CASE_STATUSES, SERVICE_METHODS
+from ..core import audit, scope
+from ..core import calendar as county_calendar
+from ..core.errors import PermissionDenied, ValidationError
 from ..db import database
 from ..models import Child, DropoutCase, Escalation, HomeVisit, ReturnNotice, School, Township, Village
 from ..pdf.data import NoticeData, Service
+from ..pdf.fonts import FontMissing
 from ..pdf.notice import render_notices
 from ..rules import measures
-from ..core.errors import PermissionDenied, ValidationError
-from ..core import audit
-from ..core import calendar as county_calendar
 from . import numbering
-from ..core import scope
-from ..casework.settings import CaseSettings
-from ..casework.cases import ACTIVE_NOTICES as ACTIVE
-from ..casework.cases import MAX_TEXT, record_event, refresh
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 # How each kind of contact is named on the notice; only a visit to the home is a 上门家访.
@@ -253,6 +253,43 @@ def issue(user, case, config, today, return_school="", issuer=None, early_reason
             audit.record(user, "issue_early", "return_notice", notice.id, after={"number": number},
                          child_id=case.child_id, reason=early_reason)
     return notice
+
+
+def listing(user, township=None, status=None, since=None, superseded=True):
+    """The notices in the user's scope (with their case and child), of a township, in a status, issued on or after
+    `since`; without the versions replaced by a correction when `superseded` is False (those printed as in force)."""
+    query = scope.notices(user)
+    if township:
+        query = query.where(ReturnNotice.township == township)
+    if status:
+        query = query.where(ReturnNotice.status == status)
+    if not superseded:
+        query = query.where(ReturnNotice.status != "superseded")
+    if since:
+        query = query.where(ReturnNotice.issued_on >= since)
+    return query
+
+
+def issue_and_archive(user, case, config, today, return_school="", issuer=None, early_reason=""):
+    """Issue a notice (see issue) and archive its PDF, as one step: (the notice, whether its PDF was archived).
+    Without a Chinese font the notice stays issued, unprinted; printing it works once a font is installed."""
+    notice = issue(user, case, config, today, return_school, issuer, early_reason)
+    return notice, _archived(notice, config)
+
+
+def correct_and_archive(user, notice, config, today, return_school=""):
+    """Issue a corrected version (see correct) and archive its PDF, as one step: (the new version, whether its PDF
+    was archived)."""
+    new = correct(user, notice, config, today, return_school)
+    return new, _archived(new, config)
+
+
+def _archived(notice, config):
+    try:
+        archive(notice, config["REPORTS_DIR"], config["PDF_FONT"])
+    except FontMissing:
+        return False
+    return True
 
 
 def archive(notice, reports_dir, font_path=None):

@@ -14,17 +14,16 @@ import json
 
 from flask_babel import gettext as _
 
+from ..casework.cases import MAX_TEXT, record_event
+from ..core import audit
+from ..core import calendar as county_calendar
+from ..core.errors import PermissionDenied, ValidationError
 from ..db import database
 from ..models import Escalation, PenaltyDocument
 from ..pdf.data import DocumentData
 from ..pdf.document import render_document
 from ..rules import measures
-from ..core.errors import PermissionDenied, ValidationError
-from ..core import audit
-from ..core import calendar as county_calendar
-from . import notices
-from . import numbering
-from ..casework.cases import MAX_TEXT, record_event
+from . import notices, numbering
 
 HEARING_REQUEST_DAYS = 5  # 行政处罚法 Art. 64: a hearing is asked for within five days of the prior notice
 TITLES = {"prior": "行政处罚事先告知书", "decision": "行政处罚决定书"}

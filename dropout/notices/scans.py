@@ -9,12 +9,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
+from ..core import audit, uploads
+from ..core.errors import PermissionDenied, ValidationError
 from ..db import database
 from ..models import DocumentScan, PenaltyDocument, ReturnNotice, User
-from ..core.errors import PermissionDenied, ValidationError
-from ..core import audit
 from . import notices
-from ..core import uploads
 
 KINDS = {"receipt": _l("Signed proof of service"), "signed": _l("Signed document")}
 ALLOWED = (".pdf", ".jpg", ".png")
@@ -52,7 +51,8 @@ def attach(user, kind, stream, uploads_dir, notice=None, document=None):
     if kind not in KINDS:
         raise ValidationError({"kind": _("Choose what the scan shows.")})
     if kind == "receipt" and target.served_on is None:
-        raise ValidationError({"scan": _("Record the service first: a signed proof of service is attached once served.")})
+        raise ValidationError({"scan": _(
+            "Record the service first: a signed proof of service is attached once served.")})
     data = _read(stream)
     stored = uploads.store(io.BytesIO(data), uploads_dir, f"scans/{target.year}", ALLOWED)
     if stored is None:  # _read checked the same as store; kept in case the two ever differ
@@ -83,7 +83,8 @@ def on_file(target):
 
 def scans_of(target):
     """The notice's or penalty document's scans, oldest first, with who uploaded them."""
-    query = (DocumentScan.select(DocumentScan, User).join(User, on=(DocumentScan.uploaded_by == User.id), join_type=JOIN.LEFT_OUTER)
+    query = (DocumentScan.select(DocumentScan, User)
+             .join(User, on=(DocumentScan.uploaded_by == User.id), join_type=JOIN.LEFT_OUTER)
              .where(_of(target)).order_by(DocumentScan.uploaded_at, DocumentScan.id))
     return list(query)
 

@@ -9,19 +9,19 @@ import os
 import tempfile
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import gettext as _
 
+from ..core.errors import ValidationError
 from ..db import database
 from ..models import ReportFile, SummaryMonth, utcnow
 from ..pdf import fonts
 from ..pdf.monthly import render_month_report
-from ..core.errors import ValidationError
 from . import summaries
 from .data import month_report_data
 from .workbook import render_month_workbook
 
-__all__ = ["ArchiveDamaged", "month_report_data", "read_file", "relative_path", "write_month"]
+__all__ = ["ArchiveDamaged", "generate_and_archive", "lock_and_archive", "month_report_data", "read_file",
+           "relative_path", "write_month"]
 FILE_KINDS = ("pdf", "xlsx")
 
 
@@ -49,7 +49,8 @@ def write_month(month, config, now=None, final=False):
     locked = row.locked_at is not None
     reports_dir = Path(config["REPORTS_DIR"])
     recorded = {(f.unit_kind, f.unit_id, f.kind): f for f in ReportFile.select().where(ReportFile.month == str(month))}
-    units = [("county", 0)] + [("township", unit_id) for unit_id in sorted(summaries.figures_by_unit(month, "township"))]
+    townships = sorted(summaries.figures_by_unit(month, "township"))
+    units = [("county", 0)] + [("township", unit_id) for unit_id in townships]
     paths, changes = [], []
     for kind, unit_id in units:
         targets = [reports_dir / relative_path(month, kind, unit_id, file_kind) for file_kind in FILE_KINDS]
@@ -71,6 +72,29 @@ def write_month(month, config, now=None, final=False):
                                 "path": relative, "sha256": sha})
     _record(changes, now or utcnow())
     return paths
+
+
+def generate_and_archive(month, user, config):
+    """Generate (or regenerate) the month's summaries, then write its archive, as one step for the bureau.
+    True when the archive was written; False when no Chinese font is installed to print it (the figures stand)."""
+    summaries.generate_month(month, user, config["SCHOOL_START_AGE"], config["REPORT_DUE_DAY"])
+    return _archived(month, config)
+
+
+def lock_and_archive(user, month, config):
+    """Lock a generated month, then write its archive once more so the files say who locked it and when, as one
+    step for the bureau. True when the archive was written; False when no Chinese font is installed (the lock
+    stands)."""
+    summaries.lock(user, month)
+    return _archived(month, config, final=True)
+
+
+def _archived(month, config, final=False):
+    try:
+        write_month(month, config, final=final)
+    except fonts.FontMissing:
+        return False
+    return True
 
 
 def _store(target, content):
@@ -101,7 +125,8 @@ def _record(changes, now):
         for values in changes:
             ReportFile.insert(**values, written_at=now).on_conflict(
                 conflict_target=conflict,
-                update={ReportFile.path: values["path"], ReportFile.sha256: values["sha256"], ReportFile.written_at: now},
+                update={ReportFile.path: values["path"], ReportFile.sha256: values["sha256"],
+                        ReportFile.written_at: now},
             ).execute()
 
 
@@ -111,7 +136,7 @@ def files_of(month, kind, unit_id):
                                           & (ReportFile.unit_id == unit_id)).order_by(ReportFile.kind))
 
 
-def read_file(month, kind, unit_id, file_kind, reports_dir=None):
+def read_file(month, kind, unit_id, file_kind, reports_dir):
     """(path, SHA-256) of an archived report file after checking its bytes, or None when none was archived.
 
     Raises ArchiveDamaged when the file is gone or its content is no longer what was recorded.
@@ -120,7 +145,7 @@ def read_file(month, kind, unit_id, file_kind, reports_dir=None):
                                  & (ReportFile.unit_id == unit_id) & (ReportFile.kind == file_kind))
     if row is None:
         return None
-    root = Path(reports_dir or current_app.config["REPORTS_DIR"]).resolve()
+    root = Path(reports_dir).resolve()
     path = (root / row.path).resolve()
     if not path.is_relative_to(root) or not path.is_file():
         raise ArchiveDamaged(f"{row.path}: missing")

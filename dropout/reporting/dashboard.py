@@ -4,12 +4,12 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from peewee import IntegrityError
 
+from ..core import audit
+from ..core.errors import PermissionDenied, ValidationError
 from ..db import database
 from ..models import CohortIntake, MonthlyReport, School, SummaryMonth, Township, Village, utcnow
 from ..rules.dates import local_date
 from ..rules.indicators import missed, official, total
-from ..core.errors import PermissionDenied, ValidationError
-from ..core import audit
 from . import summaries
 from .figures import Month
 

@@ -11,14 +11,23 @@ from flask_babel import gettext as _
 
 from .. import clock
 from ..choices import (
-    DETECTION_FIGURES, DROPOUT_REASONS, INDICATORS, LEGAL_FIGURES, PLACEMENTS, POPULATION_FIGURES, PRIORITY_GROUPS,
-    SEX, STAGES, STOCK_FIGURES, WORK_FIGURES,
+    DETECTION_FIGURES,
+    DROPOUT_REASONS,
+    INDICATORS,
+    LEGAL_FIGURES,
+    PLACEMENTS,
+    POPULATION_FIGURES,
+    PRIORITY_GROUPS,
+    SEX,
+    STAGES,
+    STOCK_FIGURES,
+    WORK_FIGURES,
 )
 from ..config import thresholds, veto_indicators
+from ..core.errors import ValidationError
 from ..models import SummaryMonth, Township
 from ..pdf.data import IndicatorRow, MonthReportData, ReportTable, TrendPoint
 from ..rules.indicators import BALANCE_IN, BALANCE_OUT, NO_INTAKE, balance_gap, missed, official, total
-from ..core.errors import ValidationError
 from . import summaries
 from .figures import Month
 
@@ -84,7 +93,8 @@ def _tables(cells, labels):
 
     stock = labels["stock"]
     return (
-        figures("学生变动情况", "学生变动", stock.items(), extra=[_balance_row(cells)], note=_balance_note(cells, stock)),
+        figures("学生变动情况", "学生变动", stock.items(), extra=[_balance_row(cells)],
+                note=_balance_note(cells, stock)),
         figures("适龄人口与入学", "适龄人口", labels["population"].items()),
         figures("辍学监测", "辍学监测", labels["detection"].items()),
         figures("在册辍学学生中的重点群体", "重点群体", prefixed("out_"),

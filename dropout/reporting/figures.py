@@ -11,11 +11,11 @@ Townships and villages count children by residence; a school counts its own pupi
 is split by stage (primary / junior: the grade, or the age for a child out of school) and sex.
 What a child adds is in summary_tally, the month's events in summary_events.
 """
+import calendar
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-import calendar
-import re
 
 from ..choices import THREE_DISABILITY_CATEGORIES
 from ..db import database, is_postgres

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from ..core import audit
+from ..core.errors import PermissionDenied, ValidationError
 from ..db import database
 from ..models import MonthlyReport, School, SummaryMonth, Township, utcnow
 from ..rules.dates import local_date
-from ..core.errors import PermissionDenied, ValidationError
-from ..core import audit
 from . import summaries
 
 MAX_COMMENT = 2000
@@ -142,12 +142,14 @@ def completeness(user, month, zone):
 
 
 def _unlocked():
-    return MonthlyReport.month.not_in(SummaryMonth.select(SummaryMonth.month).where(SummaryMonth.locked_at.is_null(False)))
+    locked = SummaryMonth.select(SummaryMonth.month).where(SummaryMonth.locked_at.is_null(False))
+    return MonthlyReport.month.not_in(locked)
 
 
 def overdue(user, today):
     """Reports of open months past their due day and still not submitted, for whoever chases them."""
-    query = MonthlyReport.select().where((MonthlyReport.status == "open") & (MonthlyReport.due_on < today) & _unlocked())
+    query = MonthlyReport.select().where((MonthlyReport.status == "open") & (MonthlyReport.due_on < today)
+                                         & _unlocked())
     if user.role in ("admin", "bureau"):
         return query
     if user.role == "township":

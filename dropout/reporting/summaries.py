@@ -10,12 +10,12 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from peewee import IntegrityError
 
+from ..core import audit
+from ..core.errors import PermissionDenied, ValidationError
 from ..db import database, is_postgres, read_snapshot, write_transaction
 from ..models import CohortIntake, JobClaim, MonthlyReport, MonthlySummary, School, SummaryMonth, Township, utcnow
 from ..rules.indicators import Intake, total
 from ..rules.school_age import school_year
-from ..core.errors import PermissionDenied, ValidationError
-from ..core import audit
 from .figures import Month, compute
 
 REPORTING_KINDS = ("school", "township")  # units that file a monthly report (流失生月报)
@@ -90,7 +90,8 @@ def _open_reports(month, due_day):
     following = month.next()
     due_on = date(following.year, following.month, min(max(due_day, 1), 28))
     have = {(r.unit_kind, r.unit_id) for r in MonthlyReport.select().where(MonthlyReport.month == key)}
-    units = [("school", s.id) for s in School.select(School.id)] + [("township", t.id) for t in Township.select(Township.id)]
+    units = ([("school", s.id) for s in School.select(School.id)]
+             + [("township", t.id) for t in Township.select(Township.id)])
     new = [{"month": key, "unit_kind": kind, "unit_id": unit_id, "status": "open", "due_on": due_on}
            for kind, unit_id in units if (kind, unit_id) not in have]
     if new:
@@ -170,7 +171,8 @@ def intake_of(month, kind, unit_id):
 
 
 def is_locked(month):
-    return SummaryMonth.select().where((SummaryMonth.month == str(month)) & SummaryMonth.locked_at.is_null(False)).exists()
+    return SummaryMonth.select().where(
+        (SummaryMonth.month == str(month)) & SummaryMonth.locked_at.is_null(False)).exists()
 
 
 def generated_months():

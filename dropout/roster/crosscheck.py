@@ -15,18 +15,27 @@ from pathlib import Path
 from flask_babel import gettext as _
 
 from .. import clock
+from ..casework.cases import open_case
 from ..choices import OUT_OF_SCHOOL
+from ..core import scope
+from ..core.errors import PermissionDenied, ValidationError
 from ..db import database
 from ..models import Child, DropoutCase
 from ..rules import case_status, school_age
-from ..core.errors import PermissionDenied, ValidationError
 from . import disability as register_disability
 from . import files as register_files
-from ..core import scope
-from ..casework.cases import open_case
 from .checks import (
-    ACCOUNTED, ENROLLED, FLAG_ROLES, ROLES, chunks, duplicates, past_school_age, register_children, register_query,
-    require, without_school,
+    ACCOUNTED,
+    ENROLLED,
+    FLAG_ROLES,
+    ROLES,
+    chunks,
+    duplicates,
+    past_school_age,
+    register_children,
+    register_query,
+    require,
+    without_school,
 )
 from .lists import UploadedList, cell_text, read_list
 
@@ -216,7 +225,8 @@ def compare(user, lists, today, start_age=6):
 
 def _enrolled_nowhere(result, household, enrolment, register, today, start_age):
     """School-age 户籍 children on no 学籍 roll and in no school by the register."""
-    on_roll = _Index.of_rows([row for row in enrolment.rows if enrolment_state(row.status) == "enrolled"]) if enrolment else None
+    on_roll = (_Index.of_rows([row for row in enrolment.rows if enrolment_state(row.status) == "enrolled"])
+               if enrolment else None)
     seen = set()  # a child listed twice in the file is reported once
     for row in household.rows:
         if not school_age.is_school_age(row.birth_on, today, start_age):

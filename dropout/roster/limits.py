@@ -3,8 +3,10 @@ a worker's memory or time: a zip bomb, a sheet whose two cells far apart make a 
 string repeated in every cell, a CSV of one endless line.
 
 check(path) looks at the file by its first bytes, the way the readers do, and raises ValidationError
-with a message for the user when the file is past a limit; the readers (roster_read, register_lists)
-call it before python-calamine or csv sees the bytes.
+with a message for the user when the file is past a limit; the readers (roster/read.py, roster/lists.py)
+call it before python-calamine or csv sees the bytes. The limits are the ones given, else those the caller
+put in force around the reading (`with in_force(Limits.from_config(app.config)):` at a page or a command),
+else the defaults.
 
 - .xlsx: the zip's own records are read, never extracted. The central directory's size and the member
   count come first; then each member is inflated a block at a time into nothing, counting what it
@@ -20,9 +22,10 @@ import re
 import struct
 import zipfile
 import zlib
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
-from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
 from ..core.errors import ValidationError
@@ -73,9 +76,22 @@ class Limits:
         return cls(**{key: int(config.get(name) or getattr(default, key)) for key, name in names.items()})
 
 
+_IN_FORCE = ContextVar("workbook_limits", default=None)
+
+
+@contextmanager
+def in_force(limits):
+    """Within the block, check() holds files to `limits` (the settings of the page or command reading them)."""
+    token = _IN_FORCE.set(limits)
+    try:
+        yield limits
+    finally:
+        _IN_FORCE.reset(token)
+
+
 def current_limits():
-    """The limits of the running app's settings; the defaults outside an app."""
-    return Limits.from_config(current_app.config) if has_app_context() else Limits()
+    """The limits put in force by the caller (in_force); the defaults otherwise."""
+    return _IN_FORCE.get() or Limits()
 
 
 def check(path, limits=None, unreadable=None):

@@ -1,6 +1,9 @@
 """Blueprints, one per area, and the error pages."""
 from flask import render_template
+from werkzeug.exceptions import Forbidden
 from werkzeug.routing import IntegerConverter
+
+from ..core.errors import PermissionDenied
 
 
 class IdConverter(IntegerConverter):
@@ -12,8 +15,23 @@ class IdConverter(IntegerConverter):
 
 def init_app(app):
     from . import (
-        accounts, auth, calendar, cases, children, exemptions, filing, filters, home, imports, notices, penalties, places,
-        registers, reports, scans, visits,
+        accounts,
+        auth,
+        calendar,
+        cases,
+        children,
+        exemptions,
+        filing,
+        filters,
+        home,
+        imports,
+        notices,
+        penalties,
+        places,
+        registers,
+        reports,
+        scans,
+        visits,
     )
 
     app.url_map.converters["id"] = IdConverter
@@ -26,4 +44,13 @@ def init_app(app):
 
         @app.errorhandler(code)
         def _error(exc, code=code):
-            return render_template("errors/error.html", code=code, description=exc.description), code
+            return error_page(code, exc.description)
+
+    @app.errorhandler(PermissionDenied)
+    def _denied(exc):
+        """A service refused the acting user's role: the 403 page, wherever it was raised."""
+        return error_page(403, Forbidden.description)
+
+
+def error_page(code, description):
+    return render_template("errors/error.html", code=code, description=description), code

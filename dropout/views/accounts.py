@@ -1,13 +1,13 @@
 """Accounts, kept by the county admin."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth import roles_required
-from ..forms import AccountForm, show_errors
-from ..models import User
-from ..core.errors import ValidationError
 from ..accounts import users as accounts
+from ..auth import roles_required
+from ..core.errors import ValidationError
+from ..forms import AccountForm, show_errors
+from .found import user_or_404
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
@@ -34,6 +34,7 @@ def create():
                 township=form.township.data,
                 school=form.school.data,
                 village=form.village.data,
+                county=current_app.config["COUNTY_NAME"],
             )
         except ValidationError as exc:
             show_errors(form, exc.errors)
@@ -47,7 +48,7 @@ def create():
 @bp.route("/<id:user_id>/toggle", methods=["POST"])
 @roles_required("admin")
 def toggle(user_id):
-    user = User.get_or_none(User.id == user_id) or abort(404)
+    user = user_or_404(user_id)
     if user.id == current_user.id:
         flash(_("You cannot disable your own account."), "error")
     else:
@@ -59,7 +60,7 @@ def toggle(user_id):
 @bp.route("/<id:user_id>/password-change", methods=["POST"])
 @roles_required("admin")
 def require_password_change(user_id):
-    user = User.get_or_none(User.id == user_id) or abort(404)
+    user = user_or_404(user_id)
     accounts.require_password_change(current_user, user)
     flash(_("%(name)s must change the password at the next page they open.", name=user.username))
     return redirect(url_for("accounts.index"))

@@ -5,10 +5,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..accounts import users as accounts
+from ..core.errors import ValidationError
 from ..forms import ChangePasswordForm, LoginForm, show_errors
 from ..i18n import LANGUAGES
-from ..core.errors import ValidationError
-from ..accounts import users as accounts
 
 bp = Blueprint("auth", __name__)
 

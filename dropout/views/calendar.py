@@ -8,12 +8,12 @@ from wtforms import SelectField, StringField
 
 from .. import clock
 from ..case_forms import read_dates
+from ..core import calendar as county_calendar
+from ..core.errors import ValidationError
 from ..forms import options, show_errors
 from ..models import CalendarEntry
 from ..rules import calendar as rules
 from ..rules.case_status import OPEN_STATUSES
-from ..core.errors import PermissionDenied, ValidationError
-from ..core import calendar as county_calendar
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
@@ -47,8 +47,6 @@ def index():
         return _page(form, status=422)
     try:
         county_calendar.add_entry(current_user, form.kind.data, form.name.data, values["starts_on"], values["ends_on"])
-    except PermissionDenied:
-        abort(403)
     except ValidationError as exc:
         return _page(form, show_errors(form, exc.errors), 422)
     flash(_("Saved."))
@@ -60,8 +58,6 @@ def index():
 def delete(entry_id):
     try:
         county_calendar.remove_entry(current_user, entry_id)
-    except PermissionDenied:
-        abort(403)
     except CalendarEntry.DoesNotExist:
         abort(404)
     flash(_("Removed."))

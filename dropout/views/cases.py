@@ -6,7 +6,20 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import clock
-from ..case_forms import AssignForm, CaseOpenForm, CloseForm, ConfirmForm, HandoverForm, NotDropoutForm, ReturnForm, read_dates
+from ..case_forms import (
+    AssignForm,
+    CaseOpenForm,
+    CloseForm,
+    ConfirmForm,
+    HandoverForm,
+    NotDropoutForm,
+    ReturnForm,
+    read_dates,
+)
+from ..casework import cases
+from ..casework import export as case_export
+from ..casework import search as case_search
+from ..casework.settings import CaseSettings
 from ..choices import (
     CASE_EVENTS,
     CASE_STATUSES,
@@ -17,28 +30,20 @@ from ..choices import (
     PRIORITY_GROUPS,
     ROLES,
 )
+from ..core import scope
+from ..core.errors import ValidationError
 from ..forms import options, show_errors
 from ..models import CaseEvent, DropoutCase, User
-from ..rules import id_number
-from ..rules.numbers import parse_id
-from ..core.errors import PermissionDenied, ValidationError
-from ..casework import search as case_search
-from ..casework import cases
-from ..core import spreadsheets as exports
 from ..notices import notices
-from ..core import scope
-from ..casework.settings import CaseSettings
+from ..rules.numbers import parse_id
 from .downloads import send_download
+from .found import case_or_404, child_or_404
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 
 def settings():
     return CaseSettings.from_config(current_app.config)
-
-
-def get_case_or_404(case_id):
-    return scope.cases(current_user).where(DropoutCase.id == case_id).first() or abort(404)
 
 
 @bp.route("/")
@@ -61,7 +66,8 @@ def index():
 
 def _people():
     """Township cadres and teachers who carry cases in the user's scope."""
-    ids = scope.cases(current_user).select(DropoutCase.cadre).union(scope.cases(current_user).select(DropoutCase.teacher))
+    in_scope = scope.cases(current_user)
+    ids = in_scope.select(DropoutCase.cadre).union(in_scope.select(DropoutCase.teacher))
     return User.select().where(User.id.in_(ids)).order_by(User.role, User.username)
 
 
@@ -69,19 +75,7 @@ def _people():
 @login_required
 def export():
     filters = case_search.CaseFilters.from_args(request.args)
-    rows = (
-        (
-            case.id, case.child.name, id_number.mask(case.child.id_number), case.child.village.name,
-            case.child.school.name if case.child.school else "", CASE_STATUSES[case.status],
-            DROPOUT_REASONS.get(case.reason, ""), case.absent_since, case.opened_on,
-            case.cadre or "", case.teacher or "", case.next_visit_on or "", case.repeat_count,
-        )
-        for case in case_search.search(current_user, filters, clock.today())
-    )
-    headers = [_("Case"), _("Name"), _("ID number"), _("Village"), _("School"), _("Status"), _("Reason"),
-               _("Absent since"), _("Opened"), _("Township cadre"), _("Teacher"), _("Next visit"), _("Repeats")]
-    title = f"{current_app.config['COUNTY_NAME']} {_('Dropout cases')} {clock.today():%Y-%m-%d}"
-    data = exports.write_table(title, headers, rows)
+    data = case_export.workbook(current_user, filters, clock.today(), current_app.config["COUNTY_NAME"])
     return send_download(data, f"cases-{clock.today():%Y%m%d}.xlsx",
                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -89,7 +83,7 @@ def export():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create():
-    child = scope.get_child(current_user, parse_id(request.args.get("child")) or 0) or abort(404)
+    child = child_or_404(parse_id(request.args.get("child")) or 0)
     if current_user.role not in ("admin", "township", "teacher"):
         abort(403)
     form = CaseOpenForm()
@@ -98,7 +92,8 @@ def create():
         values = read_dates(form, "absent_since")
         if not form.absent_since.errors:
             try:
-                case = cases.open_case(current_user, child, values["absent_since"], settings(), clock.today(), form.notes.data)
+                case = cases.open_case(current_user, child, values["absent_since"], settings(), clock.today(),
+                                       form.notes.data)
             except ValidationError as exc:
                 show_errors(form, exc.errors)
             else:
@@ -120,7 +115,8 @@ def _action_forms(case):
     forms = {
         "confirm": ConfirmForm(prefix="confirm", meta=no_csrf),
         "not_dropout": NotDropoutForm(prefix="nd", meta=no_csrf),
-        "assign": AssignForm(prefix="assign", meta=no_csrf, data={"cadre": str(case.cadre_id or ""), "teacher": str(case.teacher_id or "")}),
+        "assign": AssignForm(prefix="assign", meta=no_csrf,
+                             data={"cadre": str(case.cadre_id or ""), "teacher": str(case.teacher_id or "")}),
         "return": ReturnForm(prefix="return", meta=no_csrf),
         "close": CloseForm(prefix="close", meta=no_csrf),
     }
@@ -150,7 +146,7 @@ def _render_detail(case, forms, status=200):
 @bp.route("/<id:case_id>")
 @login_required
 def detail(case_id):
-    case = get_case_or_404(case_id)
+    case = case_or_404(case_id)
     return _render_detail(case, _action_forms(case))
 
 
@@ -163,15 +159,13 @@ def act(case_id, action):
     """One next step on the case, from the forms on its page."""
     if action not in ACTIONS:
         abort(404)
-    case = get_case_or_404(case_id)
+    case = case_or_404(case_id)
     forms = _action_forms(case)
     form = forms[action]
     form.validate()
     today = clock.today()
     try:
         _do(action, case, form, today)
-    except PermissionDenied:
-        abort(403)
     except ValidationError as exc:
         show_errors(form, exc.errors)
         return _render_detail(case, forms, 422)
@@ -192,7 +186,8 @@ def _do(action, case, form, today):
         return cases.resolve_not_dropout(user, case, dates["on"] or today, form.notes.data, config, today)
     if action == "return":
         grade, school = parse_id(form.grade.data), parse_id(form.school.data)
-        return cases.record_return(user, case, dates["on"] or today, form.placement.data, school, grade, form.notes.data, config, today)
+        return cases.record_return(user, case, dates["on"] or today, form.placement.data, school, grade,
+                                   form.notes.data, config, today)
     proof = {"receiving_school": form.receiving_school.data, "certificate": form.certificate.data}
     if dates.get("death_on"):
         proof["death_on"] = dates["death_on"].isoformat()
@@ -208,7 +203,8 @@ def handover():
     form = HandoverForm()
     people = [u for u in _people() if u.role in ("township", "teacher")]
     choices = options(((u.id, f"{u} · {ROLES[u.role]}") for u in people), "—")
-    targets = User.select().where(User.role.in_(("township", "teacher")) & (User.is_active == True)).order_by(User.username)  # noqa: E712
+    active = User.is_active == True  # noqa: E712
+    targets = User.select().where(User.role.in_(("township", "teacher")) & active).order_by(User.username)
     form.from_user.choices = choices
     form.to_user.choices = options(((u.id, f"{u} · {ROLES[u.role]}") for u in targets), "—")
     failed = False

@@ -42,7 +42,8 @@ def bars(title, points, suffix=""):
         y = TOP + plot_h - h
         shown = "—" if value is None else (f"{value:.1f}{suffix}" if suffix else f"{value}")
         parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" height="{h:.1f}" class="bar"/>'
-                     f'<text x="{x + slot * 0.35:.1f}" y="{y - 3:.1f}" text-anchor="middle" class="value">{shown}</text>'
+                     f'<text x="{x + slot * 0.35:.1f}" y="{y - 3:.1f}" text-anchor="middle" class="value">'
+                     f"{shown}</text>"
                      f'<text x="{x + slot * 0.35:.1f}" y="{HEIGHT - 10}" text-anchor="middle" class="axis">'
                      f"{escape(label)}</text>")
     return _frame(title, "".join(parts), top, suffix)

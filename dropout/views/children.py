@@ -6,24 +6,19 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import clock
+from ..children import records as children
+from ..children import search as child_search
 from ..choices import CHILD_STATUSES, GUARDIAN_RELATIONS, PRIORITY_GROUPS, STAGES
+from ..core import audit, scope
+from ..core.errors import ValidationError
 from ..forms import CHILD_FIELDS, GUARDIAN_ROWS, ChildForm, options, show_errors
 from ..models import DropoutCase, Exemption, HomeVisit, School, User, Village
 from ..rules import id_number as idn
 from ..rules import school_age
-from ..core.errors import PermissionDenied, ValidationError
-from ..core import audit
-from ..children import search as child_search
-from ..children import records as children
-from ..core import scope
+from .found import child_or_404
 
 bp = Blueprint("children", __name__, url_prefix="/children")
 MAX_PAGE = 100000
-
-
-def get_child_or_404(child_id):
-    """A child in the current user's scope; anything else is not found."""
-    return scope.get_child(current_user, child_id) or abort(404)
 
 
 @bp.route("/")
@@ -55,18 +50,15 @@ def index():
 @bp.route("/<id:child_id>")
 @login_required
 def detail(child_id):
-    return _detail(get_child_or_404(child_id))
+    return _detail(child_or_404(child_id))
 
 
 @bp.route("/<id:child_id>/id-numbers", methods=["POST"])
 @login_required
 def reveal_ids(child_id):
     """The child's page with full ID numbers, for this one response; each use is audited."""
-    child = get_child_or_404(child_id)
-    try:
-        children.reveal_id_numbers(current_user, child)
-    except PermissionDenied:
-        abort(403)
+    child = child_or_404(child_id)
+    children.reveal_id_numbers(current_user, child)
     return _detail(child, full_ids=True)
 
 
@@ -82,7 +74,8 @@ def _detail(child, full_ids=False):
         timeline=audit.child_timeline(child.id),
         case=DropoutCase.get_or_none(DropoutCase.child == child.id),
         exemptions=list(child.exemptions.order_by(Exemption.applied_on.desc())),
-        teaching_visits=list(child.visits.where(HomeVisit.is_teaching == True).order_by(HomeVisit.visited_on.desc()).limit(20)),  # noqa: E712
+        teaching_visits=list(child.visits.where(HomeVisit.is_teaching == True)  # noqa: E712
+                             .order_by(HomeVisit.visited_on.desc()).limit(20)),
         full_ids=full_ids,
         may_reveal=children.may_reveal_id_numbers(current_user) and (
             bool(child.id_number) or any(g.id_number for g in child.guardians)),
@@ -165,8 +158,6 @@ def _edit(child):
         except ValidationError as exc:
             show_errors(form, exc.errors)
             failed = True
-        except PermissionDenied:
-            abort(403)
         else:
             flash(_("Saved."))
             return redirect(url_for("children.detail", child_id=saved.id))
@@ -187,16 +178,13 @@ def create():
 @bp.route("/<id:child_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(child_id):
-    return _edit(get_child_or_404(child_id))
+    return _edit(child_or_404(child_id))
 
 
 @bp.route("/<id:child_id>/delete", methods=["POST"])
 @login_required
 def delete(child_id):
-    child = get_child_or_404(child_id)
-    try:
-        children.delete_child(current_user, child, reason=request.form.get("reason", "")[:500])
-    except PermissionDenied:
-        abort(403)
+    child = child_or_404(child_id)
+    children.delete_child(current_user, child, reason=request.form.get("reason", "")[:500])
     flash(_("Removed."))
     return redirect(url_for("children.index"))

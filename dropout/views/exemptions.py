@@ -7,26 +7,21 @@ from flask_wtf import FlaskForm
 
 from .. import clock
 from ..case_forms import ExemptionForm, read_dates
-from ..models import Exemption
-from ..rules.numbers import parse_id
-from ..core.errors import PermissionDenied, ValidationError
 from ..casework import exemptions
-from ..core import scope
 from ..core import uploads
+from ..core.errors import ValidationError
 from ..forms import show_errors
+from ..rules.numbers import parse_id
 from .downloads import send_download
+from .found import child_or_404, exemption_or_404, flash_refusal
 
 bp = Blueprint("exemptions", __name__, url_prefix="/exemptions")
-
-
-def get_exemption_or_404(exemption_id):
-    return scope.exemptions(current_user).where(Exemption.id == exemption_id).first() or abort(404)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create():
-    child = scope.get_child(current_user, parse_id(request.args.get("child")) or 0) or abort(404)
+    child = child_or_404(parse_id(request.args.get("child")) or 0)
     if not current_user.can_edit_children:
         abort(403)
     form = ExemptionForm()
@@ -37,7 +32,8 @@ def create():
         scan = form.scan.data if form.scan.data and form.scan.data.filename else None
         if not (form.applied_on.errors or form.valid_until.errors):
             try:
-                exemption = exemptions.apply(current_user, child, values, clock.today(), scan, current_app.config["UPLOADS_DIR"])
+                exemption = exemptions.apply(current_user, child, values, clock.today(), scan,
+                                             current_app.config["UPLOADS_DIR"])
             except ValidationError as exc:
                 show_errors(form, exc.errors)
             else:
@@ -50,7 +46,7 @@ def create():
 @bp.route("/<id:exemption_id>")
 @login_required
 def detail(exemption_id):
-    exemption = get_exemption_or_404(exemption_id)
+    exemption = exemption_or_404(exemption_id)
     return render_template("exemptions/detail.html", exemption=exemption, form=FlaskForm(), today=clock.today())
 
 
@@ -62,13 +58,11 @@ STEPS = {"approve": exemptions.approve, "refuse": exemptions.refuse, "file": exe
 def advance(exemption_id, step):
     if step not in STEPS:
         abort(404)
-    exemption = get_exemption_or_404(exemption_id)
+    exemption = exemption_or_404(exemption_id)
     try:
         STEPS[step](current_user, exemption, clock.today())
-    except PermissionDenied:
-        abort(403)
     except ValidationError as exc:
-        flash(next(iter(exc.errors.values())), "error")
+        flash_refusal(exc)
     else:
         flash(_("Saved."))
     return redirect(url_for("exemptions.detail", exemption_id=exemption.id))
@@ -77,7 +71,7 @@ def advance(exemption_id, step):
 @bp.route("/<id:exemption_id>/scan")
 @login_required
 def scan(exemption_id):
-    exemption = get_exemption_or_404(exemption_id)
+    exemption = exemption_or_404(exemption_id)
     path = uploads.path_of(current_app.config["UPLOADS_DIR"], exemption.scan_path) if exemption.scan_path else None
     if path is None:
         abort(404)

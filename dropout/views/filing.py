@@ -4,9 +4,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from ..core.errors import PermissionDenied, ValidationError
+from ..core.errors import ValidationError
 from ..reporting import filing as monthly_reports
 from ..reporting import summaries
+from .found import flash_refusal, report_or_404
 from .reports import month_or_404
 
 bp = Blueprint("filing", __name__, url_prefix="/reports/filing")
@@ -34,7 +35,7 @@ STEPS = {"submit": None, "approve": monthly_reports.approve, "return": monthly_r
 def advance(report_id, step):
     if step not in STEPS:
         abort(404)
-    report = monthly_reports.get_visible(current_user, report_id) or abort(404)
+    report = report_or_404(report_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
@@ -42,10 +43,8 @@ def advance(report_id, step):
             monthly_reports.submit(current_user, report, request.form.get("comment", ""))
         else:
             STEPS[step](current_user, report)
-    except PermissionDenied:
-        abort(403)
     except ValidationError as exc:
-        flash(next(iter(exc.errors.values())), "error")
+        flash_refusal(exc)
     else:
         flash(_("Saved."))
     return redirect(url_for("filing.index", month=report.month))

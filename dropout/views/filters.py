@@ -6,24 +6,21 @@ from flask_babel import gettext as _
 from .. import clock
 from ..choices import (
     AUDIT_ACTIONS,
+    AUDIT_ENTITIES,
     CASE_EVENTS,
-    MEASURES,
     CASE_STATUSES,
+    CHILD_FIELD_LABELS,
+    CHILD_STATUSES,
     CLOSURES,
     DERIVED_CLOSURES,
+    DISABILITY_CATEGORIES,
     DROPOUT_REASONS,
     EXEMPTION_KINDS,
     EXEMPTION_STATUSES,
+    MEASURES,
     NOTICE_STATUSES,
-    PLACEMENTS,
-    VISIT_MET,
-    VISIT_METHODS,
-    VISIT_OUTCOMES,
-    AUDIT_ENTITIES,
-    CHILD_FIELD_LABELS,
-    CHILD_STATUSES,
-    DISABILITY_CATEGORIES,
     PLACE_KINDS,
+    PLACEMENTS,
     PRIORITY_GROUPS,
     REPORT_STATUSES,
     ROLES,
@@ -31,9 +28,12 @@ from ..choices import (
     SEX,
     STAGES,
     UNIT_KINDS,
+    VISIT_MET,
+    VISIT_METHODS,
+    VISIT_OUTCOMES,
 )
-from ..rules import id_number
 from ..notices import scans
+from ..rules import id_number
 
 
 def _label(mapping):

@@ -3,10 +3,9 @@
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
-from .. import clock
-from ..children import counts
-from .. import todo
+from .. import clock, todo
 from ..casework.settings import CaseSettings
+from ..children import counts
 
 bp = Blueprint("home", __name__)
 

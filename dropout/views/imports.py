@@ -11,11 +11,12 @@ from wtforms import StringField
 
 from .. import clock
 from ..auth import roles_required
-from ..rules.dates import parse_date
-from ..core.errors import ValidationError
 from ..core import spreadsheets as exports
+from ..core.errors import ValidationError
 from ..roster import imports as roster_import
+from ..roster import limits as workbook_limits
 from ..roster import read as roster_read
+from ..rules.dates import parse_date
 from .downloads import send_download
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -37,6 +38,11 @@ def _uploads():
     return current_app.config["UPLOADS_DIR"]
 
 
+def upload_limits():
+    """The bounds an uploaded spreadsheet is held to while the block reads it (DROPOUT_XLSX_MAX_…, SHEET_MAX_…)."""
+    return workbook_limits.in_force(workbook_limits.Limits.from_config(current_app.config))
+
+
 def _note_or_404(token):
     """The current user's upload that has been previewed."""
     note = roster_read.load_note(_uploads(), token, current_user.id)
@@ -45,11 +51,12 @@ def _note_or_404(token):
 
 def _run(token, note, commit):
     """The import of an upload as the current user: a preview, or the commit."""
-    return roster_import.import_roster(
-        current_user, roster_read.upload_path(_uploads(), token, note), commit=commit, today=clock.today(),
-        start_age=current_app.config["SCHOOL_START_AGE"], file_name=note["file"],
-        as_of=parse_date(note.get("as_of")),
-    )
+    with upload_limits():
+        return roster_import.import_roster(
+            current_user, roster_read.upload_path(_uploads(), token, note), commit=commit, today=clock.today(),
+            start_age=current_app.config["SCHOOL_START_AGE"], file_name=note["file"],
+            as_of=parse_date(note.get("as_of")),
+        )
 
 
 def _as_of(form):

@@ -8,31 +8,20 @@ from flask_login import current_user, login_required
 from .. import clock
 from ..case_forms import IssueForm, MeasureForm, PenaltyForm, ServiceForm, read_dates, service_values
 from ..choices import MEASURES, NOTICE_STATUSES, PENALTIES, PENALTY_DOCUMENTS, SERVICE_METHODS
+from ..core import scope
+from ..core.errors import ValidationError
 from ..forms import options, show_errors
-from ..models import Child, DropoutCase, ReturnNotice
+from ..models import ReturnNotice
+from ..notices import notices, numbering
 from ..pdf.fonts import FontMissing
 from ..rules import measures as measure_rules
 from ..rules.dates import parse_date
 from ..rules.numbers import parse_id
-from ..core.errors import PermissionDenied, ValidationError
-from ..notices import notices
-from ..notices import numbering
-from ..core import scope
 from . import scans
 from .downloads import send_download
+from .found import case_or_404, flash_refusal, notice_or_404
 
 bp = Blueprint("notices", __name__)
-
-
-def visible_notices():
-    """The notices of cases in the user's scope, with their case and child in the same query."""
-    return ReturnNotice.select(ReturnNotice, DropoutCase, Child).join(DropoutCase).join(Child).where(
-        DropoutCase.id.in_(scope.cases(current_user).select(DropoutCase.id))
-    )
-
-
-def get_notice_or_404(notice_id):
-    return visible_notices().where(ReturnNotice.id == notice_id).first() or abort(404)
 
 
 def _pdf_response(data, name, attachment=False):
@@ -56,19 +45,13 @@ def printed(render, name, back, attachment=False):
 @bp.route("/notices/")
 @login_required
 def index():
-    query = visible_notices()
     township = parse_id(request.args.get("township"))
     status = request.args.get("status", "")
     try:
         since = parse_date(request.args.get("since"))
     except ValueError:
         since = None
-    if township:
-        query = query.where(ReturnNotice.township == township)
-    if status in NOTICE_STATUSES:
-        query = query.where(ReturnNotice.status == status)
-    if since:
-        query = query.where(ReturnNotice.issued_on >= since)
+    query = notices.listing(current_user, township, status if status in NOTICE_STATUSES else None, since)
     rows = list(query.order_by(ReturnNotice.issued_on.desc(), ReturnNotice.id.desc()).limit(500))
     return render_template(
         "notices/list.html", notices=rows, townships=scope.townships(current_user), statuses=NOTICE_STATUSES,
@@ -80,7 +63,8 @@ def index():
 @login_required
 def batch():
     ids = [id_ for value in request.values.getlist("notice") if (id_ := parse_id(value)) is not None][:1000]
-    chosen = list(visible_notices().where(ReturnNotice.id.in_(ids)).order_by(ReturnNotice.township, ReturnNotice.seq))
+    chosen = list(notices.listing(current_user).where(ReturnNotice.id.in_(ids))
+                  .order_by(ReturnNotice.township, ReturnNotice.seq))
     if not chosen:
         flash(_("Choose the notices to print."), "error")
         return redirect(url_for("notices.index"))
@@ -93,7 +77,7 @@ def batch():
 @bp.route("/cases/<id:case_id>/notice", methods=["GET", "POST"])
 @login_required
 def issue(case_id):
-    case = scope.cases(current_user).where(DropoutCase.id == case_id).first() or abort(404)
+    case = case_or_404(case_id)
     allowed = notices.issuers(current_user, case)
     if not allowed:
         abort(403)
@@ -105,15 +89,14 @@ def issue(case_id):
     failed = False
     if form.validate_on_submit():
         try:
-            notice = notices.issue(current_user, case, current_app.config, clock.today(), form.return_school.data,
-                                   form.issuer.data or allowed[0], form.early_reason.data)
+            notice, archived = notices.issue_and_archive(
+                current_user, case, current_app.config, clock.today(), form.return_school.data,
+                form.issuer.data or allowed[0], form.early_reason.data)
         except ValidationError as exc:
             show_errors(form, exc.errors)
             failed = True
         else:
-            try:
-                notices.archive(notice, current_app.config["REPORTS_DIR"], current_app.config["PDF_FONT"])
-            except FontMissing:
+            if not archived:
                 no_font()  # the notice stays issued; printing works once a font is installed
             flash(_("Notice %(number)s issued.", number=notice.number))
             return redirect(url_for("notices.detail", notice_id=notice.id))
@@ -125,7 +108,7 @@ def issue(case_id):
 @bp.route("/notices/<id:notice_id>")
 @login_required
 def detail(notice_id):
-    notice = get_notice_or_404(notice_id)
+    notice = notice_or_404(notice_id)
     return render_detail(notice, ServiceForm(data={"served_on": clock.today().isoformat()}), measure_form())
 
 
@@ -173,7 +156,7 @@ def render_detail(notice, service_form, measure_form, status=200, penalty=None):
 @bp.route("/notices/<id:notice_id>.pdf")
 @login_required
 def pdf(notice_id):
-    notice = get_notice_or_404(notice_id)
+    notice = notice_or_404(notice_id)
     return printed(
         lambda: notices.archive(notice, current_app.config["REPORTS_DIR"], current_app.config["PDF_FONT"]),
         f"notice-{notice.id}-v{notice.version}.pdf", url_for("notices.detail", notice_id=notice.id),
@@ -183,15 +166,13 @@ def pdf(notice_id):
 @bp.route("/notices/<id:notice_id>/serve", methods=["POST"])
 @login_required
 def serve(notice_id):
-    notice = get_notice_or_404(notice_id)
+    notice = notice_or_404(notice_id)
     form = ServiceForm()
     values = service_values(form)
     try:
         if form.served_on.errors:
             raise ValidationError({})
         notices.record_service(current_user, notice, values, current_app.config, clock.today())
-    except PermissionDenied:
-        abort(403)
     except ValidationError as exc:
         show_errors(form, exc.errors)
         return render_detail(notice, form, measure_form(), 422)
@@ -202,7 +183,7 @@ def serve(notice_id):
 @bp.route("/notices/<id:notice_id>/measure", methods=["POST"])
 @login_required
 def measure(notice_id):
-    notice = get_notice_or_404(notice_id)
+    notice = notice_or_404(notice_id)
     form = measure_form()
     values = read_dates(form, "decided_on")
     try:
@@ -210,8 +191,6 @@ def measure(notice_id):
             raise ValidationError({})
         notices.escalate(current_user, notice, form.kind.data, form.document_number.data, values["decided_on"],
                          form.notes.data, current_app.config, clock.today())
-    except PermissionDenied:
-        abort(403)
     except ValidationError as exc:
         show_errors(form, exc.errors)
         return render_detail(notice, ServiceForm(), form, 422)
@@ -222,18 +201,14 @@ def measure(notice_id):
 @bp.route("/notices/<id:notice_id>/correct", methods=["POST"])
 @login_required
 def correct(notice_id):
-    notice = get_notice_or_404(notice_id)
+    notice = notice_or_404(notice_id)
     try:
-        new = notices.correct(current_user, notice, current_app.config, clock.today(),
-                              request.form.get("return_school", ""))
-    except PermissionDenied:
-        abort(403)
+        new, archived = notices.correct_and_archive(current_user, notice, current_app.config, clock.today(),
+                                                    request.form.get("return_school", ""))
     except ValidationError as exc:
-        flash(next(iter(exc.errors.values())), "error")
+        flash_refusal(exc)
         return redirect(url_for("notices.detail", notice_id=notice.id))
-    try:
-        notices.archive(new, current_app.config["REPORTS_DIR"], current_app.config["PDF_FONT"])
-    except FontMissing:
+    if not archived:
         no_font()
     flash(_("Corrected version %(n)d issued; the earlier one is kept.", n=new.version))
     return redirect(url_for("notices.detail", notice_id=new.id))

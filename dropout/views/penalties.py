@@ -1,27 +1,19 @@
 """The penalty chain's pages: propose (事先告知书), serve, record the statement, decide (决定书), print."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import clock
 from ..case_forms import DecisionForm, PenaltyForm, ServiceForm, StatementForm, read_dates, read_number, service_values
 from ..choices import PENALTIES, PENALTY_DOCUMENTS, SERVICE_METHODS, STATEMENT_KINDS
+from ..core.errors import ValidationError
 from ..forms import options, show_errors
-from ..models import DropoutCase, PenaltyDocument
-from ..core.errors import PermissionDenied, ValidationError
-from ..notices import notices
-from ..notices import penalties
-from ..core import scope
+from ..notices import notices, penalties
 from . import scans
-from .notices import get_notice_or_404, measure_form, penalty_form, printed, render_detail
+from .found import document_or_404, notice_or_404
+from .notices import measure_form, penalty_form, printed, render_detail
 
 bp = Blueprint("penalties", __name__)
-
-
-def get_document_or_404(document_id):
-    in_scope = scope.cases(current_user).select(DropoutCase.id)
-    return (PenaltyDocument.select().where((PenaltyDocument.id == document_id) & PenaltyDocument.case.in_(in_scope))
-            .first() or abort(404))
 
 
 def _penalty_values(form):
@@ -31,15 +23,13 @@ def _penalty_values(form):
 @bp.route("/notices/<id:notice_id>/penalty", methods=["POST"])
 @login_required
 def propose(notice_id):
-    notice = get_notice_or_404(notice_id)
+    notice = notice_or_404(notice_id)
     form = penalty_form(current_app.config, PenaltyForm())
     penalty, amount = _penalty_values(form)
     try:
         if form.fine_amount.errors:
             raise ValidationError({})
         document = penalties.propose(current_user, notice, penalty, amount, current_app.config, clock.today())
-    except PermissionDenied:
-        abort(403)
     except ValidationError as exc:
         show_errors(form, exc.errors)
         return render_detail(notice, ServiceForm(), measure_form(), 422, penalty=form)
@@ -74,14 +64,14 @@ def _render(document, forms, status=200):
 @bp.route("/penalties/<id:document_id>")
 @login_required
 def detail(document_id):
-    document = get_document_or_404(document_id)
+    document = document_or_404(document_id)
     return _render(document, _forms(document))
 
 
 @bp.route("/penalties/<id:document_id>.pdf")
 @login_required
 def pdf(document_id):
-    document = get_document_or_404(document_id)
+    document = document_or_404(document_id)
     return printed(lambda: penalties.pdf(document, current_app.config), f"penalty-{document.id}.pdf",
                     url_for("penalties.detail", document_id=document.id))
 
@@ -92,8 +82,6 @@ def _post(document, name, form, act):
         if any(field.errors for field in form):
             raise ValidationError({})
         result = act()
-    except PermissionDenied:
-        abort(403)
     except ValidationError as exc:
         show_errors(form, exc.errors)
         return _render(document, _forms(document, **{name: form}), 422)
@@ -104,7 +92,7 @@ def _post(document, name, form, act):
 @bp.route("/penalties/<id:document_id>/serve", methods=["POST"])
 @login_required
 def serve(document_id):
-    document = get_document_or_404(document_id)
+    document = document_or_404(document_id)
     form = _forms(document, service=ServiceForm())["service"]
     values = service_values(form)
     return _post(document, "service", form, lambda: penalties.record_service(
@@ -114,7 +102,7 @@ def serve(document_id):
 @bp.route("/penalties/<id:document_id>/statement", methods=["POST"])
 @login_required
 def statement(document_id):
-    document = get_document_or_404(document_id)
+    document = document_or_404(document_id)
     form = _forms(document, statement=StatementForm())["statement"]
     stated_on = read_dates(form, "stated_on")["stated_on"] if form.kind.data != "none" else None
     return _post(document, "statement", form, lambda: penalties.record_statement(
@@ -124,7 +112,7 @@ def statement(document_id):
 @bp.route("/penalties/<id:document_id>/decide", methods=["POST"])
 @login_required
 def decide(document_id):
-    document = get_document_or_404(document_id)
+    document = document_or_404(document_id)
     form = _forms(document, decision=DecisionForm())["decision"]
     decided_on = read_dates(form, "decided_on")["decided_on"]
     penalty, amount = _penalty_values(form)

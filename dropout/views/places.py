@@ -4,20 +4,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth import roles_required
+from ..children import places
+from ..core.errors import ValidationError
 from ..forms import SchoolForm, TownshipForm, VillageForm, options, show_errors
 from ..models import Township
-from ..core.errors import ValidationError
-from ..children import places
+from .found import flash_refusal, place_or_404
 
 bp = Blueprint("places", __name__, url_prefix="/places")
 
 FORMS = {"township": TownshipForm, "village": VillageForm, "school": SchoolForm}
-
-
-def _model_or_404(kind):
-    if kind not in places.MODELS:
-        abort(404)
-    return places.MODELS[kind]
 
 
 @bp.route("/")
@@ -31,10 +26,9 @@ def index():
 @bp.route("/<kind>/<id:place_id>/edit", methods=["GET", "POST"])
 @roles_required("admin")
 def edit(kind, place_id):
-    model = _model_or_404(kind)
-    place = model.get_or_none(model.id == place_id) if place_id else None
-    if place_id and place is None:
+    if kind not in places.MODELS:
         abort(404)
+    place = place_or_404(kind, place_id) if place_id else None
     form = FORMS[kind](obj=place)
     if place is not None and request.method == "GET" and kind != "township":
         form.township.data = str(place.township_id)
@@ -57,12 +51,11 @@ def edit(kind, place_id):
 @bp.route("/<kind>/<id:place_id>/delete", methods=["POST"])
 @roles_required("admin")
 def delete(kind, place_id):
-    model = _model_or_404(kind)
-    place = model.get_or_none(model.id == place_id) or abort(404)
+    place = place_or_404(kind, place_id)
     try:
         places.delete_place(current_user, kind, place)
     except ValidationError as exc:
-        flash(next(iter(exc.errors.values())), "error")
+        flash_refusal(exc)
     else:
         flash(_("Removed."))
     return redirect(url_for("places.index") + f"#{kind}s")

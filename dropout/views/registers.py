@@ -8,15 +8,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .. import clock
-from ..choices import CASE_STATUSES, CHILD_STATUSES, DISABILITY_CATEGORIES, DISABILITY_GRADES
-from ..rules import id_number, school_age
-from ..core.errors import PermissionDenied, ValidationError
-from ..children import search as child_search
-from ..roster import crosscheck
-from ..core import spreadsheets as exports
-from ..roster import ledger
 from ..casework.settings import CaseSettings
+from ..children import search as child_search
+from ..choices import CASE_STATUSES, CHILD_STATUSES, DISABILITY_CATEGORIES, DISABILITY_GRADES
+from ..core import spreadsheets as exports
+from ..core.errors import ValidationError
+from ..roster import crosscheck, ledger
+from ..rules import id_number, school_age
 from .downloads import send_download
+from .found import flash_refusal, or_404
+from .imports import upload_limits
 
 bp = Blueprint("registers", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -29,7 +30,8 @@ LIST_TITLES = {
     "enrolled_but_out": _l("Enrolled by the student registry, out of school by the register"),
     "out_but_enrolled": _l("Left school by the student registry, enrolled by the register"),
     "disabled_unregistered": _l("Disabled school-age children on the disability federation list, not in the register"),
-    "disabled_out_of_school": _l("Disabled school-age children on the disability federation list, out of school by the register"),
+    "disabled_out_of_school": _l("Disabled school-age children on the disability federation list, "
+                                 "out of school by the register"),
     "disability_mismatch": _l("Disability category missing or different in the register"),
     "duplicates": _l("Children registered twice"),
     "past_age": _l("Past school age but still marked enrolled"),
@@ -52,7 +54,8 @@ def _today_and_age():
 
 def _comparison(token):
     today, start_age = _today_and_age()
-    lists = crosscheck.load(current_user, current_app.config["UPLOADS_DIR"], token, today) or abort(404)
+    with upload_limits():
+        lists = or_404(crosscheck.load(current_user, current_app.config["UPLOADS_DIR"], token, today))
     return crosscheck.compare(current_user, lists, today, start_age)
 
 
@@ -74,10 +77,13 @@ def index():
     _gate()
     errors = {}
     if request.method == "POST":
-        files = {kind: (f.stream, f.filename) for kind in crosscheck.KINDS if (f := request.files.get(kind)) and f.filename}
+        files = {kind: (f.stream, f.filename) for kind in crosscheck.KINDS
+                 if (f := request.files.get(kind)) and f.filename}
         max_mb = int(current_app.config.get("IMPORT_MAX_MB") or 50)
         try:
-            token = crosscheck.upload(current_user, files, current_app.config["UPLOADS_DIR"], max_mb, clock.today())
+            with upload_limits():
+                token = crosscheck.upload(current_user, files, current_app.config["UPLOADS_DIR"], max_mb,
+                                          clock.today())
         except ValidationError as exc:
             errors = exc.errors
         else:
@@ -111,9 +117,7 @@ def flag(token):
     try:
         flagged, skipped = crosscheck.flag(current_user, comparison, chosen, settings, clock.today())
     except ValidationError as exc:
-        flash(" ".join(exc.errors.values()), "error")
-    except PermissionDenied:
-        abort(403)
+        flash_refusal(exc)
     else:
         flash(_("%(n)d children reported as suspected dropouts.", n=len(flagged)))
         if skipped:
@@ -130,9 +134,7 @@ def take_categories(token):
     try:
         changed = crosscheck.take_categories(current_user, comparison, chosen)
     except ValidationError as exc:
-        flash(" ".join(exc.errors.values()), "error")
-    except PermissionDenied:
-        abort(403)
+        flash_refusal(exc)
     else:
         flash(_("Disability category taken from the list for %(n)d children.", n=len(changed)))
     return redirect(url_for("registers.result", token=token, _anchor="disability_mismatch"))
@@ -161,9 +163,11 @@ def _on_the_list(row):
 
 
 def _disability_table(comparison, name, person, register, about):
-    listed = [_("Disability on the list"), _("Grade on the list"), _("Of the three categories"), _("Address on the list")]
+    listed = [_("Disability on the list"), _("Grade on the list"), _("Of the three categories"),
+              _("Address on the list")]
     if name == "disabled_unregistered":
-        return person + [_("Sex")] + listed, (about(row) + [row.sex] + _on_the_list(row) for row in comparison.disabled_unregistered)
+        return person + [_("Sex")] + listed, (about(row) + [row.sex] + _on_the_list(row)
+                                              for row in comparison.disabled_unregistered)
     pairs = getattr(comparison, name)
     return person + listed + register + [_("Disability in the register")], (
         about(row) + _on_the_list(row) + _in_register(child) + [_disability_label(child.disability_category)]

@@ -1,33 +1,49 @@
 """The monthly pages: the dashboard of a unit's month, generating and locking months, the cohort intake."""
 
 from flask import (
-    Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for,
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from .. import clock
+from .. import clock, jobs
 from ..auth import roles_required
 from ..choices import (
-    DETECTION_FIGURES, FIGURE_PREFIXES, INDICATORS, LEGAL_FIGURES, PLACEMENTS, POPULATION_FIGURES, PRIORITY_GROUPS,
-    SEX, STAGES, STOCK_FIGURES, WORK_FIGURES,
+    DETECTION_FIGURES,
+    FIGURE_PREFIXES,
+    INDICATORS,
+    LEGAL_FIGURES,
+    PLACEMENTS,
+    POPULATION_FIGURES,
+    PRIORITY_GROUPS,
+    SEX,
+    STAGES,
+    STOCK_FIGURES,
+    WORK_FIGURES,
 )
 from ..config import thresholds, veto_indicators
-from ..pdf.fonts import FontMissing
+from ..core.errors import ValidationError
+from ..reporting import archive as report_archive
+from ..reporting import dashboard, summaries
+from ..reporting.figures import Month
 from ..rules.indicators import balance_gap, total
 from ..rules.numbers import parse_id
-from ..core.errors import PermissionDenied, ValidationError
-from ..reporting import dashboard
-from .. import jobs
-from ..reporting import archive as report_archive
-from ..reporting import summaries
-from ..reporting.figures import Month
 from . import charts
 from .downloads import send_download
+from .found import flash_refusal
 from .notices import no_font
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def month_or_404(text):
@@ -99,7 +115,7 @@ def archived(month, kind):
     if kind not in ("pdf", "xlsx"):
         abort(404)
     try:
-        found = report_archive.read_file(month, unit.kind, unit.id, kind)
+        found = report_archive.read_file(month, unit.kind, unit.id, kind, current_app.config["REPORTS_DIR"])
     except report_archive.ArchiveDamaged:
         flash(_("The archived file is missing or was changed after it was written; generate the month again."),
               "error")
@@ -107,7 +123,7 @@ def archived(month, kind):
     if found is None:
         abort(404)
     path, _sha = found
-    mimetype = "application/pdf" if kind == "pdf" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    mimetype = "application/pdf" if kind == "pdf" else XLSX
     return send_download(path, f"{month}-{unit.key}.{kind}", mimetype, inline=kind == "pdf")
 
 
@@ -154,23 +170,14 @@ def generate():
         abort(400)
     try:
         month = summaries.parse_month(request.form.get("month", ""), clock.today())
-        summaries.generate_month(month, current_user, current_app.config["SCHOOL_START_AGE"],
-                                 current_app.config["REPORT_DUE_DAY"])
+        archived = report_archive.generate_and_archive(month, current_user, current_app.config)
     except ValidationError as exc:
-        flash(next(iter(exc.errors.values())), "error")
+        flash_refusal(exc)
         return redirect(url_for("reports.index"))
-    _archive(month)
+    if not archived:
+        no_font()
     flash(_("The figures of %(month)s were generated.", month=str(month)))
     return _finish(month)
-
-
-def _archive(month, final=False):
-    """Write the month's PDF and .xlsx archive (the scheduler does the same); say so when no font prints it.
-    `final`: once more right after the lock, so the files say it is locked."""
-    try:
-        report_archive.write_month(month, current_app.config, final=final)
-    except FontMissing:
-        no_font()
 
 
 @bp.route("/<month>/lock", methods=["POST"])
@@ -180,11 +187,12 @@ def lock(month):
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        summaries.lock(current_user, month)
+        archived = report_archive.lock_and_archive(current_user, month, current_app.config)
     except ValidationError as exc:
-        flash(next(iter(exc.errors.values())), "error")
+        flash_refusal(exc)
     else:
-        _archive(month, final=True)
+        if not archived:
+            no_font()
         flash(_("%(month)s is locked.", month=str(month)))
     return _finish(month)
 
@@ -198,9 +206,7 @@ def unlock(month):
     try:
         summaries.unlock(current_user, month, request.form.get("reason", ""))
     except ValidationError as exc:
-        flash(next(iter(exc.errors.values())), "error")
-    except PermissionDenied:
-        abort(403)
+        flash_refusal(exc)
     else:
         flash(_("%(month)s is unlocked.", month=str(month)))
     return _finish(month)

@@ -1,4 +1,5 @@
-"""The paper file (档案): attach a scan of a signed paper to a notice or a penalty document, and show it to those in scope.
+"""The paper file (档案): attach a scan of a signed paper to a notice or a penalty document, and show it to those in
+scope.
 
 The notice page and the penalty document page include templates/notices/_scans.html with the variables `panel()` gives.
 """
@@ -10,13 +11,12 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectField
 
-from ..forms import options
-from ..models import DocumentScan, DropoutCase, PenaltyDocument, ReturnNotice
-from ..core.errors import PermissionDenied, ValidationError
-from ..notices import scans
-from ..core import scope
 from ..core import uploads
+from ..core.errors import ValidationError
+from ..forms import options
+from ..notices import scans
 from .downloads import send_download
+from .found import document_or_404, flash_refusal, notice_or_404, scan_or_404
 
 bp = Blueprint("scans", __name__)
 
@@ -26,20 +26,6 @@ ACCEPT = ".pdf,.jpg,.jpeg,.png"
 class ScanForm(FlaskForm):
     kind = SelectField(_l("The scan shows"), choices=options(scans.KINDS.items()), validate_choice=False)
     scan = FileField(_l("Scan (PDF, JPEG or PNG, at most 5 MB)"), render_kw={"accept": ACCEPT})
-
-
-def _cases_in_scope():
-    return scope.cases(current_user).select(DropoutCase.id)
-
-
-def _notice_or_404(notice_id):
-    return (ReturnNotice.select().where((ReturnNotice.id == notice_id) & ReturnNotice.case.in_(_cases_in_scope()))
-            .first() or abort(404))
-
-
-def _document_or_404(document_id):
-    return (PenaltyDocument.select().where((PenaltyDocument.id == document_id) & PenaltyDocument.case.in_(_cases_in_scope()))
-            .first() or abort(404))
 
 
 def panel(notice=None, document=None):
@@ -62,10 +48,8 @@ def _attach(back, **target):
     upload = form.scan.data if form.scan.data and form.scan.data.filename else None
     try:
         scans.attach(current_user, form.kind.data, upload, current_app.config["UPLOADS_DIR"], **target)
-    except PermissionDenied:
-        abort(403)
     except ValidationError as exc:
-        flash(" ".join(str(message) for message in exc.errors.values()), "error")
+        flash_refusal(exc)
     else:
         flash(_("Scan attached: %(kind)s.", kind=scans.KINDS[form.kind.data]))
     return redirect(back)
@@ -74,25 +58,21 @@ def _attach(back, **target):
 @bp.route("/notices/<id:notice_id>/scans", methods=["POST"])
 @login_required
 def attach_to_notice(notice_id):
-    notice = _notice_or_404(notice_id)
+    notice = notice_or_404(notice_id)
     return _attach(url_for("notices.detail", notice_id=notice.id), notice=notice)
 
 
 @bp.route("/penalties/<id:document_id>/scans", methods=["POST"])
 @login_required
 def attach_to_document(document_id):
-    document = _document_or_404(document_id)
+    document = document_or_404(document_id)
     return _attach(url_for("penalties.detail", document_id=document.id), document=document)
 
 
 @bp.route("/scans/<id:scan_id>")
 @login_required
 def show(scan_id):
-    scan = DocumentScan.get_or_none(DocumentScan.id == scan_id) or abort(404)
-    if scan.notice_id is not None:
-        _notice_or_404(scan.notice_id)
-    else:
-        _document_or_404(scan.document_id)
+    scan = scan_or_404(scan_id)
     path = uploads.path_of(current_app.config["UPLOADS_DIR"], scan.path)
     if path is None:
         abort(404)

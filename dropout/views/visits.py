@@ -6,16 +6,15 @@ from flask_login import current_user, login_required
 
 from .. import clock
 from ..case_forms import VisitForm, read_dates, read_float, read_number
-from ..choices import CASE_STATUSES
-from ..forms import options, show_errors
-from ..models import DropoutCase, HomeVisit
-from ..rules.numbers import parse_id
-from ..core.errors import PermissionDenied, ValidationError
-from ..core import scope
-from ..core import uploads
 from ..casework import visits
+from ..choices import CASE_STATUSES
+from ..core import scope, uploads
+from ..core.errors import ValidationError
+from ..forms import options, show_errors
+from ..rules.numbers import parse_id
 from .cases import settings
 from .downloads import send_download
+from .found import child_or_404, visit_or_404
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 
@@ -36,9 +35,10 @@ def create():
     if not current_user.can_edit_children:
         abort(403)
     child_id = parse_id(request.args.get("child"))
-    teaching_child = scope.get_child(current_user, child_id) or abort(404) if child_id else None
+    teaching_child = child_or_404(child_id) if child_id else None
     open_cases = list(visits.open_cases_first(current_user, scope.cases(current_user)).limit(200))
-    form = VisitForm(data={"visited_on": clock.today().isoformat(), "case": request.args.get("case", "")} if request.method == "GET" else None)
+    initial = {"visited_on": clock.today().isoformat(), "case": request.args.get("case", "")}
+    form = VisitForm(data=initial if request.method == "GET" else None)
     form.case.choices = options(
         ((c.id, f"{c.child.name} · {c.child.village.name} · {CASE_STATUSES[c.status]}") for c in open_cases), "—"
     )
@@ -50,12 +50,11 @@ def create():
                 visit = _log(form, values, teaching_child)
             except ValidationError as exc:
                 show_errors(form, exc.errors)
-            except PermissionDenied:
-                abort(403)
             else:
                 flash(_("Visit recorded.") + (" " + _("Entered late: marked as such.") if visit.is_late else ""))
-                target = url_for("cases.detail", case_id=visit.case_id) if visit.case_id else url_for("children.detail", child_id=visit.child_id)
-                return redirect(target)
+                if visit.case_id:
+                    return redirect(url_for("cases.detail", case_id=visit.case_id))
+                return redirect(url_for("children.detail", child_id=visit.child_id))
         failed = True
     return render_template("visits/form.html", form=form, child=teaching_child, failed=failed), 422 if failed else 200
 
@@ -65,7 +64,7 @@ def _log(form, values, teaching_child):
     if teaching_child is not None:
         return visits.log_teaching_visit(current_user, teaching_child, values, settings(), today)
     case_id = parse_id(form.case.data)
-    case = scope.cases(current_user).where(DropoutCase.id == case_id).first() if case_id is not None else None
+    case = scope.get_case(current_user, case_id) if case_id is not None else None
     if case is None:
         raise ValidationError({"case": _("Choose the case.")})
     photo = form.photo.data if form.photo.data and form.photo.data.filename else None
@@ -75,8 +74,7 @@ def _log(form, values, teaching_child):
 @bp.route("/<id:visit_id>/photo")
 @login_required
 def photo(visit_id):
-    visit = HomeVisit.get_or_none(HomeVisit.id == visit_id) or abort(404)
-    scope.get_child(current_user, visit.child_id) or abort(404)
+    visit = visit_or_404(visit_id)
     path = uploads.path_of(current_app.config["UPLOADS_DIR"], visit.photo_path) if visit.photo_path else None
     if path is None:
         abort(404)
