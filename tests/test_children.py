@@ -132,12 +132,14 @@ def test_an_edit_is_audited_with_before_and_after(db, county):
     data = form_data(
         county,
         status="dropped_out",
-        guardians=[{"id": father.id, "name": "陈大海", "relation": "父亲", "phone": "13912345678"}, {"name": "王芳", "relation": "母亲"}],
+        guardians=[{"id": father.id, "name": "陈大海", "relation": "父亲", "phone": "13912345678"},
+                   {"name": "王芳", "relation": "母亲"}],
     )
     children.save_child(user, data, child, today=TODAY)
     entries = list(AuditLog.select().where(AuditLog.child_id == child.id).order_by(AuditLog.id))
     assert [(e.action, e.entity) for e in entries] == [
-        ("create", "guardian"), ("create", "child"), ("update", "guardian"), ("create", "guardian"), ("update", "child"),
+        ("create", "guardian"), ("create", "child"), ("update", "guardian"), ("create", "guardian"),
+        ("update", "child"),
     ]
     assert '"status": "enrolled"' in entries[-1].before
     assert '"status": "dropped_out"' in entries[-1].after
@@ -295,7 +297,8 @@ def test_children_without_id_are_flagged_in_the_list(client, county, make_child)
     ],
 )
 def test_filters_and_search(client, county, make_child, query, expected):
-    make_child(village=county.home_village, name="初中儿童", birth_on=born_aged(14, 1, 5), is_poor=True, school=county.home_school, grade=8)
+    make_child(village=county.home_village, name="初中儿童", birth_on=born_aged(14, 1, 5), is_poor=True,
+               school=county.home_school, grade=8)
     make_child(village=county.home_village, name="辍学儿童", birth_on=born_aged(14, 3, 5), status="dropped_out")
     make_child(village=county.home_village, name="疑似儿童", birth_on=born_aged(12, 6, 1), status="suspected")
     login(client, county.users["admin"])

@@ -36,7 +36,8 @@ CASE_N = 3000
 SETTINGS = CaseSettings()
 # The child's status for each case status, and for each kind of closed case.
 CHILD_STATUS = {"suspected": "suspected", "dropped_out": "dropped_out", "persuading": "dropped_out",
-                "notice_running": "dropped_out", "overdue": "dropped_out", "returned": "returned", "stable_return": "enrolled", "not_dropout": "enrolled",
+                "notice_running": "dropped_out", "overdue": "dropped_out", "returned": "returned",
+                "stable_return": "enrolled", "not_dropout": "enrolled",
                 "moved_away": "moved_out"}
 # The child's status after each kind of step that changes it.
 STATUS_AFTER = {"opened": "suspected", "confirmed": "dropped_out", "returned": "returned",
@@ -266,7 +267,8 @@ def test_case_statuses_cover_the_cycle(casework):
     cases = list(DropoutCase.select())
     assert casework["cases"] == len(cases) and CASE_N * 0.01 < len(cases) < CASE_N * 0.05
     assert {case.status for case in cases} == set(case_status.STATUSES)
-    assert {case.closed_kind for case in cases if case.status == "closed"} == {"moved_away", "not_dropout", "stable_return"}
+    closed = {case.closed_kind for case in cases if case.status == "closed"}
+    assert closed == {"moved_away", "not_dropout", "stable_return"}
     assert {case.repeat_count for case in cases} == {0, 1}
     assert {case.status for case in cases if case.repeat_count} <= {"suspected", "dropped_out", "persuading"}
     # A deadline while a served notice runs or has run out; a return ends it.
@@ -277,7 +279,8 @@ def test_stored_case_columns_are_what_the_rule_derives(casework):
     for case in DropoutCase.select():
         events = events_of(case)
         state = case_status.derive(events, TODAY, SETTINGS.followup_months)
-        assert (case.status, case.repeat_count, case.closed_kind) == (state.status, state.repeat_count, state.closed_kind)
+        assert (case.status, case.repeat_count, case.closed_kind) == (
+            state.status, state.repeat_count, state.closed_kind)
         assert case.next_followup_on == (state.followups_due[0] if state.followups_due else None)
         assert case.deadline_on == state.deadline_on
         # As log_visit and refresh keep it: the last visit's next visit while out of school, else nothing.
@@ -413,7 +416,8 @@ def test_exemptions(casework):
             continue
         assert row.child.status == "deferred" and row.approved_by_id == office.id
         assert row.applied_on <= row.approved_on < TODAY
-        assert (row.filed_by_id, row.filed_on is None) == ((users["bureau"].id, False) if row.status == "filed" else (None, True))
+        expected = (users["bureau"].id, False) if row.status == "filed" else (None, True)
+        assert (row.filed_by_id, row.filed_on is None) == expected
         assert row.filed_on is None or row.approved_on <= row.filed_on < TODAY
     deferred = Child.select().where(Child.status == "deferred")
     assert deferred.count() == sum(row.status != "applied" for row in rows)
@@ -506,7 +510,8 @@ def test_notice_events_and_service(casework, app):
         if notice.version > 1:
             expected["version"] = notice.version
         assert json.loads(issued[0].data) == expected
-        assert (issued[0].happened_on, issued[0].user_id, issued[0].at) == (notice.issued_on, office.id, notice.created_at)
+        assert (issued[0].happened_on, issued[0].user_id, issued[0].at) == (
+            notice.issued_on, office.id, notice.created_at)
         persuading = [visit.visited_on for visit in case.visits if not visit.is_followup]
         assert persuading and max(persuading) < notice.issued_on  # issued after the visits failed
         served = [row for row, values in data if row.kind == "notice_served" and values["notice"] == notice.id]
@@ -526,7 +531,8 @@ def test_notice_events_and_service(casework, app):
             assert service["refusal_reason"] and service["witness1"] and service["witness2"]
             assert service["witness1"] != service["witness2"]
         else:
-            assert service["recipient"] and not (service["refusal_reason"] or service["witness1"] or service["witness2"])
+            assert service["recipient"]
+            assert not (service["refusal_reason"] or service["witness1"] or service["witness2"])
         returned = [row.happened_on for row, _values in data if row.kind == "returned"]
         if notice.status == "complied":
             assert len(returned) == 1 and notice.served_on < returned[0] <= notice.deadline_on
@@ -588,7 +594,8 @@ def test_issuing_after_the_load_continues_the_series(casework, app):
             .order_by(DropoutCase.id).first())
     notice = notices.issue(_users()["township"], case, app.config, TODAY)
     assert (notice.seq, notice.number) == (last + 1, notices.format_number(home, TODAY.year, last + 1, app.config))
-    assert DocumentCounter.get((DocumentCounter.series == series) & (DocumentCounter.year == TODAY.year)).last == last + 1
+    counter = DocumentCounter.get((DocumentCounter.series == series) & (DocumentCounter.year == TODAY.year))
+    assert counter.last == last + 1
 
 
 def test_deadlines_are_already_checked(casework, app):

@@ -118,7 +118,8 @@ def test_an_openpyxl_workbook_with_every_column_registers_the_children(db, admin
     child = Child.get(Child.id_number == number)
     assert (child.name, child.sex, child.birth_on, child.ethnicity) == ("刘小雨", "F", BORN, "彝族")
     assert (child.village.name, child.group, child.address) == ("东街社区", "3组", "东街12号")
-    assert (child.school.name, child.grade, child.student_number, child.status) == ("城关镇中心小学", 4, "G" + number, "enrolled")
+    assert (child.school.name, child.grade, child.student_number, child.status) == (
+        "城关镇中心小学", 4, "G" + number, "enrolled")
     assert (child.is_poor, child.is_left_behind, child.is_migrant) == (True, True, False)
     assert (child.disability_category, child.disability_grade, child.notes) == ("visual", 2, "父母在外务工")
     assert [(g.name, g.relation, g.phone) for g in child.guardians] == [("刘芳", "母亲", "13812345678")]
@@ -182,7 +183,8 @@ def test_a_title_row_and_merged_header_cells(db, admin, tmp_path):
     workbook.save(path)
     assert counts(run(admin, path, commit=True)) == {"new": 3, "skipped": 1}
     tiger = Child.get(Child.id_number == first)
-    assert tiger.is_left_behind and [(g.name, g.relation, g.phone) for g in tiger.guardians] == [("马大山", "父亲", "13700000001")]
+    assert tiger.is_left_behind
+    assert [(g.name, g.relation, g.phone) for g in tiger.guardians] == [("马大山", "父亲", "13700000001")]
 
 
 def test_an_id_number_excel_stored_as_a_number_is_never_guessed_back(db, admin, tmp_path):
@@ -260,7 +262,8 @@ def test_villages_by_name_within_their_township(db, admin, tmp_path):
         [3, "村(社区)", "有多个村（社区）叫新村，请填写乡镇。"],
         [4, "村(社区)", "没有这个村（社区）：没有村"],
     ]
-    outcome = run(admin, write_xlsxwriter(tmp_path / "towns.xlsx", [roster_row(village="白马村"), roster_row(township="白鹤乡")]))
+    rows = [roster_row(village="白马村"), roster_row(township="白鹤乡")]
+    outcome = run(admin, write_xlsxwriter(tmp_path / "towns.xlsx", rows))
     assert [line[1:3] + line[4:] for line in outcome.rejections] == [
         [2, "村(社区)", "没有这个村（社区）：城关镇白马村"],
         [3, "乡镇", "没有这个乡镇：白鹤乡"],
@@ -293,7 +296,8 @@ def test_nothing_outside_the_importers_area_is_touched(db, county, tmp_path):
     township = county.users["township"]
     rows = [
         roster_row(name="外乡", township="白马乡", village="白马村", school="白马乡中心小学"),
-        roster_row(name="王小芳", id_number=county.other.id_number, township="白马乡", village="白马村", school="白马乡中心小学", grade="6"),
+        roster_row(name="王小芳", id_number=county.other.id_number, township="白马乡", village="白马村",
+                   school="白马乡中心小学", grade="6"),
         roster_row(name="本镇上学", township="白马乡", village="白马村", school="城关镇中心小学"),
         roster_row(name="本镇"),
     ]
@@ -327,10 +331,12 @@ def test_a_database_failure_on_the_last_row_leaves_the_database_as_it_was(db, ad
             "CREATE FUNCTION refuse_child() RETURNS trigger AS $$ BEGIN IF NEW.name = '坏' THEN "
             "RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
         )
-        database.execute_sql("CREATE TRIGGER refuse_child BEFORE INSERT ON child FOR EACH ROW EXECUTE FUNCTION refuse_child()")
+        database.execute_sql(
+            "CREATE TRIGGER refuse_child BEFORE INSERT ON child FOR EACH ROW EXECUTE FUNCTION refuse_child()")
     else:
         database.execute_sql(
-            "CREATE TRIGGER refuse_child BEFORE INSERT ON child WHEN NEW.name = '坏' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            "CREATE TRIGGER refuse_child BEFORE INSERT ON child WHEN NEW.name = '坏' "
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END"
         )
     rows = [roster_row(name=f"孩子{i}") for i in range(5)] + [roster_row(name="坏")]
     before = table_sizes()
@@ -379,7 +385,8 @@ def test_yes_no_columns_and_disability_spellings(db, admin, tmp_path):
     assert counts(run(admin, write_xlsxwriter(tmp_path / "flags.xlsx", rows, header=header), commit=True)) == {"new": 3}
     found = [(c.is_poor, c.is_left_behind, c.is_migrant, c.disability_category, c.disability_grade)
              for c in Child.select().where(Child.name.startswith("孩子")).order_by(Child.name)]
-    assert found == [(True, True, True, "physical", 3), (True, False, False, "intellectual", 1), (False, False, True, None, None)]
+    assert found == [(True, True, True, "physical", 3), (True, False, False, "intellectual", 1),
+                     (False, False, True, None, None)]
 
 
 def test_sheets_without_a_header_are_left_out_and_duplicates_are_found_across_sheets(db, admin, tmp_path):
@@ -441,7 +448,8 @@ def test_a_township_officer_uploads_previews_and_confirms(app, client, county, t
     with database.connection_context():
         assert Child.get(Child.id_number == number).name == "杨小梅"
     assert sorted(p.suffix for p in stored(app)) == [".json"]
-    assert client.post(f"/imports/{token}/commit", data={"csrf_token": csrf_token(client, preview_url)}).status_code == 302
+    committed = client.post(f"/imports/{token}/commit", data={"csrf_token": csrf_token(client, preview_url)})
+    assert committed.status_code == 302
     with database.connection_context():
         assert Child.select().where(Child.name.in_(["杨小梅", "杨小兰"])).count() == 2  # not twice
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
@@ -511,7 +519,8 @@ def test_uploads_above_the_import_limit_are_refused(app, client, county, tmp_pat
     assert upload(client, bytes(3 * 1024 * 1024)).status_code == 413
 
 
-@pytest.mark.parametrize("role, status", [("admin", 200), ("bureau", 200), ("township", 200), ("teacher", 403), ("village", 403)])
+@pytest.mark.parametrize(
+    "role, status", [("admin", 200), ("bureau", 200), ("township", 200), ("teacher", 403), ("village", 403)])
 def test_who_may_import(client, county, role, status):
     login(client, county.users[role])
     assert client.get("/imports/").status_code == status
@@ -550,7 +559,8 @@ def test_import_roster_command_with_dry_run(runner, county, tmp_path):
     path = write_xlsxwriter(tmp_path / "cli.xlsx", [roster_row(name="命令甲"), roster_row(name="命令乙")])
     result = runner.invoke(args=["import-roster", str(path), "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "new 2, updated 0, unchanged 0, rejected 0" in result.output and "dry run: nothing was written" in result.output
+    assert "new 2, updated 0, unchanged 0, rejected 0" in result.output
+    assert "dry run: nothing was written" in result.output
     with database.connection_context():
         assert not Child.select().where(Child.name.startswith("命令")).exists()
     result = runner.invoke(args=["import-roster", str(path)])

@@ -30,7 +30,8 @@ HOME_FORCED = ("persuading_due", "deferred_expiring", "suspected", "returned_due
 # 城关镇 gets a notice in every state, one child each (see force()).
 NOTICE_FORCED = ("notice_overdue", "notice_running", "notice_issued", "notice_measure", "notice_complied",
                  "notice_corrected")
-FORCED_STATUS = {"persuading_due": "dropped_out", "persuading_recent": "dropped_out", "dropped_out": "dropped_out", "suspected": "suspected",
+FORCED_STATUS = {"persuading_due": "dropped_out", "persuading_recent": "dropped_out", "dropped_out": "dropped_out",
+                 "suspected": "suspected",
                  "returned_due": "returned", "deferred_expiring": "deferred", "deferred_filed": "deferred",
                  "applied": "enrolled", **{kind: "dropped_out" for kind in NOTICE_FORCED},
                  "notice_complied": "returned"}
@@ -286,7 +287,8 @@ class CaseWork:
         visitor = s.teacher if s.teacher and rng.random() < 0.6 else s.office
         if followup:
             method = rng.choice(("school", "school", "home", "phone"))
-            met, outcome, reasons, notes = rng.choice(("child", "guardian")), "other", "", rng.choice(names.FOLLOWUP_NOTES)
+            met, outcome, reasons = rng.choice(("child", "guardian")), "other", ""
+            notes = rng.choice(names.FOLLOWUP_NOTES)
         else:
             method = method or rng.choices(METHODS, cum_weights=METHODS_CUM)[0]
             if method in ("phone", "video"):
@@ -388,7 +390,8 @@ class CaseWork:
             self.bureau[0] if filed else None, date.fromordinal(filed_on) if filed else None, created,
         ))
         history.append((approved_at, office[0], office[1], "update", "child", child_id, child_id,
-                        status_json("enrolled"), status_json("deferred"), rng.choice(names.REASONS[("enrolled", "deferred")])))
+                        status_json("enrolled"), status_json("deferred"),
+                        rng.choice(names.REASONS[("enrolled", "deferred")])))
         return "deferred", approved_at
 
     def insert(self):

@@ -191,9 +191,9 @@ def read_row(plan, flags, cells):
             values[name] = (read or _text)(cell)
         except CellError as exc:
             errors[name] = exc.args[0]
-    for name, columns in flags.items():
+    for name, flag_columns in flags.items():
         found = set()
-        for column in columns:
+        for column in flag_columns:
             cell = cells[column] if column < width else None
             if cell in YES_NO:
                 found.add(YES_NO[cell])

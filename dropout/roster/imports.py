@@ -219,7 +219,8 @@ class _Import:
         if child is None and parsed:
             record["id_number"] = parsed.number
         self._check(record, given, parsed, child, guardian, errors)
-        if not outside and record["village"] is not None and not self.places.in_scope(record["village"], record["school"]):
+        village = record["village"]
+        if not outside and village is not None and not self.places.in_scope(village, record["school"]):
             errors.setdefault("village", _("This village and school are outside your area."))
         if errors:
             kind = REJECTED
@@ -322,7 +323,8 @@ class _Import:
                 date_move(child, placed, self.as_of)
                 child.updated_at = self.now
                 child.save()
-                audit.record(self.user, "update", "child", child.id, before, child_snapshot(child), child.id, self.reason)
+                audit.record(self.user, "update", "child", child.id, before, child_snapshot(child), child.id,
+                             self.reason)
             if guardian:
                 self._save_guardian(child, same, guardian)
         return UPDATED
@@ -342,8 +344,8 @@ class _Import:
     def _reject(self, sheet, number, name, errors):
         """List a row's problems left to right, under the headers as the file spells them."""
         self.outcome.counts["rejected"] += 1
-        columns = dict(sheet.columns, **{f: columns[0] for f, columns in sheet.flags.items()})
-        for field_ in sorted(errors, key=lambda f: columns.get(f, len(columns) + 1000)):
+        position = dict(sheet.columns, **{f: flag_columns[0] for f, flag_columns in sheet.flags.items()})
+        for field_ in sorted(errors, key=lambda f: position.get(f, len(position) + 1000)):
             header = sheet.headers.get(field_) or roster_read.HEADERS[field_][0]
             self._line(sheet.name, number, header, name, errors[field_])
 

@@ -21,7 +21,8 @@ NUMBER = ("序号", 6)  # the row's number, before the register's columns
 LEDGER = columns.in_ledger()
 HEADERS = (NUMBER[0], *(header for header, _width, _columns in LEDGER))
 WIDTHS = (NUMBER[1], *(width for _header, width, _columns in LEDGER))
-GRADES = {1: "一年级", 2: "二年级", 3: "三年级", 4: "四年级", 5: "五年级", 6: "六年级", 7: "七年级", 8: "八年级", 9: "九年级"}
+GRADES = dict(enumerate(
+    ("一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "七年级", "八年级", "九年级"), start=1))
 FULL_ID_ROLES = ("admin", "bureau", "township")
 CHUNK = 1000  # children written per guardian query
 PLACES = {"township": Township.name, "village": Village.name, "school": School.name}  # shown by name
@@ -62,7 +63,8 @@ def _groups(row, labels):
     flags = (("poor", row.is_poor), ("left_behind", row.is_left_behind), ("migrant", row.is_migrant))
     names = [groups[key] for key, flag in flags if flag]
     if row.disability_category:
-        names.append(f"{groups['disabled']}({labels['disability'].get(row.disability_category, row.disability_category)})")
+        category = labels["disability"].get(row.disability_category, row.disability_category)
+        names.append(f"{groups['disabled']}({category})")
     if row.is_orphan:
         names.append(groups["orphan"])
     return "、".join(names)
@@ -139,7 +141,8 @@ def write_ledger(user, filters, today, out, county_name, start_age=6, full_ids=F
         .select(*COLUMNS)
     )
     shown = _shown(_labels(), full_ids)
-    options = {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+    options = {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+               "strings_to_urls": False}
     workbook = xlsxwriter.Workbook(out, options)
     sheet = workbook.add_worksheet("台账")
     title = workbook.add_format({"bold": True, "font_size": 14})
