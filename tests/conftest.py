@@ -28,6 +28,12 @@ PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
 POSTGRES = os.environ.get("DROPOUT_TEST_POSTGRES")  # set by scripts/with-postgres
 
+# Under `coverage run` with patch = subprocess (./scripts/test's SQLite pass) every pytest process is measured:
+# the controller and each xdist worker. The flask and gunicorn processes the tests start are not (their code is
+# measured in-process elsewhere): tracing them made those tests more than half as slow again.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.pop("COVERAGE_PROCESS_CONFIG", None)
+
 
 def on_postgres():
     return bool(POSTGRES)
