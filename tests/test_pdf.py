@@ -1,17 +1,22 @@
 """Printed notices: CJK fonts embedded and subset, the right text on the right pages, the same bytes every time."""
+import ast
 import glob
 import os
 import shutil
 import subprocess
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+import segno
 
-from dropout.pdf import fonts
+import dropout.pdf as pdf_package
+from dropout.pdf import fonts, qr
 from dropout.pdf.data import NoticeData, Service
 from dropout.pdf.notice import render_notices
+from dropout.pdf.qr import qr_modules
 
-POPPLER = ("pdffonts", "pdftotext", "pdfinfo", "pdftoppm")
+POPPLER = ("pdffonts", "pdftotext", "pdfinfo", "pdftoppm", "pdfimages")
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in POPPLER), reason="poppler-utils (pdffonts, pdftotext, …) not installed"
 )
@@ -114,14 +119,45 @@ def test_first_page_is_not_blank(pdf, tmp_path):
     assert sum(1 for value in pixels if value < 128) > 0.01 * len(pixels)
 
 
-def test_qr_code_leads_to_the_verify_page(pdf, tmp_path):
-    """The QR code on each notice decodes to that notice's verify URL, even from a coarse scan."""
+@pytest.mark.parametrize("dpi", [75, 200])
+def test_qr_code_leads_to_the_verify_page(pdf, tmp_path, dpi):
+    """The QR code on each notice decodes to that notice's verify URL, from a fine scan and from a coarse one;
+    the 回证 pages carry none."""
     if not shutil.which("zbarimg"):
-        pytest.skip("zbarimg (zbar-tools) not installed")
-    run("pdftoppm", "-gray", "-r", "75", str(pdf), str(tmp_path / "scan"))
-    scans = sorted(glob.glob(str(tmp_path / "scan*.pgm")))
-    decoded = [run("zbarimg", "--quiet", "--raw", scans[page]).strip() for page in (0, 2)]  # the notice pages
-    assert decoded == [notice.verify_url for notice in two_notices()]
+        pytest.skip("zbarimg (Debian package zbar-tools) not installed: the QR codes are NOT checked")
+    run("pdftoppm", "-png", "-r", str(dpi), str(pdf), str(tmp_path / "scan"))
+    scans = sorted(glob.glob(str(tmp_path / "scan*.png")))
+    first, second = two_notices()
+    assert [zbarimg(scan) for scan in scans] == [first.verify_url, "", second.verify_url, ""]
+
+
+def test_qr_code_is_drawn_as_vectors_with_a_fixed_mask(pdf):
+    """No raster image in the file; the symbol is level M, version 4 for a verify URL, mask 0, quiet zone 2."""
+    assert run("pdfimages", "-list", str(pdf)).splitlines()[2:] == []
+    url = two_notices()[0].verify_url
+    modules = qr_modules(url, border=2)
+    assert len(modules) == 4 * 4 + 17 + 2 * 2 and all(len(row) == len(modules) for row in modules)
+    assert not any(modules[0]) and not any(row[0] for row in modules)  # the quiet zone is light
+    assert all(modules[2][2:9]) and not any(modules[3][3:8])  # the top left finder pattern: dark edge, light ring
+    code = segno.make(url, error="m", boost_error=False, micro=False, mask=qr.MASK)
+    assert (code.version, code.error, code.mask) == (4, "M", 0)
+
+
+def test_document_modules_take_their_layout_from_layout_not_from_each_other():
+    """notice, document and monthly import the shared layout from dropout.pdf.layout, never from one another."""
+    documents = {"notice", "document", "monthly"}
+    for name in documents:
+        tree = ast.parse((Path(pdf_package.__file__).parent / f"{name}.py").read_text(encoding="utf-8"))
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert "dropout.pdf.layout" in imported, name
+        assert not imported & {f"dropout.pdf.{other}" for other in documents}, name
+
+
+def zbarimg(path):
+    """The text of the one QR code in an image, or "" when there is none (zbarimg exits 4)."""
+    result = subprocess.run(["zbarimg", "--quiet", "--raw", path], capture_output=True, text=True)
+    assert result.returncode in (0, 4), result.stderr
+    return result.stdout.strip()
 
 
 def read_pgm(path):

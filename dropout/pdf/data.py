@@ -1,4 +1,5 @@
-"""The plain data the printed documents are made from: notices (services/notices), monthly reports (services/report_archive)."""
+"""The plain data the printed documents are made from: notices and penalty documents (dropout/notices), monthly
+reports (dropout/reporting)."""
 from dataclasses import dataclass, field
 from datetime import datetime
 

@@ -6,7 +6,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer
 
 from dropout.pdf import fonts
-from dropout.pdf.notice import build_a4, draw_seal, service_story, stylesheet
+from dropout.pdf.layout import build_a4, draw_seal, service_story, stylesheet
 
 
 class Seal(Flowable):

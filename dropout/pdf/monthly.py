@@ -12,9 +12,9 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from dropout.pdf import fonts
-from dropout.pdf.notice import build_a4, cjk_style
+from dropout.pdf.layout import build_a4, cjk_style
 
-MARGINS = dict(topMargin=18 * mm, bottomMargin=24 * mm, leftMargin=20 * mm, rightMargin=20 * mm)
+MARGINS = {"topMargin": 18 * mm, "bottomMargin": 24 * mm, "leftMargin": 20 * mm, "rightMargin": 20 * mm}
 FRAME_WIDTH = A4[0] - MARGINS["leftMargin"] - MARGINS["rightMargin"]
 NUMERALS = "一二三四五六七八九十"
 HEADER_FILL = colors.HexColor("#E8E8E8")
@@ -85,12 +85,14 @@ def header(data, styles):
 def indicator_table(rows, styles):
     """Each indicator: numerator, denominator, rate, threshold, whether it is met (达标 / 未达标; an estimate is
     never judged), whether it is a 一票否决 indicator, and the note (the children still needed, the intake)."""
-    head = [Paragraph(text, styles["head"]) for text in ("指标", "分子", "分母", "比率", "标准", "结论", "一票否决", "说明")]
+    titles = ("指标", "分子", "分母", "比率", "标准", "结论", "一票否决", "说明")
+    head = [Paragraph(text, styles["head"]) for text in titles]
     body, marks = [], []
     for index, row in enumerate(rows, start=1):
         sign = "≥" if row.higher_is_better else "≤"
         verdict = "估算" if row.is_estimate else {True: "达标", False: "未达标", None: "无数据"}[row.met]
-        body.append([Paragraph(escape(row.label), styles["label"]), str(row.numerator), "—" if row.denominator is None else str(row.denominator),
+        denominator = "—" if row.denominator is None else str(row.denominator)
+        body.append([Paragraph(escape(row.label), styles["label"]), str(row.numerator), denominator,
                      _percent(row.rate), f"{sign}{row.threshold:.2f}%", verdict, "是" if row.is_veto else "",
                      Paragraph(escape(row.note), styles["label"])])
         if row.met is False:
@@ -111,7 +113,8 @@ def figure_table(table, styles):
     text_columns = {i for i in range(len(table.columns)) if any(isinstance(row[i], str) for row in table.rows)}
     if not table.rows:
         text_columns = {0}
-    number_width = min(16 * mm, (FRAME_WIDTH - 42 * mm * len(text_columns)) / max(1, len(table.columns) - len(text_columns)))
+    number_columns = max(1, len(table.columns) - len(text_columns))
+    number_width = min(16 * mm, (FRAME_WIDTH - 42 * mm * len(text_columns)) / number_columns)
     text_width = (FRAME_WIDTH - number_width * (len(table.columns) - len(text_columns))) / len(text_columns)
     widths = [text_width if i in text_columns else number_width for i in range(len(table.columns))]
     head_rows, spans = [], []
@@ -166,7 +169,8 @@ def _grid(styles, head_rows):
 
 
 def trend_chart(points, font):
-    """Two charts, one above the other: dropouts still out at each month's end (bars), the dropout rate so far (line)."""
+    """Two charts, one above the other: dropouts still out at each month's end (bars), the dropout rate so far
+    (line)."""
     labels = [point.label for point in points]
     still_out = [point.still_out for point in points]
     rates = [point.dropout_rate for point in points]
@@ -189,7 +193,8 @@ def trend_chart(points, font):
     for index, (chart, title, top, label) in enumerate(charts):
         base = (1 - index) * height
         drawing.add(String(FRAME_WIDTH / 2, base + height - 11, title, fontName=font, fontSize=9, textAnchor="middle"))
-        chart.x, chart.y, chart.width, chart.height = 12 * mm, base + 9 * mm, FRAME_WIDTH - 16 * mm, height - 9 * mm - 18
+        chart.x, chart.y = 12 * mm, base + 9 * mm
+        chart.width, chart.height = FRAME_WIDTH - 16 * mm, height - 9 * mm - 18
         chart.categoryAxis.categoryNames = labels
         chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, top, top / 4
         chart.valueAxis.labelTextFormat = label
