@@ -1,6 +1,7 @@
-"""限期复学通知书: issuing with gapless numbers, the printed content, service, deadlines, what follows.
+"""限期复学通知书: issuing with gapless numbers, the archived PDF, service, deadlines, what follows.
 
-What follows a missed deadline is always a person's decision (escalate), never automatic.
+The printed content is built in documents.py (its names are also reachable from here). What follows a missed deadline
+is always a person's decision (escalate), never automatic.
 """
 import dataclasses
 import hashlib
@@ -9,7 +10,6 @@ import secrets
 from pathlib import Path
 
 from flask_babel import gettext as _
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..casework.cases import ACTIVE_NOTICES as ACTIVE
 from ..casework.cases import MAX_TEXT, record_event, refresh
@@ -19,17 +19,30 @@ from ..core import audit, scope
 from ..core import calendar as county_calendar
 from ..core.errors import PermissionDenied, ValidationError
 from ..db import database
-from ..models import Child, DropoutCase, Escalation, HomeVisit, ReturnNotice, School, Township, Village
-from ..pdf.data import NoticeData, Service
+from ..models import Child, DropoutCase, Escalation, HomeVisit, ReturnNotice, Township, Village
 from ..pdf.fonts import FontMissing
 from ..pdf.notice import render_notices
 from ..rules import measures
 from . import numbering
+from .documents import (  # noqa: F401 (the printed content, as callers have reached it through this module)
+    CONTACT_WORDS,
+    build_data,
+    chinese_date,
+    contact_by,
+    contact_lines,
+    contacts_text,
+    data_of,
+    notice_values,
+    paragraphs,
+    persuasion_visits,
+    review_body,
+    stored_data,
+)
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
-# How each kind of contact is named on the notice; only a visit to the home is a 上门家访.
-CONTACT_WORDS = {"home": "上门家访", "phone": "电话联系", "video": "视频通话", "school": "在校谈话"}
 IN_PERSON = ("home", "school")
+# The names the demo reads (dropout/demo/notices.py); chinese_date and contact_lines in documents.py.
+_chinese_date, _contacts = chinese_date, contact_lines
 
 
 def issuers(user, case):
@@ -57,20 +70,9 @@ def format_number(township, year, seq, config, issuer="township"):
     return numbering.format_number("notice", issuer, township, year, seq, config)
 
 
-def _chinese_date(day):
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def _verify_code():
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
     return f"{raw[:4]}-{raw[4:]}"
-
-
-def paragraphs(template_path, values):
-    path = Path(template_path)
-    env = Environment(loader=FileSystemLoader(str(path.parent)), undefined=StrictUndefined, autoescape=False)
-    text = env.get_template(path.name).render(**values)
-    return tuple(" ".join(block.split()) for block in text.split("\n\n") if block.strip())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,118 +96,11 @@ class Readiness:
                  need_in_person=self.need_in_person)
 
 
-def persuasion_visits(case):
-    """The contacts made to bring the child back from this absence: not 送教上门 lessons, not follow-ups after an
-    earlier return, not before the child left (again)."""
-    return case.visits.where((HomeVisit.is_teaching == False) & (HomeVisit.is_followup == False)  # noqa: E712
-                             & (HomeVisit.visited_on >= case.absent_since))
-
-
 def readiness(case, config):
     """The contacts recorded since the child left, against the settings."""
     methods = [method for (method,) in persuasion_visits(case).select(HomeVisit.method).tuples()]
     return Readiness(len(methods), sum(method in IN_PERSON for method in methods),
                      config["NOTICE_MIN_CONTACTS"], config["NOTICE_MIN_IN_PERSON"])
-
-
-def contact_by(user, config):
-    """Who made a contact, as the notice names them: 城关镇人民政府, 城关镇中心小学,
-    东村村民委员会."""
-    if user.role == "teacher" and user.school_id:
-        return School.get_by_id(user.school_id).name
-    if user.role == "township" and user.township_id:
-        return f"{Township.get_by_id(user.township_id).name}人民政府"
-    if user.role == "village" and user.village_id:
-        return f"{Village.get_by_id(user.village_id).name}村民委员会"
-    return numbering.bureau_name(config)
-
-
-def contacts_text(contacts):
-    """'城关镇人民政府于2026年10月20日上门家访，
-    城关镇中心小学于2026年10月12日、10月14日电话联系（共2次）'
-    from (day, method, by) in the order they happened: each kind of contact named as what it was."""
-    groups = {}
-    for day, method, by in sorted(contacts):
-        groups.setdefault((by, method), []).append(day)
-    parts = []
-    for (by, method), days in groups.items():
-        dates = "、".join(_chinese_date(day) for day in days)
-        count = f"（共{len(days)}次）" if len(days) > 1 else ""
-        parts.append(f"{by}于{dates}{CONTACT_WORDS.get(method, method)}{count}")
-    return "，".join(parts)
-
-
-def notice_values(config, issuer_name, child_name, absent_since, contacts, return_school):
-    """The values the notice's text template is rendered with (the demo writes its notices from these too)."""
-    return {
-        "child_name": child_name,
-        "absent_since": _chinese_date(absent_since),
-        "contacts_text": contacts_text(contacts),
-        "home_visit_dates": [_chinese_date(day) for day, method, _by in sorted(contacts) if method == "home"],
-        "authority": issuer_name,
-        "deadline_days": config["NOTICE_DEADLINE_DAYS"],
-        "return_school": return_school,
-        "province_regulation": config["PROVINCE_REGULATION"],
-        "penalty_basis": measures.basis("penalty", config),
-        "court_basis": measures.basis("court", config),
-        "review_body": review_body(config),
-    }
-
-
-def review_body(config):
-    """Where a review (行政复议) goes: the county government reviews its townships and its departments."""
-    return config.get("REVIEW_BODY") or f"{config['COUNTY_NAME']}人民政府"
-
-
-def build_data(case, township, number, issued_on, verify_code, config, return_school, version_note="",
-               issuer="township"):
-    """The printed content of a notice, from the records as they stand (plain data, no models)."""
-    child = case.child
-    guardian = child.guardians.first()
-    visits = persuasion_visits(case).order_by(HomeVisit.visited_on, HomeVisit.id)
-    contacts = [(visit.visited_on, visit.method, contact_by(visit.user, config)) for visit in visits]
-    authority = numbering.authority(issuer, township, config)
-    values = notice_values(config, authority, child.name, case.absent_since, contacts, return_school)
-    grade = f"{child.grade}年级" if child.grade else ""
-    return NoticeData(
-        authority=authority,
-        title="限期复学通知书",
-        number=number,
-        version_note=version_note,
-        guardian_name=guardian.name if guardian else "",
-        guardian_relation=guardian.relation if guardian else "",
-        guardian_address=child.address,
-        guardian_phone=guardian.phone if guardian else "",
-        child_name=child.name,
-        child_sex={"M": "男", "F": "女"}.get(child.sex, ""),
-        child_birth=_chinese_date(child.birth_on),
-        child_id_number=child.id_number or "",
-        child_school=f"{child.school.name}{grade}" if child.school else "",
-        paragraphs=paragraphs(config["NOTICE_TEMPLATE"], values),
-        contacts=tuple(_contacts(case)),
-        issued_on=_chinese_date(issued_on),
-        verify_code=verify_code,
-        verify_url=f"{config['PUBLIC_URL'].rstrip('/')}/verify/{verify_code}",
-    )
-
-
-def _contacts(case):
-    for label, person in (("乡镇联系人", case.cadre), ("学校联系人", case.teacher)):
-        if person is not None:
-            yield f"{label}：{person}"
-
-
-def stored_data(record):
-    """A notice's or a penalty document's stored printed content as a dict, its 送达回证 back as Service."""
-    raw = json.loads(record.data)
-    raw["service"] = Service(**{k: tuple(v) if k == "witnesses" else v for k, v in raw.get("service", {}).items()})
-    return raw
-
-
-def data_of(notice):
-    """The stored printed content back as NoticeData."""
-    raw = stored_data(notice)
-    return NoticeData(**{k: tuple(v) if k in ("paragraphs", "contacts") else v for k, v in raw.items()})
 
 
 def issue(user, case, config, today, return_school="", issuer=None, early_reason=""):
@@ -399,7 +294,7 @@ def correct(user, notice, config, today, return_school=""):
     if len(return_school) > 255:
         raise ValidationError({"return_school": _("Too long: at most %(n)d characters.", n=255)})
     township = notice.township
-    note = f"（更正件，第{notice.version + 1}版，代替{_chinese_date(notice.issued_on)}印发的版本）"
+    note = f"（更正件，第{notice.version + 1}版，代替{chinese_date(notice.issued_on)}印发的版本）"
     with database.atomic():
         code = _verify_code()
         case = DropoutCase.get_by_id(notice.case_id)  # the records as they stand now

@@ -23,7 +23,7 @@ from ..models import Escalation, PenaltyDocument
 from ..pdf.data import DocumentData
 from ..pdf.document import render_document
 from ..rules import measures
-from . import notices, numbering
+from . import documents, notices, numbering
 
 HEARING_REQUEST_DAYS = 5  # 行政处罚法 Art. 64: a hearing is asked for within five days of the prior notice
 TITLES = {"prior": "行政处罚事先告知书", "decision": "行政处罚决定书"}
@@ -31,7 +31,7 @@ STATEMENT_KINDS = ("stated", "hearing", "none")
 
 
 def _date(day):
-    return notices._chinese_date(day) if day else ""
+    return documents.chinese_date(day) if day else ""
 
 
 def _check_penalty(penalty, fine_amount, config, field="penalty"):
@@ -51,7 +51,7 @@ def _check_penalty(penalty, fine_amount, config, field="penalty"):
 
 def _facts(notice, config):
     """The values every document of the chain states about the notice and the missed deadline."""
-    data = notices.data_of(notice)
+    data = documents.data_of(notice)
     return {
         "child_name": data.child_name,
         "absent_since": _date(notice.case.absent_since),
@@ -63,7 +63,7 @@ def _facts(notice, config):
         "return_school": notice.return_school,
         "penalty_basis": measures.basis("penalty", config),
         "province_regulation": config["PROVINCE_REGULATION"],
-        "review_body": notices.review_body(config),
+        "review_body": documents.review_body(config),
     }, data
 
 
@@ -111,7 +111,7 @@ def propose(user, notice, penalty, fine_amount, config, today):
 
     def build(number):
         return _printed("prior", number, today, notice_data,
-                        notices.paragraphs(config["PRIOR_NOTICE_TEMPLATE"], values), authority)
+                        documents.paragraphs(config["PRIOR_NOTICE_TEMPLATE"], values), authority)
 
     with database.atomic():
         document = _create(user, "prior", notice, today, penalty, fine_amount, build, config, hearing_offered=hearing)
@@ -228,7 +228,7 @@ def decide(user, prior, penalty, fine_amount, decided_on, review, config, today)
     }
 
     def build(number):
-        paragraphs = notices.paragraphs(config["DECISION_TEMPLATE"], values)
+        paragraphs = documents.paragraphs(config["DECISION_TEMPLATE"], values)
         return _printed("decision", number, decided_on, notice_data, paragraphs, notice_data.authority)
 
     with database.atomic():
@@ -244,7 +244,7 @@ def decide(user, prior, penalty, fine_amount, decided_on, review, config, today)
 
 
 def data_of(document):
-    raw = notices.stored_data(document)
+    raw = documents.stored_data(document)
     return DocumentData(**{k: tuple(v) if k == "paragraphs" else v for k, v in raw.items()})
 
 

@@ -1,5 +1,5 @@
 """Template filters: codes to labels, masked ID numbers."""
-from datetime import timezone
+from datetime import UTC
 
 from flask_babel import gettext as _
 
@@ -45,7 +45,7 @@ def local_time(at):
     if at is None:
         return "—"
     zone = clock.zone()
-    return at.replace(tzinfo=timezone.utc).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return at.replace(tzinfo=UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 VALUE_LABELS = {"status": CHILD_STATUSES, "sex": SEX, "disability_category": DISABILITY_CATEGORIES}
