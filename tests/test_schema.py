@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import pytest
 from conftest import on_postgres, postgres_database
-from peewee import CharField, DateTimeField, Model, TextField
+from peewee import CharField, DateTimeField, ForeignKeyField, Model, TextField
 
 from dropout import models
 from dropout.db import database, open_database
@@ -239,9 +239,10 @@ def test_every_model_is_compared():
     assert len({m._meta.table_name for m in ALL_MODELS}) == len(ALL_MODELS) > 25
 
 
-def test_the_guard_sees_a_model_that_differs(migrated, tmp_path):
-    """A throwaway township model with a nullable name, an extra column, an index the migrations lack and
-    no unique name: each difference is reported."""
+def test_the_guard_sees_models_that_differ(migrated, tmp_path):
+    """Throwaway township and village models that differ from the migrations: a nullable name, an extra column,
+    a plain index for a unique one, a TEXT name, a foreign key that cascades, no (township, name) unique index.
+    Each difference is reported."""
 
     class Township(Model):
         name = CharField(null=True, index=True)
@@ -252,14 +253,30 @@ def test_the_guard_sees_a_model_that_differs(migrated, tmp_path):
         class Meta:
             table_name = "township"
 
+    class Village(Model):
+        township = ForeignKeyField(Township, on_delete="CASCADE")
+        name = TextField()
+        created_at = DateTimeField()
+
+        class Meta:
+            table_name = "village"
+
     with empty_database(tmp_path, "altered") as url:
-        modelled = modelled_schema(url, [Township])
-    found = differences(migrated, modelled, tables=["township"])
-    assert "township.name: NOT NULL from the migrations, NULL from the model" in found
-    assert "township.motto: in the model, the migrations do not make it" in found
-    assert "township: index (columns, unique) only from the migrations: (('name',), True)" in found
-    assert "township: index (columns, unique) only from the model: (('name',), False)" in found
-    assert len(found) == 4, found
+        modelled = modelled_schema(url, [Township, Village])
+    found = differences(migrated, modelled, tables=["township", "village"])
+    expected = [
+        "township.name: NOT NULL from the migrations, NULL from the model",
+        "township.motto: in the model, the migrations do not make it",
+        "township: index (columns, unique) only from the migrations: (('name',), True)",
+        "township: index (columns, unique) only from the model: (('name',), False)",
+        "village: index (columns, unique) only from the migrations: (('township_id', 'name'), True)",
+        "village: index (columns, unique) only from the model: (('township_id',), False)",
+        "village: foreign key only from the migrations: (('township_id',), 'township', ('id',), 'RESTRICT')",
+        "village: foreign key only from the model: (('township_id',), 'township', ('id',), 'CASCADE')",
+    ]
+    assert set(expected) <= set(found), found
+    (text,) = [line for line in found if line not in expected]
+    assert text.startswith("village.name: type ") and text.lower().endswith("text from the model"), text
 
 
 def test_the_guard_sees_a_missing_trigger_and_table(migrated):
