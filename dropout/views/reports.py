@@ -81,8 +81,10 @@ def _charts(board):
     labels = [month[5:] for month, _out, _rate in board.trend]
     out_title, rate_title = _("Dropouts still out at the month's end"), _("Dropout rate this school year (%)")
     return [
-        (out_title, charts.bars(out_title, [(label, out) for label, (_m, out, _r) in zip(labels, board.trend)])),
-        (rate_title, charts.line(rate_title, [(label, rate) for label, (_m, _o, rate) in zip(labels, board.trend)])),
+        (out_title, charts.bars(out_title, [(label, out) for label, (_m, out, _r)
+                                            in zip(labels, board.trend, strict=True)])),
+        (rate_title, charts.line(rate_title, [(label, rate) for label, (_m, _o, rate)
+                                              in zip(labels, board.trend, strict=True)])),
     ]
 
 
