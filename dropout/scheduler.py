@@ -3,7 +3,7 @@
 On start it takes the database's single-instance lock, refusing when another scheduler holds it;
 then it catches up what was missed while it was down, and catches up again every day at
 SCHEDULER_DAILY_AT (the daily job; on the 1st, last month's) until SIGTERM or SIGINT.
-The jobs themselves are in services/jobs.py and claim their periods in the database, so the lock
+The jobs themselves are in dropout/jobs.py and claim their periods in the database, so the lock
 only keeps a second process from doing the same work for nothing. The web app never starts this.
 """
 import fcntl

@@ -315,7 +315,7 @@ def correct(user, notice, config, today, return_school=""):
 
 def escalate(user, notice, kind, document_number, decided_on, notes, config, today):
     """Record the next measure a person decided on after the deadline passed (a penalty goes through
-    services.penalties: prior notice, statement, then the decision)."""
+    notices/penalties.py: prior notice, statement, then the decision)."""
     if not may_act(user, notice):
         raise PermissionDenied()
     if notice.status != "overdue":
