@@ -24,7 +24,7 @@ from dropout.accounts import users as accounts
 from dropout.core import calendar as county_calendar
 from dropout.demo import county as demo
 from dropout.children import columns
-from dropout.notices import notices
+from dropout.notices import documents, notices
 from dropout.casework.settings import CaseSettings
 from dropout.casework.cases import events_of
 from dropout.todo import todo
@@ -542,7 +542,7 @@ def test_notice_events_and_service(casework, app):
 
 
 def test_notice_content_is_what_the_service_would_print(casework, app):
-    """The stored content is what notices.build_data() gives from the records as they stood on the day of issue."""
+    """The stored content is what documents.build_data() gives from the records as they stood on the day of issue."""
     checked = 0
     for notice in ReturnNotice.select():
         case = DropoutCase.get_by_id(notice.case_id)
@@ -552,10 +552,10 @@ def test_notice_content_is_what_the_service_would_print(casework, app):
         if notice.supersedes_id:
             old = notice.supersedes
             note = f"（更正件，第{old.version + 1}版，代替{old.issued_on.year}年{old.issued_on.month}月{old.issued_on.day}日印发的版本）"
-        expected = notices.build_data(case, notice.township, notice.number, notice.issued_on, notice.verify_code,
+        expected = documents.build_data(case, notice.township, notice.number, notice.issued_on, notice.verify_code,
                                       app.config, notice.return_school, note)
         assert json.loads(notice.data) == json.loads(json.dumps(dataclasses.asdict(expected), ensure_ascii=False))
-        assert notices.data_of(notice) == expected
+        assert documents.data_of(notice) == expected
         checked += 1
     assert checked >= ReturnNotice.select().where(ReturnNotice.status != "complied").count()
 

@@ -9,7 +9,7 @@ from dropout.db import database
 from dropout.models import AuditLog, CaseEvent, Child, DropoutCase, Escalation, ReturnNotice
 from dropout.core.errors import PermissionDenied, ValidationError
 from dropout.casework import cases
-from dropout.notices import notices
+from dropout.notices import documents, notices
 from dropout.casework import visits
 from dropout.casework.settings import CaseSettings
 
@@ -44,7 +44,7 @@ def served(notice, day, **overrides):
 def test_the_notice_says_exactly_what_the_records_say(app, db, county):
     case = persuading_case(county)
     notice = notices.issue(county.users["township"], case, app.config, ISSUED)
-    data = notices.data_of(notice)
+    data = documents.data_of(notice)
     assert notice.number == data.number == "城关镇控辍通〔2026〕1号"
     assert (data.authority, data.title, data.issued_on) == ("城关镇人民政府", "限期复学通知书", "2026年3月20日")
     assert (data.guardian_name, data.guardian_relation, data.guardian_phone) == ("监护人李小红", "母亲", "13900000000")
@@ -68,7 +68,7 @@ def test_the_notice_says_exactly_what_the_records_say(app, db, county):
 def test_the_province_regulation_and_deadline_come_from_configuration(app, db, county):
     app.config.update(PROVINCE_REGULATION="《示例省义务教育条例》第三十条", NOTICE_DEADLINE_DAYS=12)
     notice = notices.issue(county.users["township"], persuading_case(county), app.config, ISSUED)
-    data = notices.data_of(notice)
+    data = documents.data_of(notice)
     assert "《示例省义务教育条例》第三十条" in data.paragraphs[1]
     assert "12日内" in data.paragraphs[2] and notice.deadline_days == 12
 
@@ -92,7 +92,7 @@ def test_the_township_or_the_bureau_issues(app, db, county):
         notices.issue(county.users["township"], case, app.config, ISSUED, issuer="bureau")
     assert "issuer" in caught.value.errors and ReturnNotice.select().count() == 0
     notice = notices.issue(county.users["bureau"], case, app.config, ISSUED)
-    data = notices.data_of(notice)
+    data = documents.data_of(notice)
     assert (notice.issuer, notice.number, data.authority) == ("bureau", "示例县教育局控辍通〔2026〕1号", "示例县教育局")
     assert "示例县教育局将依照有关法律法规采取进一步措施" in data.paragraphs[3]
 
@@ -125,12 +125,12 @@ def test_contacts_are_printed_as_what_they_were(app, db, county):
     assert ReturnNotice.select().count() == 0
     # A person records why it cannot wait: issued, the reason kept on the case and in the audit trail.
     notice = notices.issue(township, case, app.config, ISSUED, early_reason="监护人已明确表示带孩子外出务工")
-    paragraph = notices.data_of(notice).paragraphs[0]
+    paragraph = documents.data_of(notice).paragraphs[0]
     assert "上门家访" not in paragraph
     assert "城关镇中心小学于2026年3月5日、2026年3月9日电话联系（共2次）" in paragraph
     assert "城关镇人民政府于2026年3月12日视频通话" in paragraph
     assert notice.early_reason == "监护人已明确表示带孩子外出务工"
-    assert "外出务工" not in "".join(notices.data_of(notice).paragraphs)
+    assert "外出务工" not in "".join(documents.data_of(notice).paragraphs)
     event = CaseEvent.get(CaseEvent.kind == "notice_issued")
     assert event.notes == notice.early_reason
     assert AuditLog.get(AuditLog.action == "issue_early").reason == notice.early_reason
@@ -292,9 +292,9 @@ def test_a_correction_is_a_new_version_under_the_same_number(app, db, county):
     new = notices.correct(county.users["township"], notice, app.config, date(2026, 3, 21))
     assert (new.number, new.version, new.seq) == (notice.number, 2, notice.seq)
     assert ReturnNotice.get_by_id(notice.id).status == "superseded"
-    assert notices.data_of(new).guardian_address == "东街社区5组18号"
-    assert "更正件" in notices.data_of(new).version_note
-    assert notices.data_of(ReturnNotice.get_by_id(notice.id)).guardian_address == ""  # the old content is kept
+    assert documents.data_of(new).guardian_address == "东街社区5组18号"
+    assert "更正件" in documents.data_of(new).version_note
+    assert documents.data_of(ReturnNotice.get_by_id(notice.id)).guardian_address == ""  # the old content is kept
     assert notices.verify(notice.verify_code)["superseded"] is True
 
 

@@ -8,7 +8,7 @@ from conftest import csrf_token, login
 from county import build_county
 from dropout.models import AuditLog, CaseEvent, Escalation, PenaltyDocument, ReturnNotice
 from dropout.core.errors import PermissionDenied, ValidationError
-from dropout.notices import notices
+from dropout.notices import documents, notices
 from dropout.notices import numbering
 from dropout.notices import penalties
 from test_notices import persuading_case, served
@@ -51,7 +51,7 @@ def test_no_penalty_without_a_configured_provision(app, db, county):
     assert caught.value.errors["notice"] == "未配置省级条例中的处罚依据，不能作出行政处罚。"
     assert PenaltyDocument.select().count() == 0
     # Nor is it printed as a threat on the notice.
-    assert "行政处罚" not in "".join(notices.data_of(notice).paragraphs)
+    assert "行政处罚" not in "".join(documents.data_of(notice).paragraphs)
 
 
 def test_the_chain_of_a_warning(app, db, county, configured):
@@ -186,9 +186,9 @@ def test_the_templates_say_what_the_law_allows(app, db, county):
             app.config.update(PENALTY_BASIS=penalty_basis, COURT_BASIS=court_basis, FINE_MAX=1000,
                               HEARING_FINE_FROM=500)
             authority = numbering.authority(issuer, county.home_village.township, app.config)
-            values = notices.notice_values(app.config, authority, "李小红", ISSUED, [(ISSUED, "home", "学校")],
+            values = documents.notice_values(app.config, authority, "李小红", ISSUED, [(ISSUED, "home", "学校")],
                                            "某小学")
-            text = "".join(notices.paragraphs(app.config["NOTICE_TEMPLATE"], values))
+            text = "".join(documents.paragraphs(app.config["NOTICE_TEMPLATE"], values))
             assert "第五十八条" in text and "申请行政复议" in text and "提起行政诉讼" in text
             assert f"{authority}将依照有关法律法规" in text
             assert ("行政处罚" in text) == bool(penalty_basis), (issuer, penalty_basis)
@@ -199,10 +199,10 @@ def test_the_templates_say_what_the_law_allows(app, db, county):
                          "notice_served_on": "2026年3月20日",
                          "deadline_on": "2026年3月27日", "return_school": "某小学", "penalty_basis": BASIS,
                          "province_regulation": "", "review_body": "示例县人民政府", "authority": authority}
-                prior = "".join(notices.paragraphs(app.config["PRIOR_NOTICE_TEMPLATE"], {
+                prior = "".join(documents.paragraphs(app.config["PRIOR_NOTICE_TEMPLATE"], {
                     **facts, "proposed": "给予警告", "statement_days": 3, "hearing": hearing}))
                 assert "第四十四条" in prior and "陈述和申辩" in prior and ("听证" in prior) == hearing
-                decision = "".join(notices.paragraphs(app.config["DECISION_TEMPLATE"], {
+                decision = "".join(documents.paragraphs(app.config["DECISION_TEMPLATE"], {
                     **facts, "decided": "x", "fine": penalty == "fine", "hearing": hearing,
                     "prior_number": "告〔2026〕1号", "prior_issued_on": "2026年3月30日",
                     "prior_served_on": "2026年3月31日", "statement_text": "", "review": ""}))

@@ -14,8 +14,6 @@ from ..rules import id_number as idn
 from ..rules import school_age
 from ..rules.dates import parse_date
 
-# The roles that may be shown, and export, children's and guardians' full ID numbers (on request, audited).
-FULL_ID_ROLES = ("admin", "bureau", "township")
 TEXT_FIELDS = ("name", "ethnicity", "group", "address", "notes", "student_number")
 FLAGS = ("is_poor", "is_left_behind", "is_migrant", "is_orphan")
 GUARDIAN_FIELDS = ("name", "relation", "phone", "id_number")
@@ -336,15 +334,9 @@ def delete_child(user, child, reason=""):
         child.delete_instance(recursive=True)
 
 
-def may_reveal_id_numbers(user):
-    """Whether the user may be shown a child's and its guardians' full ID numbers on request: the roles that may
-    export them. Everyone else, teachers and village cadres, sees them masked."""
-    return user.role in FULL_ID_ROLES
-
-
 def reveal_id_numbers(user, child):
     """Record that the user is shown the full ID numbers of a child (in the user's scope) and its guardians."""
-    if not may_reveal_id_numbers(user):
+    if not scope.may_see_full_ids(user):
         raise PermissionDenied()
     with database.atomic():
         audit.record(user, "reveal_id", "child", child.id, child_id=child.id)

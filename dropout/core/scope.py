@@ -180,3 +180,13 @@ def get_scan(user, scan_id):
     if scan.notice_id is not None:
         return scan if get_notice(user, scan.notice_id) else None
     return scan if get_penalty_document(user, scan.document_id) else None
+
+
+# The roles that may be shown, and export, children's and guardians' full ID numbers (on request, audited).
+FULL_ID_ROLES = ("admin", "bureau", "township")
+
+
+def may_see_full_ids(user):
+    """Whether the user's role may see and export children's full ID numbers (on request, audited); teachers and
+    village cadres see them masked."""
+    return user.role in FULL_ID_ROLES

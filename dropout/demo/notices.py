@@ -3,7 +3,7 @@
 demo_cases plans a notice inside a case's story (Planned, with a Step for each of its events);
 once every story is on the calendar, rows() numbers the notices per township and year in the
 order they were issued, without gaps (a corrected version keeps its number), writes their printed
-content as notices.build_data() would have from the records on the day of issue, fills the
+content as documents.build_data() would have from the records on the day of issue, fills the
 送达回证, numbers the measures decided after a missed deadline, and gives the counters their
 last numbers so that notices issued later continue each series.
 """
@@ -16,7 +16,7 @@ from ..models import Child, Guardian, School, Township, User, Village
 from ..pdf.data import NoticeData
 from ..core import calendar as county_calendar
 from ..notices import numbering
-from ..notices import notices
+from ..notices import documents, notices
 from . import names
 
 NOTICE_COLUMNS = (
@@ -181,7 +181,7 @@ def rows(planned, case_of, rng, today, config):
     villages = dict(Village.select(Village.id, Village.name).tuples())
     users = {user.id: user for user in User.select()}
     codes = _verify_codes(rng)
-    chinese = notices._chinese_date
+    chinese = documents.chinese_date
     notice_rows = []
     for notice in planned:
         town = towns[notice.township]
@@ -198,9 +198,9 @@ def rows(planned, case_of, rng, today, config):
             version_note = f"（更正件，第{earlier.version + 1}版，代替{chinese(earlier.issued_on)}印发的版本）"
         code = next(codes)
         authority = numbering.authority("township", town, config)
-        visits = [(day, method, notices.contact_by(users[visitor], config)) for day, method, visitor in notice.contacts]
-        values = notices.notice_values(config, authority, name, notice.absent_since, visits, return_school)
-        contacts = notices._contacts(SimpleNamespace(cadre=users.get(notice.cadre), teacher=users.get(notice.teacher)))
+        visits = [(day, method, documents.contact_by(users[visitor], config)) for day, method, visitor in notice.contacts]
+        values = documents.notice_values(config, authority, name, notice.absent_since, visits, return_school)
+        contacts = documents.contact_lines(SimpleNamespace(cadre=users.get(notice.cadre), teacher=users.get(notice.teacher)))
         data = NoticeData(
             authority=authority,
             title="限期复学通知书",
@@ -215,7 +215,7 @@ def rows(planned, case_of, rng, today, config):
             child_birth=chinese(birth_on),
             child_id_number=id_number or "",
             child_school=f"{schools[school][0]}{f'{grade}年级' if grade else ''}" if school else "",
-            paragraphs=notices.paragraphs(config["NOTICE_TEMPLATE"], values),
+            paragraphs=documents.paragraphs(config["NOTICE_TEMPLATE"], values),
             contacts=tuple(contacts),
             issued_on=chinese(notice.issued_on),
             verify_code=code,

@@ -1,6 +1,6 @@
 """限期复学通知书: issuing with gapless numbers, the archived PDF, service, deadlines, what follows.
 
-The printed content is built in documents.py (its names are also reachable from here). What follows a missed deadline
+The printed content is built in documents.py. What follows a missed deadline
 is always a person's decision (escalate), never automatic.
 """
 import dataclasses
@@ -24,25 +24,15 @@ from ..pdf.fonts import FontMissing
 from ..pdf.notice import render_notices
 from ..rules import measures
 from . import numbering
-from .documents import (  # noqa: F401 (the printed content, as callers have reached it through this module)
-    CONTACT_WORDS,
+from .documents import (
     build_data,
     chinese_date,
-    contact_by,
-    contact_lines,
-    contacts_text,
     data_of,
-    notice_values,
-    paragraphs,
     persuasion_visits,
-    review_body,
-    stored_data,
 )
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 IN_PERSON = ("home", "school")
-# The names the demo reads (dropout/demo/notices.py); chinese_date and contact_lines in documents.py.
-_chinese_date, _contacts = chinese_date, contact_lines
 
 
 def issuers(user, case):

@@ -23,7 +23,6 @@ HEADERS = (NUMBER[0], *(header for header, _width, _columns in LEDGER))
 WIDTHS = (NUMBER[1], *(width for _header, width, _columns in LEDGER))
 GRADES = dict(enumerate(
     ("一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "七年级", "八年级", "九年级"), start=1))
-FULL_ID_ROLES = ("admin", "bureau", "township")
 CHUNK = 1000  # children written per guardian query
 PLACES = {"township": Township.name, "village": Village.name, "school": School.name}  # shown by name
 COLUMNS = (Child.id, *(
@@ -33,11 +32,6 @@ COLUMNS = (Child.id, *(
 # The first guardian's columns, as Guardian fields, in the ledger's order.
 GUARDIAN_COLUMNS = tuple(column.field for _header, _width, shared in LEDGER for column in shared
                          if column.table == columns.GUARDIAN)
-
-
-def may_see_full_ids(user):
-    """Whether the user's role may export children's full ID numbers (on request, audited)."""
-    return user.role in FULL_ID_ROLES
 
 
 def place_name(user, filters, county_name):
@@ -132,7 +126,7 @@ def write_ledger(user, filters, today, out, county_name, start_age=6, full_ids=F
     Rows go to the workbook as the query iterates: xlsxwriter's constant-memory mode keeps
     one row in memory, so a county of 100,000 children streams through.
     """
-    if full_ids and not may_see_full_ids(user):
+    if full_ids and not scope.may_see_full_ids(user):
         raise PermissionDenied()
     query = (
         child_search.search(user, filters, today, start_age)

@@ -77,7 +77,7 @@ def _detail(child, full_ids=False):
         teaching_visits=list(child.visits.where(HomeVisit.is_teaching == True)  # noqa: E712
                              .order_by(HomeVisit.visited_on.desc()).limit(20)),
         full_ids=full_ids,
-        may_reveal=children.may_reveal_id_numbers(current_user) and (
+        may_reveal=scope.may_see_full_ids(current_user) and (
             bool(child.id_number) or any(g.id_number for g in child.guardians)),
     )
 
@@ -147,7 +147,7 @@ def _edit(child):
         form.guardians.append_entry()  # always leave a blank row for one more guardian
     _fill_choices(form, child)
     # Teachers and village cadres never see a registered number whole, not even in the form.
-    masked = child is not None and not children.may_reveal_id_numbers(current_user)
+    masked = child is not None and not scope.may_see_full_ids(current_user)
     if masked:
         _unmask_numbers(form, child)
     failed = False

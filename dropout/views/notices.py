@@ -12,7 +12,7 @@ from ..core import scope
 from ..core.errors import ValidationError
 from ..forms import options, show_errors
 from ..models import ReturnNotice
-from ..notices import notices, numbering
+from ..notices import documents, notices, numbering
 from ..pdf.fonts import FontMissing
 from ..rules import measures as measure_rules
 from ..rules.dates import parse_date
@@ -138,7 +138,7 @@ def render_detail(notice, service_form, measure_form, status=200, penalty=None):
     unavailable = [(MEASURES[kind], notices.unavailable_message(kind)) for kind in config["MEASURES"]
                    if kind in MEASURES and not measure_rules.available(kind, config)]
     return render_template(
-        "notices/detail.html", notice=notice, data=notices.data_of(notice), service=json.loads(notice.service or "{}"),
+        "notices/detail.html", notice=notice, data=documents.data_of(notice), service=json.loads(notice.service or "{}"),
         service_form=service_form, measure_form=measure_form, can_act=notices.may_act(current_user, notice),
         statuses=NOTICE_STATUSES, measures=MEASURES, documents=notice.penalty_documents,
         document_kinds=PENALTY_DOCUMENTS, unavailable=unavailable,

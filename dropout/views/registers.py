@@ -13,6 +13,7 @@ from ..children import search as child_search
 from ..choices import CASE_STATUSES, CHILD_STATUSES, DISABILITY_CATEGORIES, DISABILITY_GRADES
 from ..core import spreadsheets as exports
 from ..core.errors import ValidationError
+from ..core import scope
 from ..roster import crosscheck, ledger
 from ..rules import id_number, school_age
 from .downloads import send_download
@@ -243,7 +244,7 @@ def ledger_export():
     """The filtered children list as a 台账; ?full=1 gives full ID numbers to the roles allowed them."""
     filters = child_search.Filters.from_args(request.args)
     today, start_age = _today_and_age()
-    full_ids = request.args.get("full") == "1" and ledger.may_see_full_ids(current_user)
+    full_ids = request.args.get("full") == "1" and scope.may_see_full_ids(current_user)
     out = tempfile.TemporaryFile()  # on disk, not in memory: a county's ledger can be large
     try:
         ledger.write_ledger(current_user, filters, today, out, current_app.config["COUNTY_NAME"], start_age, full_ids)
