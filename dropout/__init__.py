@@ -1,4 +1,5 @@
 """dropout: 控辍保学, keeping every school-age child in compulsory education in school."""
+
 from datetime import timedelta
 from pathlib import Path
 

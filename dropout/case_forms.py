@@ -1,4 +1,5 @@
 """Forms for cases, visits and exemptions: rendering and CSRF; the services check the values."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -121,8 +122,21 @@ class ServiceForm(FlaskForm):
 def service_values(form):
     """A ServiceForm's values as record_service() takes them (an unreadable date gets its message beside it)."""
     values = read_dates(form, "served_on")
-    values.update({name: form[name].data for name in ("served_time", "method", "recipient", "place", "server",
-                                                      "refusal_reason", "witness1", "witness2")})
+    values.update(
+        {
+            name: form[name].data
+            for name in (
+                "served_time",
+                "method",
+                "recipient",
+                "place",
+                "server",
+                "refusal_reason",
+                "witness1",
+                "witness2",
+            )
+        }
+    )
     return values
 
 
@@ -137,7 +151,8 @@ class IssueForm(FlaskForm):
     issuer = SelectField(_l("Issued in the name of"), validate_choice=False)
     return_school = StringField(_l("School the child must return to"))
     early_reason = TextAreaField(
-        _l("Why the notice is needed before the required contacts (kept on the case, not printed)"))
+        _l("Why the notice is needed before the required contacts (kept on the case, not printed)")
+    )
 
 
 class PenaltyForm(FlaskForm):

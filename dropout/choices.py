@@ -1,4 +1,5 @@
 """Enumerations stored as short codes, with their interface labels."""
+
 from flask_babel import lazy_gettext as _l
 
 SEX = {"M": _l("Male"), "F": _l("Female")}
@@ -153,7 +154,12 @@ CLOSURES = {
 }
 # Closures the rules derive rather than a person choosing them.
 DERIVED_CLOSURES = {"not_dropout": _l("Not a dropout"), "stable_return": _l("Stable return")}
-VISIT_METHODS = {"home": _l("Home visit"), "phone": _l("Phone"), "video": _l("Video call"), "school": _l("Talk at school")}
+VISIT_METHODS = {
+    "home": _l("Home visit"),
+    "phone": _l("Phone"),
+    "video": _l("Video call"),
+    "school": _l("Talk at school"),
+}
 VISIT_MET = {"guardian": _l("Guardian"), "child": _l("Child"), "relative": _l("Relative"), "nobody": _l("Nobody")}
 VISIT_OUTCOMES = {
     "agreed": _l("Agreed to return"),

@@ -1,4 +1,5 @@
 """`flask --app dropout ...` commands for operators."""
+
 import secrets
 import sys
 
@@ -13,8 +14,18 @@ from .db import database
 
 
 def init_app(app):
-    for command in (init_db, create_user, demo_data, backup, print_notices, check_deadlines, import_roster,
-                    scheduler, summaries, run_jobs):
+    for command in (
+        init_db,
+        create_user,
+        demo_data,
+        backup,
+        print_notices,
+        check_deadlines,
+        import_roster,
+        scheduler,
+        summaries,
+        run_jobs,
+    ):
         app.cli.add_command(command)
 
 
@@ -34,8 +45,12 @@ def _county_day(text, option):
     except ValueError:
         _fail({option: f"not a date: {text}"})
     if day > today:
-        _fail({option: f"{day} has not come yet in the county ({current_app.config['TIMEZONE']}: today is {today}); "
-                       "nothing was done"})
+        _fail(
+            {
+                option: f"{day} has not come yet in the county ({current_app.config['TIMEZONE']}: today is {today}); "
+                "nothing was done"
+            }
+        )
     return day
 
 
@@ -71,8 +86,15 @@ def create_user(username, role, township, school, village, full_name):
     with database.connection_context():
         try:
             user = accounts.create_user(
-                None, username, password, role, full_name, county=current_app.config["COUNTY_NAME"],
-                township=township, school=school, village=village,
+                None,
+                username,
+                password,
+                role,
+                full_name,
+                county=current_app.config["COUNTY_NAME"],
+                township=township,
+                school=school,
+                village=village,
             )
         except ValidationError as exc:
             _fail(exc.errors)
@@ -95,8 +117,9 @@ def demo_data(n_children, seed, if_empty):
                 sys.exit(1)
         else:
             config = current_app.config
-            counts = demo.load(n_children, seed, county=config["COUNTY_NAME"], start_age=config["SCHOOL_START_AGE"],
-                               config=config)
+            counts = demo.load(
+                n_children, seed, county=config["COUNTY_NAME"], start_age=config["SCHOOL_START_AGE"], config=config
+            )
             click.echo(", ".join(f"{n} {name}" for name, n in counts.items()))
             months = demo.past_months(clock.today(), config["SCHOOL_START_AGE"], config["REPORT_DUE_DAY"])
             click.echo(f"monthly summaries {months[-1]} to {months[0]}")
@@ -169,9 +192,13 @@ def check_deadlines(today):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check the file and print what would change; write nothing.")
 @click.option("--as", "username", default="", help="Act as this account (default: the county administrator).")
-@click.option("--as-of", "as_of", default="",
-              help="The day the file's changes took effect: new children are on the roll from it, moves dated by it "
-                   "(default: today in the county).")
+@click.option(
+    "--as-of",
+    "as_of",
+    default="",
+    help="The day the file's changes took effect: new children are on the roll from it, moves dated by it "
+    "(default: today in the county).",
+)
 @with_appcontext
 def import_roster(file, dry_run, username, as_of):
     """Import a roster (.xlsx or .csv), all rows or none; print the counts and every rejected row."""
@@ -190,8 +217,12 @@ def import_roster(file, dry_run, username, as_of):
         try:
             with workbook_limits.in_force(workbook_limits.Limits.from_config(current_app.config)):
                 outcome = roster_import.import_roster(
-                    user, file, commit=not dry_run, today=clock.today(),
-                    start_age=current_app.config["SCHOOL_START_AGE"], file_name=Path(file).name,
+                    user,
+                    file,
+                    commit=not dry_run,
+                    today=clock.today(),
+                    start_age=current_app.config["SCHOOL_START_AGE"],
+                    file_name=Path(file).name,
                     as_of=_county_day(as_of, "as-of"),
                 )
         except ValidationError as exc:
@@ -249,8 +280,12 @@ def summaries(month, force):
         if before is not None and before.locked_at is not None:
             _fail({"month": f"{key} is locked: its summaries stay as they are (an admin may unlock it)"})
         if before is not None and not force:
-            _fail({"month": f"{key} was generated at {before.generated_at:%Y-%m-%d %H:%M} UTC; "
-                            "pass --force to generate it again"})
+            _fail(
+                {
+                    "month": f"{key} was generated at {before.generated_at:%Y-%m-%d %H:%M} UTC; "
+                    "pass --force to generate it again"
+                }
+            )
         try:
             generate_month(chosen, start_age=config["SCHOOL_START_AGE"], due_day=config["REPORT_DUE_DAY"])
         except ValidationError as exc:

@@ -3,6 +3,7 @@
 Timestamps are stored in UTC (naive); days are the county's (rules.dates.local_date converts one). Everything in dropout/ that needs
 "now" or "today" asks here, so a test can stand at any hour and a server in UTC agrees with the county.
 """
+
 import os
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,4 +38,3 @@ def now(config=None):
 def today(config=None):
     """The county's date today."""
     return now(config).date()
-

@@ -1,10 +1,12 @@
 """Settings read from DROPOUT_* environment variables; every one is listed in the README."""
+
 import os
 from pathlib import Path
 
 from .rules.indicators import CODES as INDICATOR_CODES
 
 ROOT = Path(__file__).resolve().parent.parent
+
 
 def int_list(text):
     """'1,2,3' -> (1, 2, 3)."""
@@ -90,8 +92,10 @@ def veto_indicators(config):
     codes = tuple(config.get("VETO_INDICATORS") or ())
     unknown = [code for code in codes if code not in INDICATOR_CODES]
     if unknown:
-        raise SystemExit(f"DROPOUT_VETO_INDICATORS names unknown indicators: {', '.join(unknown)} "
-                         f"(known: {', '.join(INDICATOR_CODES)})")
+        raise SystemExit(
+            f"DROPOUT_VETO_INDICATORS names unknown indicators: {', '.join(unknown)} "
+            f"(known: {', '.join(INDICATOR_CODES)})"
+        )
     return frozenset(codes)
 
 

@@ -1,4 +1,5 @@
 """One deferred peewee database: SQLite by default, PostgreSQL when the URL says so."""
+
 from contextlib import contextmanager
 from urllib.parse import urlparse
 
@@ -19,7 +20,7 @@ def open_database(url):
     """A peewee database for a sqlite:///path or postgresql://user:pw@host:port/name URL."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
-        path = url[len("sqlite:///"):] or ":memory:"
+        path = url[len("sqlite:///") :] or ":memory:"
         return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS)
     if parsed.scheme in ("postgres", "postgresql"):
         return PostgresqlDatabase(
@@ -73,7 +74,7 @@ def bulk_insert(table, columns, rows):
     per = 10000 // len(columns)
     full = len(rows) - len(rows) % per
     if full:
-        batches = [[value for row in rows[i:i + per] for value in row] for i in range(0, full, per)]
+        batches = [[value for row in rows[i : i + per] for value in row] for i in range(0, full, per)]
         cursor.executemany(head + ", ".join([marks] * per), batches)
     if full < len(rows):
         cursor.execute(head + ", ".join([marks] * (len(rows) - full)), [value for row in rows[full:] for value in row])

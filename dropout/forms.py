@@ -1,4 +1,5 @@
 """Form classes: rendering and CSRF. Domain checks live in services, once."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -39,8 +40,12 @@ class ChangePasswordForm(FlaskForm):
 
 
 # The form's control for each kind of register column (children/columns.py: Column.form).
-_CONTROLS = {columns.TEXT: StringField, columns.CHOICE: SelectField, columns.FLAG: BooleanField,
-             columns.LONG_TEXT: TextAreaField}
+_CONTROLS = {
+    columns.TEXT: StringField,
+    columns.CHOICE: SelectField,
+    columns.FLAG: BooleanField,
+    columns.LONG_TEXT: TextAreaField,
+}
 # What a register column's control takes besides its label: a default, fixed choices (the others are filled
 # in by the page), the list of suggestions.
 _CONTROL_OPTIONS = {

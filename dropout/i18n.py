@@ -1,4 +1,5 @@
 """Languages: Simplified Chinese first, English second."""
+
 from flask import current_app, has_request_context, request, session
 from flask_babel import Babel
 

@@ -6,6 +6,7 @@ period's work: a JobClaim row per (job, period), inserted in the same transactio
 so a re-run, a second scheduler or two `run-jobs` at once do each period once. Results and
 errors hold counts and kinds, never a name or an ID number.
 """
+
 import logging
 import traceback
 from pathlib import Path
@@ -70,7 +71,7 @@ def describe(exc):
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(PACKAGE_DIR)]
     if frames:
         where = frames[-1]
-        text += f" (at dropout{where.filename[len(PACKAGE_DIR):]}:{where.lineno} in {where.name})"
+        text += f" (at dropout{where.filename[len(PACKAGE_DIR) :]}:{where.lineno} in {where.name})"
     return text
 
 
@@ -97,10 +98,12 @@ def monthly(month, config):
     """The monthly job for `month`: generate its summaries once (claimed), then archive them.
 
     Returns the runs: the summaries' and, when they were generated, the archive's."""
+
     def work():
         try:
-            outcome = generate_month(month, start_age=config["SCHOOL_START_AGE"], due_day=config["REPORT_DUE_DAY"],
-                                     claim=MONTHLY)
+            outcome = generate_month(
+                month, start_age=config["SCHOOL_START_AGE"], due_day=config["REPORT_DUE_DAY"], claim=MONTHLY
+            )
         except MonthLocked:
             # Locked by the bureau: its figures stay as they are; the claim settles the period.
             with database.atomic():
@@ -165,9 +168,11 @@ def unarchived_months():
     """Months the monthly job generated whose archive was not written (say the process died in between)."""
     archived = JobClaim.select(JobClaim.period).where(JobClaim.job == ARCHIVE)
     generated = SummaryMonth.select(SummaryMonth.month)
-    query = (JobClaim.select(JobClaim.period)
-             .where((JobClaim.job == MONTHLY) & JobClaim.period.in_(generated) & JobClaim.period.not_in(archived))
-             .order_by(JobClaim.period))
+    query = (
+        JobClaim.select(JobClaim.period)
+        .where((JobClaim.job == MONTHLY) & JobClaim.period.in_(generated) & JobClaim.period.not_in(archived))
+        .order_by(JobClaim.period)
+    )
     return [Month.parse(row.period) for row in query]
 
 

@@ -1,5 +1,6 @@
 """The tables. Schema changes go through dropout/migrations, never create_tables()."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 from flask_login import UserMixin
 from peewee import (
@@ -20,7 +21,7 @@ from .db import database
 
 
 def utcnow():
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class BaseModel(Model):
@@ -39,7 +40,9 @@ class Township(BaseModel):
 
 
 class Village(BaseModel):
-    township = ForeignKeyField(Township, backref="villages", on_delete="RESTRICT", index=False)  # led by (township, name)
+    township = ForeignKeyField(
+        Township, backref="villages", on_delete="RESTRICT", index=False
+    )  # led by (township, name)
     name = CharField()
     created_at = DateTimeField(default=utcnow)
 
@@ -362,7 +365,9 @@ class Escalation(BaseModel):
     decided_on = DateField()
     decided_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
     notes = TextField(default="")
-    document = ForeignKeyField(PenaltyDocument, null=True, on_delete="RESTRICT", index=False)  # the decision, for a penalty
+    document = ForeignKeyField(
+        PenaltyDocument, null=True, on_delete="RESTRICT", index=False
+    )  # the decision, for a penalty
     created_at = DateTimeField(default=utcnow)
 
 

@@ -6,6 +6,7 @@ SCHEDULER_DAILY_AT (the daily job; on the 1st, last month's) until SIGTERM or SI
 The jobs themselves are in dropout/jobs.py and claim their periods in the database, so the lock
 only keeps a second process from doing the same work for nothing. The web app never starts this.
 """
+
 import fcntl
 import logging
 import os
@@ -63,8 +64,10 @@ def _file_lock(path):
         handle.seek(0)
         holder = handle.read().strip() or "?"
         handle.close()
-        raise AlreadyRunning(f"another scheduler (pid {holder}) is already running for this database "
-                             f"(it holds {path}); not starting a second one") from None
+        raise AlreadyRunning(
+            f"another scheduler (pid {holder}) is already running for this database "
+            f"(it holds {path}); not starting a second one"
+        ) from None
     handle.seek(0)
     handle.truncate()
     handle.write(f"{os.getpid()}\n")
@@ -79,8 +82,10 @@ def _postgres_lock(url):
     holder.execute_sql("SET application_name = 'dropout scheduler'")
     if not holder.execute_sql("SELECT pg_try_advisory_lock(%s)", (ADVISORY_LOCK_KEY,)).fetchone()[0]:
         holder.close()
-        raise AlreadyRunning("another scheduler is already running for this database (it holds the "
-                             f"advisory lock {ADVISORY_LOCK_KEY}); not starting a second one")
+        raise AlreadyRunning(
+            "another scheduler is already running for this database (it holds the "
+            f"advisory lock {ADVISORY_LOCK_KEY}); not starting a second one"
+        )
     return holder
 
 
@@ -91,6 +96,7 @@ def release_lock(lock):
 
 def _in_app(app, job):
     """The job as APScheduler calls it: in the app's context, on the thread's own connection, on the county's today."""
+
     def scheduled():
         with app.app_context(), database.connection_context():
             job(clock.today(app.config), app.config)
@@ -114,8 +120,13 @@ def build(app):
     options = {"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS}
     # Each day the catch-up: the daily job, and on the 1st (or after any gap) the months due and any
     # archive left unwritten; everything it does is claimed, so nothing runs twice.
-    scheduler.add_job(_in_app(app, jobs.catch_up), CronTrigger(hour=hour, minute=minute, timezone=zone),
-                      id="daily", name="daily", **options)
+    scheduler.add_job(
+        _in_app(app, jobs.catch_up),
+        CronTrigger(hour=hour, minute=minute, timezone=zone),
+        id="daily",
+        name="daily",
+        **options,
+    )
     return scheduler
 
 

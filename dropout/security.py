@@ -1,5 +1,6 @@
 """CSRF on every form, no NUL character in any input, a malformed body answered 400, and the response headers every
 page carries."""
+
 from flask import Request, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFProtect

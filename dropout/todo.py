@@ -1,12 +1,13 @@
 """我的待办: what each user should do on a given day, computed from the records."""
+
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from .models import Child, DropoutCase, Escalation, Exemption, MonthlyReport, ReturnNotice
-from .rules.case_status import VISITING_STATUSES
 from .core import calendar as county_calendar
-from .reporting import filing as monthly_reports
 from .core import scope
+from .models import Child, DropoutCase, Escalation, Exemption, MonthlyReport, ReturnNotice
+from .reporting import filing as monthly_reports
+from .rules.case_status import VISITING_STATUSES
 
 LIMIT = 100
 
@@ -72,23 +73,24 @@ def todo(user, today, settings):
     result.followups_due = list(followups.order_by(DropoutCase.next_followup_on).limit(LIMIT))
     exemptions = scope.exemptions(user)
     result.exemptions_expiring = list(
-        exemptions.where(_expiring(today, settings))
-        .order_by(Exemption.valid_until)
-        .limit(LIMIT)
+        exemptions.where(_expiring(today, settings)).order_by(Exemption.valid_until).limit(LIMIT)
     )
     if user.role in ("admin", "township"):
         result.exemptions_to_approve = list(exemptions.where(Exemption.status == "applied").limit(LIMIT))
     if user.role in ("admin", "township"):
         decided = Escalation.select(Escalation.notice)
         overdue = ReturnNotice.select().where(
-            (ReturnNotice.status == "overdue") & ReturnNotice.case.in_(cases.select(DropoutCase.id)) & ReturnNotice.id.not_in(decided)
+            (ReturnNotice.status == "overdue")
+            & ReturnNotice.case.in_(cases.select(DropoutCase.id))
+            & ReturnNotice.id.not_in(decided)
         )
         result.notices_overdue = list(overdue.order_by(ReturnNotice.deadline_on).limit(LIMIT))
     result.reports_waiting = monthly_reports.to_do(user)[:LIMIT]
     if user.role in ("admin", "bureau", "township"):
         names, missing = monthly_reports.unit_names(), {}
-        overdue = monthly_reports.overdue(user, today).order_by(MonthlyReport.month, MonthlyReport.unit_kind.desc(),
-                                                               MonthlyReport.unit_id)
+        overdue = monthly_reports.overdue(user, today).order_by(
+            MonthlyReport.month, MonthlyReport.unit_kind.desc(), MonthlyReport.unit_id
+        )
         for r in overdue:
             missing.setdefault((r.month, r.due_on), []).append(names.get((r.unit_kind, r.unit_id), "?"))
         result.reports_missing = [(month, due_on, units) for (month, due_on), units in missing.items()]

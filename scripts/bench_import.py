@@ -13,6 +13,7 @@ seconds are shown; the verdict uses CPU seconds of this process, which other wor
 does not inflate (both sides are single-threaded and write to the page cache, so on a quiet machine the
 two agree). Exits 1 if the import takes more than twice the floor (the target of issue 3).
 """
+
 import argparse
 import gc
 import random
@@ -33,9 +34,9 @@ from dropout import create_app  # noqa: E402
 from dropout.db import SQLITE_PRAGMAS, database  # noqa: E402
 from dropout.migrations import migrate  # noqa: E402
 from dropout.models import School, Township, User, Village  # noqa: E402
-from dropout.rules import id_number, school_age  # noqa: E402
 from dropout.roster import imports as roster_import
 from dropout.roster import read as roster_read
+from dropout.rules import id_number, school_age  # noqa: E402
 
 TARGET = 2.0
 TODAY = date(2026, 11, 22)
@@ -90,11 +91,27 @@ def write_workbook(path, n, villages, schools, seed=2026):
         school = town + ("中心小学" if grade <= 6 else "初级中学")
         surname = rng.choice(SURNAMES)
         values = (
-            surname + rng.choice(GIVEN) + rng.choice(GIVEN), "男" if male else "女", number, born.isoformat(), "汉族",
-            town, village, f"{rng.randint(1, 9)}组", f"{town}{village}{rng.randint(1, 180)}号",
-            surname + "建" + rng.choice(GIVEN), "父亲", f"138{rng.randrange(10**8):08d}", school, str(grade),
-            "G" + number, "是" if rng.random() < 0.08 else "否", "是" if rng.random() < 0.12 else "否", "否",
-            "", "", "",
+            surname + rng.choice(GIVEN) + rng.choice(GIVEN),
+            "男" if male else "女",
+            number,
+            born.isoformat(),
+            "汉族",
+            town,
+            village,
+            f"{rng.randint(1, 9)}组",
+            f"{town}{village}{rng.randint(1, 180)}号",
+            surname + "建" + rng.choice(GIVEN),
+            "父亲",
+            f"138{rng.randrange(10**8):08d}",
+            school,
+            str(grade),
+            "G" + number,
+            "是" if rng.random() < 0.08 else "否",
+            "是" if rng.random() < 0.12 else "否",
+            "否",
+            "",
+            "",
+            "",
         )
         for column, value in enumerate(values):
             if value:
@@ -124,7 +141,7 @@ def run_import(app, path):
 
 def run_floor(app, path, villages, schools):
     """calamine reading every row, then one raw executemany into child, in one transaction."""
-    database_path = app.config["DATABASE_URL"][len("sqlite:///"):]
+    database_path = app.config["DATABASE_URL"][len("sqlite:///") :]
     connection = sqlite3.connect(database_path, isolation_level=None)
     for name, value in SQLITE_PRAGMAS.items():  # the app's settings, cache size included
         connection.execute(f"PRAGMA {name} = {value}")
@@ -133,8 +150,29 @@ def run_floor(app, path, villages, schools):
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).iter_rows()
     next(rows)
     records = [
-        (c[0], "M" if c[1] == "男" else "F", c[2], c[3], c[4], villages[c[5], c[6]], c[7], c[8], schools[c[12]],
-         int(c[13]), c[14], "enrolled", c[15] == "是", c[16] == "是", c[17] == "是", None, None, False, "", at, at)
+        (
+            c[0],
+            "M" if c[1] == "男" else "F",
+            c[2],
+            c[3],
+            c[4],
+            villages[c[5], c[6]],
+            c[7],
+            c[8],
+            schools[c[12]],
+            int(c[13]),
+            c[14],
+            "enrolled",
+            c[15] == "是",
+            c[16] == "是",
+            c[17] == "是",
+            None,
+            None,
+            False,
+            "",
+            at,
+            at,
+        )
         for c in rows
     ]
     connection.execute("BEGIN")
@@ -161,8 +199,10 @@ def main():
         _app, villages, schools = fresh_database(folder, "places.db")
         started = time.perf_counter()
         write_workbook(path, args.rows, villages, schools)
-        print(f"workbook       : {args.rows:7d} rows  {path.stat().st_size / 1e6:6.1f} MB  "
-              f"written in {time.perf_counter() - started:.1f} s")
+        print(
+            f"workbook       : {args.rows:7d} rows  {path.stat().st_size / 1e6:6.1f} MB  "
+            f"written in {time.perf_counter() - started:.1f} s"
+        )
         floor = ours = (float("inf"), float("inf"))
         for run in range(args.repeat):  # alternating, so a busy moment on the machine hits both sides alike
             gc.collect()
@@ -175,12 +215,18 @@ def main():
             ours = tuple(map(min, ours, our_run))
     wall_ratio, ratio = ours[0] / floor[0], ours[1] / floor[1]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"floor          : {floor_rows:7d} rows  {floor[0]:6.2f} s wall  {floor[1]:6.2f} s CPU"
-          "  (calamine + raw sqlite3 executemany)")
-    print(f"import_roster  : {our_rows:7d} rows  {ours[0]:6.2f} s wall  {ours[1]:6.2f} s CPU"
-          "  (every cell checked; children and guardians)")
-    print(f"ratio          : {ratio:.2f} CPU, {wall_ratio:.2f} wall  (target <= {TARGET:.2f})"
-          f"  {'ok' if ratio <= TARGET else 'TOO SLOW'}")
+    print(
+        f"floor          : {floor_rows:7d} rows  {floor[0]:6.2f} s wall  {floor[1]:6.2f} s CPU"
+        "  (calamine + raw sqlite3 executemany)"
+    )
+    print(
+        f"import_roster  : {our_rows:7d} rows  {ours[0]:6.2f} s wall  {ours[1]:6.2f} s CPU"
+        "  (every cell checked; children and guardians)"
+    )
+    print(
+        f"ratio          : {ratio:.2f} CPU, {wall_ratio:.2f} wall  (target <= {TARGET:.2f})"
+        f"  {'ok' if ratio <= TARGET else 'TOO SLOW'}"
+    )
     print(f"peak memory    : {peak:.0f} MB (whole process, workbook writing included)")
     return 0 if ratio <= TARGET else 1
 

@@ -10,6 +10,7 @@ database, then writes the ledger of all of them three ways:
   memory : write_ledger again under tracemalloc, for the peak of Python memory, which must
            stay bounded (rows are streamed, not collected).
 """
+
 import argparse
 import sqlite3
 import sys
@@ -24,12 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import xlsxwriter  # noqa: E402
 
 from dropout import create_app  # noqa: E402
+from dropout.children import search as child_search
 from dropout.db import database  # noqa: E402
 from dropout.migrations import migrate  # noqa: E402
 from dropout.models import Child, Guardian, School, Township, User, Village  # noqa: E402
-from dropout.rules import id_number  # noqa: E402
-from dropout.children import search as child_search
 from dropout.roster import ledger
+from dropout.rules import id_number  # noqa: E402
 
 TODAY = date(2026, 11, 22)
 SURNAMES = "张王李赵刘陈杨黄周吴徐孙马朱胡郭何高林罗"
@@ -52,17 +53,26 @@ def load(count):
             rows = []
             for n in range(start, min(start + 1000, count)):
                 birth_on = date(2011, 9, 1) + timedelta(days=n % 3285)
-                rows.append({
-                    "name": SURNAMES[n % 20] + GIVEN[n // 20 % 20] + GIVEN[n // 400 % 20], "sex": "MF"[n % 2],
-                    "birth_on": birth_on, "id_number": id_number.make("513401", birth_on, (n // 3285) * 2 + 1 - n % 2),
-                    "village": villages[n % 20].id, "school": schools[n % 10].id, "grade": n % 9 + 1,
-                    "group": f"{n % 8 + 1}组", "address": f"第{n % 20 + 1}村{n % 300}号", "ethnicity": "汉族",
-                    "is_left_behind": n % 4 == 0, "status": "enrolled",
-                })
+                rows.append(
+                    {
+                        "name": SURNAMES[n % 20] + GIVEN[n // 20 % 20] + GIVEN[n // 400 % 20],
+                        "sex": "MF"[n % 2],
+                        "birth_on": birth_on,
+                        "id_number": id_number.make("513401", birth_on, (n // 3285) * 2 + 1 - n % 2),
+                        "village": villages[n % 20].id,
+                        "school": schools[n % 10].id,
+                        "grade": n % 9 + 1,
+                        "group": f"{n % 8 + 1}组",
+                        "address": f"第{n % 20 + 1}村{n % 300}号",
+                        "ethnicity": "汉族",
+                        "is_left_behind": n % 4 == 0,
+                        "status": "enrolled",
+                    }
+                )
             Child.insert_many(rows).execute()
         ids = [row[0] for row in Child.select(Child.id).tuples()]
         for start in range(0, len(ids), 1000):
-            chunk = ids[start:start + 1000]
+            chunk = ids[start : start + 1000]
             Guardian.insert_many(
                 [{"child": i, "name": "母亲某", "relation": "母亲", "phone": "13900000000"} for i in chunk]
                 + [{"child": i, "name": "父亲某", "relation": "父亲", "phone": "13800000000"} for i in chunk]
@@ -73,8 +83,10 @@ def load(count):
 def floor(path, out):
     """The least an export does: read the rows with raw sqlite3, write them as text cells."""
     connection = sqlite3.connect(path)
-    workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_numbers": False,
-                                         "strings_to_formulas": False, "strings_to_urls": False})
+    workbook = xlsxwriter.Workbook(
+        out,
+        {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+    )
     sheet = workbook.add_worksheet()
     sheet.write_row(0, 0, ["title"])
     sheet.write_row(1, 0, ledger.HEADERS)

@@ -20,6 +20,7 @@ With --scale it also loads a county of N/10 children and times both, to check th
 Targets: the summary at most 3× the floor; with --scale, ten times the children at most 11 times as long.
 Exits 1 when a target is missed.
 """
+
 import argparse
 import os
 import sqlite3
@@ -33,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dropout import clock, create_app  # noqa: E402
 from dropout.db import database, open_database, read_snapshot  # noqa: E402
-from dropout.migrations import migrate  # noqa: E402
 from dropout.demo import county as demo
+from dropout.migrations import migrate  # noqa: E402
 from dropout.reporting import summaries
 from dropout.reporting.figures import Month, compute  # noqa: E402
 
@@ -213,8 +214,10 @@ def report(by_size, largest, month, frozen):
         floors = min(largest.floor) / min(by_size[small].floor)
         met = scale <= SCALE_TARGET
         ok = ok and met
-        print(f"scaling : {scale:.2f}  summary({largest.children}) / summary({by_size[small].children}) "
-              f"(target <= {SCALE_TARGET:.2f}; the floor's: {floors:.2f})  {'ok' if met else 'NOT LINEAR'}")
+        print(
+            f"scaling : {scale:.2f}  summary({largest.children}) / summary({by_size[small].children}) "
+            f"(target <= {SCALE_TARGET:.2f}; the floor's: {floors:.2f})  {'ok' if met else 'NOT LINEAR'}"
+        )
     return 0 if ok else 1
 
 

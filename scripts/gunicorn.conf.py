@@ -3,6 +3,7 @@
 The access log names method, path without its query string (a search may hold a child's
 name or ID number), status and duration: no personal data in logs.
 """
+
 import os
 
 bind = os.environ.get("DROPOUT_BIND", "127.0.0.1:5000")

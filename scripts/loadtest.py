@@ -23,6 +23,7 @@ over the target is reported, not an exit status.
 To add a page: write a function (person) -> None that calls person.get/person.post, and list it with a
 weight under the roles that use it in SCENARIOS.
 """
+
 import argparse
 import http.client
 import os
@@ -133,15 +134,18 @@ class Person:
 
     def log_in(self):
         _, _, page = self.get("login form", "/login")
-        self.post("login", "/login", {"username": self.username, "password": PASSWORD,
-                                      "csrf_token": self.csrf("login", page)})
+        self.post(
+            "login", "/login", {"username": self.username, "password": PASSWORD, "csrf_token": self.csrf("login", page)}
+        )
 
 
 # The pages. Each takes a Person; a page answering an unexpected status raises Failed (already counted).
 
+
 def simple(page, path):
     def visit(person):
         person.get(page, path)
+
     visit.__name__ = page
     return visit
 
@@ -155,10 +159,14 @@ def log_visit(person):
     marker = f"LT-{uuid.uuid4().hex}"
     outcome = person.rng.choice(["refused", "not_home", "working_away"])
     data = {
-        "csrf_token": person.csrf("visit save", form), "case": person.rng.choice(cases),
-        "visited_on": clock.today().isoformat(), "method": person.rng.choice(["home", "phone"]),
-        "met": "nobody" if outcome == "not_home" else "guardian", "outcome": outcome,
-        "reasons": "家长希望孩子外出打工", "notes": f"负载测试 {marker}",
+        "csrf_token": person.csrf("visit save", form),
+        "case": person.rng.choice(cases),
+        "visited_on": clock.today().isoformat(),
+        "method": person.rng.choice(["home", "phone"]),
+        "met": "nobody" if outcome == "not_home" else "guardian",
+        "outcome": outcome,
+        "reasons": "家长希望孩子外出打工",
+        "notes": f"负载测试 {marker}",
     }
     try:
         _, headers, _ = person.post("visit save", "/visits/new", data)
@@ -180,8 +188,13 @@ def print_batch(person):
     _, _, page = person.get("notices list", "/notices/")
     ids = re.findall(r'name="notice" value="(\d+)"', page)[:20]
     if ids:
-        person.post("notice batch pdf", "/notices/batch.pdf", {"csrf_token": person.csrf("notice batch pdf", page),
-                                                               "notice": ids}, expect=(200,), pdf=True)
+        person.post(
+            "notice batch pdf",
+            "/notices/batch.pdf",
+            {"csrf_token": person.csrf("notice batch pdf", page), "notice": ids},
+            expect=(200,),
+            pdf=True,
+        )
 
 
 def children_page(person):
@@ -201,13 +214,25 @@ def local(location):
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-home, children, cases, notices = (simple("home", "/"), simple("children list", "/children/"),
-                                  simple("cases list", "/cases/"), simple("notices list", "/notices/"))
+home, children, cases, notices = (
+    simple("home", "/"),
+    simple("children list", "/children/"),
+    simple("cases list", "/cases/"),
+    simple("notices list", "/notices/"),
+)
 
 # role -> [(weight, page)]; dashboard is dropped when /reports/ answers 404.
 SCENARIOS = {
     "teacher": [(6, log_visit), (2, home), (1, children), (1, cases)],
-    "township": [(2, children), (1, children_page), (2, cases), (2, notices), (1, print_notice), (1, print_batch), (1, home)],
+    "township": [
+        (2, children),
+        (1, children_page),
+        (2, cases),
+        (2, notices),
+        (1, print_notice),
+        (1, print_batch),
+        (1, home),
+    ],
     "bureau": [(2, home), (2, children), (1, children_page), (1, cases), (1, notices), (2, dashboard)],
 }
 MIX = {"teacher": 10, "township": 6, "bureau": 4}  # out of 20; scaled for --users
@@ -220,8 +245,15 @@ def free_port():
 
 
 def flask(env, *args, timeout=600, **kw):
-    return subprocess.run([BIN / "flask", "--app", "dropout", *args], env=env, check=True, capture_output=True,
-                          text=True, timeout=timeout, **kw)
+    return subprocess.run(
+        [BIN / "flask", "--app", "dropout", *args],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **kw,
+    )
 
 
 def build(folder, n_children, env):
@@ -229,16 +261,20 @@ def build(folder, n_children, env):
     flask(env, "init-db")
     print(flask(env, "demo-data", "--children", str(n_children), "--seed", "7").stdout.splitlines()[0], flush=True)
     from dropout import create_app
-    from dropout.db import database
     from dropout.accounts import users as account_service
+    from dropout.db import database
 
     app = create_app({"DATABASE_URL": env["DROPOUT_DATABASE_URL"], "SECRET_KEY": env["DROPOUT_SECRET_KEY"]})
     accounts = {"teacher": ["teacher"], "township": ["township"], "bureau": ["bureau"]}
     with app.app_context(), database.connection_context():
         places = {
-            "school": [row[0] for row in database.execute_sql(
-                "SELECT s.name FROM dropout_case k JOIN child c ON c.id = k.child_id JOIN school s ON s.id = c.school_id "
-                "WHERE k.status != 'closed' GROUP BY s.id ORDER BY COUNT(*) DESC, s.id LIMIT 12")],
+            "school": [
+                row[0]
+                for row in database.execute_sql(
+                    "SELECT s.name FROM dropout_case k JOIN child c ON c.id = k.child_id JOIN school s ON s.id = c.school_id "
+                    "WHERE k.status != 'closed' GROUP BY s.id ORDER BY COUNT(*) DESC, s.id LIMIT 12"
+                )
+            ],
             "township": [row[0] for row in database.execute_sql("SELECT name FROM township ORDER BY id")],
         }
         for role, kind in (("teacher", "school"), ("township", "township")):
@@ -345,8 +381,11 @@ def tree_cpu(root):
 
 def cpu_now(server, scheduler):
     mine = os.times()
-    return (machine_busy(), tree_cpu(server.pid) + (tree_cpu(scheduler.pid) if scheduler else 0.0),
-            mine.user + mine.system)
+    return (
+        machine_busy(),
+        tree_cpu(server.pid) + (tree_cpu(scheduler.pid) if scheduler else 0.0),
+        mine.user + mine.system,
+    )
 
 
 def percentile(sorted_values, q):
@@ -356,7 +395,9 @@ def percentile(sorted_values, q):
 
 def report(results, seconds):
     """The table per page; returns the pages whose p95 misses the target and those too rarely asked to judge."""
-    print(f"\n{'role     page':<30}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}  p95<300ms")
+    print(
+        f"\n{'role     page':<30}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}  p95<300ms"
+    )
     slow, few, total = [], [], 0
     for page in sorted(results.latency):
         values = sorted(results.latency[page])
@@ -368,13 +409,17 @@ def report(results, seconds):
             verdict = f"({verdict}, n<{JUDGED})"
         elif verdict == "NO":
             slow.append(page)
-        print(f"{page:<30}{len(values):>9}{len(values) / seconds:>8.1f}{p50:>9.0f}{p95:>9.0f}{p99:>9.0f}"
-              f"{values[-1] * 1000:>9.0f}{results.errors[page]:>8}  {verdict}")
+        print(
+            f"{page:<30}{len(values):>9}{len(values) / seconds:>8.1f}{p50:>9.0f}{p95:>9.0f}{p99:>9.0f}"
+            f"{values[-1] * 1000:>9.0f}{results.errors[page]:>8}  {verdict}"
+        )
     everything = sorted(v for values in results.latency.values() for v in values)
     if everything:
-        print(f"{'all pages':<30}{total:>9}{total / seconds:>8.1f}{percentile(everything, 50) * 1000:>9.0f}"
-              f"{percentile(everything, 95) * 1000:>9.0f}{percentile(everything, 99) * 1000:>9.0f}"
-              f"{everything[-1] * 1000:>9.0f}{sum(results.errors.values()):>8}")
+        print(
+            f"{'all pages':<30}{total:>9}{total / seconds:>8.1f}{percentile(everything, 50) * 1000:>9.0f}"
+            f"{percentile(everything, 95) * 1000:>9.0f}{percentile(everything, 99) * 1000:>9.0f}"
+            f"{everything[-1] * 1000:>9.0f}{sum(results.errors.values()):>8}"
+        )
     return slow, few
 
 
@@ -405,9 +450,13 @@ def main():
     folder = Path(tempfile.mkdtemp(prefix="dropout-load-"))
     port = free_port()
     env = {
-        **os.environ, "FLASK_APP": "dropout", "DROPOUT_DATABASE_URL": f"sqlite:///{folder / 'dropout.db'}",
-        "DROPOUT_SECRET_KEY": "load test", "DROPOUT_REPORTS_DIR": str(folder / "reports"),
-        "DROPOUT_UPLOADS_DIR": str(folder / "uploads"), "DROPOUT_BIND": f"127.0.0.1:{port}",
+        **os.environ,
+        "FLASK_APP": "dropout",
+        "DROPOUT_DATABASE_URL": f"sqlite:///{folder / 'dropout.db'}",
+        "DROPOUT_SECRET_KEY": "load test",
+        "DROPOUT_REPORTS_DIR": str(folder / "reports"),
+        "DROPOUT_UPLOADS_DIR": str(folder / "uploads"),
+        "DROPOUT_BIND": f"127.0.0.1:{port}",
         "DROPOUT_WORKERS": str(args.workers),
     }
     started = time.monotonic()
@@ -419,8 +468,11 @@ def main():
     scheduler_log = (folder / "scheduler.log").open("wb")
     results = Results()
     try:
-        server = start([BIN / "gunicorn", "--config", ROOT / "scripts" / "gunicorn.conf.py", "dropout:create_app()"],
-                       env, server_log)
+        server = start(
+            [BIN / "gunicorn", "--config", ROOT / "scripts" / "gunicorn.conf.py", "dropout:create_app()"],
+            env,
+            server_log,
+        )
         if has_scheduler:
             scheduler = start([BIN / "flask", "--app", "dropout", "scheduler"], env, scheduler_log)
         wait_until_up(port, server)
@@ -429,11 +481,13 @@ def main():
         scenarios = dict(SCENARIOS)
         if not has_page(port, "bureau", "/reports/"):
             scenarios["bureau"] = [(w, p) for w, p in scenarios["bureau"] if p is not dashboard]
-        print(f"gunicorn: {args.workers} sync workers on 127.0.0.1:{port}; scheduler: "
-              f"{caught_up if has_scheduler else 'no such command'}; /reports/: "
-              f"{'included' if dashboard in [p for _, p in scenarios['bureau']] else 'answers 404, left out'}")
+        print(
+            f"gunicorn: {args.workers} sync workers on 127.0.0.1:{port}; scheduler: "
+            f"{caught_up if has_scheduler else 'no such command'}; /reports/: "
+            f"{'included' if dashboard in [p for _, p in scenarios['bureau']] else 'answers 404, left out'}"
+        )
         rng = random.Random(args.seed)
-        roles = [role for role, n in MIX.items() for _ in range(round(n * args.users / 20))][:args.users]
+        roles = [role for role, n in MIX.items() for _ in range(round(n * args.users / 20))][: args.users]
         roles += ["teacher"] * (args.users - len(roles))
         turn = defaultdict(int)
         people = []
@@ -441,13 +495,20 @@ def main():
             names = accounts[role]
             people.append(Person(role, names[turn[role] % len(names)], port, results, random.Random(rng.random())))
             turn[role] += 1
-        print(f"{len(people)} people ({', '.join(f'{n} {r}' for r, n in turn.items())}), {args.seconds:.0f} s, "
-              f"think time {args.think:.1f} s on average", flush=True)
+        print(
+            f"{len(people)} people ({', '.join(f'{n} {r}' for r, n in turn.items())}), {args.seconds:.0f} s, "
+            f"think time {args.think:.1f} s on average",
+            flush=True,
+        )
         cpu_before = cpu_now(server, scheduler)
         begin = time.monotonic()
         until = begin + args.seconds
-        threads = [threading.Thread(target=work, args=(p, scenarios[p.role], until, args.think, n * RAMP / len(people)),
-                                    daemon=True) for n, p in enumerate(people)]
+        threads = [
+            threading.Thread(
+                target=work, args=(p, scenarios[p.role], until, args.think, n * RAMP / len(people)), daemon=True
+            )
+            for n, p in enumerate(people)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -466,19 +527,31 @@ def main():
     timeouts, tracebacks = log.count("WORKER TIMEOUT"), log.count("Traceback")
     lost, doubled, unsure_written, unknown = check_visits(folder / "dropout.db", results)
     errors = sum(results.errors.values())
-    print(f"\nerrors: {errors}; gunicorn worker timeouts: {timeouts}; tracebacks in the server log: {tracebacks}"
-          + ("; the scheduler died" if scheduler_died else ""))
+    print(
+        f"\nerrors: {errors}; gunicorn worker timeouts: {timeouts}; tracebacks in the server log: {tracebacks}"
+        + ("; the scheduler died" if scheduler_died else "")
+    )
     for example in results.examples[:10]:
         print("  " + example)
-    print(f"visits saved: {len(results.saved)}; in the database exactly once: {len(results.saved) - len(lost)}; "
-          f"lost: {len(lost)}; doubled: {len(doubled)}; saves not answered with success: {len(results.unsure)} "
-          f"({unsure_written} of them written); written but never sent: {len(unknown)}")
-    print(f"CPU seconds over the run: server {cpu[1]:.0f}, load generator {cpu[2]:.0f}, everything else on the "
-          f"machine {max(0.0, cpu[0] - cpu[1] - cpu[2]):.0f} (of {os.cpu_count() * elapsed:.0f} on {os.cpu_count()} cores)")
+    print(
+        f"visits saved: {len(results.saved)}; in the database exactly once: {len(results.saved) - len(lost)}; "
+        f"lost: {len(lost)}; doubled: {len(doubled)}; saves not answered with success: {len(results.unsure)} "
+        f"({unsure_written} of them written); written but never sent: {len(unknown)}"
+    )
+    print(
+        f"CPU seconds over the run: server {cpu[1]:.0f}, load generator {cpu[2]:.0f}, everything else on the "
+        f"machine {max(0.0, cpu[0] - cpu[1] - cpu[2]):.0f} (of {os.cpu_count() * elapsed:.0f} on {os.cpu_count()} cores)"
+    )
     judged = len(results.latency) - len(few)
-    print(f"p95 < {TARGET_P95 * 1000:.0f} ms on every page: "
-          + ("yes" if not slow else f"NO, over on {len(slow)} of {judged}: " + ", ".join(" ".join(p.split()) for p in slow))
-          + (f" (not judged, fewer than {JUDGED} requests: {', '.join(' '.join(p.split()) for p in few)})" if few else ""))
+    print(
+        f"p95 < {TARGET_P95 * 1000:.0f} ms on every page: "
+        + (
+            "yes"
+            if not slow
+            else f"NO, over on {len(slow)} of {judged}: " + ", ".join(" ".join(p.split()) for p in slow)
+        )
+        + (f" (not judged, fewer than {JUDGED} requests: {', '.join(' '.join(p.split()) for p in few)})" if few else "")
+    )
     if args.keep:
         print(f"kept {folder}")
     else:

@@ -1,10 +1,11 @@
 """A two-township county with one account per role, shared by the access tests."""
+
 from dataclasses import dataclass
+
+from conftest import PASSWORD_HASH, born_aged, valid_id
 
 from dropout.db import database
 from dropout.models import Child, Guardian, School, Township, User, Village
-
-from conftest import PASSWORD_HASH, born_aged, valid_id
 
 ROLES = ("admin", "bureau", "township", "teacher", "village")
 
@@ -36,8 +37,14 @@ def build_county():
         def child(name, village, school, **kw):
             birth_on = born_aged(11, 5, 1)
             c = Child.create(
-                name=name, sex="F", birth_on=birth_on, id_number=valid_id(birth_on, "F"),
-                village=village, school=school, grade=5, **kw,
+                name=name,
+                sex="F",
+                birth_on=birth_on,
+                id_number=valid_id(birth_on, "F"),
+                village=village,
+                school=school,
+                grade=5,
+                **kw,
             )
             Guardian.create(child=c, name="监护人" + name, relation="母亲", phone="13900000000")
             return c

@@ -1,4 +1,5 @@
 """Every route, walked with every role: scope holds, and a child outside it answers 404."""
+
 import pytest
 from casework import add_casework
 from conftest import csrf_token, login
@@ -144,7 +145,9 @@ def _month(app, county, endpoint, target):
         args = {"month": str(month)}
         school = county.home_school.id if target == "own" else county.other.school_id
         if endpoint == "filing.advance":
-            args["report_id"] = MonthlyReport.get((MonthlyReport.unit_kind == "school") & (MonthlyReport.unit_id == school)).id
+            args["report_id"] = MonthlyReport.get(
+                (MonthlyReport.unit_kind == "school") & (MonthlyReport.unit_id == school)
+            ).id
         elif target is not None:
             town = Township.get(Township.name == ("城关镇" if target == "own" else "白马乡"))
             args["unit"] = f"township-{town.id}"
@@ -163,8 +166,13 @@ def _url(app, county, endpoint, target):
         args["child_id"] = getattr(county, target).id
     if endpoint in ("cases.create", "exemptions.create"):
         args["child"] = getattr(county, target).id
-    for name, objects in (("case_id", work.case), ("visit_id", work.visit), ("exemption_id", work.exemption),
-                          ("notice_id", work.notice), ("document_id", work.document)):
+    for name, objects in (
+        ("case_id", work.case),
+        ("visit_id", work.visit),
+        ("exemption_id", work.exemption),
+        ("notice_id", work.notice),
+        ("document_id", work.document),
+    ):
         if name in rule.arguments:
             args[name] = objects[target].id
     if "action" in rule.arguments:

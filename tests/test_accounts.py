@@ -1,5 +1,7 @@
 """The admin adds, disables and enables accounts; each change is audited without the password."""
+
 from conftest import csrf_token, login
+
 from dropout.db import database
 from dropout.models import AuditLog, User
 
@@ -7,7 +9,13 @@ from dropout.models import AuditLog, User
 def test_admin_adds_a_teacher_account(client, make_user, make_school):
     make_school(name="白马小学")
     login(client, make_user("admin"))
-    data = {"username": "liu", "full_name": "刘老师", "password": "a fine password", "role": "teacher", "school": "白马小学"}
+    data = {
+        "username": "liu",
+        "full_name": "刘老师",
+        "password": "a fine password",
+        "role": "teacher",
+        "school": "白马小学",
+    }
     response = client.post("/accounts/new", data={**data, "csrf_token": csrf_token(client, "/accounts/new")})
     assert response.status_code == 302
     with database.connection_context():
@@ -20,7 +28,12 @@ def test_admin_adds_a_teacher_account(client, make_user, make_school):
 
 def test_a_teacher_account_without_a_school_is_refused(client, make_user):
     login(client, make_user("admin"))
-    data = {"username": "wu", "password": "a fine password", "role": "teacher", "csrf_token": csrf_token(client, "/accounts/new")}
+    data = {
+        "username": "wu",
+        "password": "a fine password",
+        "role": "teacher",
+        "csrf_token": csrf_token(client, "/accounts/new"),
+    }
     response = client.post("/accounts/new", data=data)
     assert response.status_code == 422
     assert "教师账号必须指定学校" in response.get_data(as_text=True)
@@ -51,8 +64,8 @@ def test_admin_cannot_disable_themself(client, make_user):
 
 
 def test_a_village_account_names_its_township_when_village_names_repeat(db, make_township, make_village):
-    from dropout.core.errors import ValidationError
     from dropout.accounts import users as accounts
+    from dropout.core.errors import ValidationError
 
     make_village(make_township("东镇"), "新村")
     west = make_village(make_township("西镇"), "新村")

@@ -1,14 +1,16 @@
 """Logging in: hashed passwords, throttled failures shared by workers, expiring sessions."""
+
 import subprocess
 import sys
 import time
 from datetime import timedelta
 
 from conftest import PASSWORD, csrf_token, login
+
 from dropout import create_app
+from dropout.accounts import users as accounts
 from dropout.db import database
 from dropout.models import LoginFailure, User, utcnow
-from dropout.accounts import users as accounts
 
 
 def attempt(client, username, password):
@@ -49,7 +51,10 @@ def other_worker(app, username, password):
     """One login attempt from a separate process on the same database, as another gunicorn worker."""
     result = subprocess.run(
         [sys.executable, "-c", WORKER, app.config["DATABASE_URL"], username, password],
-        capture_output=True, text=True, timeout=60, check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     status, throttled = result.stdout.split()
     return int(status), throttled == "True"

@@ -1,4 +1,5 @@
 """Real Chromium against the real server: a phone-sized teacher's first minutes."""
+
 import os
 import socket
 import sqlite3
@@ -19,8 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 DEMO_PASSWORD = "Demo-2026-county"
 
@@ -43,15 +49,20 @@ def server(tmp_path_factory):
     }
     bin_dir = Path(sys.executable).parent
     last_month = clock.today().replace(day=1) - timedelta(days=1)
-    for args in (["init-db"], ["demo-data", "--children", "600", "--seed", "3"],
-                 ["summaries", "--month", f"{last_month:%Y-%m}"]):
+    for args in (
+        ["init-db"],
+        ["demo-data", "--children", "600", "--seed", "3"],
+        ["summaries", "--month", f"{last_month:%Y-%m}"],
+    ):
         subprocess.run([bin_dir / "flask", *args], env=env, check=True, capture_output=True, timeout=120)
     port = _free_port()
     env["DROPOUT_BIND"] = f"127.0.0.1:{port}"
     log = (folder / "access.log").open("wb")
     process = subprocess.Popen(
         [bin_dir / "gunicorn", "--config", ROOT / "scripts" / "gunicorn.conf.py", "dropout:create_app()"],
-        env=env, stdout=log, stderr=subprocess.PIPE,
+        env=env,
+        stdout=log,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -119,7 +130,7 @@ def test_teacher_typing_another_schools_child_url_gets_not_found(server, phone):
     base, database = server
     with sqlite3.connect(database) as db:
         teacher_id, school_id = db.execute("SELECT id, school_id FROM app_user WHERE username='teacher'").fetchone()
-        other, = db.execute(
+        (other,) = db.execute(
             "SELECT id FROM child WHERE school_id != ? AND (responsible_teacher_id IS NULL OR responsible_teacher_id != ?) LIMIT 1",
             (school_id, teacher_id),
         ).fetchone()

@@ -1,8 +1,9 @@
 """The county calendar: chinese-calendar's holidays and 调休 working days, the bureau's school holidays (and, for
 a year the package does not know, its public holidays and working days), deadlines that move off holidays,
 periods in working days, school days absent and visits overdue; and the page where the bureau keeps it."""
+
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import chinese_calendar
 import pytest
@@ -10,19 +11,19 @@ import time_machine
 from conftest import csrf_token, login
 from county import ROLES, build_county
 
+from dropout import todo
+from dropout.casework.settings import CaseSettings
+from dropout.core import calendar as county_calendar
+from dropout.core.errors import PermissionDenied, ValidationError
 from dropout.db import database
 from dropout.models import AuditLog, CalendarEntry, DropoutCase
 from dropout.rules import calendar as rules
 from dropout.rules.calendar import CountyDays
-from dropout.core.errors import PermissionDenied, ValidationError
-from dropout.core import calendar as county_calendar
-from dropout import todo
-from dropout.casework.settings import CaseSettings
 
 SETTINGS = CaseSettings()
 SUMMER_2026 = ("school_holiday", date(2026, 7, 11), date(2026, 8, 31))
-NOV_22_2026 = datetime(2026, 11, 22, 2, 0, tzinfo=timezone.utc)  # 10:00 in the county
-SEP_10_2026 = datetime(2026, 9, 10, 2, 0, tzinfo=timezone.utc)
+NOV_22_2026 = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)  # 10:00 in the county
+SEP_10_2026 = datetime(2026, 9, 10, 2, 0, tzinfo=UTC)
 
 
 def official(year, name):
@@ -39,7 +40,9 @@ def official(year, name):
 
 def test_national_day_2026_follows_the_package():
     holidays, workdays = official(2026, "National Day")
-    assert holidays[0] == date(2026, 10, 1) and holidays == [holidays[0] + timedelta(days=n) for n in range(len(holidays))]
+    assert holidays[0] == date(2026, 10, 1) and holidays == [
+        holidays[0] + timedelta(days=n) for n in range(len(holidays))
+    ]
     assert workdays and all(day.weekday() >= 5 for day in workdays)  # 调休: weekend days that are worked
     for day in holidays:
         assert not rules.is_working_day(day) and not rules.is_school_day(day)
@@ -92,17 +95,20 @@ def test_a_year_the_package_does_not_know_falls_back_to_weekends_and_the_bureaus
         chinese_calendar.is_workday(date(2031, 10, 1))
     assert rules.is_working_day(date(2031, 10, 1))  # a Wednesday: nothing entered yet, so a working day
     assert not rules.is_working_day(date(2031, 10, 4))  # a Saturday
-    entered = CountyDays.from_entries([
-        ("public_holiday", date(2031, 10, 1), date(2031, 10, 7)),
-        ("workday", date(2031, 9, 28), date(2031, 9, 28)),  # a Sunday worked
-    ])
+    entered = CountyDays.from_entries(
+        [
+            ("public_holiday", date(2031, 10, 1), date(2031, 10, 7)),
+            ("workday", date(2031, 9, 28), date(2031, 9, 28)),  # a Sunday worked
+        ]
+    )
     assert not rules.is_working_day(date(2031, 10, 1), entered)
     assert rules.is_working_day(date(2031, 9, 28), entered)
     assert rules.deadline(date(2031, 9, 24), 7, entered) == date(2031, 10, 8)
     assert rules.add_working_days(date(2031, 9, 26), 1, entered) == date(2031, 9, 28)
     # For a year the package knows, the bureau's public holidays and working days change nothing.
-    ignored = CountyDays.from_entries([("public_holiday", date(2026, 3, 16), date(2026, 3, 16)),
-                                       ("workday", date(2026, 10, 2), date(2026, 10, 2))])
+    ignored = CountyDays.from_entries(
+        [("public_holiday", date(2026, 3, 16), date(2026, 3, 16)), ("workday", date(2026, 10, 2), date(2026, 10, 2))]
+    )
     assert rules.is_working_day(date(2026, 3, 16), ignored) and not rules.is_working_day(date(2026, 10, 2), ignored)
 
 
@@ -136,18 +142,23 @@ def test_the_service_reads_the_bureaus_entries(db, county):
     assert not county_calendar.is_working_day(date(2031, 10, 3))
     assert county_calendar.add_working_days(date(2031, 9, 30), 1) == date(2031, 10, 8)
     assert [(e.action, e.entity) for e in AuditLog.select().order_by(AuditLog.id)] == [
-        ("create", "calendar_entry"), ("create", "calendar_entry")]
+        ("create", "calendar_entry"),
+        ("create", "calendar_entry"),
+    ]
 
 
-@pytest.mark.parametrize("kind, name, starts_on, ends_on, field", [
-    ("school_holiday", "暑假", None, date(2026, 8, 31), "starts_on"),
-    ("school_holiday", "暑假", date(2026, 8, 31), date(2026, 7, 11), "ends_on"),
-    ("school_holiday", "暑假", date(2026, 1, 1), date(2027, 1, 2), "ends_on"),  # 366 days is the most
-    ("school_holiday", "假" * 256, date(2026, 7, 11), date(2026, 8, 31), "name"),
-    ("holiday", "暑假", date(2026, 7, 11), date(2026, 8, 31), "kind"),
-    ("public_holiday", "国庆节", date(2026, 10, 1), date(2026, 10, 7), "kind"),  # the package knows 2026
-    ("workday", "调休", date(2026, 12, 31), date(2027, 1, 2), "kind"),
-])
+@pytest.mark.parametrize(
+    "kind, name, starts_on, ends_on, field",
+    [
+        ("school_holiday", "暑假", None, date(2026, 8, 31), "starts_on"),
+        ("school_holiday", "暑假", date(2026, 8, 31), date(2026, 7, 11), "ends_on"),
+        ("school_holiday", "暑假", date(2026, 1, 1), date(2027, 1, 2), "ends_on"),  # 366 days is the most
+        ("school_holiday", "假" * 256, date(2026, 7, 11), date(2026, 8, 31), "name"),
+        ("holiday", "暑假", date(2026, 7, 11), date(2026, 8, 31), "kind"),
+        ("public_holiday", "国庆节", date(2026, 10, 1), date(2026, 10, 7), "kind"),  # the package knows 2026
+        ("workday", "调休", date(2026, 12, 31), date(2027, 1, 2), "kind"),
+    ],
+)
 def test_the_service_refuses_bad_entries(db, county, kind, name, starts_on, ends_on, field):
     with pytest.raises(ValidationError) as refused:
         county_calendar.add_entry(county.users["admin"], kind, name, starts_on, ends_on)
@@ -169,8 +180,14 @@ def test_only_the_bureau_and_the_admin_keep_the_calendar(db, county):
 
 def test_visits_overdue_leave_out_the_school_holidays(db, county):
     township = county.users["township"]
-    DropoutCase.create(child=county.own, absent_since=date(2026, 6, 1), opened_on=date(2026, 6, 1), status="persuading",
-                       cadre=township, next_visit_on=date(2026, 7, 3))
+    DropoutCase.create(
+        child=county.own,
+        absent_since=date(2026, 6, 1),
+        opened_on=date(2026, 6, 1),
+        status="persuading",
+        cadre=township,
+        next_visit_on=date(2026, 7, 3),
+    )
     assert [late for _case, late in todo.todo(township, date(2026, 8, 15), SETTINGS).visits_due] == [43]
     county_calendar.add_entry(county.users["bureau"], "school_holiday", "暑假", *SUMMER_2026[1:])
     # 4 to 10 July count (a weekend among them); the holiday from 11 July does not.
@@ -222,8 +239,11 @@ def test_the_calendar_page_in_english(client, county):
 
 def test_the_bureau_adds_and_removes_days_on_the_page(client, county):
     login(client, county.users["bureau"])
-    response = post(client, "/calendar/", {"kind": "school_holiday", "name": "暑假", "starts_on": "2026-07-11",
-                                           "ends_on": "2026年8月31日"})
+    response = post(
+        client,
+        "/calendar/",
+        {"kind": "school_holiday", "name": "暑假", "starts_on": "2026-07-11", "ends_on": "2026年8月31日"},
+    )
     assert response.status_code == 302
     with database.connection_context():
         entry = CalendarEntry.get()
@@ -234,20 +254,28 @@ def test_the_bureau_adds_and_removes_days_on_the_page(client, county):
     assert post(client, f"/calendar/{entry.id}/delete", {}).status_code == 302
     with database.connection_context():
         assert CalendarEntry.select().count() == 0
-        assert [e.action for e in AuditLog.select().where(AuditLog.entity == "calendar_entry").order_by(AuditLog.id)] == [
-            "create", "delete"]
+        assert [
+            e.action for e in AuditLog.select().where(AuditLog.entity == "calendar_entry").order_by(AuditLog.id)
+        ] == ["create", "delete"]
     assert post(client, f"/calendar/{entry.id}/delete", {}).status_code == 404
 
 
-@pytest.mark.parametrize("data, name, message", [
-    ({"starts_on": "", "ends_on": "2026-08-31"}, "starts_on", "请填写日期"),
-    ({"starts_on": "昨天", "ends_on": "2026-08-31"}, "starts_on", "2015-09-01"),
-    ({"starts_on": "2026-08-31", "ends_on": "2026-07-11"}, "ends_on", "结束日期不能早于开始日期"),
-    ({"starts_on": "2026-01-01", "ends_on": "2027-01-02"}, "ends_on", "每条最多 366 天"),
-    ({"kind": "holiday"}, "kind", "请选择类别"),
-    ({"kind": "public_holiday", "starts_on": "2026-10-01", "ends_on": "2026-10-07"}, "kind", "官方日历已收录 2026 年"),
-    ({"name": "假" * 256}, "name", "最多 255 个字符"),
-])
+@pytest.mark.parametrize(
+    "data, name, message",
+    [
+        ({"starts_on": "", "ends_on": "2026-08-31"}, "starts_on", "请填写日期"),
+        ({"starts_on": "昨天", "ends_on": "2026-08-31"}, "starts_on", "2015-09-01"),
+        ({"starts_on": "2026-08-31", "ends_on": "2026-07-11"}, "ends_on", "结束日期不能早于开始日期"),
+        ({"starts_on": "2026-01-01", "ends_on": "2027-01-02"}, "ends_on", "每条最多 366 天"),
+        ({"kind": "holiday"}, "kind", "请选择类别"),
+        (
+            {"kind": "public_holiday", "starts_on": "2026-10-01", "ends_on": "2026-10-07"},
+            "kind",
+            "官方日历已收录 2026 年",
+        ),
+        ({"name": "假" * 256}, "name", "最多 255 个字符"),
+    ],
+)
 def test_refusals_show_next_to_the_field_and_nothing_is_saved(client, county, data, name, message):
     login(client, county.users["bureau"])
     values = {"kind": "school_holiday", "name": "暑假", "starts_on": "2026-07-11", "ends_on": "2026-08-31", **data}
@@ -260,10 +288,18 @@ def test_refusals_show_next_to_the_field_and_nothing_is_saved(client, county, da
 
 def test_a_teacher_may_not_change_the_calendar(client, county):
     with database.connection_context():
-        entry = CalendarEntry.create(kind="school_holiday", name="寒假", starts_on=date(2027, 1, 23), ends_on=date(2027, 2, 21))
+        entry = CalendarEntry.create(
+            kind="school_holiday", name="寒假", starts_on=date(2027, 1, 23), ends_on=date(2027, 2, 21)
+        )
     login(client, county.users["teacher"])
-    assert post(client, "/calendar/", {"kind": "school_holiday", "name": "暑假", "starts_on": "2026-07-11",
-                                       "ends_on": "2026-08-31"}).status_code == 403
+    assert (
+        post(
+            client,
+            "/calendar/",
+            {"kind": "school_holiday", "name": "暑假", "starts_on": "2026-07-11", "ends_on": "2026-08-31"},
+        ).status_code
+        == 403
+    )
     assert post(client, f"/calendar/{entry.id}/delete", {}).status_code == 403
     with database.connection_context():
         assert [e.name for e in CalendarEntry.select()] == ["寒假"]
@@ -272,8 +308,9 @@ def test_a_teacher_may_not_change_the_calendar(client, county):
 def test_the_case_and_home_pages_count_school_days_absent(client, county):
     with database.connection_context():
         CalendarEntry.create(kind="school_holiday", name="暑假", starts_on=SUMMER_2026[1], ends_on=SUMMER_2026[2])
-        case = DropoutCase.create(child=county.own, absent_since=date(2026, 8, 24), opened_on=date(2026, 8, 24),
-                                  status="suspected")
+        case = DropoutCase.create(
+            child=county.own, absent_since=date(2026, 8, 24), opened_on=date(2026, 8, 24), status="suspected"
+        )
     # 1 to 10 September 2026: two weeks of school less one weekend; the summer holiday and the weekends do not count.
     with time_machine.travel(SEP_10_2026, tick=False):
         login(client, county.users["township"])

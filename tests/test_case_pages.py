@@ -1,4 +1,5 @@
 """Cases, visits and exemptions through the pages, as township staff and teachers use them."""
+
 import io
 import re
 from datetime import timedelta
@@ -34,14 +35,25 @@ def the_case():
 def test_report_confirm_visit_and_return_through_the_pages(client, county, app):
     login(client, county.users["township"])
     child = county.own
-    response = post(client, f"/cases/new?child={child.id}", {"absent_since": (TODAY - timedelta(days=9)).isoformat(), "notes": "连续未到校"})
+    response = post(
+        client,
+        f"/cases/new?child={child.id}",
+        {"absent_since": (TODAY - timedelta(days=9)).isoformat(), "notes": "连续未到校"},
+    )
     assert response.status_code == 302
     case = the_case()
     assert case.status == "suspected"
     response = post(client, f"/cases/{case.id}/confirm", {"confirm-reason": "work", "confirm-details": "随父母外出"})
     assert response.status_code == 302 and the_case().status == "dropped_out"
-    visit = {"case": case.id, "visited_on": TODAY.isoformat(), "method": "home", "met": "guardian", "outcome": "refused",
-             "reasons": "家长认为读书无用", "photo": (io.BytesIO(PNG), "门口.png")}
+    visit = {
+        "case": case.id,
+        "visited_on": TODAY.isoformat(),
+        "method": "home",
+        "met": "guardian",
+        "outcome": "refused",
+        "reasons": "家长认为读书无用",
+        "photo": (io.BytesIO(PNG), "门口.png"),
+    }
     response = post(client, "/visits/new", visit, "/visits/new")
     assert response.status_code == 302, response.get_data(as_text=True)
     case = the_case()
@@ -53,7 +65,11 @@ def test_report_confirm_visit_and_return_through_the_pages(client, county, app):
     photo.close()
     assert (Path(app.config["UPLOADS_DIR"]) / stored.photo_path).read_bytes() == PNG  # outside the web root:
     assert client.get("/static/" + stored.photo_path).status_code == 404
-    response = post(client, f"/cases/{case.id}/return", {"return-placement": "original", "return-school": county.home_school.id, "return-grade": "5"})
+    response = post(
+        client,
+        f"/cases/{case.id}/return",
+        {"return-placement": "original", "return-school": county.home_school.id, "return-grade": "5"},
+    )
     assert response.status_code == 302 and the_case().status == "returned"
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     for text in ("报告未到校", "确认辍学", "外出务工", "家访", "家长认为读书无用", "已复学", "原校就读"):
@@ -69,10 +85,15 @@ def test_the_visit_form_refuses_bad_input_and_stores_nothing(client, county):
         ({"visited_on": (TODAY - timedelta(days=30)).isoformat(), "outcome": "refused"}, "早于立案日期"),
         ({"visited_on": TODAY.isoformat(), "outcome": ""}, "请选择家访结果"),
         ({"visited_on": "昨天", "outcome": "refused"}, "日期格式不对"),
-        ({"visited_on": TODAY.isoformat(), "outcome": "refused", "photo": (io.BytesIO(b"GIF89a..."), "x.png")}, "JPEG 或 PNG"),
+        (
+            {"visited_on": TODAY.isoformat(), "outcome": "refused", "photo": (io.BytesIO(b"GIF89a..."), "x.png")},
+            "JPEG 或 PNG",
+        ),
     ]
     for data, message in cases_bad:
-        response = post(client, "/visits/new", {"case": case.id, "method": "home", "met": "guardian", **data}, "/visits/new")
+        response = post(
+            client, "/visits/new", {"case": case.id, "method": "home", "met": "guardian", **data}, "/visits/new"
+        )
         assert response.status_code == 422 and message in response.get_data(as_text=True), message
     with database.connection_context():
         assert HomeVisit.select().count() == 0
@@ -81,11 +102,20 @@ def test_the_visit_form_refuses_bad_input_and_stores_nothing(client, county):
 def test_the_visit_form_offers_the_users_own_cases_first(client, county):
     with database.connection_context():
         DropoutCase.create(child=county.own, absent_since=TODAY, opened_on=TODAY, status="dropped_out")
-        DropoutCase.create(child=county.assigned, absent_since=TODAY, opened_on=TODAY, status="dropped_out", teacher=county.users["teacher"])
+        DropoutCase.create(
+            child=county.assigned,
+            absent_since=TODAY,
+            opened_on=TODAY,
+            status="dropped_out",
+            teacher=county.users["teacher"],
+        )
         DropoutCase.create(child=county.other, absent_since=TODAY, opened_on=TODAY, status="dropped_out")
     login(client, county.users["teacher"])
     page = client.get("/visits/new").get_data(as_text=True)
-    assert re.findall(r'<option value="\d+">([^ <]+) ·', page) == ["赵小燕", "李小红"]  # own case first; 王小芳 out of scope
+    assert re.findall(r'<option value="\d+">([^ <]+) ·', page) == [
+        "赵小燕",
+        "李小红",
+    ]  # own case first; 王小芳 out of scope
 
 
 def test_cases_export_to_a_spreadsheet_with_masked_ids(client, county):
@@ -104,8 +134,13 @@ def test_cases_export_to_a_spreadsheet_with_masked_ids(client, county):
 
 def test_an_exemption_is_recorded_approved_and_filed(client, county):
     login(client, county.users["village"])
-    data = {"kind": "defer", "reason": "重病住院", "applied_on": TODAY.isoformat(),
-            "valid_until": (TODAY + timedelta(days=200)).isoformat(), "scan": (io.BytesIO(b"%PDF-1.4 test"), "申请.pdf")}
+    data = {
+        "kind": "defer",
+        "reason": "重病住院",
+        "applied_on": TODAY.isoformat(),
+        "valid_until": (TODAY + timedelta(days=200)).isoformat(),
+        "scan": (io.BytesIO(b"%PDF-1.4 test"), "申请.pdf"),
+    }
     response = post(client, f"/exemptions/new?child={county.own.id}", data)
     assert response.status_code == 302
     with database.connection_context():
@@ -127,8 +162,14 @@ def test_an_exemption_is_recorded_approved_and_filed(client, county):
 
 def test_the_home_page_lists_what_is_due(client, county):
     with database.connection_context():
-        DropoutCase.create(child=county.own, absent_since=TODAY, opened_on=TODAY, status="persuading",
-                           cadre=county.users["township"], next_visit_on=TODAY - timedelta(days=2))
+        DropoutCase.create(
+            child=county.own,
+            absent_since=TODAY,
+            opened_on=TODAY,
+            status="persuading",
+            cadre=county.users["township"],
+            next_visit_on=TODAY - timedelta(days=2),
+        )
     login(client, county.users["township"])
     page = client.get("/").get_data(as_text=True)
     assert "我的待办" in page and "李小红" in page and "逾期 2 天" in page

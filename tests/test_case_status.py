@@ -1,4 +1,5 @@
 """The case status is derived from a sequence of recorded events."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -27,8 +28,7 @@ TABLE = [
     ([("opened", 0), ("returned", 1)], "returned", 0),  # back before confirmation
     ([("opened", 0), ("confirmed", 1), ("returned", 2), ("visit", 30, {"followup": True})], "returned", 0),
     (
-        [("opened", 0), ("confirmed", 1), ("returned", 2)]
-        + [("visit", 30 * k, {"followup": True}) for k in (1, 2, 3)],
+        [("opened", 0), ("confirmed", 1), ("returned", 2)] + [("visit", 30 * k, {"followup": True}) for k in (1, 2, 3)],
         "closed",
         0,
     ),
@@ -36,8 +36,15 @@ TABLE = [
     ([("opened", 0), ("confirmed", 1), ("returned", 2), ("left_again", 40)], "suspected", 1),
     ([("opened", 0), ("confirmed", 1), ("returned", 2), ("left_again", 40), ("confirmed", 41)], "dropped_out", 1),
     (
-        [("opened", 0), ("confirmed", 1), ("returned", 2), ("left_again", 40), ("confirmed", 41), ("returned", 50),
-         ("left_again", 60)],
+        [
+            ("opened", 0),
+            ("confirmed", 1),
+            ("returned", 2),
+            ("left_again", 40),
+            ("confirmed", 41),
+            ("returned", 50),
+            ("left_again", 60),
+        ],
         "suspected",
         2,
     ),
@@ -60,7 +67,9 @@ def test_the_notice_runs_until_its_deadline_day_and_is_overdue_after():
 
 
 def test_a_return_ends_the_notice():
-    steps = events(("opened", 0), ("confirmed", 1), ("notice_served", 5, {"deadline_on": date(2026, 3, 14)}), ("returned", 20))
+    steps = events(
+        ("opened", 0), ("confirmed", 1), ("notice_served", 5, {"deadline_on": date(2026, 3, 14)}), ("returned", 20)
+    )
     state = derive(steps, today=date(2026, 4, 1))
     assert state.status == "returned" and state.deadline_on is None
 

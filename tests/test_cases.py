@@ -1,17 +1,16 @@
 """Dropout cases and visits through the services: the lifecycle, its refusals, the to-do list."""
+
 import io
 from datetime import date, timedelta
 
 import pytest
-
 from county import build_county
-from dropout.models import CaseEvent, Child, DropoutCase, Exemption, HomeVisit
-from dropout.core.errors import PermissionDenied, ValidationError
-from dropout.casework import cases
-from dropout.casework import exemptions
+
 from dropout import todo
-from dropout.casework import visits
+from dropout.casework import cases, exemptions, visits
 from dropout.casework.settings import CaseSettings
+from dropout.core.errors import PermissionDenied, ValidationError
+from dropout.models import CaseEvent, Child, DropoutCase, Exemption, HomeVisit
 
 SETTINGS = CaseSettings()
 OPENED = date(2026, 3, 2)
@@ -33,7 +32,9 @@ def visit_values(day, **overrides):
 def open_and_confirm(county, user=None):
     user = user or county.users["township"]
     case = cases.open_case(user, county.own, OPENED, SETTINGS, today=OPENED)
-    return cases.confirm(user, case, "work", "去广东打工", OPENED + timedelta(days=3), SETTINGS, today=OPENED + timedelta(days=3))
+    return cases.confirm(
+        user, case, "work", "去广东打工", OPENED + timedelta(days=3), SETTINGS, today=OPENED + timedelta(days=3)
+    )
 
 
 def child_status(child):
@@ -50,7 +51,9 @@ def test_the_whole_life_of_a_case(db, county, tmp_path):
     case = DropoutCase.get_by_id(case.id)
     assert case.status == "persuading"
     assert case.next_visit_on == date(2026, 3, 13)  # 7 days later by default
-    cases.record_return(township, case, date(2026, 3, 20), "original", county.home_school.id, 5, "", SETTINGS, today=date(2026, 3, 20))
+    cases.record_return(
+        township, case, date(2026, 3, 20), "original", county.home_school.id, 5, "", SETTINGS, today=date(2026, 3, 20)
+    )
     case = DropoutCase.get_by_id(case.id)
     assert (case.status, case.next_followup_on, child_status(county.own)) == ("returned", date(2026, 4, 20), "returned")
     for day in (date(2026, 4, 21), date(2026, 5, 20), date(2026, 6, 22)):
@@ -63,7 +66,9 @@ def test_the_whole_life_of_a_case(db, county, tmp_path):
 def test_a_child_who_leaves_again_reopens_the_same_case(db, county):
     case = open_and_confirm(county)
     today = date(2026, 4, 1)
-    cases.record_return(county.users["township"], case, today, "original", county.home_school.id, None, "", SETTINGS, today)
+    cases.record_return(
+        county.users["township"], case, today, "original", county.home_school.id, None, "", SETTINGS, today
+    )
     reopened = cases.open_case(county.users["teacher"], county.own, date(2026, 5, 6), SETTINGS, today=date(2026, 5, 8))
     assert reopened.id == case.id
     assert (reopened.status, reopened.repeat_count) == ("suspected", 1)
@@ -140,7 +145,9 @@ def test_a_closure_without_its_proof_is_refused(db, county, closure, proof, fiel
 def test_a_closure_with_its_proof(db, county):
     case = open_and_confirm(county)
     day = date(2026, 4, 1)
-    case = cases.close(county.users["township"], case, "moved_away", day, {"receiving_school": "广州市某小学"}, SETTINGS, day)
+    case = cases.close(
+        county.users["township"], case, "moved_away", day, {"receiving_school": "广州市某小学"}, SETTINGS, day
+    )
     assert (case.status, case.closed_kind, child_status(county.own)) == ("closed", "moved_away", "moved_out")
 
 
@@ -148,8 +155,10 @@ def test_an_exemption_approved_and_valid_lets_the_case_close(db, county):
     case = open_and_confirm(county)
     day = date(2026, 4, 1)
     application = exemptions.apply(
-        county.users["village"], county.own,
-        {"kind": "defer", "reason": "病休", "applied_on": day, "valid_until": date(2026, 8, 31)}, today=day,
+        county.users["village"],
+        county.own,
+        {"kind": "defer", "reason": "病休", "applied_on": day, "valid_until": date(2026, 8, 31)},
+        today=day,
     )
     with pytest.raises(PermissionDenied):
         exemptions.approve(county.users["teacher"], application, day)
@@ -183,7 +192,9 @@ def test_a_bad_visit_is_refused_and_changes_nothing(db, county, overrides, today
 
 def test_a_visit_entered_late_is_marked_not_blocked(db, county):
     case = open_and_confirm(county)
-    on_time = visits.log_visit(county.users["teacher"], case, visit_values(date(2026, 3, 6)), SETTINGS, date(2026, 3, 9))
+    on_time = visits.log_visit(
+        county.users["teacher"], case, visit_values(date(2026, 3, 6)), SETTINGS, date(2026, 3, 9)
+    )
     late = visits.log_visit(county.users["teacher"], case, visit_values(date(2026, 3, 6)), SETTINGS, date(2026, 3, 10))
     assert (on_time.is_late, late.is_late) == (False, True)
 
@@ -244,7 +255,9 @@ def test_the_to_do_list_on_chosen_days(db, county):
     assert [(c.id, late) for c, late in due] == [(case.id, 0)]
     assert [(c.id, late) for c, late in todo.todo(township, date(2026, 3, 20), SETTINGS).visits_due] == [(case.id, 7)]
     assert todo.todo(county.users["village"], date(2026, 3, 20), SETTINGS).visits_due == []  # not their case
-    cases.record_return(township, case, date(2026, 3, 20), "original", county.home_school.id, None, "", SETTINGS, date(2026, 3, 20))
+    cases.record_return(
+        township, case, date(2026, 3, 20), "original", county.home_school.id, None, "", SETTINGS, date(2026, 3, 20)
+    )
     assert todo.todo(township, date(2026, 4, 19), SETTINGS).followups_due == []
     assert [c.id for c in todo.todo(township, date(2026, 4, 20), SETTINGS).followups_due] == [case.id]
 
@@ -252,7 +265,10 @@ def test_the_to_do_list_on_chosen_days(db, county):
 def test_exemptions_expiring_appear_on_the_to_do_list(db, county):
     day = date(2026, 3, 1)
     application = exemptions.apply(
-        county.users["township"], county.own, {"kind": "suspend", "reason": "病", "applied_on": day, "valid_until": date(2026, 6, 30)}, day
+        county.users["township"],
+        county.own,
+        {"kind": "suspend", "reason": "病", "applied_on": day, "valid_until": date(2026, 6, 30)},
+        day,
     )
     assert [e.id for e in todo.todo(county.users["township"], day, SETTINGS).exemptions_to_approve] == [application.id]
     exemptions.approve(county.users["township"], application, day)

@@ -1,4 +1,5 @@
 """Registering and editing children: the ID rules, school age, duplicates, scope, audit."""
+
 import re
 from datetime import date
 
@@ -7,10 +8,10 @@ from conftest import TODAY, born_aged, csrf_token, login, valid_id
 from county import build_county
 
 from dropout import clock
+from dropout.children import records as children
+from dropout.core.errors import ValidationError
 from dropout.db import database
 from dropout.models import AuditLog, Child, Guardian
-from dropout.core.errors import ValidationError
-from dropout.children import records as children
 
 
 def form_data(county, **overrides):
@@ -118,9 +119,7 @@ def test_registering_into_another_area_is_refused(db, county):
     other_village = county.other.village_id
     before = counts()
     with pytest.raises(ValidationError) as caught:
-        children.save_child(
-            county.users["village"], form_data(county, village=other_village, school=""), today=TODAY
-        )
+        children.save_child(county.users["village"], form_data(county, village=other_village, school=""), today=TODAY)
     assert "不在您的管辖范围内" in caught.value.errors["village"]
     assert counts() == before
 
@@ -132,13 +131,18 @@ def test_an_edit_is_audited_with_before_and_after(db, county):
     data = form_data(
         county,
         status="dropped_out",
-        guardians=[{"id": father.id, "name": "陈大海", "relation": "父亲", "phone": "13912345678"},
-                   {"name": "王芳", "relation": "母亲"}],
+        guardians=[
+            {"id": father.id, "name": "陈大海", "relation": "父亲", "phone": "13912345678"},
+            {"name": "王芳", "relation": "母亲"},
+        ],
     )
     children.save_child(user, data, child, today=TODAY)
     entries = list(AuditLog.select().where(AuditLog.child_id == child.id).order_by(AuditLog.id))
     assert [(e.action, e.entity) for e in entries] == [
-        ("create", "guardian"), ("create", "child"), ("update", "guardian"), ("create", "guardian"),
+        ("create", "guardian"),
+        ("create", "child"),
+        ("update", "guardian"),
+        ("create", "guardian"),
         ("update", "child"),
     ]
     assert '"status": "enrolled"' in entries[-1].before
@@ -215,7 +219,19 @@ def post_form(client, url, county, **overrides):
 def test_the_form_is_labelled_in_chinese(client, county):
     login(client, county.users["township"])
     page = client.get("/children/new").get_data(as_text=True)
-    for label in ("姓名", "性别", "身份证号", "出生日期", "民族", "村民小组", "家庭住址", "学校", "年级", "学籍号", "监护人姓名"):
+    for label in (
+        "姓名",
+        "性别",
+        "身份证号",
+        "出生日期",
+        "民族",
+        "村民小组",
+        "家庭住址",
+        "学校",
+        "年级",
+        "学籍号",
+        "监护人姓名",
+    ):
         assert f">{label}</label>" in page, label
 
 
@@ -225,18 +241,61 @@ def test_the_form_has_its_fields_in_order(app):
     with app.test_request_context("/"):
         form = ChildForm(meta={"csrf": False})
         assert [field.name for field in form] == [
-            "name", "sex", "id_number", "birth_on", "ethnicity", "village", "group", "address", "school", "grade",
-            "student_number", "status", "is_poor", "is_left_behind", "is_migrant", "is_orphan", "disability_category",
-            "disability_grade", "responsible_teacher", "notes", "registered_on", "changed_on", "guardians",
+            "name",
+            "sex",
+            "id_number",
+            "birth_on",
+            "ethnicity",
+            "village",
+            "group",
+            "address",
+            "school",
+            "grade",
+            "student_number",
+            "status",
+            "is_poor",
+            "is_left_behind",
+            "is_migrant",
+            "is_orphan",
+            "disability_category",
+            "disability_grade",
+            "responsible_teacher",
+            "notes",
+            "registered_on",
+            "changed_on",
+            "guardians",
         ]
         assert [type(field).__name__ for field in form][:21] == [
-            "StringField", "SelectField", "StringField", "StringField", "StringField", "SelectField", "StringField",
-            "StringField", "SelectField", "SelectField", "StringField", "SelectField", "BooleanField", "BooleanField",
-            "BooleanField", "BooleanField", "SelectField", "SelectField", "SelectField", "TextAreaField", "StringField",
+            "StringField",
+            "SelectField",
+            "StringField",
+            "StringField",
+            "StringField",
+            "SelectField",
+            "StringField",
+            "StringField",
+            "SelectField",
+            "SelectField",
+            "StringField",
+            "SelectField",
+            "BooleanField",
+            "BooleanField",
+            "BooleanField",
+            "BooleanField",
+            "SelectField",
+            "SelectField",
+            "SelectField",
+            "TextAreaField",
+            "StringField",
         ]
         assert form.ethnicity.data == "汉族"
         assert [field.short_name for field in form.guardians.entries[0].form] == [
-            "id", "name", "relation", "phone", "id_number"]
+            "id",
+            "name",
+            "relation",
+            "phone",
+            "id_number",
+        ]
 
 
 def test_a_broken_id_is_shown_beside_its_field(client, county):
@@ -297,8 +356,14 @@ def test_children_without_id_are_flagged_in_the_list(client, county, make_child)
     ],
 )
 def test_filters_and_search(client, county, make_child, query, expected):
-    make_child(village=county.home_village, name="初中儿童", birth_on=born_aged(14, 1, 5), is_poor=True,
-               school=county.home_school, grade=8)
+    make_child(
+        village=county.home_village,
+        name="初中儿童",
+        birth_on=born_aged(14, 1, 5),
+        is_poor=True,
+        school=county.home_school,
+        grade=8,
+    )
     make_child(village=county.home_village, name="辍学儿童", birth_on=born_aged(14, 3, 5), status="dropped_out")
     make_child(village=county.home_village, name="疑似儿童", birth_on=born_aged(12, 6, 1), status="suspected")
     login(client, county.users["admin"])

@@ -1,4 +1,5 @@
 """Operator commands: init-db, create-user, backup."""
+
 import sqlite3
 import subprocess
 
@@ -21,7 +22,9 @@ def test_init_db_makes_the_secret_key_once(app, runner, tmp_path):
 
 def test_create_user_reads_the_password_from_stdin(app, runner, make_township):
     make_township("城关镇")
-    result = runner.invoke(args=["create-user", "zhang", "--role", "township", "--township", "城关镇"], input="a good password\n")
+    result = runner.invoke(
+        args=["create-user", "zhang", "--role", "township", "--township", "城关镇"], input="a good password\n"
+    )
     assert result.exit_code == 0, result.output
     with database.connection_context():
         user = User.get(User.username == "zhang")
@@ -30,7 +33,9 @@ def test_create_user_reads_the_password_from_stdin(app, runner, make_township):
 
 
 def test_create_user_refuses_an_unknown_place_and_a_short_password(app, runner):
-    result = runner.invoke(args=["create-user", "li", "--role", "village", "--village", "没有的村"], input="long enough pw\n")
+    result = runner.invoke(
+        args=["create-user", "li", "--role", "village", "--village", "没有的村"], input="long enough pw\n"
+    )
     assert result.exit_code == 1
     assert "没有这个村（社区）：没有的村" in result.output
     result = runner.invoke(args=["create-user", "li", "--role", "admin"], input="short\n")
@@ -48,7 +53,10 @@ def test_backup_is_a_working_copy(app, runner, make_child, tmp_path):
     assert result.exit_code == 0, result.output
     if on_postgres():
         script = subprocess.run(
-            ["pg_restore", "--data-only", "--table=child", "--file=-", str(dest)], capture_output=True, text=True, check=True
+            ["pg_restore", "--data-only", "--table=child", "--file=-", str(dest)],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         rows = script.split("COPY public.child", 1)[1].split("\\.", 1)[0].strip().splitlines()[1:]
         assert len(rows) == 3

@@ -1,6 +1,7 @@
 """The child record's columns, defined once (dropout/children/columns.py), and everything that writes or reads the
 register agreeing with them: the tables, the child form, the roster import, the 台账 and the bulk rows (the demo's
 own is in test_demo)."""
+
 from datetime import date
 from types import SimpleNamespace
 

@@ -1,26 +1,26 @@
 """One county clock: on a server in UTC, "today" is the county's day (Asia/Shanghai, UTC+8), also
 between 00:00 and 08:00 county time, when the server's date is still yesterday, and across a month end."""
+
 import os
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
-
 from conftest import child_form, login
 
 from dropout import clock
+from dropout.children import records as children
 from dropout.db import database
 from dropout.models import Child, ChildChange, JobRun, ReturnNotice
-from dropout.children import records as children
 from dropout.reporting import summaries
 from dropout.reporting.figures import Month, compute
 from dropout.rules.dates import local_date
 from dropout.rules.indicators import total
 
-DEC_1_0130 = datetime(2026, 11, 30, 17, 30, tzinfo=timezone.utc)  # 01:30 on 1 December in the county
-DEC_1_0730 = datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc)  # 07:30 on 1 December in the county
-NOV_30_2359 = datetime(2026, 11, 30, 15, 59, tzinfo=timezone.utc)  # 23:59 on 30 November in the county
+DEC_1_0130 = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)  # 01:30 on 1 December in the county
+DEC_1_0730 = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)  # 07:30 on 1 December in the county
+NOV_30_2359 = datetime(2026, 11, 30, 15, 59, tzinfo=UTC)  # 23:59 on 30 November in the county
 NOVEMBER = Month(2026, 11)
 
 
@@ -38,11 +38,14 @@ def utc_server():
     time.tzset()
 
 
-@pytest.mark.parametrize("moment, county_day, server_day", [
-    (DEC_1_0130, date(2026, 12, 1), date(2026, 11, 30)),
-    (DEC_1_0730, date(2026, 12, 1), date(2026, 11, 30)),
-    (NOV_30_2359, date(2026, 11, 30), date(2026, 11, 30)),
-])
+@pytest.mark.parametrize(
+    "moment, county_day, server_day",
+    [
+        (DEC_1_0130, date(2026, 12, 1), date(2026, 11, 30)),
+        (DEC_1_0730, date(2026, 12, 1), date(2026, 11, 30)),
+        (NOV_30_2359, date(2026, 11, 30), date(2026, 11, 30)),
+    ],
+)
 def test_today_is_the_countys_day_whatever_the_servers(app, moment, county_day, server_day):
     with time_machine.travel(moment, tick=False):
         assert date.today() == server_day  # the server's own idea
@@ -81,8 +84,9 @@ def test_a_child_registered_at_0730_county_time_counts_from_december(db, make_vi
     village = make_village()
     admin = make_user("admin")
     with time_machine.travel(DEC_1_0730, tick=False):
-        child = children.save_child(admin, {"name": "新来", "sex": "F", "birth_on": "2016-05-01",
-                                            "village": str(village.id)}, today=None)
+        child = children.save_child(
+            admin, {"name": "新来", "sex": "F", "birth_on": "2016-05-01", "village": str(village.id)}, today=None
+        )
     assert str(Child.get_by_id(child.id).registered_on) == "2026-12-01"
     cells = compute(NOVEMBER)
     assert total(cells[("county", 0)], "students_end") + total(cells[("county", 0)], "school_age") == 0
@@ -120,7 +124,6 @@ def test_the_commands_refuse_the_countys_future(app, runner):
         assert summaries.generated_months() == []
 
 
-
 def test_nothing_in_the_code_reads_the_servers_clock():
     """Every today and now comes from dropout.clock: no date.today(), datetime.today(), datetime.utcnow()
     or datetime.now() without a time zone anywhere in dropout/."""
@@ -135,6 +138,7 @@ def test_nothing_in_the_code_reads_the_servers_clock():
             owner = node.func.value.id if isinstance(node.func.value, ast.Name) else ""
             name = f"{owner}.{node.func.attr}"
             if name in ("date.today", "datetime.today", "datetime.utcnow") or (
-                    name == "datetime.now" and not node.args and not node.keywords):
+                name == "datetime.now" and not node.args and not node.keywords
+            ):
                 found.append(f"{path.name}:{node.lineno} {name}()")
     assert found == []

@@ -1,24 +1,25 @@
 """比对: 户籍 and 学籍 lists uploaded as real spreadsheets and compared with the register."""
+
 import csv
 import io
 import logging
-from pathlib import Path
 from datetime import date, timedelta
+from pathlib import Path
 
 import openpyxl
 import pytest
 import xlsxwriter
+from conftest import born_aged, csrf_token, login, valid_id
+from county import ROLES, build_county
 from python_calamine import CalamineWorkbook
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from conftest import born_aged, csrf_token, login, valid_id
-from county import ROLES, build_county
 from dropout.db import database
 from dropout.models import AuditLog, Child, DropoutCase, Guardian, Village
-from dropout.rules import id_number
 from dropout.roster import crosscheck
 from dropout.roster import lists as register_lists
+from dropout.rules import id_number
 
 HOUSEHOLD_HEADER = ["序号", "姓名", "性别", "公民身份号码", "出生日期", "监护人", "村（社区）"]
 ENROLMENT_HEADER = ["姓名", "身份证号", "出生日期", "就读学校", "学籍状态"]
@@ -39,8 +40,14 @@ def register(county, name, status="enrolled", with_id=True, age=10, village=None
     birth_on = born_aged(age)
     with database.connection_context():
         child = Child.create(
-            name=name, sex="M", birth_on=birth_on, id_number=valid_id(birth_on) if with_id else None,
-            village=village or county.home_village, school=school, grade=4 if school else None, status=status,
+            name=name,
+            sex="M",
+            birth_on=birth_on,
+            id_number=valid_id(birth_on) if with_id else None,
+            village=village or county.home_village,
+            school=school,
+            grade=4 if school else None,
+            status=status,
         )
         Guardian.create(child=child, name=guardian, relation="父亲")
     return child
@@ -124,7 +131,9 @@ def lists(county):
         "left": register(county, "郑小华", school=county.home_school),
     }
     with database.connection_context():
-        DropoutCase.create(child=people["open"], absent_since=date(2026, 3, 1), opened_on=date(2026, 3, 1), status="suspected")
+        DropoutCase.create(
+            child=people["open"], absent_since=date(2026, 3, 1), opened_on=date(2026, 3, 1), status="suspected"
+        )
         Child.update(status="dropped_out").where(Child.id == county.other.id).execute()
     household = [
         HOUSEHOLD_HEADER,
@@ -156,7 +165,15 @@ def test_the_township_sees_who_is_enrolled_nowhere_and_where_the_registers_disag
     page = client.get(f"/registers/{token}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    for text in ("户籍名单中未在任何地方就读的适龄儿童", "刘小明", "陈小刚", "周小丽", "孙小新", "第 12 行", "没有姓名"):
+    for text in (
+        "户籍名单中未在任何地方就读的适龄儿童",
+        "刘小明",
+        "陈小刚",
+        "周小丽",
+        "孙小新",
+        "第 12 行",
+        "没有姓名",
+    ):
         assert text in html, text
     assert "王小芳" in html  # the other township's child is, for this user, not in the register
     assert "老大" not in html and "钱小多" not in html
@@ -178,12 +195,16 @@ def test_the_county_sees_the_other_townships_child_in_the_register(client, count
     assert [row.name for row in result.unregistered] == ["孙小新"]
 
 
-@pytest.mark.parametrize("write", [
-    lambda rows: as_xlsx(rows, title="户籍名单（2026年）"),
-    as_xlsxwriter,
-    as_csv,
-    lambda rows: as_csv(rows, "utf-8-sig"),
-], ids=["openpyxl with a merged title row", "xlsxwriter with date cells", "GB18030 csv", "UTF-8 csv"])
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda rows: as_xlsx(rows, title="户籍名单（2026年）"),
+        as_xlsxwriter,
+        as_csv,
+        lambda rows: as_csv(rows, "utf-8-sig"),
+    ],
+    ids=["openpyxl with a merged title row", "xlsxwriter with date cells", "GB18030 csv", "UTF-8 csv"],
+)
 def test_every_kind_of_file_gives_the_same_findings(client, county, lists, write):
     _, household, _ = lists
     login(client, county.users["township"])
@@ -207,7 +228,9 @@ def test_a_long_list_is_matched_with_one_query_per_chunk_not_per_row(db, county)
     peewee_log.addHandler(handler)
     peewee_log.setLevel(logging.DEBUG)
     try:
-        result = crosscheck.compare(county.users["admin"], {"household": register_lists.UploadedList("household", "x", rows)}, date.today())
+        result = crosscheck.compare(
+            county.users["admin"], {"household": register_lists.UploadedList("household", "x", rows)}, date.today()
+        )
     finally:
         peewee_log.removeHandler(handler)
         peewee_log.setLevel(level)
@@ -233,25 +256,38 @@ def test_flagging_opens_suspected_cases_in_one_go_and_skips_open_ones(client, co
     people, household, enrolment = lists
     login(client, county.users["township"])
     token = token_of(upload(client, as_xlsx(household), as_xlsx(enrolment)))
-    chosen = [str(child.id) for child in (people["dropped"], people["open"], people["no_id"], county.own)]  # 李小红 is no candidate
-    response = client.post(f"/registers/{token}/flag", data={"csrf_token": csrf_token(client, f"/registers/{token}"), "child": chosen})
+    chosen = [
+        str(child.id) for child in (people["dropped"], people["open"], people["no_id"], county.own)
+    ]  # 李小红 is no candidate
+    response = client.post(
+        f"/registers/{token}/flag", data={"csrf_token": csrf_token(client, f"/registers/{token}"), "child": chosen}
+    )
     assert response.status_code == 302
     page = client.get(f"/registers/{token}").get_data(as_text=True)
     assert "2 名儿童已报为疑似辍学" in page and "已有在办案件，未重复上报：陈小刚" in page
     with database.connection_context():
-        opened = {case.child.name: case for case in DropoutCase.select().where(DropoutCase.opened_by == county.users["township"].id)}
+        opened = {
+            case.child.name: case
+            for case in DropoutCase.select().where(DropoutCase.opened_by == county.users["township"].id)
+        }
         assert set(opened) == {"刘小明", "周小丽"}
         assert {case.status for case in opened.values()} == {"suspected"}
         assert Child.get_by_id(people["dropped"].id).status == "suspected"
         assert Child.get_by_id(county.own.id).status == "enrolled"
-        assert AuditLog.select().where((AuditLog.child_id == people["dropped"].id) & (AuditLog.entity == "child")).count() == 1
+        assert (
+            AuditLog.select().where((AuditLog.child_id == people["dropped"].id) & (AuditLog.entity == "child")).count()
+            == 1
+        )
 
 
 def test_flagging_nothing_or_a_non_candidate_changes_nothing(client, county, lists):
     _, household, _ = lists
     login(client, county.users["township"])
     token = token_of(upload(client, as_xlsx(household)))
-    response = client.post(f"/registers/{token}/flag", data={"csrf_token": csrf_token(client, "/registers/"), "child": [str(county.own.id)]})
+    response = client.post(
+        f"/registers/{token}/flag",
+        data={"csrf_token": csrf_token(client, "/registers/"), "child": [str(county.own.id)]},
+    )
     assert response.status_code == 302
     assert "请至少勾选一名儿童" in client.get(f"/registers/{token}").get_data(as_text=True)
     with database.connection_context():
@@ -264,17 +300,23 @@ def test_the_bureau_compares_but_does_not_flag(client, county, lists):
     token = token_of(upload(client, as_xlsx(household)))
     page = client.get(f"/registers/{token}").get_data(as_text=True)
     assert "刘小明" in page and 'name="child"' not in page
-    response = client.post(f"/registers/{token}/flag", data={"csrf_token": csrf_token(client, "/registers/"), "child": [str(people["dropped"].id)]})
+    response = client.post(
+        f"/registers/{token}/flag",
+        data={"csrf_token": csrf_token(client, "/registers/"), "child": [str(people["dropped"].id)]},
+    )
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "文件是空的"),
-    (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "不是电子表格"),
-    (b"PK\x03\x04 not really a workbook", "不是电子表格"),
-    ("甲,乙,丙\n1,2,3\n".encode("gb18030"), "前 10 行中找不到表头"),
-    (None, "前 10 行中找不到表头"),  # a workbook whose header is below row 10
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "文件是空的"),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "不是电子表格"),
+        (b"PK\x03\x04 not really a workbook", "不是电子表格"),
+        ("甲,乙,丙\n1,2,3\n".encode("gb18030"), "前 10 行中找不到表头"),
+        (None, "前 10 行中找不到表头"),  # a workbook whose header is below row 10
+    ],
+)
 def test_bad_files_get_a_clear_message_and_leave_nothing(client, county, uploads, content, message):
     if content is None:
         content = as_xlsx([[""]] * 11 + [HOUSEHOLD_HEADER, household_row(1, county.own)])
@@ -287,10 +329,17 @@ def test_bad_files_get_a_clear_message_and_leave_nothing(client, county, uploads
 
 def test_a_file_over_the_size_limit_is_refused(client, county, app, uploads):
     app.config["IMPORT_MAX_MB"] = 1
-    rows = [HOUSEHOLD_HEADER] + [household_row(n, name=f"儿童{n}", id_number="", birth_on=born_aged(9)) for n in range(40000)]
+    rows = [HOUSEHOLD_HEADER] + [
+        household_row(n, name=f"儿童{n}", id_number="", birth_on=born_aged(9)) for n in range(40000)
+    ]
     login(client, county.users["township"])
     # Built in memory: the test client would spool a body this large to an unclosed temporary file.
-    boundary, body = encode_multipart({"csrf_token": csrf_token(client, "/registers/"), "household": FileStorage(io.BytesIO(as_csv(rows)), "户籍.csv")})
+    boundary, body = encode_multipart(
+        {
+            "csrf_token": csrf_token(client, "/registers/"),
+            "household": FileStorage(io.BytesIO(as_csv(rows)), "户籍.csv"),
+        }
+    )
     response = client.post("/registers/", data=body, content_type=f"multipart/form-data; boundary={boundary}")
     assert response.status_code == 422
     assert "文件超过 1 MB" in response.get_data(as_text=True)
@@ -299,7 +348,9 @@ def test_a_file_over_the_size_limit_is_refused(client, county, app, uploads):
 
 def test_no_file_at_all_is_refused(client, county):
     login(client, county.users["admin"])
-    response = client.post("/registers/", data={"csrf_token": csrf_token(client, "/registers/")}, content_type="multipart/form-data")
+    response = client.post(
+        "/registers/", data={"csrf_token": csrf_token(client, "/registers/")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 422
     assert "请上传户籍名单、学籍名单或残联名单" in response.get_data(as_text=True)
 
@@ -320,7 +371,11 @@ def test_each_list_exports_with_masked_id_numbers(client, county, lists):
         response.close()
         assert rows[1][:3] == ["行号", "姓名", "身份证号"], name
         assert [row[1] for row in rows[2:]] == names, name
-    rows = CalamineWorkbook.from_filelike(io.BytesIO(client.get(f"/registers/{token}/candidates.xlsx").data)).get_sheet_by_index(0).to_python()
+    rows = (
+        CalamineWorkbook.from_filelike(io.BytesIO(client.get(f"/registers/{token}/candidates.xlsx").data))
+        .get_sheet_by_index(0)
+        .to_python()
+    )
     number = people["dropped"].id_number
     assert rows[2][2] == number[:4] + "*" * 10 + number[-4:]
 
@@ -339,7 +394,9 @@ def test_an_upload_is_seen_only_by_the_person_who_made_it(app, role):
         assert response.status_code == expected, url
 
 
-@pytest.mark.parametrize("role, status", [("admin", 200), ("bureau", 200), ("township", 200), ("teacher", 403), ("village", 403)])
+@pytest.mark.parametrize(
+    "role, status", [("admin", 200), ("bureau", 200), ("township", 200), ("teacher", 403), ("village", 403)]
+)
 def test_only_county_and_township_staff_cross_check(client, county, role, status):
     login(client, county.users[role])
     assert client.get("/registers/").status_code == status
@@ -392,14 +449,27 @@ def test_the_register_checks_itself_within_the_users_scope(db, county, doubtful)
 def test_the_register_checks_show_and_export(client, county, doubtful):
     login(client, county.users["township"])
     page = client.get("/registers/").get_data(as_text=True)
-    for text in ("名册比对", "重复登记的儿童", "姓名、出生日期相同，其中一人无身份证号", "林大山", "已超过义务教育年龄仍标记为在校", "超龄生", "无校生"):
+    for text in (
+        "名册比对",
+        "重复登记的儿童",
+        "姓名、出生日期相同，其中一人无身份证号",
+        "林大山",
+        "已超过义务教育年龄仍标记为在校",
+        "超龄生",
+        "无校生",
+    ):
         assert text in page, text
     assert "白小兰" not in page and "已毕业" not in page
     response = client.get("/registers/checks/duplicates.xlsx")
     rows = CalamineWorkbook.from_filelike(io.BytesIO(response.data)).get_sheet_by_index(0).to_python()
     response.close()
     assert rows[1][:3] == ["组号", "姓名", "身份证号"]
-    assert [(row[0], row[1]) for row in rows[2:]] == [("1", "何小海"), ("1", "何小海"), ("2", "林小雨"), ("2", "林小雨")]
+    assert [(row[0], row[1]) for row in rows[2:]] == [
+        ("1", "何小海"),
+        ("1", "何小海"),
+        ("2", "林小雨"),
+        ("2", "林小雨"),
+    ]
     assert all("*" * 10 in row[2] or row[2] == "" for row in rows[2:])
     response = client.get("/registers/checks/past_age.xlsx")
     rows = CalamineWorkbook.from_filelike(io.BytesIO(response.data)).get_sheet_by_index(0).to_python()

@@ -1,4 +1,5 @@
 """Dates in the spellings county offices use."""
+
 from datetime import date
 
 import pytest

@@ -1,4 +1,5 @@
 """The demo county: counts, valid identities, school ages, determinism, history, accounts, case work and notices."""
+
 import dataclasses
 import json
 import re
@@ -8,25 +9,44 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from dropout import create_app
+from dropout.accounts import users as accounts
+from dropout.casework.cases import events_of
+from dropout.casework.settings import CaseSettings
+from dropout.children import columns
 from dropout.choices import (
-    DROPOUT_REASONS, EXEMPTION_KINDS, NOTICE_STATUSES, PLACEMENTS, SCHOOL_KINDS, SERVICE_METHODS, VISIT_MET,
-    VISIT_METHODS, VISIT_OUTCOMES,
+    DROPOUT_REASONS,
+    EXEMPTION_KINDS,
+    NOTICE_STATUSES,
+    PLACEMENTS,
+    SCHOOL_KINDS,
+    SERVICE_METHODS,
+    VISIT_MET,
+    VISIT_METHODS,
+    VISIT_OUTCOMES,
 )
+from dropout.core import calendar as county_calendar
 from dropout.db import database
+from dropout.demo import county as demo
 from dropout.migrations import migrate
 from dropout.models import (
-    AuditLog, CaseEvent, Child, DropoutCase, DocumentCounter, Escalation, Exemption, Guardian, HomeVisit, ReturnNotice,
-    School, Township, User, Village,
+    AuditLog,
+    CaseEvent,
+    Child,
+    DocumentCounter,
+    DropoutCase,
+    Escalation,
+    Exemption,
+    Guardian,
+    HomeVisit,
+    ReturnNotice,
+    School,
+    Township,
+    User,
+    Village,
 )
+from dropout.notices import documents, notices
 from dropout.pdf.fonts import FontMissing
 from dropout.rules import case_status, id_number, school_age
-from dropout.accounts import users as accounts
-from dropout.core import calendar as county_calendar
-from dropout.demo import county as demo
-from dropout.children import columns
-from dropout.notices import documents, notices
-from dropout.casework.settings import CaseSettings
-from dropout.casework.cases import events_of
 from dropout.todo import todo
 
 TODAY = date(2026, 11, 22)
@@ -35,19 +55,36 @@ DROPOUT_STATES = ("suspected", "dropped_out", "returned")
 CASE_N = 3000
 SETTINGS = CaseSettings()
 # The child's status for each case status, and for each kind of closed case.
-CHILD_STATUS = {"suspected": "suspected", "dropped_out": "dropped_out", "persuading": "dropped_out",
-                "notice_running": "dropped_out", "overdue": "dropped_out", "returned": "returned",
-                "stable_return": "enrolled", "not_dropout": "enrolled",
-                "moved_away": "moved_out"}
+CHILD_STATUS = {
+    "suspected": "suspected",
+    "dropped_out": "dropped_out",
+    "persuading": "dropped_out",
+    "notice_running": "dropped_out",
+    "overdue": "dropped_out",
+    "returned": "returned",
+    "stable_return": "enrolled",
+    "not_dropout": "enrolled",
+    "moved_away": "moved_out",
+}
 # The child's status after each kind of step that changes it.
-STATUS_AFTER = {"opened": "suspected", "confirmed": "dropped_out", "returned": "returned",
-                "left_again": "suspected", "not_dropout": "enrolled", "closed": "moved_out"}
+STATUS_AFTER = {
+    "opened": "suspected",
+    "confirmed": "dropped_out",
+    "returned": "returned",
+    "left_again": "suspected",
+    "not_dropout": "enrolled",
+    "closed": "moved_out",
+}
 # Steps that leave the case's next visit as the last visit set it.
 PASSIVE = ("assigned", "notice_issued", "notice_served", "measure")
 SERVICE_KEYS = ["method", "served_time", "recipient", "place", "server", "refusal_reason", "witness1", "witness2"]
 # The case's status and the child's, for a notice in each state.
-CASE_OF_NOTICE = {"issued": ("persuading", "dropped_out"), "served": ("notice_running", "dropped_out"),
-                  "overdue": ("overdue", "dropped_out"), "complied": ("returned", "returned")}
+CASE_OF_NOTICE = {
+    "issued": ("persuading", "dropped_out"),
+    "served": ("notice_running", "dropped_out"),
+    "overdue": ("overdue", "dropped_out"),
+    "complied": ("returned", "returned"),
+}
 
 
 @pytest.fixture
@@ -67,9 +104,10 @@ def casework(app):
 def _load_rows(app, seed):
     with app.app_context(), database.connection_context():
         demo.load(N, seed=seed, today=TODAY, config=app.config)
-        rows = tuple(list(model.select().order_by(model.id).tuples())
-                     for model in (Child, Guardian, DropoutCase, CaseEvent, HomeVisit, Exemption, ReturnNotice,
-                                   Escalation))
+        rows = tuple(
+            list(model.select().order_by(model.id).tuples())
+            for model in (Child, Guardian, DropoutCase, CaseEvent, HomeVisit, Exemption, ReturnNotice, Escalation)
+        )
         return rows + (list(DocumentCounter.select().order_by(DocumentCounter.series, DocumentCounter.year).tuples()),)
 
 
@@ -82,13 +120,31 @@ def _another_app(tmp_path, name):
 
 
 def test_counts(county):
-    assert list(county) == ["townships", "villages", "schools", "children", "guardians", "accounts", "cases",
-                            "visits", "exemptions", "notices", "measures"]
+    assert list(county) == [
+        "townships",
+        "villages",
+        "schools",
+        "children",
+        "guardians",
+        "accounts",
+        "cases",
+        "visits",
+        "exemptions",
+        "notices",
+        "measures",
+    ]
     assert county == {
-        "townships": 12, "villages": 100, "schools": 40, "children": N,
-        "guardians": Guardian.select().count(), "accounts": 5, "cases": DropoutCase.select().count(),
-        "visits": HomeVisit.select().count(), "exemptions": Exemption.select().count(),
-        "notices": ReturnNotice.select().count(), "measures": Escalation.select().count(),
+        "townships": 12,
+        "villages": 100,
+        "schools": 40,
+        "children": N,
+        "guardians": Guardian.select().count(),
+        "accounts": 5,
+        "cases": DropoutCase.select().count(),
+        "visits": HomeVisit.select().count(),
+        "exemptions": Exemption.select().count(),
+        "notices": ReturnNotice.select().count(),
+        "measures": Escalation.select().count(),
     }
     assert county["notices"] >= 6 and county["measures"] >= 1
     assert N * 0.01 < county["cases"] < N * 0.05 and county["visits"] > county["cases"]
@@ -161,8 +217,11 @@ def test_guardians_are_plausible(county):
 
 def test_children_are_of_school_age_in_fitting_schools(county):
     fits = {
-        "primary": range(1, 7), "junior": range(7, 10), "nine_year": range(1, 10),
-        "teaching_point": range(1, 4), "special": range(1, 10),
+        "primary": range(1, 7),
+        "junior": range(7, 10),
+        "nine_year": range(1, 10),
+        "teaching_point": range(1, 4),
+        "special": range(1, 10),
     }
     schools = {school.id: school for school in School.select()}
     villages = {village.id: village for village in Village.select()}
@@ -191,8 +250,9 @@ def test_ids_are_unique_and_sequences_continue(county):
 
 
 def test_statuses_flags_and_history(county):
-    by_status = {status: Child.select().where(Child.status == status).count() for status in
-                 ("enrolled", *DROPOUT_STATES)}
+    by_status = {
+        status: Child.select().where(Child.status == status).count() for status in ("enrolled", *DROPOUT_STATES)
+    }
     assert all(by_status.values()), by_status
     assert by_status["enrolled"] > N * 0.93
     assert Child.select().where(Child.is_poor).count() > N * 0.04
@@ -201,8 +261,12 @@ def test_statuses_flags_and_history(county):
     for child in Child.select().where(Child.status.in_(DROPOUT_STATES)):
         rows = list(AuditLog.select().where(AuditLog.child_id == child.id).order_by(AuditLog.at))
         assert rows, child.id
-        assert all(row.entity == "child" and row.entity_id == child.id and since < row.at < datetime.combine(
-            TODAY, datetime.min.time()) for row in rows)
+        assert all(
+            row.entity == "child"
+            and row.entity_id == child.id
+            and since < row.at < datetime.combine(TODAY, datetime.min.time())
+            for row in rows
+        )
         assert json.loads(rows[0].before) == {"status": "enrolled"}
         assert json.loads(rows[-1].after) == {"status": child.status}
         assert child.school_id is not None
@@ -280,7 +344,10 @@ def test_stored_case_columns_are_what_the_rule_derives(casework):
         events = events_of(case)
         state = case_status.derive(events, TODAY, SETTINGS.followup_months)
         assert (case.status, case.repeat_count, case.closed_kind) == (
-            state.status, state.repeat_count, state.closed_kind)
+            state.status,
+            state.repeat_count,
+            state.closed_kind,
+        )
         assert case.next_followup_on == (state.followups_due[0] if state.followups_due else None)
         assert case.deadline_on == state.deadline_on
         # As log_visit and refresh keep it: the last visit's next visit while out of school, else nothing.
@@ -352,8 +419,10 @@ def test_visits_fall_within_their_cases(casework):
 def test_children_follow_their_cases(casework):
     for case in DropoutCase.select(DropoutCase, Child).join(Child):
         assert case.child.status == CHILD_STATUS[case.closed_kind or case.status], case.id
-        path = [json.loads(row.after)["status"] for row in
-                AuditLog.select().where(AuditLog.child_id == case.child_id).order_by(AuditLog.at)]
+        path = [
+            json.loads(row.after)["status"]
+            for row in AuditLog.select().where(AuditLog.child_id == case.child_id).order_by(AuditLog.at)
+        ]
         expected = []
         for row in case.events.order_by(CaseEvent.happened_on, CaseEvent.id):
             after = STATUS_AFTER.get(row.kind)
@@ -425,6 +494,7 @@ def test_exemptions(casework):
 
 # -- 限期复学通知书 ---------------------------------------------------------------------------------------
 
+
 def _home():
     return Township.get(Township.name == "城关镇")
 
@@ -467,7 +537,7 @@ def test_notice_numbers_are_gapless_per_township_and_year(casework, app):
     series = defaultdict(list)
     for notice in ReturnNotice.select().order_by(ReturnNotice.id):
         series[(notice.township_id, notice.year)].append(notice)
-    counters = {(int(row.series.rsplit(':', 1)[1]), row.year): row.last for row in DocumentCounter.select()}
+    counters = {(int(row.series.rsplit(":", 1)[1]), row.year): row.last for row in DocumentCounter.select()}
     assert set(counters) == set(series)
     corrected = 0
     for (township, year), rows in series.items():
@@ -511,7 +581,10 @@ def test_notice_events_and_service(casework, app):
             expected["version"] = notice.version
         assert json.loads(issued[0].data) == expected
         assert (issued[0].happened_on, issued[0].user_id, issued[0].at) == (
-            notice.issued_on, office.id, notice.created_at)
+            notice.issued_on,
+            office.id,
+            notice.created_at,
+        )
         persuading = [visit.visited_on for visit in case.visits if not visit.is_followup]
         assert persuading and max(persuading) < notice.issued_on  # issued after the visits failed
         served = [row for row, values in data if row.kind == "notice_served" and values["notice"] == notice.id]
@@ -552,8 +625,16 @@ def test_notice_content_is_what_the_service_would_print(casework, app):
         if notice.supersedes_id:
             old = notice.supersedes
             note = f"（更正件，第{old.version + 1}版，代替{old.issued_on.year}年{old.issued_on.month}月{old.issued_on.day}日印发的版本）"
-        expected = documents.build_data(case, notice.township, notice.number, notice.issued_on, notice.verify_code,
-                                      app.config, notice.return_school, note)
+        expected = documents.build_data(
+            case,
+            notice.township,
+            notice.number,
+            notice.issued_on,
+            notice.verify_code,
+            app.config,
+            notice.return_school,
+            note,
+        )
         assert json.loads(notice.data) == json.loads(json.dumps(dataclasses.asdict(expected), ensure_ascii=False))
         assert documents.data_of(notice) == expected
         checked += 1
@@ -576,7 +657,11 @@ def test_measures_follow_missed_deadlines(casework, app):
         numbers.append(measure.document_number)
         event = CaseEvent.get((CaseEvent.case == measure.case_id) & (CaseEvent.kind == "measure"))
         assert (event.happened_on, event.user_id, event.notes, event.at) == (
-            measure.decided_on, office.id, measure.notes, measure.created_at)
+            measure.decided_on,
+            office.id,
+            measure.notes,
+            measure.created_at,
+        )
         assert json.loads(event.data) == {"kind": measure.kind, "number": measure.document_number}
     assert len(numbers) == len(set(numbers))
     assert numbers  # a penalty needs its prior notice and a configured provision: the demo decides none
@@ -586,12 +671,22 @@ def test_issuing_after_the_load_continues_the_series(casework, app):
     home = _home()
     series = f"notice:township:{home.id}"
     last = DocumentCounter.get((DocumentCounter.series == series) & (DocumentCounter.year == TODAY.year)).last
-    assert last == max(n.seq for n in ReturnNotice.select().where(
-        (ReturnNotice.township == home.id) & (ReturnNotice.year == TODAY.year)))
-    case = (DropoutCase.select().join(Child).join(Village)
-            .where((Village.township == home.id) & (DropoutCase.status == "persuading")
-                   & DropoutCase.id.not_in(ReturnNotice.select(ReturnNotice.case)))
-            .order_by(DropoutCase.id).first())
+    assert last == max(
+        n.seq
+        for n in ReturnNotice.select().where((ReturnNotice.township == home.id) & (ReturnNotice.year == TODAY.year))
+    )
+    case = (
+        DropoutCase.select()
+        .join(Child)
+        .join(Village)
+        .where(
+            (Village.township == home.id)
+            & (DropoutCase.status == "persuading")
+            & DropoutCase.id.not_in(ReturnNotice.select(ReturnNotice.case))
+        )
+        .order_by(DropoutCase.id)
+        .first()
+    )
     notice = notices.issue(_users()["township"], case, app.config, TODAY)
     assert (notice.seq, notice.number) == (last + 1, notices.format_number(home, TODAY.year, last + 1, app.config))
     counter = DocumentCounter.get((DocumentCounter.series == series) & (DocumentCounter.year == TODAY.year))
@@ -609,8 +704,9 @@ def test_deadlines_are_already_checked(casework, app):
 
 def test_verification_and_printing(casework, app):
     home = _home()
-    chosen = list(ReturnNotice.select().where(ReturnNotice.township == home.id)
-                  .order_by(ReturnNotice.seq, ReturnNotice.version))
+    chosen = list(
+        ReturnNotice.select().where(ReturnNotice.township == home.id).order_by(ReturnNotice.seq, ReturnNotice.version)
+    )
     found = notices.verify(chosen[0].verify_code.lower())
     assert found["number"] == chosen[0].number and found["authority"] == "城关镇人民政府"
     try:

@@ -2,24 +2,25 @@
 (default: the county's today); a registration carries the day the child is on the roll. A date in the
 county's future, before the registration or before a later recorded change is refused at its field,
 and nothing changes."""
+
 import io
 import re
 from datetime import date
 
 import pytest
+from conftest import child_form, csrf_token, login, valid_id
+from county import build_county
+from test_import import BORN, roster_row, run, write_xlsxwriter
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from conftest import child_form, csrf_token, login, valid_id
-from county import build_county
+from dropout.children import records as children
+from dropout.core.errors import ValidationError
 from dropout.db import database
 from dropout.models import AuditLog, Child, ChildChange
-from dropout.core.errors import ValidationError
-from dropout.children import records as children
 from dropout.reporting import summaries
 from dropout.reporting.figures import Month
 from dropout.rules.indicators import total
-from test_import import BORN, roster_row, run, write_xlsxwriter
 
 TODAY = date(2026, 11, 22)
 
@@ -37,15 +38,19 @@ def _child(county):
 
 
 def _state():
-    return [(c.id, c.village_id, c.school_id, c.status, c.status_since) for c in Child.select().order_by(Child.id)], \
-        ChildChange.select().count(), AuditLog.select().count()
+    return (
+        [(c.id, c.village_id, c.school_id, c.status, c.status_since) for c in Child.select().order_by(Child.id)],
+        ChildChange.select().count(),
+        AuditLog.select().count(),
+    )
 
 
 def test_a_move_takes_the_day_it_happened_and_counts_in_that_month(db, county):
     admin, other_village = county.users["admin"], county.other.village
     child = _child(county)
-    children.save_child(admin, child_form(child, village=str(other_village.id), changed_on="2026-10-20"),
-                        child, today=TODAY)
+    children.save_child(
+        admin, child_form(child, village=str(other_village.id), changed_on="2026-10-20"), child, today=TODAY
+    )
     change = ChildChange.get(ChildChange.child == child.id)
     assert change.changed_on == date(2026, 10, 20) and change.new_village_id == other_village.id
     entry = AuditLog.select().where((AuditLog.entity == "child") & (AuditLog.entity_id == child.id)).get()
@@ -61,17 +66,21 @@ def test_a_change_without_a_date_is_dated_today(db, county):
     assert ChildChange.get(ChildChange.child == child.id).changed_on == TODAY
 
 
-@pytest.mark.parametrize("changed_on, message", [
-    ("2026-11-23", "2026-11-23 是将来的日期（今天是 2026-11-22）。"),
-    ("2026-02-28", "该儿童自 2026-03-01 起才在册，变动日期不能早于此日。"),
-    ("2026-13-01", "日期格式不对，请写成 2015-09-01 这样。"),
-])
+@pytest.mark.parametrize(
+    "changed_on, message",
+    [
+        ("2026-11-23", "2026-11-23 是将来的日期（今天是 2026-11-22）。"),
+        ("2026-02-28", "该儿童自 2026-03-01 起才在册，变动日期不能早于此日。"),
+        ("2026-13-01", "日期格式不对，请写成 2015-09-01 这样。"),
+    ],
+)
 def test_a_bad_change_date_is_refused_at_its_field(db, county, changed_on, message):
     child = _child(county)
     before = _state()
     with pytest.raises(ValidationError) as refused:
-        children.save_child(county.users["admin"], child_form(child, status="outside_county", changed_on=changed_on),
-                            child, today=TODAY)
+        children.save_child(
+            county.users["admin"], child_form(child, status="outside_county", changed_on=changed_on), child, today=TODAY
+        )
     assert refused.value.errors == {"changed_on": message}
     assert _state() == before
 
@@ -92,21 +101,33 @@ def test_a_change_cannot_be_dated_before_a_later_recorded_one(db, county):
 
 def test_an_edit_that_moves_nothing_needs_no_date(db, county):
     child = _child(county)
-    children.save_child(county.users["admin"], child_form(child, name="改名", changed_on="2099-01-01"), child,
-                        today=TODAY)
+    children.save_child(
+        county.users["admin"], child_form(child, name="改名", changed_on="2099-01-01"), child, today=TODAY
+    )
     assert _child(county).name == "改名" and ChildChange.select().count() == 0
 
 
-@pytest.mark.parametrize("registered_on, message", [
-    ("2026-11-23", "2026-11-23 是将来的日期（今天是 2026-11-22）。"),
-    ("2015-01-01", "在册日期不能早于出生日期。"),
-])
+@pytest.mark.parametrize(
+    "registered_on, message",
+    [
+        ("2026-11-23", "2026-11-23 是将来的日期（今天是 2026-11-22）。"),
+        ("2015-01-01", "在册日期不能早于出生日期。"),
+    ],
+)
 def test_a_registration_date_in_the_future_or_before_birth_is_refused(db, county, registered_on, message):
     before = _state()
     with pytest.raises(ValidationError) as refused:
-        children.save_child(county.users["admin"], {"name": "新", "sex": "F", "birth_on": "2016-05-01",
-                                                    "village": str(county.home_village.id),
-                                                    "registered_on": registered_on}, today=TODAY)
+        children.save_child(
+            county.users["admin"],
+            {
+                "name": "新",
+                "sex": "F",
+                "birth_on": "2016-05-01",
+                "village": str(county.home_village.id),
+                "registered_on": registered_on,
+            },
+            today=TODAY,
+        )
     assert refused.value.errors == {"registered_on": message}
     assert _state() == before
 
@@ -136,14 +157,22 @@ def test_an_import_registers_new_children_from_the_files_date_or_their_own(db, c
     path = write_xlsxwriter(tmp_path / "名册.xlsx", rows, header=HEADER_WITH_DATE)
     outcome = run(county.users["admin"], path, commit=True, as_of=date(2026, 10, 8))
     assert outcome.counts["new"] == 2 and outcome.committed
-    registered = {c.id_number: c.registered_on for c in Child.select().where(Child.id_number.in_([own_date, file_date]))}
+    registered = {
+        c.id_number: c.registered_on for c in Child.select().where(Child.id_number.in_([own_date, file_date]))
+    }
     assert registered == {own_date: date(2026, 9, 1), file_date: date(2026, 10, 8)}
 
 
 def test_an_import_dates_a_move_by_the_files_date_and_refuses_one_before_a_recorded_change(db, county, tmp_path):
     child = _child(county)
-    row = roster_row(id_number=child.id_number, name=child.name, sex="女", village="白马村", township="白马乡",
-                     school="白马乡中心小学")
+    row = roster_row(
+        id_number=child.id_number,
+        name=child.name,
+        sex="女",
+        village="白马村",
+        township="白马乡",
+        school="白马乡中心小学",
+    )
     path = write_xlsxwriter(tmp_path / "名册.xlsx", [row])
     early = run(county.users["admin"], path, commit=True, as_of=date(2026, 2, 1))
     assert early.counts["rejected"] == 1 and not early.committed
@@ -167,12 +196,19 @@ def test_an_import_refuses_a_future_date_for_the_file_or_a_row(db, county, tmp_p
 def test_the_upload_page_refuses_a_future_file_date_at_its_field(app, client, county, tmp_path):
     login(client, county.users["township"])
     content = write_xlsxwriter(tmp_path / "名册.xlsx", [roster_row()]).read_bytes()
-    fields = {"csrf_token": csrf_token(client, "/imports/"), "as_of": "2099-01-01",
-              "file": FileStorage(io.BytesIO(content), filename="名册.xlsx")}
+    fields = {
+        "csrf_token": csrf_token(client, "/imports/"),
+        "as_of": "2099-01-01",
+        "file": FileStorage(io.BytesIO(content), filename="名册.xlsx"),
+    }
     boundary, body = encode_multipart(fields)
     response = client.post("/imports/", data=body, content_type=f"multipart/form-data; boundary={boundary}")
     assert response.status_code == 422
-    assert re.search(r'name="as_of"[^>]*value="2099-01-01".*?<p class="error">2099-01-01 是将来的日期', response.get_data(as_text=True), re.S)
+    assert re.search(
+        r'name="as_of"[^>]*value="2099-01-01".*?<p class="error">2099-01-01 是将来的日期',
+        response.get_data(as_text=True),
+        re.S,
+    )
 
 
 def test_the_import_command_refuses_a_future_file_date(app, runner, county, tmp_path):
@@ -182,13 +218,14 @@ def test_the_import_command_refuses_a_future_file_date(app, runner, county, tmp_
 
 
 def test_a_case_step_cannot_move_the_child_before_a_recorded_change(db, county):
-    from dropout.models import DropoutCase
     from dropout.casework import cases
     from dropout.casework.settings import CaseSettings
+    from dropout.models import DropoutCase
 
     admin, child = county.users["admin"], _child(county)
-    children.save_child(admin, child_form(child, village=str(county.other.village_id), changed_on="2026-11-10"),
-                        child, today=TODAY)
+    children.save_child(
+        admin, child_form(child, village=str(county.other.village_id), changed_on="2026-11-10"), child, today=TODAY
+    )
     before = _state()
     with pytest.raises(ValidationError) as refused:
         cases.open_case(admin, _child(county), date(2026, 11, 5), CaseSettings(), TODAY)
@@ -201,8 +238,12 @@ def test_a_case_step_cannot_move_the_child_before_a_recorded_change(db, county):
 def test_the_childs_history_shows_the_day_a_change_happened(app, client, county):
     with database.connection_context():
         child = _child(county)
-        children.save_child(county.users["admin"], child_form(child, status="outside_county", changed_on="2026-10-20"),
-                            child, today=TODAY)
+        children.save_child(
+            county.users["admin"],
+            child_form(child, status="outside_county", changed_on="2026-10-20"),
+            child,
+            today=TODAY,
+        )
     login(client, county.users["admin"])
     page = client.get(f"/children/{county.own.id}").get_data(as_text=True)
     assert "<li>变动日期: 2026-10-20</li>" in page and "在校 → 县外就读" in page

@@ -5,6 +5,7 @@ test PostgreSQL server), workers killed with kill -9, the `backup` command. Afte
 be sound (SQLite's integrity and foreign-key checks; amcheck on every PostgreSQL index), an import all
 there or not at all, no archived PDF recorded that is not on disk as recorded, notice numbers without gaps.
 """
+
 import csv
 import hashlib
 import http.client
@@ -27,13 +28,23 @@ from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
-
 from conftest import login, on_postgres, postgres_database
+
 from dropout import clock, create_app
 from dropout.db import database
-from dropout.models import AuditLog, Child, DocumentCounter, DropoutCase, Guardian, ReturnNotice, Township, User, Village
-from dropout.rules import id_number, school_age
+from dropout.models import (
+    AuditLog,
+    Child,
+    DocumentCounter,
+    DropoutCase,
+    Guardian,
+    ReturnNotice,
+    Township,
+    User,
+    Village,
+)
 from dropout.notices import notices
+from dropout.rules import id_number, school_age
 
 pytestmark = pytest.mark.faults
 
@@ -46,13 +57,18 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*na
 
 # ---------------------------------------------------------------- a county served by gunicorn
 
+
 @pytest.fixture
 def county_env(app, tmp_path, database_url):
     """The environment of a demo county in the test database; `app` (same database) reads it in-process."""
     env = {
-        **os.environ, "FLASK_APP": "dropout", "DROPOUT_DATABASE_URL": database_url, "DROPOUT_SECRET_KEY": "faults",
+        **os.environ,
+        "FLASK_APP": "dropout",
+        "DROPOUT_DATABASE_URL": database_url,
+        "DROPOUT_SECRET_KEY": "faults",
         "DROPOUT_LOCALE": "zh_CN",
-        "DROPOUT_REPORTS_DIR": app.config["REPORTS_DIR"], "DROPOUT_UPLOADS_DIR": str(tmp_path / "uploads"),
+        "DROPOUT_REPORTS_DIR": app.config["REPORTS_DIR"],
+        "DROPOUT_UPLOADS_DIR": str(tmp_path / "uploads"),
     }
     return env
 
@@ -138,7 +154,9 @@ def serve(env, folder, workers):
     process = subprocess.Popen(
         [BIN / "gunicorn", "--config", ROOT / "scripts" / "gunicorn.conf.py", "dropout:create_app()"],
         env={**env, "DROPOUT_BIND": f"127.0.0.1:{port}", "DROPOUT_WORKERS": str(workers)},
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     server = Server(process, port, folder / f"gunicorn-{port}.log")
     try:
@@ -175,8 +193,12 @@ class Browser:
         for cookie in response.headers.get_all("Set-Cookie") or ():
             name, _, value = cookie.split(";", 1)[0].partition("=")
             self.cookies[name.strip()] = value.strip()
-        return SimpleNamespace(status=response.status, location=response.headers.get("Location", ""), body=content,
-                               text=content.decode("utf-8", "replace"))
+        return SimpleNamespace(
+            status=response.status,
+            location=response.headers.get("Location", ""),
+            body=content,
+            text=content.decode("utf-8", "replace"),
+        )
 
     def get(self, path):
         return self.request("GET", path)
@@ -186,9 +208,16 @@ class Browser:
 
     def upload(self, path, data, field, file_path):
         boundary = uuid.uuid4().hex
-        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in data.items()]
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{Path(file_path).name}"\r\n'
-                     f"Content-Type: text/csv\r\n\r\n".encode() + Path(file_path).read_bytes() + b"\r\n")
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+            for k, v in data.items()
+        ]
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{Path(file_path).name}"\r\n'
+            f"Content-Type: text/csv\r\n\r\n".encode()
+            + Path(file_path).read_bytes()
+            + b"\r\n"
+        )
         body = b"".join(parts) + f"--{boundary}--\r\n".encode()
         return self.request("POST", path, body, f"multipart/form-data; boundary={boundary}")
 
@@ -198,7 +227,9 @@ class Browser:
         return match.group(1) or match.group(2)
 
     def log_in(self, username):
-        answer = self.post("/login", {"username": username, "password": DEMO_PASSWORD, "csrf_token": self.csrf("/login")})
+        answer = self.post(
+            "/login", {"username": username, "password": DEMO_PASSWORD, "csrf_token": self.csrf("/login")}
+        )
         assert answer.status == 302, answer.text[:500]
 
 
@@ -218,6 +249,7 @@ class InFlight(threading.Thread):
 
 # ---------------------------------------------------------------- what a sound database looks like
 
+
 def integrity_problems(app):
     """[] when the database is sound. SQLite: integrity_check and foreign_key_check. PostgreSQL has no such
     pragma; the equivalent is amcheck's bt_index_check with heapallindexed on every index (every row in
@@ -228,10 +260,14 @@ def integrity_problems(app):
             problems = [] if rows == ["ok"] else rows
             return problems + [str(row) for row in database.execute_sql("PRAGMA foreign_key_check")]
         database.execute_sql("CREATE EXTENSION IF NOT EXISTS amcheck")
-        indexes = [row[0] for row in database.execute_sql(
-            "SELECT c.oid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-            "JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE a.amname = 'btree' AND n.nspname = 'public'")]
+        indexes = [
+            row[0]
+            for row in database.execute_sql(
+                "SELECT c.oid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE a.amname = 'btree' AND n.nspname = 'public'"
+            )
+        ]
         assert indexes
         problems = []
         for index in indexes:
@@ -300,8 +336,10 @@ def test_a_worker_killed_during_an_import_commit_leaves_all_of_it_or_none(app, c
             commit.join(TIMEOUT)
             assert not commit.is_alive()
             server.wait_ready(2)
-            print(f"attempt {attempt}: preview {preview_seconds:.2f} s, kill after {preview_seconds * fraction:.2f} s: "
-                  + (f"worker {killed} killed, {commit.broken!r}" if commit.broken else "answered first"))
+            print(
+                f"attempt {attempt}: preview {preview_seconds:.2f} s, kill after {preview_seconds * fraction:.2f} s: "
+                + (f"worker {killed} killed, {commit.broken!r}" if commit.broken else "answered first")
+            )
             if killed and commit.broken:
                 hit = (marker, token, data)
                 break
@@ -327,18 +365,26 @@ def test_a_worker_killed_during_an_import_commit_leaves_all_of_it_or_none(app, c
 
 # ---------------------------------------------------------------- b. workers killed during a batch print
 
+
 def _issue_in_process(app):
     """Issue notices on half the open dropout cases directly (not yet printed); the rest stay for the pages."""
     with app.test_request_context(), database.connection_context():
         admin = User.get(User.username == "admin")
-        cases = list(DropoutCase.select().where(
-            DropoutCase.status.in_(("dropped_out", "persuading"))
-            & ~DropoutCase.id.in_(ReturnNotice.select(ReturnNotice.case).where(
-                ReturnNotice.status.in_(("issued", "served", "overdue"))))
-        ).order_by(DropoutCase.id))
-        for case in cases[:len(cases) // 2]:
+        cases = list(
+            DropoutCase.select()
+            .where(
+                DropoutCase.status.in_(("dropped_out", "persuading"))
+                & ~DropoutCase.id.in_(
+                    ReturnNotice.select(ReturnNotice.case).where(
+                        ReturnNotice.status.in_(("issued", "served", "overdue"))
+                    )
+                )
+            )
+            .order_by(DropoutCase.id)
+        )
+        for case in cases[: len(cases) // 2]:
             notices.issue(admin, case, app.config, clock.today(), early_reason="监护人拒绝见面")
-        return [case.id for case in cases[len(cases) // 2:]]
+        return [case.id for case in cases[len(cases) // 2 :]]
 
 
 def _hammer(port, stop, failures, work):
@@ -370,7 +416,7 @@ def test_workers_killed_during_a_batch_print_leave_archives_and_numbers_whole(ap
         printer = people[0]
 
         # Three workers archiving the same notice at once each answer with the same, whole PDF.
-        for notice_id in unprinted[:len(unprinted) // 2]:
+        for notice_id in unprinted[: len(unprinted) // 2]:
             together = threading.Barrier(len(people))
 
             def print_together(person, path=f"/notices/{notice_id}.pdf", together=together):
@@ -382,7 +428,9 @@ def test_workers_killed_during_a_batch_print_leave_archives_and_numbers_whole(ap
                 request.start()
             for request in answers:
                 request.join(TIMEOUT)
-            assert [a.answer and a.answer.status for a in answers] == [200] * len(people), f"notice {notice_id} printed at once"
+            assert [a.answer and a.answer.status for a in answers] == [200] * len(people), (
+                f"notice {notice_id} printed at once"
+            )
             assert len({a.answer.body for a in answers}) == 1
 
         batch = {"csrf_token": printer.csrf("/notices/"), "notice": all_ids}
@@ -390,7 +438,9 @@ def test_workers_killed_during_a_batch_print_leave_archives_and_numbers_whole(ap
         first = printer.post("/notices/batch.pdf", batch)
         batch_seconds = time.monotonic() - started
         assert first.status == 200 and first.body.startswith(b"%PDF")
-        print(f"{len(all_ids)} notices, {len(remaining)} cases left to issue on; a batch print takes {batch_seconds:.2f} s")
+        print(
+            f"{len(all_ids)} notices, {len(remaining)} cases left to issue on; a batch print takes {batch_seconds:.2f} s"
+        )
 
         cases = iter(remaining)
         lock = threading.Lock()
@@ -407,8 +457,10 @@ def test_workers_killed_during_a_batch_print_leave_archives_and_numbers_whole(ap
             return [browser.get(f"/notices/{notice_id}.pdf") for notice_id in random.sample(all_ids, 5)]
 
         stop, failures = threading.Event(), []
-        hammers = [threading.Thread(target=_hammer, args=(server.port, stop, failures, work), daemon=True)
-                   for work in (issue_one, print_some)]
+        hammers = [
+            threading.Thread(target=_hammer, args=(server.port, stop, failures, work), daemon=True)
+            for work in (issue_one, print_some)
+        ]
         for thread in hammers:
             thread.start()
         hits, fraction = 0, 0.5
@@ -422,8 +474,10 @@ def test_workers_killed_during_a_batch_print_leave_archives_and_numbers_whole(ap
                 request.join(TIMEOUT)
                 assert not request.is_alive()
                 server.wait_ready(3)
-                print(f"kill after {batch_seconds * fraction:.2f} s: "
-                      + (f"workers {killed} killed, {request.broken!r}" if request.broken else "answered first"))
+                print(
+                    f"kill after {batch_seconds * fraction:.2f} s: "
+                    + (f"workers {killed} killed, {request.broken!r}" if request.broken else "answered first")
+                )
                 if killed and request.broken:
                     hits += 1
                     if hits == 2:
@@ -448,10 +502,16 @@ def test_workers_killed_during_a_batch_print_leave_archives_and_numbers_whole(ap
         for notice in archived:
             path = reports / notice.pdf_path
             assert path.is_file(), f"{notice.number}: recorded {notice.pdf_path} is not on disk"
-            assert hashlib.sha256(path.read_bytes()).hexdigest() == notice.sha256, f"{notice.number}: {path} is not what was recorded"
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == notice.sha256, (
+                f"{notice.number}: {path} is not what was recorded"
+            )
         for counter in DocumentCounter.select():
-            numbers = {n.seq for n in ReturnNotice.select(ReturnNotice.seq).where(
-                (ReturnNotice.series == counter.series) & (ReturnNotice.year == counter.year))}
+            numbers = {
+                n.seq
+                for n in ReturnNotice.select(ReturnNotice.seq).where(
+                    (ReturnNotice.series == counter.series) & (ReturnNotice.year == counter.year)
+                )
+            }
             assert numbers == set(range(1, counter.last + 1)), f"{counter.series} {counter.year}: gaps"
 
 
@@ -492,8 +552,12 @@ def _restored(backup, folder):
         yield f"sqlite:///{restored}"
         return
     with postgres_database("restored") as url:
-        subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", "--dbname", url, str(backup)],
-                       check=True, capture_output=True, timeout=TIMEOUT)
+        subprocess.run(
+            ["pg_restore", "--no-owner", "--exit-on-error", "--dbname", url, str(backup)],
+            check=True,
+            capture_output=True,
+            timeout=TIMEOUT,
+        )
         yield url
 
 
@@ -502,11 +566,19 @@ def _written(app):
         return Child.select().where(Child.notes == "backup-writer").count()
 
 
-def test_a_backup_taken_while_children_are_written_restores_to_a_working_database(app, county_env, tmp_path, database_url):
+def test_a_backup_taken_while_children_are_written_restores_to_a_working_database(
+    app, county_env, tmp_path, database_url
+):
     demo(county_env, 2000)
     stop = tmp_path / "stop-writing"
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, database_url, str(stop)], cwd=ROOT, env=county_env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, database_url, str(stop)],
+        cwd=ROOT,
+        env=county_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     backup = tmp_path / "backup.db"
     try:
         deadline = time.monotonic() + TIMEOUT
@@ -530,8 +602,9 @@ def test_a_backup_taken_while_children_are_written_restores_to_a_working_databas
     assert int(out.split()[-1]) > high, "the writer stopped during the backup"
 
     with _restored(backup, tmp_path) as url:
-        restored = create_app({"TESTING": True, "SECRET_KEY": "restored", "DATABASE_URL": url,
-                               "REPORTS_DIR": str(tmp_path / "reports")})
+        restored = create_app(
+            {"TESTING": True, "SECRET_KEY": "restored", "DATABASE_URL": url, "REPORTS_DIR": str(tmp_path / "reports")}
+        )
         assert integrity_problems(restored) == []
         with restored.app_context(), database.connection_context():
             written = Child.select().where(Child.notes == "backup-writer")
@@ -540,7 +613,10 @@ def test_a_backup_taken_while_children_are_written_restores_to_a_working_databas
             # Each child is there with its guardian and its audit entry, or not at all.
             for child in written:
                 assert child.guardians.count() == 1
-                assert AuditLog.select().where((AuditLog.entity == "child") & (AuditLog.entity_id == child.id)).count() == 1
+                assert (
+                    AuditLog.select().where((AuditLog.entity == "child") & (AuditLog.entity_id == child.id)).count()
+                    == 1
+                )
             total = Child.select().count()
             township = Township.select().first()
         client = restored.test_client()
@@ -551,7 +627,13 @@ def test_a_backup_taken_while_children_are_written_restores_to_a_working_databas
         with restored.test_request_context(), database.connection_context():
             from dropout.children.records import save_child
 
-            save_child(User.get(User.username == "admin"), {
-                "name": "恢复后", "id_number": id_number.make("130101", date(2016, 5, 5), 1),
-                "village": Village.select().first().id, "guardians": [{"name": "家长"}]})
+            save_child(
+                User.get(User.username == "admin"),
+                {
+                    "name": "恢复后",
+                    "id_number": id_number.make("130101", date(2016, 5, 5), 1),
+                    "village": Village.select().first().id,
+                    "guardians": [{"name": "家长"}],
+                },
+            )
             assert Child.select().count() == total + 1

@@ -1,31 +1,32 @@
 """A month's figures do not move after the month: flows count where the child was on each event's day,
 stocks as the register stood on the month's last day, so later moves, deaths, new children and edits
 leave a regenerated month exactly as it was (a hypothesis property, on SQLite and PostgreSQL)."""
+
 import json
 from datetime import date, timedelta
 
+from conftest import child_form
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from dropout.db import database
-from dropout.models import Child, HomeVisit, MonthlySummary
-from dropout.rules.indicators import total
-from dropout.casework import cases
-from dropout.children import records as children
-from dropout.reporting import summaries
-from dropout.casework.settings import CaseSettings
-from dropout.reporting.figures import Month
-
-from conftest import child_form
 from test_summaries import OCTOBER, PRIMARY_AGE
 from test_summaries import county as october_county  # noqa: F401  (a fixture)
+
+from dropout.casework import cases
+from dropout.casework.settings import CaseSettings
+from dropout.children import records as children
+from dropout.db import database
+from dropout.models import Child, HomeVisit, MonthlySummary
+from dropout.reporting import summaries
+from dropout.reporting.figures import Month
+from dropout.rules.indicators import total
 
 NOVEMBER = Month(2026, 11)
 TODAY = date(2026, 12, 3)
 
 
 def test_a_childs_events_stay_where_they_happened_after_the_family_moves(
-        app, make_township, make_village, make_school, make_child, make_user):
+    app, make_township, make_village, make_school, make_child, make_user
+):
     """Reported absent on 4 November, confirmed on the 5th, visited on the 6th in 东山村; the family moves to
     西河村 (another township) on 2 December; November, generated on 3 December, counts it all in 东山镇."""
     east, west = make_township("东山镇"), make_township("西河乡")
@@ -36,11 +37,22 @@ def test_a_childs_events_stay_where_they_happened_after_the_family_moves(
     with database.connection_context():
         case = cases.open_case(admin, child, date(2026, 11, 4), case_settings, TODAY)
         cases.confirm(admin, case, "work", "", date(2026, 11, 5), case_settings, TODAY)
-        HomeVisit.create(case=case, child=child, user=admin, visited_on=date(2026, 11, 6), method="home",
-                         met="guardian", outcome="refused")
+        HomeVisit.create(
+            case=case,
+            child=child,
+            user=admin,
+            visited_on=date(2026, 11, 6),
+            method="home",
+            met="guardian",
+            outcome="refused",
+        )
         moved = Child.get_by_id(child.id)
-        children.save_child(admin, child_form(moved, village=str(west_village.id), school="", changed_on="2026-12-02"),
-                            moved, today=TODAY)
+        children.save_child(
+            admin,
+            child_form(moved, village=str(west_village.id), school="", changed_on="2026-12-02"),
+            moved,
+            today=TODAY,
+        )
         summaries.generate_month(NOVEMBER)
         here, there = (summaries.figures_of(NOVEMBER, "township", t.id) for t in (east, west))
     keys = ("new_suspected", "new_confirmed", "visits", "children_visited", "dropouts", "still_out", "reason_work")
@@ -49,11 +61,15 @@ def test_a_childs_events_stay_where_they_happened_after_the_family_moves(
 
 
 # The later changes hypothesis draws: (kind, which child or place, days after 31 October).
-CHANGES = st.lists(st.tuples(
-    st.sampled_from(("village", "school", "status", "deceased", "new", "name")),
-    st.integers(min_value=0, max_value=50),
-    st.integers(min_value=1, max_value=(TODAY - OCTOBER.last).days),
-), min_size=1, max_size=8)
+CHANGES = st.lists(
+    st.tuples(
+        st.sampled_from(("village", "school", "status", "deceased", "new", "name")),
+        st.integers(min_value=0, max_value=50),
+        st.integers(min_value=1, max_value=(TODAY - OCTOBER.last).days),
+    ),
+    min_size=1,
+    max_size=8,
+)
 STATUSES = ("enrolled", "dropped_out", "moved_out", "outside_county", "special_school", "home_taught", "deferred")
 
 
@@ -89,8 +105,9 @@ def _apply(county, changes):
         child = Child.get_by_id(kids[pick % len(kids)].id)
         data = {"changed_on": on.isoformat()}
         if kind == "village":
-            data["village"] = str(villages[pick % 3].id if villages[pick % 3].id != child.village_id
-                                  else villages[(pick + 1) % 3].id)
+            data["village"] = str(
+                villages[pick % 3].id if villages[pick % 3].id != child.village_id else villages[(pick + 1) % 3].id
+            )
         elif kind == "school":
             data["school"] = str(schools[pick % 3].id)
         elif kind == "status":
@@ -100,9 +117,19 @@ def _apply(county, changes):
         elif kind == "name":
             data["name"] = f"改名{pick}"
         if kind == "new":
-            children.save_child(admin, {"name": f"新生{pick}", "sex": "F", "birth_on": "2017-02-03",
-                                        "village": str(villages[pick % 3].id), "school": str(schools[pick % 3].id),
-                                        "grade": "3", "registered_on": on.isoformat()}, today=TODAY)
+            children.save_child(
+                admin,
+                {
+                    "name": f"新生{pick}",
+                    "sex": "F",
+                    "birth_on": "2017-02-03",
+                    "village": str(villages[pick % 3].id),
+                    "school": str(schools[pick % 3].id),
+                    "grade": "3",
+                    "registered_on": on.isoformat(),
+                },
+                today=TODAY,
+            )
             continue
         if child.status == "deceased":
             continue  # nothing happens to a child after its death
@@ -110,6 +137,7 @@ def _apply(county, changes):
 
 
 def _frozen(month):
-    return {(row.unit_kind, row.unit_id): json.loads(row.figures)
-            for row in MonthlySummary.select().where(MonthlySummary.month == str(month))}
-
+    return {
+        (row.unit_kind, row.unit_id): json.loads(row.figures)
+        for row in MonthlySummary.select().where(MonthlySummary.month == str(month))
+    }

@@ -1,13 +1,14 @@
 """Hostile input on the county admin's forms: townships, villages and schools, and accounts."""
+
 import pytest
+from conftest import csrf_token, login
+from hostile import HOSTILE, assert_sane, body, count, hostile_number, hostile_text, stored
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from werkzeug.security import check_password_hash
 
-from conftest import csrf_token, login
 from dropout.db import database
 from dropout.models import AuditLog, School, Township, User, Village
-from hostile import HOSTILE, assert_sane, body, count, hostile_number, hostile_text, stored
 
 MODELS = {"township": Township, "village": Village, "school": School}
 
@@ -21,7 +22,13 @@ def admin(app, client, make_user, make_township):
 
 
 def place_form(admin, **changes):
-    form = {"name": "某地", "notice_prefix": "", "township": admin["township"], "kind": "primary", "csrf_token": admin["token"]}
+    form = {
+        "name": "某地",
+        "notice_prefix": "",
+        "township": admin["township"],
+        "kind": "primary",
+        "csrf_token": admin["token"],
+    }
     return {**form, **changes}
 
 
@@ -51,8 +58,9 @@ def test_a_new_place_keeps_its_name_exactly_or_is_refused(client, admin, kind, n
 @given(kind=st.sampled_from(["village", "school"]), township=hostile_number(), school_kind=hostile_text())
 def test_a_place_names_a_real_township_and_kind_or_is_refused(client, admin, kind, township, school_kind):
     before = count(MODELS[kind])
-    response = client.post(f"/places/{kind}/new", data=place_form(admin, name=f"某地{before}", township=township,
-                                                                    kind=school_kind))
+    response = client.post(
+        f"/places/{kind}/new", data=place_form(admin, name=f"某地{before}", township=township, kind=school_kind)
+    )
     assert_sane(response, school_kind)
     if response.status_code == 302:
         assert township.strip() == admin["township"]
@@ -67,8 +75,9 @@ def test_renaming_a_place_changes_only_its_name(client, admin, make_village, nam
     village = make_village(name="东村")
     with database.connection_context():
         before = Village.get_by_id(village.id).__data__
-    response = client.post(f"/places/village/{village.id}/edit", data=place_form(admin, name=name,
-                                                                                 township=str(village.township_id)))
+    response = client.post(
+        f"/places/village/{village.id}/edit", data=place_form(admin, name=name, township=str(village.township_id))
+    )
     assert_sane(response, name)
     with database.connection_context():
         after = Village.get_by_id(village.id).__data__
@@ -78,8 +87,15 @@ def test_renaming_a_place_changes_only_its_name(client, admin, make_village, nam
         assert response.status_code == 422 and after == before
 
 
-ACCOUNT = {"username": "liu", "full_name": "刘老师", "password": "a fine password", "role": "bureau",
-           "township": "", "school": "", "village": ""}
+ACCOUNT = {
+    "username": "liu",
+    "full_name": "刘老师",
+    "password": "a fine password",
+    "role": "bureau",
+    "township": "",
+    "school": "",
+    "village": "",
+}
 
 
 @settings(HOSTILE, max_examples=12)  # each account hashes its password on purpose slowly
@@ -108,7 +124,13 @@ def test_a_new_account_keeps_what_was_typed_or_is_refused(client, admin, field, 
 @given(role=st.sampled_from(["teacher", "village"]), place=st.one_of(hostile_text(), hostile_number()))
 def test_a_scoped_account_is_bound_to_a_real_place_or_refused(client, admin, role, place):
     kind = {"township": "township", "teacher": "school", "village": "village"}[role]
-    form = {**ACCOUNT, "username": f"u{count(User)}", "role": role, kind: place, "csrf_token": csrf_token(client, "/accounts/new")}
+    form = {
+        **ACCOUNT,
+        "username": f"u{count(User)}",
+        "role": role,
+        kind: place,
+        "csrf_token": csrf_token(client, "/accounts/new"),
+    }
     before = count(User)
     response = client.post("/accounts/new", data=form)
     assert_sane(response, place)

@@ -1,19 +1,20 @@
 """Hostile input at the door: the login form, CSRF on every form, NUL characters, logs, headers, disabled accounts."""
+
 import logging
 import re
 from urllib.parse import quote
 
 import pytest
+from conftest import PASSWORD, csrf_token, login
 from flask_babel import gettext
+from hostile import HOSTILE, assert_sane, body, count, hostile_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from conftest import PASSWORD, csrf_token, login
+from dropout.accounts import users as accounts
 from dropout.db import database
 from dropout.models import AuditLog, Child, LoginFailure, Township, User
-from dropout.accounts import users as accounts
-from hostile import HOSTILE, assert_sane, body, count, hostile_text
 
 
 @settings(HOSTILE, max_examples=12)  # every attempt checks a password hash, slow on purpose
@@ -23,7 +24,9 @@ def test_any_login_attempt_is_refused_cleanly_and_counted(app, username, passwor
     app.config["LOGIN_MAX_FAILURES"] = 10**6  # every attempt is checked, none throttled
     client = app.test_client()
     before = count(LoginFailure)
-    response = client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_token(client)})
+    response = client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": csrf_token(client)}
+    )
     assert_sane(response, username)
     assert response.status_code == 401
     assert "用户名或密码错误" in body(response)
@@ -66,8 +69,12 @@ def test_every_form_refuses_a_missing_or_wrong_csrf_token(app, client, make_user
     login(client, admin)
     other = app.test_client()
     login(other, make_user("admin"))
-    tokens = {"missing": None, "garbage": "x" * 40, "other session": csrf_token(other, "/"),
-              "other key": "IjBhYmNkZWYi.aaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbb"}
+    tokens = {
+        "missing": None,
+        "garbage": "x" * 40,
+        "other session": csrf_token(other, "/"),
+        "other key": "IjBhYmNkZWYi.aaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbb",
+    }
     before = count(AuditLog), count(Child), count(User)
     routes = list(_post_routes(app))
     assert len(routes) >= 20  # the walk found the forms
@@ -94,8 +101,10 @@ def test_an_account_disabled_mid_form_cannot_submit_it(app, client, make_user, m
     with database.connection_context():
         assert User.get_by_id(victim.id).is_active is False
     before = count(Child)
-    response = client.post("/children/new", data={"csrf_token": token, "name": "新生", "sex": "M", "birth_on": "2016-03-01",
-                                                  "village": str(village.id)})
+    response = client.post(
+        "/children/new",
+        data={"csrf_token": token, "name": "新生", "sex": "M", "birth_on": "2016-03-01", "village": str(village.id)},
+    )
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     assert count(Child) == before
 
@@ -110,7 +119,10 @@ def test_a_password_is_never_written_to_the_logs(app, client, make_user, make_sc
     admin = make_user("admin", username="root")
     login(client, admin)
     form = {"username": "liu", "full_name": "刘老师", "password": SECRET, "role": "teacher", "school": "白马小学"}
-    assert client.post("/accounts/new", data={**form, "csrf_token": csrf_token(client, "/accounts/new")}).status_code == 302
+    assert (
+        client.post("/accounts/new", data={**form, "csrf_token": csrf_token(client, "/accounts/new")}).status_code
+        == 302
+    )
     other = app.test_client()
     for password in (SECRET + "x", SECRET):
         other.post("/login", data={"username": "liu", "password": password, "csrf_token": csrf_token(other)})
@@ -120,13 +132,23 @@ def test_a_password_is_never_written_to_the_logs(app, client, make_user, make_sc
     with app.test_request_context(), database.connection_context():
         accounts.set_password(admin, User.get(User.username == "liu"), SECRET + "3")
         logged = "\n".join(f"{r.getMessage()} {r.args!r}" for r in caplog.records)
-        stored = [repr(row) for row in AuditLog.select().tuples()] + [repr(row) for row in LoginFailure.select().tuples()]
+        stored = [repr(row) for row in AuditLog.select().tuples()] + [
+            repr(row) for row in LoginFailure.select().tuples()
+        ]
     assert "liu" in logged and "wang" in logged  # the queries were captured, with their parameters
     assert SECRET not in logged and SECRET not in result.output
     assert not [row for row in stored if SECRET in row]
 
 
-PAGES = ("/login", "/", "/children/", "/no-such-page", "/children/999999", "/static/style.css", "/imports/template.xlsx")
+PAGES = (
+    "/login",
+    "/",
+    "/children/",
+    "/no-such-page",
+    "/children/999999",
+    "/static/style.css",
+    "/imports/template.xlsx",
+)
 
 
 def test_every_kind_of_response_carries_the_security_headers(app, client, make_user):
@@ -151,8 +173,19 @@ def test_every_kind_of_response_carries_the_security_headers(app, client, make_u
 def test_pages_have_no_inline_script_to_allow(app, client, make_user):
     """The policy can stay strict because no page carries inline script or event-handler attributes."""
     login(client, make_user("admin"))
-    for url in ("/", "/children/", "/children/new", "/cases/", "/notices/", "/visits/new", "/places/", "/accounts/new",
-                "/imports/", "/registers/", "/login"):
+    for url in (
+        "/",
+        "/children/",
+        "/children/new",
+        "/cases/",
+        "/notices/",
+        "/visits/new",
+        "/places/",
+        "/accounts/new",
+        "/imports/",
+        "/registers/",
+        "/login",
+    ):
         page = body(client.get(url))
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page), url
         assert not re.search(r"\son[a-z]+\s*=", page), url
@@ -163,7 +196,9 @@ def test_the_throttle_counts_a_name_longer_than_any_account(app, client, make_us
     """A 20,000-character name is refused and counted like any other, on both databases."""
     name = "名" * 20000
     for _ in range(2):
-        response = client.post("/login", data={"username": name, "password": PASSWORD, "csrf_token": csrf_token(client)})
+        response = client.post(
+            "/login", data={"username": name, "password": PASSWORD, "csrf_token": csrf_token(client)}
+        )
         assert response.status_code == 401
     with database.connection_context():
         assert LoginFailure.select().where(LoginFailure.key == name[:255]).count() == 2

@@ -1,17 +1,18 @@
 """Hostile input on 一人一案: opening a case, its next steps (confirm, not a dropout, assign, return, close),
 handing over a caseload, and the cases list's filters."""
+
 import json
-from urllib.parse import quote
 from datetime import date, timedelta
+from urllib.parse import quote
 
 import pytest
+from conftest import born_aged, csrf_token, login
+from hostile import HOSTILE, assert_sane, body, count, hostile_date, hostile_number, hostile_text, stored
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from conftest import born_aged, csrf_token, login
 from dropout.db import database
 from dropout.models import CaseEvent, Child, DropoutCase
-from hostile import HOSTILE, assert_sane, body, count, hostile_date, hostile_number, hostile_text, stored
 
 TODAY = date.today()
 ABSENT = TODAY - timedelta(days=30)
@@ -68,21 +69,36 @@ def test_opening_a_case_takes_a_real_past_date_and_keeps_the_notes_exactly(clien
 
 # Each step's fields: a right value, and what may be typed instead.
 STEPS = {
-    "confirm": {"reason": ("work", st.one_of(hostile_text(), st.sampled_from(["poverty", "other"]))),
-                "details": ("在外打工", hostile_text()), "on": ("", DATES)},
+    "confirm": {
+        "reason": ("work", st.one_of(hostile_text(), st.sampled_from(["poverty", "other"]))),
+        "details": ("在外打工", hostile_text()),
+        "on": ("", DATES),
+    },
     "not_dropout": {"on": ("", DATES), "notes": ("病假", hostile_text())},
     "assign": {"cadre": ("2", IDS), "teacher": ("3", IDS)},
-    "return": {"on": ("", DATES), "placement": ("original", st.one_of(hostile_text(), st.just("vocational"))),
-               "school": ("1", IDS), "grade": ("5", st.one_of(hostile_number(), st.sampled_from("0123456789"))),
-               "notes": ("已返校", hostile_text())},
-    "close": {"closure": ("moved_away", st.one_of(hostile_text(), st.sampled_from(["completed", "deceased", "aged_out"]))),
-              "on": ("", DATES), "receiving_school": ("外县一中", hostile_text()), "certificate": ("", hostile_text()),
-              "death_on": ("", DATES)},
+    "return": {
+        "on": ("", DATES),
+        "placement": ("original", st.one_of(hostile_text(), st.just("vocational"))),
+        "school": ("1", IDS),
+        "grade": ("5", st.one_of(hostile_number(), st.sampled_from("0123456789"))),
+        "notes": ("已返校", hostile_text()),
+    },
+    "close": {
+        "closure": ("moved_away", st.one_of(hostile_text(), st.sampled_from(["completed", "deceased", "aged_out"]))),
+        "on": ("", DATES),
+        "receiving_school": ("外县一中", hostile_text()),
+        "certificate": ("", hostile_text()),
+        "death_on": ("", DATES),
+    },
 }
 PREFIX = {"not_dropout": "nd"}
 # Where a step keeps its free text: the event's notes, or a key of its data.
-KEPT_TEXT = {"confirm": {"details": "notes"}, "not_dropout": {"notes": "notes"}, "return": {"notes": "notes"},
-             "close": {"receiving_school": "receiving_school", "certificate": "certificate"}}
+KEPT_TEXT = {
+    "confirm": {"details": "notes"},
+    "not_dropout": {"notes": "notes"},
+    "return": {"notes": "notes"},
+    "close": {"receiving_school": "receiving_school", "certificate": "certificate"},
+}
 
 
 @st.composite
@@ -97,10 +113,16 @@ def steps(draw):
 
 
 @HOSTILE
-@example(step=("assign", {"cadre": "²", "teacher": "99999999999999999999"}), status="suspected")  # PostgreSQL: not an integer
-@example(step=("return", {"on": "", "placement": "original", "school": "²", "grade": "5", "notes": ""}), status="dropped_out")
-@example(step=("return", {"on": "", "placement": "original", "school": "1", "grade": "99999999999999999999", "notes": ""}),
-         status="dropped_out")
+@example(
+    step=("assign", {"cadre": "²", "teacher": "99999999999999999999"}), status="suspected"
+)  # PostgreSQL: not an integer
+@example(
+    step=("return", {"on": "", "placement": "original", "school": "²", "grade": "5", "notes": ""}), status="dropped_out"
+)
+@example(
+    step=("return", {"on": "", "placement": "original", "school": "1", "grade": "99999999999999999999", "notes": ""}),
+    status="dropped_out",
+)
 @given(step=steps(), status=st.sampled_from(["suspected", "dropped_out"]))
 def test_a_case_step_is_recorded_exactly_or_changes_nothing(client, desk, make_child, step, status):
     """Refused: a message, the case, the child and the timeline as they were. Recorded: one event, text kept exactly."""
@@ -138,7 +160,9 @@ def test_a_handover_names_two_real_people_or_moves_nothing(client, desk, make_ch
     with database.connection_context():
         DropoutCase.update(cadre=2).where(DropoutCase.id == case.id).execute()
         before = [c.__data__ for c in DropoutCase.select().order_by(DropoutCase.id)]
-    response = client.post("/cases/handover", data={"from_user": from_user, "to_user": to_user, "csrf_token": desk["token"]})
+    response = client.post(
+        "/cases/handover", data={"from_user": from_user, "to_user": to_user, "csrf_token": desk["token"]}
+    )
     assert_sane(response)
     with database.connection_context():
         after = [c.__data__ for c in DropoutCase.select().order_by(DropoutCase.id)]
@@ -153,8 +177,11 @@ CASE_ARGS = ("status", "township", "village", "school", "reason", "person", "gro
 
 
 @HOSTILE
-@given(args=st.dictionaries(st.sampled_from(CASE_ARGS), st.one_of(hostile_text(), hostile_number(), hostile_date()),
-                            min_size=1, max_size=4))
+@given(
+    args=st.dictionaries(
+        st.sampled_from(CASE_ARGS), st.one_of(hostile_text(), hostile_number(), hostile_date()), min_size=1, max_size=4
+    )
+)
 def test_the_cases_list_takes_any_query(client, desk, args):
     response = client.get("/cases/", query_string=args)
     assert response.status_code == 200
@@ -177,8 +204,14 @@ def test_a_case_form_for_a_child_that_is_no_id_is_not_found(client, desk, child)
 def test_a_path_naming_no_step_kind_or_upload_is_not_found(client, desk, make_child, segment):
     """The words in paths (a case's step, an exemption's step, a kind of place, an upload's token) are looked up, never run."""
     case = new_case(make_child, desk)
-    for url in (f"/cases/{case.id}/{segment}", f"/exemptions/1/{segment}", f"/places/{segment}/new",
-                f"/imports/{segment}/commit", f"/registers/{segment}/flag", f"/cases/{segment}"):
+    for url in (
+        f"/cases/{case.id}/{segment}",
+        f"/exemptions/1/{segment}",
+        f"/places/{segment}/new",
+        f"/imports/{segment}/commit",
+        f"/registers/{segment}/flag",
+        f"/cases/{segment}",
+    ):
         response = client.post(url, data={"csrf_token": desk["token"]})
         assert response.status_code in (404, 405) or url.endswith(("/confirm", "/assign", "/return", "/close")), url
         assert_sane(response, segment)

@@ -1,16 +1,26 @@
 """Hostile input on the children register: the child and guardian forms, and the list's search and filters."""
+
 import pytest
+from conftest import born_aged, csrf_token, login
+from hostile import HOSTILE, assert_sane, body, count, hostile_date, hostile_number, hostile_text, stored
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from conftest import born_aged, csrf_token, login
 from dropout.db import database
 from dropout.models import AuditLog, Child, Guardian
-from hostile import HOSTILE, assert_sane, body, count, hostile_date, hostile_number, hostile_text, stored
 
 TEXT_FIELDS = ("name", "ethnicity", "group", "address", "student_number", "notes")
 GUARDIAN_TEXT = ("name", "relation", "phone", "id_number")
-CODED = ("sex", "status", "village", "school", "grade", "disability_category", "disability_grade", "responsible_teacher")
+CODED = (
+    "sex",
+    "status",
+    "village",
+    "school",
+    "grade",
+    "disability_category",
+    "disability_grade",
+    "responsible_teacher",
+)
 
 
 @pytest.fixture
@@ -23,10 +33,20 @@ def place(app, client, make_village, make_school, make_user):
 
 
 def child_form(place, **changes):
-    form = {"name": "新同学", "sex": "F", "birth_on": born_aged(9).isoformat(), "village": place["village"],
-            "school": place["school"], "grade": "3", "status": "enrolled", "ethnicity": "汉族",
-            "guardians-0-name": "母亲甲", "guardians-0-relation": "母亲", "guardians-0-phone": "13900000000",
-            "csrf_token": place["token"]}
+    form = {
+        "name": "新同学",
+        "sex": "F",
+        "birth_on": born_aged(9).isoformat(),
+        "village": place["village"],
+        "school": place["school"],
+        "grade": "3",
+        "status": "enrolled",
+        "ethnicity": "汉族",
+        "guardians-0-name": "母亲甲",
+        "guardians-0-relation": "母亲",
+        "guardians-0-phone": "13900000000",
+        "csrf_token": place["token"],
+    }
     form.update(changes)
     return form
 
@@ -74,8 +94,10 @@ def test_a_guardian_keeps_any_text_exactly_or_nothing(client, place, field, valu
 @HOSTILE
 @example(field="village", value="-1")  # once a KeyError: a number refused left no value behind
 @example(field="school", value="99999999999999999999")
-@given(field=st.sampled_from(CODED + ("birth_on", "id_number", "guardians-0-id")),
-       value=st.one_of(hostile_number(), hostile_date(), hostile_text()))
+@given(
+    field=st.sampled_from(CODED + ("birth_on", "id_number", "guardians-0-id")),
+    value=st.one_of(hostile_number(), hostile_date(), hostile_text()),
+)
 def test_coded_numbered_and_dated_fields_take_only_valid_values(client, place, field, value):
     """Choices, ids, numbers and dates: anything else is refused with a message, never stored or a 500."""
     before = count(Child)
@@ -92,8 +114,10 @@ def test_coded_numbered_and_dated_fields_take_only_valid_values(client, place, f
 
 
 @HOSTILE
-@given(field=st.sampled_from(TEXT_FIELDS + ("birth_on", "village", "grade", "guardians-0-phone")),
-       value=st.one_of(hostile_text(), hostile_number()))
+@given(
+    field=st.sampled_from(TEXT_FIELDS + ("birth_on", "village", "grade", "guardians-0-phone")),
+    value=st.one_of(hostile_text(), hostile_number()),
+)
 def test_editing_changes_exactly_what_was_sent_or_nothing(client, place, make_child, field, value):
     with database.connection_context():
         child = make_child(birth_on=born_aged(9))
@@ -101,9 +125,19 @@ def test_editing_changes_exactly_what_was_sent_or_nothing(client, place, make_ch
     with database.connection_context():
         before = Child.get_by_id(child.id).__data__, count(AuditLog)
         guardian = child.guardians.get()
-    same = {"name": child.name, "sex": child.sex, "id_number": child.id_number, "village": str(child.village_id),
-            "school": "", "grade": "", "ethnicity": "", "guardians-0-name": guardian.name,
-            "guardians-0-relation": guardian.relation, "guardians-0-phone": guardian.phone, "guardians-0-id": str(guardian.id)}
+    same = {
+        "name": child.name,
+        "sex": child.sex,
+        "id_number": child.id_number,
+        "village": str(child.village_id),
+        "school": "",
+        "grade": "",
+        "ethnicity": "",
+        "guardians-0-name": guardian.name,
+        "guardians-0-relation": guardian.relation,
+        "guardians-0-phone": guardian.phone,
+        "guardians-0-id": str(guardian.id),
+    }
     form = child_form(place, csrf_token=token, **{**same, field: value})
     response = client.post(f"/children/{child.id}/edit", data=form)
     assert_sane(response, value)
@@ -125,7 +159,9 @@ def test_removing_a_child_records_any_reason_as_text(client, place, make_child, 
     response = client.post(f"/children/{child.id}/delete", data={"reason": reason, "csrf_token": place["token"]})
     assert response.status_code == 302 and count(Child, Child.id == child.id) == 0
     with database.connection_context():
-        entry = AuditLog.get((AuditLog.entity == "child") & (AuditLog.entity_id == child.id) & (AuditLog.action == "delete"))
+        entry = AuditLog.get(
+            (AuditLog.entity == "child") & (AuditLog.entity_id == child.id) & (AuditLog.action == "delete")
+        )
     assert entry.reason == reason[:500]
 
 
@@ -133,8 +169,11 @@ LIST_ARGS = ("q", "township", "village", "school", "status", "stage", "group", "
 
 
 @HOSTILE
-@given(args=st.dictionaries(st.sampled_from(LIST_ARGS), st.one_of(hostile_text(), hostile_number(), hostile_date()),
-                            min_size=1, max_size=4))
+@given(
+    args=st.dictionaries(
+        st.sampled_from(LIST_ARGS), st.one_of(hostile_text(), hostile_number(), hostile_date()), min_size=1, max_size=4
+    )
+)
 def test_the_children_list_and_its_exports_take_any_query(client, place, make_child, args):
     """Search and filters never fail, never show another's child, and echo the search escaped."""
     response = client.get("/children/", query_string=args)

@@ -1,18 +1,19 @@
 """Hostile input on 限期复学通知书: issuing (numbers stay gapless), recording service, correcting, recording what
 follows, and the notices list, batch print and public verification page."""
+
 import json
 from datetime import date, timedelta
 from urllib.parse import quote
 
 import pytest
+from conftest import born_aged, csrf_token, login
+from hostile import HOSTILE, assert_sane, body, count, hostile_date, hostile_number, hostile_text, stored
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from conftest import born_aged, csrf_token, login
 from dropout.db import database
 from dropout.models import CaseEvent, Child, DocumentCounter, DropoutCase, Escalation, ReturnNotice, User
 from dropout.notices import notices
-from hostile import HOSTILE, assert_sane, body, count, hostile_date, hostile_number, hostile_text, stored
 
 TODAY = date.today()
 ABSENT = TODAY - timedelta(days=40)
@@ -42,11 +43,18 @@ def dropout_case(make_child, office):
 def issued(make_child, office, status="issued"):
     case = dropout_case(make_child, office)
     with office["app"].test_request_context(), database.connection_context():
-        notice = notices.issue(User.get_by_id(office["admin"].id), DropoutCase.get_by_id(case.id), office["app"].config,
-                               TODAY - timedelta(days=20), "", early_reason="监护人拒绝见面")
+        notice = notices.issue(
+            User.get_by_id(office["admin"].id),
+            DropoutCase.get_by_id(case.id),
+            office["app"].config,
+            TODAY - timedelta(days=20),
+            "",
+            early_reason="监护人拒绝见面",
+        )
         if status == "overdue":
-            ReturnNotice.update(status="overdue", served_on=TODAY - timedelta(days=19),
-                                deadline_on=TODAY - timedelta(days=12)).where(ReturnNotice.id == notice.id).execute()
+            ReturnNotice.update(
+                status="overdue", served_on=TODAY - timedelta(days=19), deadline_on=TODAY - timedelta(days=12)
+            ).where(ReturnNotice.id == notice.id).execute()
     return notice
 
 
@@ -57,8 +65,13 @@ def notice_counters():
 
 def notice_state(notice_id):
     with database.connection_context():
-        return (ReturnNotice.get_by_id(notice_id).__data__, count(ReturnNotice), count(Escalation), count(CaseEvent),
-                [row.__data__ for row in DocumentCounter.select()])
+        return (
+            ReturnNotice.get_by_id(notice_id).__data__,
+            count(ReturnNotice),
+            count(Escalation),
+            count(CaseEvent),
+            [row.__data__ for row in DocumentCounter.select()],
+        )
 
 
 @FEW
@@ -67,8 +80,10 @@ def notice_state(notice_id):
 def test_issuing_keeps_the_school_exactly_and_never_skips_a_number(client, office, make_child, return_school):
     case = dropout_case(make_child, office)
     before = count(ReturnNotice), notice_counters()
-    response = client.post(f"/cases/{case.id}/notice", data={"return_school": return_school, "early_reason": "监护人拒绝见面",
-                                                              "csrf_token": office["token"]})
+    response = client.post(
+        f"/cases/{case.id}/notice",
+        data={"return_school": return_school, "early_reason": "监护人拒绝见面", "csrf_token": office["token"]},
+    )
     assert_sane(response, return_school)
     if response.status_code == 302:
         with database.connection_context():
@@ -81,8 +96,17 @@ def test_issuing_keeps_the_school_exactly_and_never_skips_a_number(client, offic
         assert (count(ReturnNotice), notice_counters()) == before
 
 
-SERVICE = {"served_on": TODAY.isoformat(), "served_time": "10:30", "method": "直接送达", "recipient": "王某（父亲）",
-           "place": "家中", "server": "李干事", "refusal_reason": "", "witness1": "", "witness2": ""}
+SERVICE = {
+    "served_on": TODAY.isoformat(),
+    "served_time": "10:30",
+    "method": "直接送达",
+    "recipient": "王某（父亲）",
+    "place": "家中",
+    "server": "李干事",
+    "refusal_reason": "",
+    "witness1": "",
+    "witness2": "",
+}
 SERVICE_HOSTILE = {name: hostile_text() for name in SERVICE}
 SERVICE_HOSTILE.update(served_on=DATES, method=st.one_of(hostile_text(), st.just("留置送达")))
 
@@ -104,17 +128,26 @@ def test_a_proof_of_service_is_kept_exactly_or_changes_nothing(client, office, m
         kept = json.loads(served.service)
         assert served.status == "served" and served.deadline_on == served.served_on + timedelta(days=7)
         assert {key: kept[key] for key in SERVICE if key != "served_on"} == {
-            key: stored(form[key]) for key in SERVICE if key != "served_on"}
+            key: stored(form[key]) for key in SERVICE if key != "served_on"
+        }
         assert_sane(client.get(f"/notices/{notice.id}"), value)
     else:
         assert response.status_code == 422
         assert notice_state(notice.id) == before
 
 
-MEASURE = {"kind": "further_order", "document_number": "城关镇责改〔2026〕3号", "decided_on": TODAY.isoformat(),
-           "notes": "再次责令限期复学。"}
-MEASURE_HOSTILE = {"kind": st.one_of(hostile_text(), st.just("penalty")), "document_number": hostile_text(),
-                   "decided_on": DATES, "notes": hostile_text()}
+MEASURE = {
+    "kind": "further_order",
+    "document_number": "城关镇责改〔2026〕3号",
+    "decided_on": TODAY.isoformat(),
+    "notes": "再次责令限期复学。",
+}
+MEASURE_HOSTILE = {
+    "kind": st.one_of(hostile_text(), st.just("penalty")),
+    "document_number": hostile_text(),
+    "decided_on": DATES,
+    "notes": hostile_text(),
+}
 
 
 @HOSTILE
@@ -132,7 +165,10 @@ def test_a_measure_is_kept_exactly_or_changes_nothing(client, office, make_child
         with database.connection_context():
             measure = Escalation.select().order_by(Escalation.id.desc()).get()
         assert (measure.kind, measure.document_number, measure.notes) == (
-            form["kind"], stored(form["document_number"]), stored(form["notes"]))
+            form["kind"],
+            stored(form["document_number"]),
+            stored(form["notes"]),
+        )
         assert_sane(client.get(f"/notices/{notice.id}"), value)
     else:
         assert response.status_code == 422
@@ -145,8 +181,9 @@ def test_a_measure_is_kept_exactly_or_changes_nothing(client, office, make_child
 def test_a_correction_keeps_the_school_exactly_or_changes_nothing(client, office, make_child, return_school):
     notice = issued(make_child, office)
     before = notice_state(notice.id)
-    response = client.post(f"/notices/{notice.id}/correct", data={"return_school": return_school,
-                                                                   "csrf_token": office["token"]})
+    response = client.post(
+        f"/notices/{notice.id}/correct", data={"return_school": return_school, "csrf_token": office["token"]}
+    )
     assert_sane(response, return_school)
     assert response.status_code == 302
     if count(ReturnNotice) == before[1] + 1:
@@ -159,8 +196,12 @@ def test_a_correction_keeps_the_school_exactly_or_changes_nothing(client, office
     assert_sane(client.get(response.headers["Location"]), return_school)
 
 
-NOTICE_ARGS = st.dictionaries(st.sampled_from(["township", "status", "since"]),
-                              st.one_of(hostile_text(), hostile_number(), hostile_date()), min_size=1, max_size=3)
+NOTICE_ARGS = st.dictionaries(
+    st.sampled_from(["township", "status", "since"]),
+    st.one_of(hostile_text(), hostile_number(), hostile_date()),
+    min_size=1,
+    max_size=3,
+)
 
 
 @HOSTILE
@@ -182,6 +223,8 @@ def test_issuing_with_no_school_to_return_to_is_refused_without_using_a_number(c
     case = dropout_case(make_child, office)
     with database.connection_context():
         Child.update(school=None).where(Child.id == case.child_id).execute()
-    response = client.post(f"/cases/{case.id}/notice", data={"return_school": "  ", "early_reason": "监护人拒绝见面",
-                                                              "csrf_token": office["token"]})
+    response = client.post(
+        f"/cases/{case.id}/notice",
+        data={"return_school": "  ", "early_reason": "监护人拒绝见面", "csrf_token": office["token"]},
+    )
     assert response.status_code == 422 and notice_counters() == [] and count(ReturnNotice) == 0

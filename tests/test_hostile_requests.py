@@ -1,5 +1,6 @@
 """Hostile requests: a malformed body is answered 400 on every route, and every file is sent uncached, safely named
 and never sniffed."""
+
 import csv
 import io
 
@@ -33,35 +34,56 @@ def _end():
 MALFORMED = {
     "semicolons only": (lambda t: _token_part(t) + _part(b";;;;") + _end(), MULTIPART),
     "no field name": (lambda t: _token_part(t) + _part(b"form-data") + _end(), MULTIPART),
-    "a file with no field name": (lambda t: _token_part(t) + _part(b'form-data; filename="a.xlsx"') + _end(),
-                                  MULTIPART),
+    "a file with no field name": (
+        lambda t: _token_part(t) + _part(b'form-data; filename="a.xlsx"') + _end(),
+        MULTIPART,
+    ),
     "non-UTF-8 field name": (lambda t: _token_part(t) + _part(b'form-data; name="\xff\xfe"') + _end(), MULTIPART),
-    "non-UTF-8 file name": (lambda t: _token_part(t) + _part(b'form-data; name="file"; filename="\xc3\x28.xlsx"')
-                            + _end(), MULTIPART),
-    "no Content-Disposition": (lambda t: _token_part(t) + b"--" + BOUNDARY.encode() + b"\r\nContent-Type: text/plain"
-                               b"\r\n\r\nvalue\r\n" + _end(), MULTIPART),
+    "non-UTF-8 file name": (
+        lambda t: _token_part(t) + _part(b'form-data; name="file"; filename="\xc3\x28.xlsx"') + _end(),
+        MULTIPART,
+    ),
+    "no Content-Disposition": (
+        lambda t: (
+            _token_part(t) + b"--" + BOUNDARY.encode() + b"\r\nContent-Type: text/plain\r\n\r\nvalue\r\n" + _end()
+        ),
+        MULTIPART,
+    ),
     "missing boundary": (lambda t: _token_part(t) + _end(), "multipart/form-data"),
     "empty boundary": (lambda t: _token_part(t) + _end(), "multipart/form-data; boundary="),
     "non-ASCII boundary": (lambda t: _token_part(t) + _end(), "multipart/form-data; boundary=é"),
     "truncated": (lambda t: _token_part(t) + _part(b'form-data; name="a"')[:-10], MULTIPART),
     "garbage": (lambda t: b"\x00\x01\x02 not a multipart body at all", MULTIPART),
-    "non-UTF-8 urlencoded": (lambda t: b"\xff\xfe=1&csrf_token=" + (t or "").encode(),
-                             "application/x-www-form-urlencoded"),
+    "non-UTF-8 urlencoded": (
+        lambda t: b"\xff\xfe=1&csrf_token=" + (t or "").encode(),
+        "application/x-www-form-urlencoded",
+    ),
 }
 # Odd but readable: whatever the route answers, never a server error. (Without the CSRF token: read, they would act.)
 ODD = {
     "percent-encoded non-UTF-8 name": (lambda t: b"%ff%fe=%ff", "application/x-www-form-urlencoded"),
     "unknown charset": (lambda t: b"a=1", "application/x-www-form-urlencoded; charset=x"),
-    "a part in an unknown charset": (lambda t: b"--" + BOUNDARY.encode() + b'\r\nContent-Disposition: form-data; '
-                                     b'name="a"\r\nContent-Type: text/plain; charset=nonsense\r\n\r\n\xff\r\n'
-                                     + _end(), MULTIPART),
+    "a part in an unknown charset": (
+        lambda t: (
+            b"--" + BOUNDARY.encode() + b"\r\nContent-Disposition: form-data; "
+            b'name="a"\r\nContent-Type: text/plain; charset=nonsense\r\n\r\n\xff\r\n' + _end()
+        ),
+        MULTIPART,
+    ),
     "JSON": (lambda t: b'{"csrf_token": null}', "application/json"),
     "plain text": (lambda t: b"\xff\xfe", "text/plain"),
 }
 
 # Values for URL arguments no converter constrains.
-SAMPLE = {"month": "2026-10", "kind": "village", "step": "approve", "action": "confirm", "token": "0" * 32,
-          "code": "zh_Hans_CN", "filename": "style.css"}
+SAMPLE = {
+    "month": "2026-10",
+    "kind": "village",
+    "step": "approve",
+    "action": "confirm",
+    "token": "0" * 32,
+    "code": "zh_Hans_CN",
+    "filename": "style.css",
+}
 
 
 def url_of(app, rule, ids=None):
@@ -77,8 +99,9 @@ def url_of(app, rule, ids=None):
         else:
             args[name] = SAMPLE.get(name, "1")
     url = rule.build(args, append_unknown=False)[1]
-    matched = app.url_map.bind("localhost").match(url, method=sorted(rule.methods - {"HEAD", "OPTIONS"})[0],
-                                                   return_rule=True)[0]
+    matched = app.url_map.bind("localhost").match(
+        url, method=sorted(rule.methods - {"HEAD", "OPTIONS"})[0], return_rule=True
+    )[0]
     assert matched is rule, f"{url} does not reach {rule.endpoint}: add a sample value for its arguments"
     return url
 
@@ -128,8 +151,12 @@ def test_the_400_page_is_the_apps_own_chinese_error_page(app, client):
 
 def test_a_well_formed_multipart_form_is_still_read(app, client):
     county = build_county()
-    body = (_token_part(csrf_token(client)) + _part(b'form-data; name="username"', b"admin")
-            + _part(b'form-data; name="password"', b"correct horse") + _end())
+    body = (
+        _token_part(csrf_token(client))
+        + _part(b'form-data; name="username"', b"admin")
+        + _part(b'form-data; name="password"', b"correct horse")
+        + _end()
+    )
     response = client.post("/login", data=body, content_type=MULTIPART)
     assert response.status_code == 302, response.get_data(as_text=True)
     assert client.get("/").status_code == 200
@@ -138,8 +165,18 @@ def test_a_well_formed_multipart_form_is_still_read(app, client):
 
 # Every route that sends a file. The walk below fails on a file from a route not listed here.
 FILE_ENDPOINTS = {
-    "notices.pdf", "notices.batch", "penalties.pdf", "cases.export", "visits.photo", "exemptions.scan", "scans.show",
-    "registers.export", "registers.check_export", "registers.ledger_export", "imports.template", "imports.rejected",
+    "notices.pdf",
+    "notices.batch",
+    "penalties.pdf",
+    "cases.export",
+    "visits.photo",
+    "exemptions.scan",
+    "scans.show",
+    "registers.export",
+    "registers.check_export",
+    "registers.ledger_export",
+    "imports.template",
+    "imports.rejected",
     "reports.archived",
 }
 
@@ -168,25 +205,49 @@ def _files(app, client, county):
         scan = DocumentScan.create(notice=work.notice["own"], kind="receipt", path="visits/own.png")
 
     household = io.StringIO()
-    csv.writer(household).writerows([["序号", "姓名", "性别", "公民身份号码", "出生日期", "监护人", "村（社区）"],
-                                      ["1", county.own.name, "女", county.own.id_number, "", "家长", "东街社区"],
-                                      ["2", "孙小新", "男", valid_id(), "", "孙大新", "东街社区"]])
+    csv.writer(household).writerows(
+        [
+            ["序号", "姓名", "性别", "公民身份号码", "出生日期", "监护人", "村（社区）"],
+            ["1", county.own.name, "女", county.own.id_number, "", "家长", "东街社区"],
+            ["2", "孙小新", "男", valid_id(), "", "孙大新", "东街社区"],
+        ]
+    )
     household = (io.BytesIO(household.getvalue().encode()), "户籍.csv")
-    compared = client.post("/registers/", content_type="multipart/form-data", data={
-        "csrf_token": csrf_token(client, "/registers/"), "household": household})
+    compared = client.post(
+        "/registers/",
+        content_type="multipart/form-data",
+        data={"csrf_token": csrf_token(client, "/registers/"), "household": household},
+    )
     assert compared.status_code == 302, compared.get_data(as_text=True)
     roster = "姓名,身份证号,出生日期\r\n张三,123,2015-01-01\r\n".encode()
-    imported = client.post("/imports/", content_type="multipart/form-data", data={
-        "csrf_token": csrf_token(client, "/imports/"), "file": (io.BytesIO(roster), "名册.csv")})
+    imported = client.post(
+        "/imports/",
+        content_type="multipart/form-data",
+        data={"csrf_token": csrf_token(client, "/imports/"), "file": (io.BytesIO(roster), "名册.csv")},
+    )
     assert imported.status_code == 302, imported.get_data(as_text=True)
 
-    ids = {"child_id": county.own.id, "user_id": county.users["village"].id, "place_id": county.home_village.id,
-           "scan_id": scan.id, "month": str(month), "kind": "pdf"}
-    for name, objects in (("case_id", work.case), ("visit_id", work.visit), ("exemption_id", work.exemption),
-                          ("notice_id", work.notice), ("document_id", work.document), ("measure_id", work.measure)):
+    ids = {
+        "child_id": county.own.id,
+        "user_id": county.users["village"].id,
+        "place_id": county.home_village.id,
+        "scan_id": scan.id,
+        "month": str(month),
+        "kind": "pdf",
+    }
+    for name, objects in (
+        ("case_id", work.case),
+        ("visit_id", work.visit),
+        ("exemption_id", work.exemption),
+        ("notice_id", work.notice),
+        ("document_id", work.document),
+        ("measure_id", work.measure),
+    ):
         ids[name] = objects["own"].id
-    tokens = {"registers": compared.headers["Location"].rsplit("/", 1)[1],
-              "imports": imported.headers["Location"].rsplit("/", 1)[1]}
+    tokens = {
+        "registers": compared.headers["Location"].rsplit("/", 1)[1],
+        "imports": imported.headers["Location"].rsplit("/", 1)[1],
+    }
     return ids, tokens, f"township-{town.id}", work
 
 
@@ -202,8 +263,10 @@ def test_every_file_is_sent_uncached_safely_named_and_unsniffed(app, client):
     downloads = {
         "notice PDF": client.get(url("notices.pdf")),
         "penalty PDF": client.get(url("penalties.pdf")),
-        "batch of notices": client.post(url("notices.batch"), data={"csrf_token": csrf_token(client, "/notices/"),
-                                                                    "notice": [work.notice["own"].id]}),
+        "batch of notices": client.post(
+            url("notices.batch"),
+            data={"csrf_token": csrf_token(client, "/notices/"), "notice": [work.notice["own"].id]},
+        ),
         "cases": client.get(url("cases.export")),
         "visit photo": client.get(url("visits.photo")),
         "exemption scan": client.get(url("exemptions.scan")),
@@ -228,8 +291,10 @@ def test_every_file_is_sent_uncached_safely_named_and_unsniffed(app, client):
     for what in ("batch of notices", "cases", "ledger", "roster template", "rejected rows", "archived workbook"):
         assert disposition[what].startswith("attachment;"), what
     # A Chinese name: the full name in UTF-8, and an ASCII fallback for old browsers.
-    assert "filename*=UTF-8''%E9%80%82%E9%BE%84%E5%84%BF%E7%AB%A5%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.xlsx" in (
-        disposition["roster template"])
+    assert (
+        "filename*=UTF-8''%E9%80%82%E9%BE%84%E5%84%BF%E7%AB%A5%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.xlsx"
+        in (disposition["roster template"])
+    )
     assert 'filename="download.xlsx"' in disposition["roster template"]
     assert f'filename="notice-{work.notice["own"].id}-v1.pdf"' in disposition["notice PDF"]
 
@@ -262,7 +327,8 @@ def test_a_download_name_never_breaks_the_header(app):
 
     assert content_disposition("适龄儿童少年台账-20261203.xlsx") == (
         "attachment; filename=\"20261203.xlsx\"; filename*=UTF-8''"
-        "%E9%80%82%E9%BE%84%E5%84%BF%E7%AB%A5%E5%B0%91%E5%B9%B4%E5%8F%B0%E8%B4%A6-20261203.xlsx")
+        "%E9%80%82%E9%BE%84%E5%84%BF%E7%AB%A5%E5%B0%91%E5%B9%B4%E5%8F%B0%E8%B4%A6-20261203.xlsx"
+    )
     hostile = content_disposition('a"b\r\nSet-Cookie: x=1;/../..\\c.pdf', inline=True)
     assert hostile.startswith("inline; ") and "\r" not in hostile and "\n" not in hostile
     assert hostile.count('"') == 2 and "/" not in hostile and "\\" not in hostile

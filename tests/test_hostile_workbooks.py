@@ -4,6 +4,7 @@ The zip bomb is built here the way an attacker would: a real .xlsx whose xl/shar
 300 MB of one character, written a block at a time so the test never holds it. The memory test posts
 the hostile files to the real pages from a separate process and reads that process's peak memory.
 """
+
 import io
 import json
 import os
@@ -15,14 +16,14 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
+from conftest import csrf_token, login, valid_id
+from county import build_county
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from conftest import csrf_token, login, valid_id
-from county import build_county
+from dropout.core.errors import ValidationError
 from dropout.db import database
 from dropout.models import Child
-from dropout.core.errors import ValidationError
 from dropout.roster import limits as workbook_limits
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,8 +81,10 @@ def zip_bomb(tmp_path, mb=300, name="bomb.xlsx"):
     block = b"A" * MB
 
     def shared_strings(member):
-        member.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.'
-                     b'openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>')
+        member.write(
+            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.'
+            b'openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>'
+        )
         for _ in range(mb):
             member.write(block)
         member.write(b"</t></si></sst>")
@@ -97,9 +100,9 @@ def declare_size(path, name, size):
     struct.pack_into("<L", data, info.header_offset + 22, size)
     end = data.rfind(b"PK\x05\x06")
     at = struct.unpack_from("<L", data, end + 16)[0]
-    while data[at:at + 4] == b"PK\x01\x02":
+    while data[at : at + 4] == b"PK\x01\x02":
         name_length, extra_length, comment_length = struct.unpack_from("<3H", data, at + 28)
-        if data[at + 46:at + 46 + name_length] == name.encode():
+        if data[at + 46 : at + 46 + name_length] == name.encode():
             struct.pack_into("<L", data, at + 24, size)
         at += 46 + name_length + extra_length + comment_length
     path.write_bytes(bytes(data))
@@ -130,9 +133,11 @@ def far_cells(tmp_path):
 
 def cells_without_address(tmp_path):
     """Cells without an address, spelt with odd spacing and quotes: calamine places each after the last."""
-    sheet = (b"<?xml version='1.0' encoding='UTF-8'?>\r\n<worksheet xmlns = 'http://schemas.openxmlformats.org/"
-             b"spreadsheetml/2006/main'><sheetData>\n<row>" + b"<c\t><v>1</v></c>" * 3000 + b"</row>\n"
-             b"<row  r = '150000' ><c><v>2</v></c></row></sheetData></worksheet>")
+    sheet = (
+        b"<?xml version='1.0' encoding='UTF-8'?>\r\n<worksheet xmlns = 'http://schemas.openxmlformats.org/"
+        b"spreadsheetml/2006/main'><sheetData>\n<row>" + b"<c\t><v>1</v></c>" * 3000 + b"</row>\n"
+        b"<row  r = '150000' ><c><v>2</v></c></row></sheetData></worksheet>"
+    )
     source = one_cell_xlsx(tmp_path / "one.xlsx")
     return replace_members(source, tmp_path / "unaddressed.xlsx", {"xl/worksheets/sheet1.xml": sheet})
 
@@ -155,18 +160,29 @@ def compound_file(name, stream):
 
     def entry(title, kind, child, start, size):
         encoded = (title + "\0").encode("utf-16-le")
-        return (encoded.ljust(64, b"\0") + struct.pack("<HBB3L", len(encoded), kind, 1, free, free, child)
-                + bytes(36) + struct.pack("<3L", start, size, 0))
+        return (
+            encoded.ljust(64, b"\0")
+            + struct.pack("<HBB3L", len(encoded), kind, 1, free, free, child)
+            + bytes(36)
+            + struct.pack("<3L", start, size, 0)
+        )
 
     directory = entry("Root Entry", 5, 1, end, 0) + entry(name, 2, free, 2, len(stream))
     directory = directory.ljust(512, b"\0")
-    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(16) + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
-              + bytes(6) + struct.pack("<9L", 0, 1, 1, 0, 4096, end, 0, end, 0) + struct.pack("<109L", 0, *[free] * 108))
+    header = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + bytes(16)
+        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + bytes(6)
+        + struct.pack("<9L", 0, 1, 1, 0, 4096, end, 0, end, 0)
+        + struct.pack("<109L", 0, *[free] * 108)
+    )
     return header + struct.pack("<128L", *fat) + directory + stream
 
 
 def biff(*cells):
     """A BIFF8 workbook stream: the globals, then one sheet with a number in each (row, column)."""
+
     def record(kind, body=b""):
         return struct.pack("<HH", kind, len(body)) + body
 
@@ -199,8 +215,10 @@ def one_text_everywhere(tmp_path):
 
 def long_text(tmp_path):
     """One cell of 100,000 characters, which Excel itself would cut at 32,767."""
-    shared = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.openxmlformats.'
-              'org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>' + "长" * 100_000 + "</t></si></sst>")
+    shared = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.openxmlformats.'
+        'org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>' + "长" * 100_000 + "</t></si></sst>"
+    )
     source = one_cell_xlsx(tmp_path / "one.xlsx")
     return replace_members(source, tmp_path / "long.xlsx", {"xl/sharedStrings.xml": shared.encode()})
 
@@ -210,7 +228,10 @@ def post(client, page, path, name=None):
     url = f"/{page}/"
     field = "file" if page == "imports" else "household"
     content = Path(path).read_bytes()
-    fields = {"csrf_token": csrf_token(client, url), field: FileStorage(io.BytesIO(content), filename=name or "名册.xlsx")}
+    fields = {
+        "csrf_token": csrf_token(client, url),
+        field: FileStorage(io.BytesIO(content), filename=name or "名册.xlsx"),
+    }
     boundary, body = encode_multipart(fields)
     return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
@@ -269,8 +290,10 @@ def test_a_legitimate_workbook_and_csv_are_still_read(app, client, county, tmp_p
     response = post(client, page, pictured)
     assert response.status_code == 302, response.get_data(as_text=True)
     csv_path = tmp_path / "legit.csv"
-    csv_path.write_text(",".join(HEADER) + "\r\n" + f"儿童,{valid_id()},2015-03-14,城关镇,东街社区,城关镇中心小学\r\n",
-                        encoding="gb18030")
+    csv_path.write_text(
+        ",".join(HEADER) + "\r\n" + f"儿童,{valid_id()},2015-03-14,城关镇,东街社区,城关镇中心小学\r\n",
+        encoding="gb18030",
+    )
     response = post(client, page, csv_path, "名册.csv")
     assert response.status_code == 302, response.get_data(as_text=True)
 
@@ -306,7 +329,7 @@ def test_csv_and_xls_have_their_bounds(app, client, county, tmp_path, page):
     assert_refused(app, client, page, rows, "500 个单元格", "名册.csv")
     app.config["SHEET_MAX_CELLS"] = 2_000_000
     quoted = tmp_path / "quoted.csv"  # every line short, one cell of 200 lines that csv itself refuses
-    quoted.write_bytes(("姓名,身份证号\n\"" + ("长" * 1000 + "\n") * 200 + "\",1\n").encode())
+    quoted.write_bytes(('姓名,身份证号\n"' + ("长" * 1000 + "\n") * 200 + '",1\n').encode())
     assert_refused(app, client, page, quoted, "引号未闭合", "名册.csv")
     app.config["XLSX_MAX_UNCOMPRESSED_MB"] = 1
     wide = tmp_path / "big.csv"
@@ -406,12 +429,22 @@ def test_a_worker_grows_by_less_than_200_mb_for_any_hostile_workbook(app, county
     legit = str(legit_xlsx(tmp_path / "legit.xlsx", rows=300))
     argument = json.dumps([settings, county.users["township"].username, legit, files])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT)])}
-    done = subprocess.run([sys.executable, "-c", WORKER, argument], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", WORKER, argument],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     results = json.loads(done.stdout.splitlines()[-1])
-    print("\n".join(f"{r['page']:9} {r['file']:34} {r['status']} {r['seconds']:6.2f} s  +{r['growth_mb']} MB"
-                    for r in results))
+    print(
+        "\n".join(
+            f"{r['page']:9} {r['file']:34} {r['status']} {r['seconds']:6.2f} s  +{r['growth_mb']} MB" for r in results
+        )
+    )
     assert len(results) == 2 * len(HOSTILE)
     assert all(r["status"] == 422 for r in results), results
     assert max(r["growth_mb"] for r in results) < 200, results

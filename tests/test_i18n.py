@@ -1,10 +1,10 @@
 """Simplified Chinese by default, English on request, and no interface string left untranslated."""
+
 import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
-
 from conftest import login
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +36,9 @@ def test_every_interface_string_has_a_chinese_translation():
 def test_the_catalogue_has_the_same_placeholders_as_the_source():
     for message in catalogue():
         if message.id:
-            assert sorted(re.findall(r"%\(\w+\)\w", message.id)) == sorted(re.findall(r"%\(\w+\)\w", message.string)), message.id
+            assert sorted(re.findall(r"%\(\w+\)\w", message.id)) == sorted(re.findall(r"%\(\w+\)\w", message.string)), (
+                message.id
+            )
 
 
 def test_pages_are_chinese_by_default_and_english_on_request(client, make_user):

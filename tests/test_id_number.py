@@ -1,4 +1,5 @@
 """身份证号 rules per GB 11643: shape, area, date, check digit, sex, normalising, masking."""
+
 from datetime import date
 
 import pytest

@@ -1,5 +1,6 @@
 """ID numbers by need: masked on the child's page for everyone, full on an audited request by the roles that may
 export them; teachers and village cadres never see them whole."""
+
 import re
 from datetime import date
 from html.parser import HTMLParser
@@ -8,11 +9,11 @@ import pytest
 from conftest import csrf_token, login, valid_id
 from county import ROLES, build_county
 
+from dropout.children import records as children
+from dropout.core.errors import PermissionDenied
 from dropout.db import database
 from dropout.models import AuditLog, Child, Guardian
 from dropout.rules.id_number import mask
-from dropout.core.errors import PermissionDenied
-from dropout.children import records as children
 
 REVEALING = ("admin", "bureau", "township")
 MASKED_ONLY = ("teacher", "village")
@@ -27,8 +28,15 @@ def county(app):
         guardian.id_number = valid_id(date(1988, 6, 1), "F")
         guardian.save()
         # A change of the ID number, as the child's history shows it.
-        children.audit.record(county.users["admin"], "update", "child", county.own.id, child_id=county.own.id,
-                              before={"id_number": "513401201503140011"}, after={"id_number": county.own.id_number})
+        children.audit.record(
+            county.users["admin"],
+            "update",
+            "child",
+            county.own.id,
+            child_id=county.own.id,
+            before={"id_number": "513401201503140011"},
+            after={"id_number": county.own.id_number},
+        )
     county.guardian_number = guardian.id_number
     return county
 
@@ -111,7 +119,9 @@ def test_no_button_when_there_is_no_number_to_show(client, county, make_child):
 def test_the_button_posts_with_its_token(client, county):
     login(client, county.users["township"])
     page = client.get(f"/children/{county.own.id}").get_data(as_text=True)
-    form = re.search(rf'<form method="post" action="/children/{county.own.id}/id-numbers">(.*?)</form>', page, re.DOTALL)
+    form = re.search(
+        rf'<form method="post" action="/children/{county.own.id}/id-numbers">(.*?)</form>', page, re.DOTALL
+    )
     assert form and 'name="csrf_token"' in form.group(1) and BUTTON in form.group(1)
 
 

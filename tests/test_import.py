@@ -1,4 +1,5 @@
 """Roster import (issue 3, part 1): files made several ways, every row checked, all written or none."""
+
 import io
 import json
 import re
@@ -9,25 +10,62 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
+from conftest import TODAY, csrf_token, login, on_postgres, valid_id
+from county import build_county
 from python_calamine import CalamineWorkbook
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from conftest import TODAY, csrf_token, login, on_postgres, valid_id
-from county import build_county
+from dropout.core.errors import PermissionDenied, ValidationError
 from dropout.db import database
 from dropout.models import AuditLog, Child, Guardian, Township, Village
-from dropout.core.errors import PermissionDenied, ValidationError
 from dropout.roster import imports as roster_import
 
 FIELDS = (
-    "name", "sex", "id_number", "birth_on", "ethnicity", "township", "village", "group", "address", "guardian",
-    "relation", "phone", "school", "grade", "student_number", "poor", "left_behind", "migrant", "disability",
-    "disability_grade", "notes",
+    "name",
+    "sex",
+    "id_number",
+    "birth_on",
+    "ethnicity",
+    "township",
+    "village",
+    "group",
+    "address",
+    "guardian",
+    "relation",
+    "phone",
+    "school",
+    "grade",
+    "student_number",
+    "poor",
+    "left_behind",
+    "migrant",
+    "disability",
+    "disability_grade",
+    "notes",
 )
 HEADER = (
-    "姓名", "性别", "身份证号", "出生日期", "民族", "乡镇", "村(社区)", "组", "家庭住址", "监护人", "与学生关系",
-    "联系电话", "学校", "年级", "学籍号", "是否建档立卡", "留守儿童", "随迁", "残疾类别", "残疾等级", "备注",
+    "姓名",
+    "性别",
+    "身份证号",
+    "出生日期",
+    "民族",
+    "乡镇",
+    "村(社区)",
+    "组",
+    "家庭住址",
+    "监护人",
+    "与学生关系",
+    "联系电话",
+    "学校",
+    "年级",
+    "学籍号",
+    "是否建档立卡",
+    "留守儿童",
+    "随迁",
+    "残疾类别",
+    "残疾等级",
+    "备注",
 )
 BORN = date(2015, 9, 1)
 OUTSIDE = "该村（社区）和学校不在您的管辖范围内。"
@@ -37,10 +75,27 @@ NUMBER_CELL = "Excel 把这一格存成了数字，末尾几位已经丢失：�
 def roster_row(**values):
     """One row in HEADER order: a boy of 城关镇 东街社区 at 城关镇中心小学, unless told otherwise."""
     row = dict(
-        name="陈小明", sex="", id_number=valid_id(BORN, "M"), birth_on="", ethnicity="汉族", township="城关镇",
-        village="东街社区", group="3组", address="东街12号", guardian="陈大海", relation="父亲", phone="13812345678",
-        school="城关镇中心小学", grade="5", student_number="", poor="否", left_behind="否", migrant="否",
-        disability="", disability_grade="", notes="",
+        name="陈小明",
+        sex="",
+        id_number=valid_id(BORN, "M"),
+        birth_on="",
+        ethnicity="汉族",
+        township="城关镇",
+        village="东街社区",
+        group="3组",
+        address="东街12号",
+        guardian="陈大海",
+        relation="父亲",
+        phone="13812345678",
+        school="城关镇中心小学",
+        grade="5",
+        student_number="",
+        poor="否",
+        left_behind="否",
+        migrant="否",
+        disability="",
+        disability_grade="",
+        notes="",
     )
     row.update(values)
     return [row[field] for field in FIELDS]
@@ -103,9 +158,23 @@ def admin(county):
 def test_an_openpyxl_workbook_with_every_column_registers_the_children(db, admin, tmp_path):
     number = valid_id(BORN, "F")
     rows = [
-        roster_row(name="刘小雨", id_number=number, sex="女", birth_on="2015-09-01", ethnicity="彝族", poor="是",
-                   left_behind="√", migrant="0", disability="视力残疾", disability_grade="二级", grade="四年级",
-                   student_number="G" + number, relation="母亲", guardian="刘芳", notes="父母在外务工"),
+        roster_row(
+            name="刘小雨",
+            id_number=number,
+            sex="女",
+            birth_on="2015-09-01",
+            ethnicity="彝族",
+            poor="是",
+            left_behind="√",
+            migrant="0",
+            disability="视力残疾",
+            disability_grade="二级",
+            grade="四年级",
+            student_number="G" + number,
+            relation="母亲",
+            guardian="刘芳",
+            notes="父母在外务工",
+        ),
         roster_row(name="陈小明"),
         roster_row(name="王小军", school="", grade=""),
     ]
@@ -119,7 +188,11 @@ def test_an_openpyxl_workbook_with_every_column_registers_the_children(db, admin
     assert (child.name, child.sex, child.birth_on, child.ethnicity) == ("刘小雨", "F", BORN, "彝族")
     assert (child.village.name, child.group, child.address) == ("东街社区", "3组", "东街12号")
     assert (child.school.name, child.grade, child.student_number, child.status) == (
-        "城关镇中心小学", 4, "G" + number, "enrolled")
+        "城关镇中心小学",
+        4,
+        "G" + number,
+        "enrolled",
+    )
     assert (child.is_poor, child.is_left_behind, child.is_migrant) == (True, True, False)
     assert (child.disability_category, child.disability_grade, child.notes) == ("visual", 2, "父母在外务工")
     assert [(g.name, g.relation, g.phone) for g in child.guardians] == [("刘芳", "母亲", "13812345678")]
@@ -129,7 +202,9 @@ def test_an_openpyxl_workbook_with_every_column_registers_the_children(db, admin
     after = json.loads(entry.after)
     first, last = after["new_child_ids"]
     assert (after["file"], after["new"], after["rejected"]) == ("roster.xlsx", 3, 0)
-    assert sorted(c.name for c in Child.select().where(Child.id.between(first, last))) == sorted(["刘小雨", "陈小明", "王小军"])
+    assert sorted(c.name for c in Child.select().where(Child.id.between(first, last))) == sorted(
+        ["刘小雨", "陈小明", "王小军"]
+    )
 
 
 def test_dates_in_every_spelling_and_the_sex_from_the_id_number(db, admin, tmp_path):
@@ -147,7 +222,9 @@ def test_dates_in_every_spelling_and_the_sex_from_the_id_number(db, admin, tmp_p
 
 @pytest.mark.parametrize("encoding", ["gb18030", "utf-8", "utf-8-sig"])
 def test_csv_files_in_gb18030_and_utf_8(db, admin, tmp_path, encoding):
-    path = write_csv(tmp_path / "名册.csv", [roster_row(name="黄小龙"), roster_row(name="周小凤", village="东街社区")], encoding)
+    path = write_csv(
+        tmp_path / "名册.csv", [roster_row(name="黄小龙"), roster_row(name="周小凤", village="东街社区")], encoding
+    )
     outcome = run(admin, path, commit=True)
     assert counts(outcome) == {"new": 2}
     assert {c.name for c in Child.select()} >= {"黄小龙", "周小凤"}
@@ -160,16 +237,38 @@ def test_a_title_row_and_merged_header_cells(db, admin, tmp_path):
     sheet.title = "城关镇"
     sheet["A1"] = "城关镇2026年秋季学期适龄儿童少年花名册"
     sheet.merge_cells("A1:L1")
-    for column, header in zip("ABCDEFGKL", ("序号", "姓名", "身份证号码", "乡镇", "村（社区）", "就读学校", "年级", "留守儿童", "家庭经济情况")):
+    for column, header in zip(
+        "ABCDEFGKL",
+        ("序号", "姓名", "身份证号码", "乡镇", "村（社区）", "就读学校", "年级", "留守儿童", "家庭经济情况"),
+    ):
         sheet[f"{column}2"] = header
         sheet.merge_cells(f"{column}2:{column}3")
     sheet["H2"] = "监护人信息"
     sheet.merge_cells("H2:J2")
     sheet["H3"], sheet["I3"], sheet["J3"] = "监护人姓名", "与学生关系", "联系电话"
     first, second = valid_id(BORN, "M"), valid_id(BORN, "F")
-    sheet.append([1, "马小虎", first, "城关镇", "东街社区", "城关镇中心小学", "5", "马大山", "父亲", "13700000001", "√", "一般"])
-    sheet.append([2, "马小花", valid_id(BORN, "F"), "城关镇", "桃园村", "城关镇中心小学", "5", "马大山", "父亲", "13700000001", "", ""])
-    sheet.append([3, "马小丽", second, "城关镇", "东街社区", "城关镇中心小学", "5", "马二山", "母亲", "13700000002", "", ""])
+    sheet.append(
+        [1, "马小虎", first, "城关镇", "东街社区", "城关镇中心小学", "5", "马大山", "父亲", "13700000001", "√", "一般"]
+    )
+    sheet.append(
+        [
+            2,
+            "马小花",
+            valid_id(BORN, "F"),
+            "城关镇",
+            "桃园村",
+            "城关镇中心小学",
+            "5",
+            "马大山",
+            "父亲",
+            "13700000001",
+            "",
+            "",
+        ]
+    )
+    sheet.append(
+        [3, "马小丽", second, "城关镇", "东街社区", "城关镇中心小学", "5", "马二山", "母亲", "13700000002", "", ""]
+    )
     sheet.append(["填表人：李志强　　审核人：王建国"])
     path = tmp_path / "merged.xlsx"
     workbook.save(path)
@@ -255,7 +354,10 @@ def test_villages_by_name_within_their_township(db, admin, tmp_path):
     Village.create(township=chengguan, name="新村")
     Village.create(township=baima, name="新村")
     header = tuple(h for h in HEADER if h != "乡镇")
-    rows = [[v for h, v in zip(HEADER, roster_row(village=village)) if h != "乡镇"] for village in ("白马村", "新村", "没有村")]
+    rows = [
+        [v for h, v in zip(HEADER, roster_row(village=village)) if h != "乡镇"]
+        for village in ("白马村", "新村", "没有村")
+    ]
     outcome = run(admin, write_xlsxwriter(tmp_path / "villages.xlsx", rows, header=header))
     assert counts(outcome) == {"new": 1, "rejected": 2}
     assert [line[1:3] + line[4:] for line in outcome.rejections] == [
@@ -272,8 +374,21 @@ def test_villages_by_name_within_their_township(db, admin, tmp_path):
 
 def test_a_registered_child_is_updated_and_the_change_audited(db, county, admin, tmp_path):
     own = county.own
-    row = roster_row(name="李小红", id_number=own.id_number, ethnicity="", group="", address="", guardian="监护人李小红",
-                     relation="母亲", phone="13911112222", school="", grade="6", poor="", left_behind="是", migrant="")
+    row = roster_row(
+        name="李小红",
+        id_number=own.id_number,
+        ethnicity="",
+        group="",
+        address="",
+        guardian="监护人李小红",
+        relation="母亲",
+        phone="13911112222",
+        school="",
+        grade="6",
+        poor="",
+        left_behind="是",
+        migrant="",
+    )
     path = write_xlsxwriter(tmp_path / "update.xlsx", [row])
     outcome = run(admin, path, commit=True)
     assert counts(outcome) == {"updated": 1}
@@ -296,8 +411,14 @@ def test_nothing_outside_the_importers_area_is_touched(db, county, tmp_path):
     township = county.users["township"]
     rows = [
         roster_row(name="外乡", township="白马乡", village="白马村", school="白马乡中心小学"),
-        roster_row(name="王小芳", id_number=county.other.id_number, township="白马乡", village="白马村",
-                   school="白马乡中心小学", grade="6"),
+        roster_row(
+            name="王小芳",
+            id_number=county.other.id_number,
+            township="白马乡",
+            village="白马村",
+            school="白马乡中心小学",
+            grade="6",
+        ),
         roster_row(name="本镇上学", township="白马乡", village="白马村", school="城关镇中心小学"),
         roster_row(name="本镇"),
     ]
@@ -332,7 +453,8 @@ def test_a_database_failure_on_the_last_row_leaves_the_database_as_it_was(db, ad
             "RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
         )
         database.execute_sql(
-            "CREATE TRIGGER refuse_child BEFORE INSERT ON child FOR EACH ROW EXECUTE FUNCTION refuse_child()")
+            "CREATE TRIGGER refuse_child BEFORE INSERT ON child FOR EACH ROW EXECUTE FUNCTION refuse_child()"
+        )
     else:
         database.execute_sql(
             "CREATE TRIGGER refuse_child BEFORE INSERT ON child WHEN NEW.name = '坏' "
@@ -357,9 +479,17 @@ def not_a_workbook_zip():
     [
         ("empty.xlsx", b"", "文件是空的。"),
         ("blank.csv", b"\r\n \r\n", "文件是空的。"),
-        ("photo.xlsx", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), "这不是表格文件：请上传 Excel 工作簿（.xlsx）或 CSV 文件。"),
+        (
+            "photo.xlsx",
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64),
+            "这不是表格文件：请上传 Excel 工作簿（.xlsx）或 CSV 文件。",
+        ),
         ("archive.xlsx", not_a_workbook_zip(), "这不是表格文件：请上传 Excel 工作簿（.xlsx）或 CSV 文件。"),
-        ("headless.csv", "甲,乙,丙\r\n1,2,3\r\n".encode(), "找不到表头：前几行中应有一行列出各列名称，如“姓名”“身份证号”。模板中列有全部列名。"),
+        (
+            "headless.csv",
+            "甲,乙,丙\r\n1,2,3\r\n".encode(),
+            "找不到表头：前几行中应有一行列出各列名称，如“姓名”“身份证号”。模板中列有全部列名。",
+        ),
     ],
 )
 def test_files_that_are_not_rosters_are_refused_whole(db, admin, tmp_path, name, content, message):
@@ -383,10 +513,15 @@ def test_yes_no_columns_and_disability_spellings(db, admin, tmp_path):
     values = [("是", "", "Y", "√", "肢体", "3"), ("否", "1", "N", "×", "智力残疾", "一级"), ("0", "0", "", "1", "", "")]
     rows = [(f"孩子{i}", valid_id(BORN, "M"), "东街社区", *v) for i, v in enumerate(values)]
     assert counts(run(admin, write_xlsxwriter(tmp_path / "flags.xlsx", rows, header=header), commit=True)) == {"new": 3}
-    found = [(c.is_poor, c.is_left_behind, c.is_migrant, c.disability_category, c.disability_grade)
-             for c in Child.select().where(Child.name.startswith("孩子")).order_by(Child.name)]
-    assert found == [(True, True, True, "physical", 3), (True, False, False, "intellectual", 1),
-                     (False, False, True, None, None)]
+    found = [
+        (c.is_poor, c.is_left_behind, c.is_migrant, c.disability_category, c.disability_grade)
+        for c in Child.select().where(Child.name.startswith("孩子")).order_by(Child.name)
+    ]
+    assert found == [
+        (True, True, True, "physical", 3),
+        (True, False, False, "intellectual", 1),
+        (False, False, True, None, None),
+    ]
 
 
 def test_sheets_without_a_header_are_left_out_and_duplicates_are_found_across_sheets(db, admin, tmp_path):
@@ -411,8 +546,6 @@ def test_sheets_without_a_header_are_left_out_and_duplicates_are_found_across_sh
 # Pages
 
 
-
-
 def stored(app):
     return list((Path(app.config["UPLOADS_DIR"]) / "imports").glob("*"))
 
@@ -432,7 +565,9 @@ def xlsx_bytes(tmp_path, rows, **kw):
 def test_a_township_officer_uploads_previews_and_confirms(app, client, county, tmp_path):
     login(client, county.users["township"])
     number = valid_id(BORN, "F")
-    response = upload(client, xlsx_bytes(tmp_path, [roster_row(name="杨小梅", id_number=number), roster_row(name="杨小兰")]))
+    response = upload(
+        client, xlsx_bytes(tmp_path, [roster_row(name="杨小梅", id_number=number), roster_row(name="杨小兰")])
+    )
     assert response.status_code == 302
     preview_url = response.headers["Location"]
     token = re.fullmatch(r"/imports/([0-9a-f]{32})", preview_url).group(1)
@@ -459,7 +594,10 @@ def test_a_township_officer_uploads_previews_and_confirms(app, client, county, t
 
 def test_the_preview_lists_rejected_rows_and_offers_them_as_a_workbook(client, county, tmp_path):
     login(client, county.users["township"])
-    rows = [roster_row(name="好"), roster_row(name="外乡", township="白马乡", village="白马村", school="白马乡中心小学")]
+    rows = [
+        roster_row(name="好"),
+        roster_row(name="外乡", township="白马乡", village="白马村", school="白马乡中心小学"),
+    ]
     preview_url = upload(client, xlsx_bytes(tmp_path, rows)).headers["Location"]
     page = client.get(preview_url).get_data(as_text=True)
     assert "有未通过的行时不能导入" in page and OUTSIDE in page and "确认导入" not in page
@@ -476,7 +614,9 @@ def test_a_register_changed_since_the_preview_imports_nothing(app, client, count
     login(client, county.users["township"])
     with database.connection_context():
         village = Village.create(township=county.home_village.township, name="新建村")
-    preview_url = upload(client, xlsx_bytes(tmp_path, [roster_row(name="新村娃", village="新建村")])).headers["Location"]
+    preview_url = upload(client, xlsx_bytes(tmp_path, [roster_row(name="新村娃", village="新建村")])).headers[
+        "Location"
+    ]
     assert "确认导入" in client.get(preview_url).get_data(as_text=True)
     with database.connection_context():
         Village.update(name="改名村").where(Village.id == village.id).execute()
@@ -520,7 +660,8 @@ def test_uploads_above_the_import_limit_are_refused(app, client, county, tmp_pat
 
 
 @pytest.mark.parametrize(
-    "role, status", [("admin", 200), ("bureau", 200), ("township", 200), ("teacher", 403), ("village", 403)])
+    "role, status", [("admin", 200), ("bureau", 200), ("township", 200), ("teacher", 403), ("village", 403)]
+)
 def test_who_may_import(client, county, role, status):
     login(client, county.users[role])
     assert client.get("/imports/").status_code == status
@@ -535,11 +676,34 @@ def test_the_template_keeps_id_numbers_as_text_and_imports_back(client, county, 
     workbook = openpyxl.load_workbook(path)
     sheet = workbook.active
     headers = [cell.value for cell in sheet[1]]
-    assert headers == ["姓名", "性别", "身份证号", "出生日期", "民族", "乡镇", "村（社区）", "村民小组", "家庭住址", "监护人",
-                       "与学生关系", "联系电话", "就读学校", "年级", "学籍号", "是否建档立卡", "留守儿童", "随迁/流动", "残疾类别",
-                       "残疾等级", "备注", "在册日期"]
-    formats = {header: sheet.column_dimensions[openpyxl.utils.get_column_letter(n)].number_format
-               for n, header in enumerate(headers, start=1)}
+    assert headers == [
+        "姓名",
+        "性别",
+        "身份证号",
+        "出生日期",
+        "民族",
+        "乡镇",
+        "村（社区）",
+        "村民小组",
+        "家庭住址",
+        "监护人",
+        "与学生关系",
+        "联系电话",
+        "就读学校",
+        "年级",
+        "学籍号",
+        "是否建档立卡",
+        "留守儿童",
+        "随迁/流动",
+        "残疾类别",
+        "残疾等级",
+        "备注",
+        "在册日期",
+    ]
+    formats = {
+        header: sheet.column_dimensions[openpyxl.utils.get_column_letter(n)].number_format
+        for n, header in enumerate(headers, start=1)
+    }
     assert [h for h, f in formats.items() if f == "@"] == ["身份证号", "联系电话", "学籍号"]
     assert [h for h, f in formats.items() if f == "yyyy-mm-dd"] == ["出生日期", "在册日期"]
     assert sheet.column_dimensions["C"].number_format == "@"
@@ -570,7 +734,11 @@ def test_import_roster_command_with_dry_run(runner, county, tmp_path):
 
 
 def test_import_roster_command_prints_every_rejected_row_and_writes_nothing(runner, county, tmp_path):
-    rows = [roster_row(name="命令丙"), roster_row(name="命令丁", village="桃园村"), roster_row(name="命令戊", id_number=5.134e17)]
+    rows = [
+        roster_row(name="命令丙"),
+        roster_row(name="命令丁", village="桃园村"),
+        roster_row(name="命令戊", id_number=5.134e17),
+    ]
     path = write_xlsxwriter(tmp_path / "bad.xlsx", rows)
     result = runner.invoke(args=["import-roster", str(path)])
     assert result.exit_code == 1

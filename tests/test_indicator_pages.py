@@ -2,6 +2,7 @@
 back to the cohort's first school year: gross enrolment rates, the school year's and the net dropout rates, the
 retention rate from a derived or entered grade-1 intake (or only an estimate), the children still needed, and the
 veto flag. The bureau enters a township's or a school's intake once, and a refusal is shown at the field."""
+
 import re
 import shutil
 import subprocess
@@ -9,8 +10,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-
 from conftest import csrf_token, login, move
+
 from dropout.db import database
 from dropout.models import AuditLog, Child, CohortIntake, MonthlySummary, SummaryMonth
 from dropout.reporting import archive as report_archive
@@ -51,8 +52,12 @@ def county(app, make_township, make_village, make_school, make_child, make_user)
         for child in cohort_t:
             move(child, date(2026, 8, 1), school=j.id)  # to the junior school before the school year began
         move(cohort_t[3], date(2026, 10, 10), status="dropped_out")
-        younger = [make_child(v, p, PRIMARY_AGE, "M", grade=3), make_child(v, p, PRIMARY_AGE, "F", grade=3),
-                   make_child(v, p, JUNIOR_AGE, "M", grade=6), make_child(w, q, PRIMARY_AGE, "M", grade=3)]
+        younger = [
+            make_child(v, p, PRIMARY_AGE, "M", grade=3),
+            make_child(v, p, PRIMARY_AGE, "F", grade=3),
+            make_child(v, p, JUNIOR_AGE, "M", grade=6),
+            make_child(w, q, PRIMARY_AGE, "M", grade=3),
+        ]
         registered(younger, datetime(2025, 6, 1))
         summaries.generate_month(OCTOBER)
     return {"t": t, "u": u, "v": v, "p": p, "j": j, "q": q, "users": users}
@@ -89,7 +94,10 @@ def test_the_figures_behind_the_new_rates(app, county):
     assert [total(cells, "in_school", "primary"), total(cells, "population", "primary")] == [4, 3]
     assert [total(cells, "in_school", "junior"), total(cells, "population", "junior")] == [5, 7]
     assert [total(cells, "grade9"), total(cells, "still_out", "junior"), total(cells, "students_year", "junior")] == [
-        5, 1, 6]
+        5,
+        1,
+        6,
+    ]
     assert (intake.count, intake.source, intake.month) == (6, "derived", "2018-09")
     assert school is None  # the junior school had no grade 1 in 2018
 
@@ -97,8 +105,17 @@ def test_the_figures_behind_the_new_rates(app, county):
 def test_the_dashboard_shows_every_rate_with_the_children_still_needed(client, county):
     login(client, county["users"]["bureau"])
     found = tiles(dashboard_of(client))
-    assert list(found) == ["入学率", "小学毛入学率", "初中毛入学率", "小学学年辍学率", "小学净辍学率", "初中学年辍学率",
-                           "初中净辍学率", "三类残疾儿童少年入学率", "九年义务教育巩固率"]
+    assert list(found) == [
+        "入学率",
+        "小学毛入学率",
+        "初中毛入学率",
+        "小学学年辍学率",
+        "小学净辍学率",
+        "初中学年辍学率",
+        "初中净辍学率",
+        "三类残疾儿童少年入学率",
+        "九年义务教育巩固率",
+    ]
     expected = {  # label: (rate, numerator / denominator, red, children still needed)
         "入学率": ("90.00%", "9 / 10", True, 1),
         "小学毛入学率": ("133.33%", "4 / 3", False, None),  # a gross rate over 100%: the 13-year-old in grade 6
@@ -176,10 +193,17 @@ def test_the_bureau_enters_a_units_intake_once_and_it_beats_the_derived_one(clie
     assert "intake-error" not in dashboard_of(client, unit)  # shown once
 
 
-@pytest.mark.parametrize("bad, message", [
-    ("abc", "请以整数填写入学人数。"), ("", "请以整数填写入学人数。"), ("１２", "请以整数填写入学人数。"),
-    ("-3", "请以整数填写入学人数。"), ("0", "请以整数填写入学人数。"), ("<b>9</b>", "请以整数填写入学人数。"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("abc", "请以整数填写入学人数。"),
+        ("", "请以整数填写入学人数。"),
+        ("１２", "请以整数填写入学人数。"),
+        ("-3", "请以整数填写入学人数。"),
+        ("0", "请以整数填写入学人数。"),
+        ("<b>9</b>", "请以整数填写入学人数。"),
+    ],
+)
 def test_a_bad_intake_is_shown_at_the_field_and_changes_nothing(client, county, bad, message):
     unit = f"township-{county['u'].id}"
     login(client, county["users"]["bureau"])
@@ -244,11 +268,20 @@ def test_the_pdf_prints_the_new_rates_the_gap_the_estimate_and_the_veto(app, cou
         SummaryMonth.delete().where(SummaryMonth.month == str(SEPTEMBER_2018)).execute()
         report_archive.write_month(OCTOBER, app.config)
     pdf = Path(app.config["REPORTS_DIR"]) / "2026" / "10" / "county.pdf"
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     section = text.split("一、主要指标", 1)[1].split("二、", 1)[0]
-    for expected in ("小学毛入学率", "初中毛入学率", "133.33%", "小学学年辍学率", "小学净辍学率", "初中净辍学率",
-                     "一票否决", "还需劝返1人方可达标", "九年义务教育巩固率（估算）", "未录入入学人数"):
+    for expected in (
+        "小学毛入学率",
+        "初中毛入学率",
+        "133.33%",
+        "小学学年辍学率",
+        "小学净辍学率",
+        "初中净辍学率",
+        "一票否决",
+        "还需劝返1人方可达标",
+        "九年义务教育巩固率（估算）",
+        "未录入入学人数",
+    ):
         assert expected in section.replace(" ", ""), expected
     estimate = next(line for line in section.splitlines() if "（估算）" in line)
     assert "估算" in estimate.split("（估算）", 1)[1] and "未达标" not in estimate

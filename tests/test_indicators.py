@@ -1,17 +1,34 @@
 """The official indicators as pure formulas: each rate's numerator and denominator, the verdict against the
 threshold, the children still needed to meet it, the retention intake and its estimate, and the veto setting."""
+
 from itertools import product
 
 import pytest
 
 from dropout import config
 from dropout.rules.indicators import (
-    CODES, ESTIMATE, NO_INTAKE, Indicator, Intake, children_to_threshold, meets, missed, official,
+    CODES,
+    ESTIMATE,
+    NO_INTAKE,
+    Indicator,
+    Intake,
+    children_to_threshold,
+    meets,
+    missed,
+    official,
 )
 
-THRESHOLDS = {"enrolment": 99.0, "enrolment_primary": 99.0, "enrolment_junior": 95.0, "dropout_primary": 1.0,
-              "dropout_primary_net": 1.0, "dropout_junior": 3.0, "dropout_junior_net": 3.0, "disabled": 97.0,
-              "retention": 95.0}
+THRESHOLDS = {
+    "enrolment": 99.0,
+    "enrolment_primary": 99.0,
+    "enrolment_junior": 95.0,
+    "dropout_primary": 1.0,
+    "dropout_primary_net": 1.0,
+    "dropout_junior": 3.0,
+    "dropout_junior_net": 3.0,
+    "disabled": 97.0,
+    "retention": 95.0,
+}
 
 
 def cells(**stages):
@@ -71,8 +88,9 @@ def test_children_to_threshold(numerator, denominator, threshold, higher, expect
 def test_the_gap_is_the_smallest_number_that_meets_the_threshold(higher):
     """Over a grid of counts and thresholds: after N returns the rate is met, after N − 1 it is not."""
     move = 1 if higher else -1
-    for numerator, denominator, threshold in product(range(13), range(1, 13), (0.0, 1.0, 3.0, 33.3, 50.0, 95.0,
-                                                                                  99.0, 100.0, 105.0)):
+    for numerator, denominator, threshold in product(
+        range(13), range(1, 13), (0.0, 1.0, 3.0, 33.3, 50.0, 95.0, 99.0, 100.0, 105.0)
+    ):
         gap = children_to_threshold(numerator, denominator, threshold, higher)
         assert gap is not None and gap >= 0
         assert meets(numerator + move * gap, denominator, threshold, higher)
@@ -81,10 +99,18 @@ def test_the_gap_is_the_smallest_number_that_meets_the_threshold(higher):
         assert (gap == 0) is meets(numerator, denominator, threshold, higher)
 
 
-@pytest.mark.parametrize("numerator, denominator, threshold, higher, expected", [
-    (99, 100, 99.0, True, True), (98, 100, 99.0, True, False), (57, 100, 57.0, True, True),
-    (3, 100, 3.0, False, True), (4, 100, 3.0, False, False), (130, 100, 99.0, True, True), (1, 0, 1.0, False, None),
-])
+@pytest.mark.parametrize(
+    "numerator, denominator, threshold, higher, expected",
+    [
+        (99, 100, 99.0, True, True),
+        (98, 100, 99.0, True, False),
+        (57, 100, 57.0, True, True),
+        (3, 100, 3.0, False, True),
+        (4, 100, 3.0, False, False),
+        (130, 100, 99.0, True, True),
+        (1, 0, 1.0, False, None),
+    ],
+)
 def test_meets_compares_exactly(numerator, denominator, threshold, higher, expected):
     assert meets(numerator, denominator, threshold, higher) is expected
     indicator = Indicator("x", numerator, denominator, threshold, higher)
@@ -92,10 +118,29 @@ def test_meets_compares_exactly(numerator, denominator, threshold, higher, expec
 
 
 COUNTY = cells(
-    primary={"enrolled": 30, "school_age": 31, "in_school": 33, "population": 30, "dropouts_year": 2,
-             "students_year": 100, "still_out": 1, "disabled": 2, "disabled_enrolled": 2},
-    junior={"enrolled": 18, "school_age": 20, "in_school": 17, "population": 20, "dropouts_year": 1,
-            "students_year": 50, "still_out": 3, "disabled": 1, "grade9": 14, "cohort": 16},
+    primary={
+        "enrolled": 30,
+        "school_age": 31,
+        "in_school": 33,
+        "population": 30,
+        "dropouts_year": 2,
+        "students_year": 100,
+        "still_out": 1,
+        "disabled": 2,
+        "disabled_enrolled": 2,
+    },
+    junior={
+        "enrolled": 18,
+        "school_age": 20,
+        "in_school": 17,
+        "population": 20,
+        "dropouts_year": 1,
+        "students_year": 50,
+        "still_out": 3,
+        "disabled": 1,
+        "grade9": 14,
+        "cohort": 16,
+    },
 )
 
 

@@ -1,22 +1,42 @@
 """The 台账: any filtered children list as a workbook in the ledger layout, IDs masked unless asked and allowed."""
+
 import io
 import json
 import logging
 from datetime import date, timedelta
 
 import pytest
-from python_calamine import CalamineWorkbook
-
 from conftest import born_aged, login
 from county import ROLES, build_county
+from python_calamine import CalamineWorkbook
+
+from dropout.children import search as child_search
 from dropout.db import database
 from dropout.models import AuditLog, Child, Guardian
-from dropout.rules import id_number
-from dropout.children import search as child_search
 from dropout.roster import ledger
+from dropout.rules import id_number
 
-HEADER = ["序号", "姓名", "性别", "身份证号", "出生日期", "民族", "乡镇", "村(社区)", "村民小组", "家庭住址",
-          "监护人", "与学生关系", "联系电话", "学校", "年级", "学籍号", "状态", "重点群体", "备注"]
+HEADER = [
+    "序号",
+    "姓名",
+    "性别",
+    "身份证号",
+    "出生日期",
+    "民族",
+    "乡镇",
+    "村(社区)",
+    "村民小组",
+    "家庭住址",
+    "监护人",
+    "与学生关系",
+    "联系电话",
+    "学校",
+    "年级",
+    "学籍号",
+    "状态",
+    "重点群体",
+    "备注",
+]
 MANY = 300
 
 
@@ -32,12 +52,22 @@ def add_children(county, count, village=None, school=None, prefix="台账"):
         return born_aged(9) + timedelta(days=n // 400)
 
     rows = [
-        {"name": f"{prefix}{n:05d}", "sex": "MF"[n % 2], "birth_on": birth(n),
-         "village": village or county.home_village,
-         "id_number": None if n % 10 == 0 else id_number.make(area, birth(n), n % 400 * 2 + 1 - n % 2),
-         "school": school, "grade": 3 if school else None,
-         "status": "dropped_out" if n % 7 == 0 else "enrolled", "is_left_behind": n % 3 == 0, "ethnicity": "汉族",
-         "disability_category": "visual" if n % 5 == 0 else None, "group": "一组", "address": "东街 12 号", "notes": ""}
+        {
+            "name": f"{prefix}{n:05d}",
+            "sex": "MF"[n % 2],
+            "birth_on": birth(n),
+            "village": village or county.home_village,
+            "id_number": None if n % 10 == 0 else id_number.make(area, birth(n), n % 400 * 2 + 1 - n % 2),
+            "school": school,
+            "grade": 3 if school else None,
+            "status": "dropped_out" if n % 7 == 0 else "enrolled",
+            "is_left_behind": n % 3 == 0,
+            "ethnicity": "汉族",
+            "disability_category": "visual" if n % 5 == 0 else None,
+            "group": "一组",
+            "address": "东街 12 号",
+            "notes": "",
+        }
         for n in range(count)
     ]
     with database.connection_context():
@@ -76,8 +106,25 @@ def test_the_ledger_has_title_header_and_one_masked_row_per_child(client, county
     for row in body:
         assert row[3] == (masked(numbers[row[1]]) if numbers[row[1]] else ""), row[1]
     first = next(row for row in body if row[1] == "台账00000")
-    assert first[2:] == ["男", "", born_aged(9).isoformat(), "汉族", "城关镇", "东街社区", "一组", "东街 12 号",
-                         "第一监护人", "母亲", "13900000001", "城关镇中心小学", "三年级", "", "辍学", "留守儿童、残疾(视力)", ""]
+    assert first[2:] == [
+        "男",
+        "",
+        born_aged(9).isoformat(),
+        "汉族",
+        "城关镇",
+        "东街社区",
+        "一组",
+        "东街 12 号",
+        "第一监护人",
+        "母亲",
+        "13900000001",
+        "城关镇中心小学",
+        "三年级",
+        "",
+        "辍学",
+        "留守儿童、残疾(视力)",
+        "",
+    ]
     assert all(isinstance(cell, str) for row in rows for cell in row)
 
 

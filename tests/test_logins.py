@@ -1,6 +1,7 @@
 """Logins are audited (success, failure, slowdown, a disabled account) with the name as typed, the address and
 the outcome, never the password; the admin reads them with filters. Passwords follow a rule (length, no name,
 not easy to guess); an account whose password breaks it, or whom the admin asks, changes it before going on."""
+
 import html
 from datetime import datetime
 
@@ -10,26 +11,31 @@ from peewee import DatabaseError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from dropout import create_app
+from dropout.accounts import users as accounts
+from dropout.core.errors import ValidationError
 from dropout.db import database
 from dropout.migrations import migrate
 from dropout.models import AuditLog, User
-from dropout.core.errors import ValidationError
-from dropout.accounts import users as accounts
 
 ADDRESS = "203.0.113.7"
 NEW_PASSWORD = "violet tractor harbour"
 
 
 def attempt(client, username, password, address=ADDRESS):
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_token(client)},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_token(client)},
+        environ_base={"REMOTE_ADDR": address},
+    )
 
 
 def logins():
     """The login audit rows, oldest first, as (typed name, outcome, address, account id, user id)."""
     with database.connection_context():
-        return [(e.username, e.action, accounts.login_address(e), e.entity_id, e.user_id)
-                for e in AuditLog.select().where(AuditLog.entity == "login").order_by(AuditLog.id)]
+        return [
+            (e.username, e.action, accounts.login_address(e), e.entity_id, e.user_id)
+            for e in AuditLog.select().where(AuditLog.entity == "login").order_by(AuditLog.id)
+        ]
 
 
 def audit_text():
@@ -44,14 +50,22 @@ def weak_user(make_user, password="12345678", **fields):
     user = make_user("teacher", **fields)
     with database.connection_context():
         User.update(password_hash=generate_password_hash(password, method="pbkdf2:sha256:1000")).where(
-            User.id == user.id).execute()
+            User.id == user.id
+        ).execute()
     return user
 
 
 def change(client, current, new=NEW_PASSWORD):
     """Post the change-password form."""
-    return client.post("/password", data={"current_password": current, "new_password": new, "repeat_password": new,
-                                          "csrf_token": csrf_token(client, "/password")})
+    return client.post(
+        "/password",
+        data={
+            "current_password": current,
+            "new_password": new,
+            "repeat_password": new,
+            "csrf_token": csrf_token(client, "/password"),
+        },
+    )
 
 
 def fresh(user):
@@ -92,7 +106,7 @@ def test_an_unknown_or_hostile_name_is_kept_as_typed_cut_short(app, client):
     typed = "<script>alert(1)</script>" + "名" * 300
     assert attempt(client, typed, "whatever it is").status_code == 401
     [(name, outcome, address, account, user)] = logins()
-    assert (name, outcome, address, account, user) == (typed[:accounts.TYPED_NAME_MAX], "failure", ADDRESS, None, None)
+    assert (name, outcome, address, account, user) == (typed[: accounts.TYPED_NAME_MAX], "failure", ADDRESS, None, None)
 
 
 def test_the_audit_outlives_the_failure_counter(db, make_user):
@@ -102,9 +116,13 @@ def test_the_audit_outlives_the_failure_counter(db, make_user):
     accounts.authenticate("zhou", "wrong guess again", address=ADDRESS, now=datetime(2026, 11, 1, 10))
     logged_in, _message = accounts.authenticate("zhou", PASSWORD, address=ADDRESS, now=datetime(2026, 11, 1, 10, 5))
     assert logged_in.id == user.id
-    assert [(row.action, row.at) for row in AuditLog.select().where(AuditLog.entity == "login").order_by(AuditLog.id)
-            ] == [("failure", datetime(2026, 11, 1, 8)), ("failure", datetime(2026, 11, 1, 10)),
-                  ("success", datetime(2026, 11, 1, 10, 5))]
+    assert [
+        (row.action, row.at) for row in AuditLog.select().where(AuditLog.entity == "login").order_by(AuditLog.id)
+    ] == [
+        ("failure", datetime(2026, 11, 1, 8)),
+        ("failure", datetime(2026, 11, 1, 10)),
+        ("success", datetime(2026, 11, 1, 10, 5)),
+    ]
     with pytest.raises(DatabaseError), database.atomic():  # the triggers refuse it
         AuditLog.delete().where(AuditLog.entity == "login").execute()
 
@@ -179,8 +197,13 @@ def test_each_rule_refuses_a_new_account_with_its_reason_beside_the_field(client
     login(client, make_user("admin", username="boss"))
     with database.connection_context():
         before = AuditLog.select().count()
-    data = {"username": "liu", "full_name": "刘芳芳", "password": password, "role": "bureau",
-            "csrf_token": csrf_token(client, "/accounts/new")}
+    data = {
+        "username": "liu",
+        "full_name": "刘芳芳",
+        "password": password,
+        "role": "bureau",
+        "csrf_token": csrf_token(client, "/accounts/new"),
+    }
     response = client.post("/accounts/new", data=data)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
@@ -199,8 +222,15 @@ def test_each_rule_refuses_a_changed_password_and_changes_nothing(client, make_u
         User.update(full_name="刘芳芳").where(User.id == user.id).execute()
     login(client, user)
     stored = fresh(user).password_hash
-    response = client.post("/password", data={"current_password": PASSWORD, "new_password": password,
-                                              "repeat_password": password, "csrf_token": csrf_token(client, "/")})
+    response = client.post(
+        "/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": password,
+            "repeat_password": password,
+            "csrf_token": csrf_token(client, "/"),
+        },
+    )
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert fresh(user).password_hash == stored
@@ -217,14 +247,35 @@ def test_changing_ones_own_password(client, make_user):
     user = make_user("teacher", username="liu")
     login(client, user)
     token = csrf_token(client, "/password")
-    wrong = client.post("/password", data={"current_password": "not my password", "new_password": NEW_PASSWORD,
-                                           "repeat_password": NEW_PASSWORD, "csrf_token": token})
+    wrong = client.post(
+        "/password",
+        data={
+            "current_password": "not my password",
+            "new_password": NEW_PASSWORD,
+            "repeat_password": NEW_PASSWORD,
+            "csrf_token": token,
+        },
+    )
     assert wrong.status_code == 422 and "当前密码不正确。" in wrong.get_data(as_text=True)
-    differ = client.post("/password", data={"current_password": PASSWORD, "new_password": NEW_PASSWORD,
-                                            "repeat_password": NEW_PASSWORD + "!", "csrf_token": token})
+    differ = client.post(
+        "/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "repeat_password": NEW_PASSWORD + "!",
+            "csrf_token": token,
+        },
+    )
     assert differ.status_code == 422 and "两次输入的新密码不一致。" in differ.get_data(as_text=True)
-    done = client.post("/password", data={"current_password": PASSWORD, "new_password": NEW_PASSWORD,
-                                          "repeat_password": NEW_PASSWORD, "csrf_token": token})
+    done = client.post(
+        "/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "repeat_password": NEW_PASSWORD,
+            "csrf_token": token,
+        },
+    )
     assert done.status_code == 302
     assert client.get("/").status_code == 200  # this session goes on
     assert check_password_hash(fresh(user).password_hash, NEW_PASSWORD)
@@ -276,8 +327,9 @@ def test_the_admin_forces_a_change_audited(app, client, make_user):
     admin = make_user("admin", username="boss")
     login(client, admin)
     assert "要求修改密码" in client.get("/accounts/").get_data(as_text=True)
-    response = client.post(f"/accounts/{user.id}/password-change",
-                           data={"csrf_token": csrf_token(client, "/accounts/")})
+    response = client.post(
+        f"/accounts/{user.id}/password-change", data={"csrf_token": csrf_token(client, "/accounts/")}
+    )
     assert response.status_code == 302
     assert fresh(user).must_change_password
     assert "须修改密码" in client.get("/accounts/").get_data(as_text=True)
@@ -292,8 +344,10 @@ def test_the_admin_forces_a_change_audited(app, client, make_user):
     assert teacher.get("/").status_code == 200
     assert not fresh(user).must_change_password
     # Only the admin may, and an unknown account answers 404.
-    assert teacher.post(f"/accounts/{admin.id}/password-change",
-                        data={"csrf_token": csrf_token(teacher, "/")}).status_code == 403
+    assert (
+        teacher.post(f"/accounts/{admin.id}/password-change", data={"csrf_token": csrf_token(teacher, "/")}).status_code
+        == 403
+    )
     unknown = client.post("/accounts/99999/password-change", data={"csrf_token": csrf_token(client, "/")})
     assert unknown.status_code == 404
 
@@ -312,7 +366,8 @@ def test_the_migration_adds_the_flag_and_keeps_the_accounts(database_url):
         migrate(target=9)
         database.execute_sql(
             "INSERT INTO app_user (username, password_hash, full_name, role, is_active, created_at, session_version) "
-            "VALUES ('old', 'hash', '老用户', 'admin', TRUE, '2025-01-01 00:00:00', 3)")
+            "VALUES ('old', 'hash', '老用户', 'admin', TRUE, '2025-01-01 00:00:00', 3)"
+        )
         assert "0010_password_change" in migrate()
         user = User.get(User.username == "old")
         assert (user.full_name, user.session_version, user.must_change_password) == ("老用户", 3, False)

@@ -1,19 +1,19 @@
 """Notices through the pages and the CLI: issue, serve, archive, reprint, batch print, verify."""
+
 import hashlib
 import subprocess
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-
 from conftest import csrf_token, login
 from county import build_county
+
+from dropout import clock
+from dropout.casework import cases, visits
+from dropout.casework.settings import CaseSettings
 from dropout.db import database
 from dropout.models import DropoutCase, ReturnNotice
-from dropout import clock
-from dropout.casework import cases
-from dropout.casework import visits
-from dropout.casework.settings import CaseSettings
 
 TODAY = clock.today()
 
@@ -66,9 +66,23 @@ def test_service_through_the_page_starts_the_deadline(app, client, county):
     post(client, f"/cases/{case.id}/notice", {"return_school": "城关镇中心小学"})
     with database.connection_context():
         notice = ReturnNotice.get()
-    bad = post(client, f"/notices/{notice.id}/serve", {"served_on": TODAY.isoformat(), "method": "留置送达", "place": "家中", "server": "张"})
+    bad = post(
+        client,
+        f"/notices/{notice.id}/serve",
+        {"served_on": TODAY.isoformat(), "method": "留置送达", "place": "家中", "server": "张"},
+    )
     assert bad.status_code == 422 and "留置送达须注明拒收理由" in bad.get_data(as_text=True)
-    good = post(client, f"/notices/{notice.id}/serve", {"served_on": TODAY.isoformat(), "method": "直接送达", "recipient": "监护人李小红", "place": "家中", "server": "张志强"})
+    good = post(
+        client,
+        f"/notices/{notice.id}/serve",
+        {
+            "served_on": TODAY.isoformat(),
+            "method": "直接送达",
+            "recipient": "监护人李小红",
+            "place": "家中",
+            "server": "张志强",
+        },
+    )
     assert good.status_code == 302
     with database.connection_context():
         notice = ReturnNotice.get_by_id(notice.id)
@@ -98,11 +112,24 @@ def test_print_notices_from_the_command_line(app, runner, county, tmp_path):
 
         notices.issue(county.users["township"], DropoutCase.get(), app.config, TODAY)
     out = tmp_path / "batch.pdf"
-    result = runner.invoke(args=["print-notices", "--township", "城关镇", "--since", (TODAY - timedelta(days=1)).isoformat(), "--out", str(out)])
+    result = runner.invoke(
+        args=[
+            "print-notices",
+            "--township",
+            "城关镇",
+            "--since",
+            (TODAY - timedelta(days=1)).isoformat(),
+            "--out",
+            str(out),
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "李小红" in pdftotext(out.read_bytes(), tmp_path)
     assert runner.invoke(args=["print-notices", "--township", "无此镇", "--out", str(out)]).exit_code == 1
-    assert runner.invoke(args=["print-notices", "--township", "城关镇", "--since", "昨天", "--out", str(out)]).exit_code == 1
+    assert (
+        runner.invoke(args=["print-notices", "--township", "城关镇", "--since", "昨天", "--out", str(out)]).exit_code
+        == 1
+    )
 
 
 def test_check_deadlines_from_the_command_line(app, runner, county):
@@ -110,7 +137,13 @@ def test_check_deadlines_from_the_command_line(app, runner, county):
         from dropout.notices import notices
 
         notice = notices.issue(county.users["township"], DropoutCase.get(), app.config, TODAY - timedelta(days=10))
-        values = {"served_on": TODAY - timedelta(days=10), "method": "直接送达", "recipient": "李", "place": "家", "server": "张"}
+        values = {
+            "served_on": TODAY - timedelta(days=10),
+            "method": "直接送达",
+            "recipient": "李",
+            "place": "家",
+            "server": "张",
+        }
         notices.record_service(county.users["township"], notice, values, app.config, TODAY - timedelta(days=10))
     assert "1 notices newly overdue" in runner.invoke(args=["check-deadlines"]).output
     assert "0 notices newly overdue" in runner.invoke(args=["check-deadlines"]).output
@@ -150,7 +183,10 @@ def test_the_case_page_says_whether_a_notice_can_be_issued(app, client, county):
     assert "可以发出通知书：已记录联系 2 次，其中当面 1 次。" in page
     app.config.update(NOTICE_MIN_IN_PERSON=2)
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert "尚不具备发出通知书的条件。" in page and "发出通知书至少需要 2 次联系，其中当面（上门家访或在校谈话）2 次" in page
+    assert (
+        "尚不具备发出通知书的条件。" in page
+        and "发出通知书至少需要 2 次联系，其中当面（上门家访或在校谈话）2 次" in page
+    )
     # Refused at the issue page with the same reason, and nothing numbered.
     response = post(client, f"/cases/{case.id}/notice", {"return_school": "城关镇中心小学"})
     assert response.status_code == 422 and "如需现在发出，请填写必须现在发出的理由。" in response.get_data(as_text=True)

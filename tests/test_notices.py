@@ -1,17 +1,17 @@
 """限期复学通知书 through the services: numbering, content, service, deadlines, what follows."""
+
 import threading
 from datetime import date
 
 import pytest
-
 from county import build_county
+
+from dropout.casework import cases, visits
+from dropout.casework.settings import CaseSettings
+from dropout.core.errors import PermissionDenied, ValidationError
 from dropout.db import database
 from dropout.models import AuditLog, CaseEvent, Child, DropoutCase, Escalation, ReturnNotice
-from dropout.core.errors import PermissionDenied, ValidationError
-from dropout.casework import cases
 from dropout.notices import documents, notices
-from dropout.casework import visits
-from dropout.casework.settings import CaseSettings
 
 SETTINGS = CaseSettings()
 OPENED = date(2026, 3, 2)
@@ -35,8 +35,14 @@ def persuading_case(county, child=None):
 
 
 def served(notice, day, **overrides):
-    values = {"served_on": day, "served_time": "10:30", "method": "直接送达", "recipient": "监护人李小红",
-              "place": "东街社区3组家中", "server": "张志强、刘芳"}
+    values = {
+        "served_on": day,
+        "served_time": "10:30",
+        "method": "直接送达",
+        "recipient": "监护人李小红",
+        "place": "东街社区3组家中",
+        "server": "张志强、刘芳",
+    }
     values.update(overrides)
     return values
 
@@ -57,8 +63,10 @@ def test_the_notice_says_exactly_what_the_records_say(app, db, county):
     assert "第五十八条" in data.paragraphs[1]
     assert data.paragraphs[2].startswith("请你自收到本通知书之日起7日内，将李小红送到城关镇中心小学复学。")
     # Rights as 行政复议法 Art. 20 and 行政诉讼法 Art. 46 give them; no threat that no provision allows.
-    assert data.paragraphs[-1] == ("如不服本通知，可以自收到本通知书之日起六十日内向示例县人民政府申请行政复议，"
-                                   "或者自收到本通知书之日起六个月内依法向人民法院提起行政诉讼。")
+    assert data.paragraphs[-1] == (
+        "如不服本通知，可以自收到本通知书之日起六十日内向示例县人民政府申请行政复议，"
+        "或者自收到本通知书之日起六个月内依法向人民法院提起行政诉讼。"
+    )
     text = "".join(data.paragraphs)
     assert "强制执行" not in text and "行政处罚" not in text
     assert data.verify_url == f"http://127.0.0.1:5000/verify/{notice.verify_code}"
@@ -99,9 +107,15 @@ def test_the_township_or_the_bureau_issues(app, db, county):
 
 def test_each_issuer_numbers_its_own_series_without_gaps(app, db, county):
     by_bureau = notices.issue(county.users["admin"], persuading_case(county), app.config, ISSUED, issuer="bureau")
-    by_town = notices.issue(county.users["admin"], persuading_case(county, county.other), app.config, ISSUED, issuer="township")
+    by_town = notices.issue(
+        county.users["admin"], persuading_case(county, county.other), app.config, ISSUED, issuer="township"
+    )
     assert (by_bureau.seq, by_bureau.series, by_town.seq, by_town.series) == (
-        1, "notice:bureau", 1, f"notice:township:{county.other.village.township_id}")
+        1,
+        "notice:bureau",
+        1,
+        f"notice:township:{county.other.village.township_id}",
+    )
     assert by_town.number == "白马乡控辍通〔2026〕1号"
     # The bureau's series runs across townships.
     child = county.assigned
@@ -113,8 +127,11 @@ def test_contacts_are_printed_as_what_they_were(app, db, county):
     township, teacher = county.users["township"], county.users["teacher"]
     case = cases.open_case(township, county.own, OPENED, SETTINGS, today=OPENED)
     cases.confirm(township, case, "work", "", date(2026, 3, 3), SETTINGS, date(2026, 3, 3))
-    for user, day, method in ((teacher, date(2026, 3, 5), "phone"), (teacher, date(2026, 3, 9), "phone"),
-                              (township, date(2026, 3, 12), "video")):
+    for user, day, method in (
+        (teacher, date(2026, 3, 5), "phone"),
+        (teacher, date(2026, 3, 9), "phone"),
+        (township, date(2026, 3, 12), "video"),
+    ):
         visit = {"visited_on": day, "method": method, "met": "guardian", "outcome": "refused"}
         visits.log_visit(user, DropoutCase.get_by_id(case.id), visit, SETTINGS, day)
     case = DropoutCase.get_by_id(case.id)
@@ -163,7 +180,9 @@ def test_numbers_run_per_township_and_year(app, db, county):
     # A new year starts again at 1.
     DropoutCase.update(status="persuading").where(DropoutCase.id == first.case_id).execute()
     ReturnNotice.update(status="complied").where(ReturnNotice.id == first.id).execute()
-    next_year = notices.issue(county.users["township"], DropoutCase.get_by_id(first.case_id), app.config, date(2027, 1, 4))
+    next_year = notices.issue(
+        county.users["township"], DropoutCase.get_by_id(first.case_id), app.config, date(2027, 1, 4)
+    )
     assert next_year.number == "城关镇控辍通〔2027〕1号"
 
 
@@ -178,8 +197,13 @@ def test_concurrent_issuing_never_repeats_or_skips_a_number(app, county, make_ch
         with app.app_context(), database.connection_context():
             barrier.wait()
             try:
-                notice = notices.issue(county.users["township"], DropoutCase.get_by_id(case_id), app.config, ISSUED,
-                                       early_reason="监护人拒绝见面")
+                notice = notices.issue(
+                    county.users["township"],
+                    DropoutCase.get_by_id(case_id),
+                    app.config,
+                    ISSUED,
+                    early_reason="监护人拒绝见面",
+                )
                 numbers.append(notice.seq)
             except Exception as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
@@ -234,14 +258,24 @@ def test_the_deadline_counts_from_the_day_of_service(app, db, county, served_on,
 def test_incomplete_proof_of_service_is_refused(app, db, county, overrides, field):
     notice = notices.issue(county.users["township"], persuading_case(county), app.config, ISSUED)
     with pytest.raises(ValidationError) as caught:
-        notices.record_service(county.users["township"], notice, served(notice, ISSUED, **overrides), app.config, date(2026, 3, 22))
+        notices.record_service(
+            county.users["township"], notice, served(notice, ISSUED, **overrides), app.config, date(2026, 3, 22)
+        )
     assert field in caught.value.errors
     assert ReturnNotice.get_by_id(notice.id).status == "issued"
 
 
 def test_left_at_the_home_with_two_witnesses(app, db, county):
     notice = notices.issue(county.users["township"], persuading_case(county), app.config, ISSUED)
-    values = served(notice, ISSUED, method="留置送达", recipient="", refusal_reason="家长拒绝签收", witness1="王五（村干部）", witness2="赵六（邻居）")
+    values = served(
+        notice,
+        ISSUED,
+        method="留置送达",
+        recipient="",
+        refusal_reason="家长拒绝签收",
+        witness1="王五（村干部）",
+        witness2="赵六（邻居）",
+    )
     assert notices.record_service(county.users["township"], notice, values, app.config, ISSUED).status == "served"
 
 
@@ -259,7 +293,17 @@ def test_a_return_ends_the_notice_as_complied_with(app, db, county):
     notice = notices.issue(county.users["township"], persuading_case(county), app.config, ISSUED)
     notices.record_service(county.users["township"], notice, served(notice, ISSUED), app.config, ISSUED)
     case = DropoutCase.get_by_id(notice.case_id)
-    cases.record_return(county.users["township"], case, date(2026, 3, 24), "original", county.home_school.id, None, "", SETTINGS, date(2026, 3, 24))
+    cases.record_return(
+        county.users["township"],
+        case,
+        date(2026, 3, 24),
+        "original",
+        county.home_school.id,
+        None,
+        "",
+        SETTINGS,
+        date(2026, 3, 24),
+    )
     assert ReturnNotice.get_by_id(notice.id).status == "complied"
     assert notices.check_deadlines(app.config, date(2026, 4, 30)) == 0
 
@@ -268,21 +312,45 @@ def test_what_follows_a_missed_deadline_is_a_persons_decision(app, db, county):
     notice = notices.issue(county.users["township"], persuading_case(county), app.config, ISSUED)
     notices.record_service(county.users["township"], notice, served(notice, ISSUED), app.config, ISSUED)
     with pytest.raises(ValidationError):  # not overdue yet
-        notices.escalate(county.users["township"], notice, "further_order", "城关控辍责〔2026〕1号", date(2026, 3, 25), "",
-                         app.config, date(2026, 3, 25))
+        notices.escalate(
+            county.users["township"],
+            notice,
+            "further_order",
+            "城关控辍责〔2026〕1号",
+            date(2026, 3, 25),
+            "",
+            app.config,
+            date(2026, 3, 25),
+        )
     notices.check_deadlines(app.config, date(2026, 3, 28))
     notice = ReturnNotice.get_by_id(notice.id)
     assert Escalation.select().count() == 0  # nothing happened by itself
     for kind, field in (("prison", "kind"), ("penalty", "kind"), ("court", "kind")):
         with pytest.raises(ValidationError) as caught:  # a penalty goes through its prior notice; court needs a basis
-            notices.escalate(county.users["township"], notice, kind, "", date(2026, 3, 29), "", app.config, date(2026, 3, 29))
+            notices.escalate(
+                county.users["township"], notice, kind, "", date(2026, 3, 29), "", app.config, date(2026, 3, 29)
+            )
         assert field in caught.value.errors
     with pytest.raises(ValidationError) as caught:  # the deadline day itself is still the party's
-        notices.escalate(county.users["township"], notice, "further_order", "", date(2026, 3, 27), "", app.config, date(2026, 3, 29))
+        notices.escalate(
+            county.users["township"], notice, "further_order", "", date(2026, 3, 27), "", app.config, date(2026, 3, 29)
+        )
     assert "decided_on" in caught.value.errors
-    measure = notices.escalate(county.users["township"], notice, "further_order", "城关控辍责〔2026〕1号", date(2026, 3, 29),
-                               "约谈监护人", app.config, date(2026, 3, 29))
-    assert (measure.kind, measure.decided_by.username, measure.document_number) == ("further_order", "township", "城关控辍责〔2026〕1号")
+    measure = notices.escalate(
+        county.users["township"],
+        notice,
+        "further_order",
+        "城关控辍责〔2026〕1号",
+        date(2026, 3, 29),
+        "约谈监护人",
+        app.config,
+        date(2026, 3, 29),
+    )
+    assert (measure.kind, measure.decided_by.username, measure.document_number) == (
+        "further_order",
+        "township",
+        "城关控辍责〔2026〕1号",
+    )
     assert Escalation.select().count() == 1
 
 
@@ -301,8 +369,13 @@ def test_a_correction_is_a_new_version_under_the_same_number(app, db, county):
 def test_verification_reveals_no_personal_data(app, db, county):
     notice = notices.issue(county.users["township"], persuading_case(county), app.config, ISSUED)
     found = notices.verify(notice.verify_code.lower())
-    assert found == {"number": "城关镇控辍通〔2026〕1号", "authority": "城关镇人民政府", "issued_on": ISSUED, "version": 1,
-                     "superseded": False}
+    assert found == {
+        "number": "城关镇控辍通〔2026〕1号",
+        "authority": "城关镇人民政府",
+        "issued_on": ISSUED,
+        "version": 1,
+        "superseded": False,
+    }
     assert notices.verify("ZZZZ-ZZZZ") is None
 
 
@@ -316,5 +389,7 @@ def test_overdue_notices_wait_on_the_townships_to_do_list_until_a_measure_is_dec
     notices.check_deadlines(app.config, day)
     assert [n.id for n in todo.todo(county.users["township"], day, SETTINGS).notices_overdue] == [notice.id]
     assert todo.todo(county.users["teacher"], day, SETTINGS).notices_overdue == []
-    notices.escalate(county.users["township"], ReturnNotice.get_by_id(notice.id), "referral", "", day, "", app.config, day)
+    notices.escalate(
+        county.users["township"], ReturnNotice.get_by_id(notice.id), "referral", "", day, "", app.config, day
+    )
     assert todo.todo(county.users["township"], day, SETTINGS).notices_overdue == []

@@ -1,4 +1,5 @@
 """Printed notices: CJK fonts embedded and subset, the right text on the right pages, the same bytes every time."""
+
 import ast
 import glob
 import os
@@ -57,17 +58,28 @@ def make_notice(**changes):
         issued_on="2026年3月9日",
         verify_code="ABCD-EFGH",
         verify_url="https://dropout.example.cn/verify/ABCD-EFGH",
-        service=Service(method="直接送达", recipient="张建国", place="城关镇桃园村三组27号",
-                        served_at="2026年3月10日 10时30分", server="李志强、赵敏"),
+        service=Service(
+            method="直接送达",
+            recipient="张建国",
+            place="城关镇桃园村三组27号",
+            served_at="2026年3月10日 10时30分",
+            server="李志强、赵敏",
+        ),
     )
     return replace(notice, **changes)
 
 
 def two_notices():
     """The second is unserved, so its 回证 is a blank form."""
-    second = make_notice(number="城关镇控辍通〔2026〕13号", child_name="李小红", child_sex="女",
-                         guardian_name="李大山", verify_code="JKLM-NPQR",
-                         verify_url="https://dropout.example.cn/verify/JKLM-NPQR", service=Service())
+    second = make_notice(
+        number="城关镇控辍通〔2026〕13号",
+        child_name="李小红",
+        child_sex="女",
+        guardian_name="李大山",
+        verify_code="JKLM-NPQR",
+        verify_url="https://dropout.example.cn/verify/JKLM-NPQR",
+        service=Service(),
+    )
     return [make_notice(), second]
 
 
@@ -97,8 +109,16 @@ def test_cjk_fonts_are_embedded_and_subset(pdf):
 def test_text_of_notice_and_proof_of_service(pdf):
     """Name, number, deadline, 回证 and the batch-wide page footer are there as text."""
     text = run("pdftotext", "-layout", str(pdf), "-")
-    for expected in ("张小明", "李小红", "城关镇控辍通〔2026〕12号", "城关镇控辍通〔2026〕13号",
-                     "送达回证", "核验码：ABCD-EFGH", "第 1 页 共 4 页", "第 4 页 共 4 页"):
+    for expected in (
+        "张小明",
+        "李小红",
+        "城关镇控辍通〔2026〕12号",
+        "城关镇控辍通〔2026〕13号",
+        "送达回证",
+        "核验码：ABCD-EFGH",
+        "第 1 页 共 4 页",
+        "第 4 页 共 4 页",
+    ):
         assert expected in text
     assert DEADLINE in run("pdftotext", str(pdf), "-").replace("\n", "")
 
@@ -178,8 +198,9 @@ def test_same_notices_give_the_same_bytes():
 
 def test_version_note_and_special_characters_are_printed(tmp_path):
     """A corrected version says so; markup characters in data are text, not markup."""
-    notice = make_notice(version_note="（更正件，第2版，代替2026年3月9日印发的版本）",
-                         guardian_address="桃园村<三组>&27号")
+    notice = make_notice(
+        version_note="（更正件，第2版，代替2026年3月9日印发的版本）", guardian_address="桃园村<三组>&27号"
+    )
     path = tmp_path / "v2.pdf"
     path.write_bytes(render_notices([notice]))
     text = run("pdftotext", str(path), "-").replace("\n", "")

@@ -1,7 +1,8 @@
 """The admin keeps townships, villages and schools; every change is audited."""
-import pytest
 
+import pytest
 from conftest import csrf_token, login
+
 from dropout.db import database
 from dropout.models import AuditLog, School, Township, Village
 
@@ -22,17 +23,32 @@ def test_add_edit_and_list_places(admin_client):
     with database.connection_context():
         township = Township.get(Township.name == "城关镇")
     assert post(admin_client, "/places/village/new", name="东街社区", township=township.id).status_code == 302
-    assert post(admin_client, "/places/school/new", name="城关小学", township=township.id, kind="primary").status_code == 302
+    assert (
+        post(admin_client, "/places/school/new", name="城关小学", township=township.id, kind="primary").status_code
+        == 302
+    )
     with database.connection_context():
         school = School.get(School.name == "城关小学")
-    assert post(admin_client, f"/places/school/{school.id}/edit", name="城关镇中心小学", township=township.id, kind="nine_year").status_code == 302
+    assert (
+        post(
+            admin_client,
+            f"/places/school/{school.id}/edit",
+            name="城关镇中心小学",
+            township=township.id,
+            kind="nine_year",
+        ).status_code
+        == 302
+    )
     page = admin_client.get("/places/").get_data(as_text=True)
     for text in ("城关镇控辍通", "东街社区", "城关镇中心小学", "九年一贯制学校"):
         assert text in page
     with database.connection_context():
         rows = AuditLog.select().where(AuditLog.entity != "login").order_by(AuditLog.id)  # the login is audited too
         assert [(e.action, e.entity) for e in rows] == [
-            ("create", "township"), ("create", "village"), ("create", "school"), ("update", "school"),
+            ("create", "township"),
+            ("create", "village"),
+            ("create", "school"),
+            ("update", "school"),
         ]
 
 

@@ -1,4 +1,5 @@
 """Behind a reverse proxy: throttling by the real client address, Secure cookies and HSTS over HTTPS."""
+
 import pytest
 from conftest import PASSWORD, PASSWORD_HASH, csrf_token
 
@@ -15,16 +16,19 @@ THROTTLED = "登录失败次数过多"
 @pytest.fixture
 def make_app(tmp_path, database_url):
     """An app with these settings on a fresh database holding one account, "teacher1"."""
+
     def make(**settings):
-        app = create_app({
-            "TESTING": True,
-            "SECRET_KEY": "test secret",
-            "DATABASE_URL": database_url,
-            "REPORTS_DIR": str(tmp_path / "reports"),
-            "UPLOADS_DIR": str(tmp_path / "uploads"),
-            "LOGIN_MAX_FAILURES": 2,  # so one address is slowed after 2 × 4 = 8 failures
-            **settings,
-        })
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "test secret",
+                "DATABASE_URL": database_url,
+                "REPORTS_DIR": str(tmp_path / "reports"),
+                "UPLOADS_DIR": str(tmp_path / "uploads"),
+                "LOGIN_MAX_FAILURES": 2,  # so one address is slowed after 2 × 4 = 8 failures
+                **settings,
+            }
+        )
         with app.app_context(), database.connection_context():
             migrate()
             User.get_or_create(username="teacher1", defaults={"password_hash": PASSWORD_HASH, "role": "admin"})
@@ -43,8 +47,12 @@ def post_login(client, username, password, address, forwarded=None):
     environ = {"REMOTE_ADDR": address}
     client.get("/login", environ_base=environ, headers=headers)
     token = csrf_token(client)
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": token},
-                       environ_base=environ, headers=headers)
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        environ_base=environ,
+        headers=headers,
+    )
 
 
 def fail_until_throttled(client, address, forwarded=None):

@@ -1,4 +1,5 @@
 """Monthly reports archived as PDF and .xlsx under <REPORTS_DIR>/<yyyy>/<mm>/, each recorded with its SHA-256."""
+
 import hashlib
 import re
 import shutil
@@ -8,29 +9,39 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import move
 from flask_babel import force_locale
 
-from conftest import move
-
+from dropout.casework import cases
+from dropout.casework.settings import CaseSettings
 from dropout.choices import INDICATORS, STOCK_FIGURES
 from dropout.config import thresholds
+from dropout.core.errors import ValidationError
 from dropout.models import Child, HomeVisit, ReportFile, Township
 from dropout.pdf import fonts
-from dropout.rules.indicators import official, total
-from dropout.core.errors import ValidationError
-from dropout.casework import cases
 from dropout.reporting import summaries
-from dropout.casework.settings import CaseSettings
 from dropout.reporting.archive import ArchiveDamaged, month_report_data, read_file, write_month
 from dropout.reporting.figures import Month
+from dropout.rules.indicators import official, total
 
 TODAY = date(2026, 11, 22)
 OCTOBER = Month(2026, 10)
 PRIMARY_AGE, JUNIOR_AGE, GRADE9_AGE = date(2018, 3, 14), date(2013, 3, 14), date(2012, 3, 14)
-STAGE_SEX = (("primary", "M"), ("primary", "F"), ("primary", None), ("junior", "M"), ("junior", "F"),
-             ("junior", None), (None, "M"), (None, "F"), (None, None))
-POPPLER = pytest.mark.skipif(not all(shutil.which(tool) for tool in ("pdffonts", "pdftotext")),
-                             reason="poppler-utils (pdffonts, pdftotext) not installed")
+STAGE_SEX = (
+    ("primary", "M"),
+    ("primary", "F"),
+    ("primary", None),
+    ("junior", "M"),
+    ("junior", "F"),
+    ("junior", None),
+    (None, "M"),
+    (None, "F"),
+    (None, None),
+)
+POPPLER = pytest.mark.skipif(
+    not all(shutil.which(tool) for tool in ("pdffonts", "pdftotext")),
+    reason="poppler-utils (pdffonts, pdftotext) not installed",
+)
 
 
 @pytest.fixture
@@ -53,8 +64,15 @@ def county(db, make_township, make_village, make_school, make_child, make_user):
     }
     case_b = cases.open_case(admin, kids["b"], date(2026, 9, 20), settings, TODAY)
     cases.confirm(admin, case_b, "work", "", date(2026, 10, 5), settings, TODAY)
-    HomeVisit.create(case=case_b, child=kids["b"], user=admin, visited_on=date(2026, 10, 7), method="home",
-                     met="guardian", outcome="refused")
+    HomeVisit.create(
+        case=case_b,
+        child=kids["b"],
+        user=admin,
+        visited_on=date(2026, 10, 7),
+        method="home",
+        met="guardian",
+        outcome="refused",
+    )
     case_c = cases.open_case(admin, kids["c"], date(2026, 10, 10), settings, TODAY)
     cases.confirm(admin, case_c, "dislike", "", date(2026, 10, 12), settings, TODAY)
     move(kids["e"], date(2026, 10, 3), status="moved_out")
@@ -96,8 +114,10 @@ def test_report_data_is_the_frozen_month_in_chinese(county, app):
     assert stock.rows[-1] == ("平衡核对差额（应为0）",) + (0,) * 9
     assert "收支平衡" in stock.note
     names = chinese(INDICATORS)
-    expected = [(names[i.code], i.numerator, None if i.missing else i.denominator, i.met)
-                for i in official(cells, thresholds(app.config))]  # no intake: no denominator
+    expected = [
+        (names[i.code], i.numerator, None if i.missing else i.denominator, i.met)
+        for i in official(cells, thresholds(app.config))
+    ]  # no intake: no denominator
     assert [(r.label, r.numerator, r.denominator, r.met) for r in data.indicators] == expected
     rows = {r.label: r for r in data.indicators}
     primary = rows["小学学年辍学率"]
@@ -132,13 +152,20 @@ def test_write_month_archives_county_and_townships_as_pdf_and_xlsx(county, app):
     paths = write_month(OCTOBER, app.config)
     folder = Path(app.config["REPORTS_DIR"]) / "2026" / "10"
     t, u = county["t"].id, county["u"].id
-    names = ["county.pdf", "county.xlsx", f"township-{t}.pdf", f"township-{t}.xlsx",
-             f"township-{u}.pdf", f"township-{u}.xlsx"]
+    names = [
+        "county.pdf",
+        "county.xlsx",
+        f"township-{t}.pdf",
+        f"township-{t}.xlsx",
+        f"township-{u}.pdf",
+        f"township-{u}.xlsx",
+    ]
     assert paths == [folder / name for name in names]
     assert sorted(files_of(folder)) == sorted(names)  # no temporary file left behind
     rows = list(ReportFile.select().order_by(ReportFile.unit_kind, ReportFile.unit_id, ReportFile.kind))
     assert [(r.month, r.unit_kind, r.unit_id, r.kind, r.path) for r in rows] == [
-        ("2026-10", "county", 0, "pdf", "2026/10/county.pdf"), ("2026-10", "county", 0, "xlsx", "2026/10/county.xlsx"),
+        ("2026-10", "county", 0, "pdf", "2026/10/county.pdf"),
+        ("2026-10", "county", 0, "xlsx", "2026/10/county.xlsx"),
         ("2026-10", "township", t, "pdf", f"2026/10/township-{t}.pdf"),
         ("2026-10", "township", t, "xlsx", f"2026/10/township-{t}.xlsx"),
         ("2026-10", "township", u, "pdf", f"2026/10/township-{u}.pdf"),
@@ -161,9 +188,23 @@ def test_the_pdf_prints_the_figures_in_chinese_with_the_font_embedded(county, ap
     if Path(fonts.BODY_FONTS[0][0]).exists():
         assert any("UMingCN" in row for row in font_rows)
     text = run("pdftotext", "-layout", str(pdf), "-")
-    for expected in ("示例县控辍保学月报", "（2026年10月）", "统计单位：示例县", "一、主要指标", "二、学生变动情况",
-                     "小学", "初中", "合计", "未达标", "近12个月趋势（2025年11月至2026年10月）", "乡镇排名",
-                     "白马乡", "城关镇", "填表人", "第 1 页"):
+    for expected in (
+        "示例县控辍保学月报",
+        "（2026年10月）",
+        "统计单位：示例县",
+        "一、主要指标",
+        "二、学生变动情况",
+        "小学",
+        "初中",
+        "合计",
+        "未达标",
+        "近12个月趋势（2025年11月至2026年10月）",
+        "乡镇排名",
+        "白马乡",
+        "城关镇",
+        "填表人",
+        "第 1 页",
+    ):
         assert expected in text, expected
     cells = summaries.figures_of(OCTOBER, "county", 0)
     dropped = " +".join(str(n) for n in by_stage_and_sex(cells, "dropouts"))
@@ -175,12 +216,33 @@ def test_the_pdf_prints_the_figures_in_chinese_with_the_font_embedded(county, ap
 def test_the_workbook_has_one_sheet_per_section_with_numbers_as_numbers(county, app):
     write_month(OCTOBER, app.config)
     book = openpyxl.load_workbook(Path(app.config["REPORTS_DIR"]) / "2026" / "10" / "county.xlsx")
-    assert book.sheetnames == ["主要指标", "学生变动", "适龄人口", "辍学监测", "重点群体", "辍学原因", "劝返工作",
-                               "复学安置", "依法控辍", "近12个月趋势", "乡镇排名"]
+    assert book.sheetnames == [
+        "主要指标",
+        "学生变动",
+        "适龄人口",
+        "辍学监测",
+        "重点群体",
+        "辍学原因",
+        "劝返工作",
+        "复学安置",
+        "依法控辍",
+        "近12个月趋势",
+        "乡镇排名",
+    ]
     sheet = book["学生变动"]
     assert sheet["A1"].value == "示例县控辍保学月报（2026年10月）" and sheet["A2"].value == "学生变动情况"
     assert [sheet.cell(4, c).value for c in (1, 2, 5, 8)] == ["项目", "小学", "初中", "合计"]
-    assert [sheet.cell(5, c).value for c in range(2, 11)] == ["男", "女", "小计", "男", "女", "小计", "男", "女", "合计"]
+    assert [sheet.cell(5, c).value for c in range(2, 11)] == [
+        "男",
+        "女",
+        "小计",
+        "男",
+        "女",
+        "小计",
+        "男",
+        "女",
+        "合计",
+    ]
     cells = summaries.figures_of(OCTOBER, "county", 0)
     labels = chinese(STOCK_FIGURES)
     for row, key in enumerate(STOCK_FIGURES, start=6):
@@ -193,7 +255,9 @@ def test_the_workbook_has_one_sheet_per_section_with_numbers_as_numbers(county, 
     assert primary[:3] == [chinese(INDICATORS)["dropout_primary"], 1, 5]
     assert primary[3] == pytest.approx(1 / 5) and primary[4] == pytest.approx(0.01)
     assert rates.cell(row, 4).number_format == "0.00%" and primary[6] == "未达标"
-    assert [rates.cell(row, c).value for c in (8, 9)] == [None, 1] and rates.cell(row, 10).value == "还需劝返1人方可达标"
+    assert [rates.cell(row, c).value for c in (8, 9)] == [None, 1] and rates.cell(
+        row, 10
+    ).value == "还需劝返1人方可达标"
     verdicts = {rates.cell(r, 1).value: rates.cell(r, 7).value for r in range(5, 20) if rates.cell(r, 1).value}
     assert verdicts[chinese(INDICATORS)["retention_estimate"]] == "估算"
     ranking = book["乡镇排名"]

@@ -1,11 +1,12 @@
 """The monthly pages: the dashboard and its drill-down, generating, locking, the intake, filing reports."""
+
 import re
 from datetime import date
 
 import pytest
-
 from conftest import csrf_token, login
 from county import build_county
+
 from dropout.db import database
 from dropout.models import AuditLog, CohortIntake, MonthlyReport, MonthlySummary, SummaryMonth
 from dropout.reporting import summaries
@@ -107,8 +108,11 @@ def test_the_intake_is_entered_once_and_feeds_the_retention_rate(client, county)
 
 def test_a_school_submits_the_township_approves_and_the_bureau_sees_who_is_missing(client, county):
     with database.connection_context():
-        school_report = MonthlyReport.get((MonthlyReport.month == str(MONTH)) & (MonthlyReport.unit_kind == "school")
-                                          & (MonthlyReport.unit_id == county.home_school.id))
+        school_report = MonthlyReport.get(
+            (MonthlyReport.month == str(MONTH))
+            & (MonthlyReport.unit_kind == "school")
+            & (MonthlyReport.unit_id == county.home_school.id)
+        )
         expected = MonthlyReport.select().where(MonthlyReport.month == str(MONTH)).count()
     login(client, county.users["teacher"])
     post(client, f"/reports/filing/report/{school_report.id}/approve")
@@ -121,11 +125,14 @@ def test_a_school_submits_the_township_approves_and_the_bureau_sees_who_is_missi
     with database.connection_context():
         report = MonthlyReport.get_by_id(school_report.id)
         assert (report.status, report.comment, report.approved_by_id) == (
-            "approved", "<b>本月无新增</b>", county.users["township"].id)
+            "approved",
+            "<b>本月无新增</b>",
+            county.users["township"].id,
+        )
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(client, county.users["bureau"])
     page = client.get(f"/reports/filing/{MONTH}").get_data(as_text=True)
-    tiles = re.findall(r'<strong>(\d+)</strong>', page)
+    tiles = re.findall(r"<strong>(\d+)</strong>", page)
     assert tiles[:2] == [str(expected), "1"]
     assert "白马乡中心小学" in page  # not reported yet, by name
     home = client.get("/").get_data(as_text=True)
@@ -149,8 +156,9 @@ def test_the_admin_sees_the_scheduler_runs_and_their_errors(client, county):
     from dropout.models import JobRun, utcnow
 
     with database.connection_context():
-        JobRun.create(job="monthly", period=str(MONTH), started_at=utcnow(), finished_at=utcnow(),
-                      result="units=7", error="")
+        JobRun.create(
+            job="monthly", period=str(MONTH), started_at=utcnow(), finished_at=utcnow(), result="units=7", error=""
+        )
         JobRun.create(job="daily", period="2026-11-02", started_at=utcnow(), error="OperationalError: <locked>")
     login(client, county.users["admin"])
     page = client.get("/reports/jobs").get_data(as_text=True)
@@ -161,8 +169,15 @@ def test_a_townships_still_out_lists_its_residents_as_the_figure_counts_them(cli
     from dropout.models import Child
 
     with database.connection_context():
-        commuter = Child.create(name="邻乡生", sex="M", birth_on=county.own.birth_on, village=county.other.village_id,
-                                school=county.home_school.id, grade=5, status="dropped_out")
+        commuter = Child.create(
+            name="邻乡生",
+            sex="M",
+            birth_on=county.own.birth_on,
+            village=county.other.village_id,
+            school=county.home_school.id,
+            grade=5,
+            status="dropped_out",
+        )
     login(client, county.users["bureau"])
     page = client.get(f"/reports/{MONTH}").get_data(as_text=True)
     row = re.search(r'>城关镇</a>.*?href="([^"]*status=dropped_out[^"]*)">(\d+)<', page, re.S)

@@ -1,5 +1,6 @@
 """The paper file (档案): scans of the signed 送达回证 and of the signed documents, checked like visit photos,
 kept outside the web root, shown to those in scope; a refused scan leaves nothing behind."""
+
 import dataclasses
 import io
 import json
@@ -13,14 +14,14 @@ from flask import render_template
 from flask_login import login_user
 from hostile import upload
 
+from dropout.casework import cases
+from dropout.casework.settings import CaseSettings
+from dropout.core import uploads
+from dropout.core.errors import PermissionDenied, ValidationError
 from dropout.db import database
 from dropout.models import AuditLog, DocumentScan, DropoutCase, PenaltyDocument, ReturnNotice
-from dropout.pdf.data import NoticeData
-from dropout.core.errors import PermissionDenied, ValidationError
-from dropout.casework import cases
 from dropout.notices import scans
-from dropout.core import uploads
-from dropout.casework.settings import CaseSettings
+from dropout.pdf.data import NoticeData
 from dropout.views.scans import panel
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
@@ -35,8 +36,9 @@ def county(app):
     with app.test_request_context(), database.connection_context():
         user = county.users["township"]
         for child in (county.own, county.other):
-            case = cases.open_case(user if child == county.own else county.users["admin"], child, date(2026, 3, 1),
-                                   CaseSettings(), TODAY)
+            case = cases.open_case(
+                user if child == county.own else county.users["admin"], child, date(2026, 3, 1), CaseSettings(), TODAY
+            )
             cases.confirm(county.users["admin"], case, "work", "", date(2026, 3, 2), CaseSettings(), TODAY)
     return county
 
@@ -45,18 +47,41 @@ def make_notice(child, seq=1, served=True):
     """A notice as tests/casework.py builds one; served the day after it was issued, unless not."""
     case = DropoutCase.get(DropoutCase.child == child.id)
     data = NoticeData(
-        authority="测试镇人民政府", title="限期复学通知书", number=f"测试〔2026〕{seq}号", version_note="",
-        guardian_name="监护人", guardian_relation="母亲", guardian_address="某村", guardian_phone="13900000000",
-        child_name=child.name, child_sex="女", child_birth="2015年5月1日", child_id_number=child.id_number or "",
-        child_school="某小学5年级", paragraphs=("请你自收到本通知书之日起7日内送孩子复学。",), contacts=(),
-        issued_on="2026年3月20日", verify_code=f"TEST-{seq:04d}", verify_url="http://127.0.0.1/verify/x",
+        authority="测试镇人民政府",
+        title="限期复学通知书",
+        number=f"测试〔2026〕{seq}号",
+        version_note="",
+        guardian_name="监护人",
+        guardian_relation="母亲",
+        guardian_address="某村",
+        guardian_phone="13900000000",
+        child_name=child.name,
+        child_sex="女",
+        child_birth="2015年5月1日",
+        child_id_number=child.id_number or "",
+        child_school="某小学5年级",
+        paragraphs=("请你自收到本通知书之日起7日内送孩子复学。",),
+        contacts=(),
+        issued_on="2026年3月20日",
+        verify_code=f"TEST-{seq:04d}",
+        verify_url="http://127.0.0.1/verify/x",
     )
     with database.connection_context():
         return ReturnNotice.create(
-            case=case, township=child.village.township_id, series=f"notice:township:{child.village.township_id}",
-            year=2026, seq=seq, number=data.number, status="served" if served else "issued", issued_on=date(2026, 3, 20),
-            deadline_days=7, deadline_on=date(2026, 3, 28) if served else None, served_on=SERVED_ON if served else None,
-            return_school="某小学", data=json.dumps(dataclasses.asdict(data), ensure_ascii=False), verify_code=data.verify_code,
+            case=case,
+            township=child.village.township_id,
+            series=f"notice:township:{child.village.township_id}",
+            year=2026,
+            seq=seq,
+            number=data.number,
+            status="served" if served else "issued",
+            issued_on=date(2026, 3, 20),
+            deadline_days=7,
+            deadline_on=date(2026, 3, 28) if served else None,
+            served_on=SERVED_ON if served else None,
+            return_school="某小学",
+            data=json.dumps(dataclasses.asdict(data), ensure_ascii=False),
+            verify_code=data.verify_code,
         )
 
 
@@ -64,8 +89,17 @@ def make_document(notice, served=True):
     seq = notice.seq
     with database.connection_context():
         return PenaltyDocument.create(
-            notice=notice, case=notice.case_id, kind="prior", issuer="township", series="prior:township:1", year=2026,
-            seq=seq, number=f"测罚告〔2026〕{seq}号", issued_on=date(2026, 4, 1), penalty="warning", data="{}",
+            notice=notice,
+            case=notice.case_id,
+            kind="prior",
+            issuer="township",
+            series="prior:township:1",
+            year=2026,
+            seq=seq,
+            number=f"测罚告〔2026〕{seq}号",
+            issued_on=date(2026, 4, 1),
+            penalty="warning",
+            data="{}",
             served_on=date(2026, 4, 2) if served else None,
         )
 
@@ -92,8 +126,10 @@ def flashes(client):
         return [message for _, message in session.get("_flashes", [])]
 
 
-@pytest.mark.parametrize("content, name, mimetype", [(PNG, "回证.png", "image/png"), (JPEG, "回证.jpg", "image/jpeg"),
-                                                     (PDF, "回证.pdf", "application/pdf")])
+@pytest.mark.parametrize(
+    "content, name, mimetype",
+    [(PNG, "回证.png", "image/png"), (JPEG, "回证.jpg", "image/jpeg"), (PDF, "回证.pdf", "application/pdf")],
+)
 def test_a_signed_receipt_is_attached_kept_and_shown(app, client, county, content, name, mimetype):
     notice = make_notice(county.own)
     login(client, county.users["township"])
@@ -103,8 +139,12 @@ def test_a_signed_receipt_is_attached_kept_and_shown(app, client, county, conten
     with database.connection_context():
         scan = DocumentScan.get()
         entry = AuditLog.get(AuditLog.entity == "document_scan")
-        assert (scan.notice_id, scan.document_id, scan.kind, scan.uploaded_by_id) == (notice.id, None, "receipt",
-                                                                                       county.users["township"].id)
+        assert (scan.notice_id, scan.document_id, scan.kind, scan.uploaded_by_id) == (
+            notice.id,
+            None,
+            "receipt",
+            county.users["township"].id,
+        )
         assert (entry.entity_id, entry.child_id, entry.username) == (scan.id, county.own.id, "township")
         assert scans.on_file(notice) and [s.id for s in scans.scans_of(notice)] == [scan.id]
     assert files_in(app) == [Path(app.config["UPLOADS_DIR"]) / scan.path]
@@ -140,13 +180,16 @@ def test_the_panel_and_the_case_page_say_when_the_receipt_is_missing(app, client
     assert "回证未归档" in page and "回证已归档" not in page
 
 
-@pytest.mark.parametrize("content, name, message", [
-    (b"just some text, not a scan\n", "回证.pdf", "扫描件不是 PDF、JPEG 或 PNG 文件，未保存。"),
-    (b"GIF89a" + b"\0" * 32, "回证.png", "扫描件不是 PDF、JPEG 或 PNG 文件，未保存。"),
-    (PNG + b"\0" * uploads.MAX_BYTES, "回证.png", "扫描件超过 5 MB，未保存。"),
-    (b"", "回证.pdf", "请选择要上传的扫描件：没有收到文件，或文件为空。"),
-    (None, "", "请选择要上传的扫描件：没有收到文件，或文件为空。"),
-])
+@pytest.mark.parametrize(
+    "content, name, message",
+    [
+        (b"just some text, not a scan\n", "回证.pdf", "扫描件不是 PDF、JPEG 或 PNG 文件，未保存。"),
+        (b"GIF89a" + b"\0" * 32, "回证.png", "扫描件不是 PDF、JPEG 或 PNG 文件，未保存。"),
+        (PNG + b"\0" * uploads.MAX_BYTES, "回证.png", "扫描件超过 5 MB，未保存。"),
+        (b"", "回证.pdf", "请选择要上传的扫描件：没有收到文件，或文件为空。"),
+        (None, "", "请选择要上传的扫描件：没有收到文件，或文件为空。"),
+    ],
+)
 def test_a_bad_scan_is_refused_with_a_message_and_nothing_changes(app, client, county, content, name, message):
     notice = make_notice(county.own)
     login(client, county.users["township"])
@@ -267,5 +310,7 @@ def test_scans_of_a_penalty_document(app, client, county):
 def test_the_service_refuses_with_the_field_named(app, county):
     notice = make_notice(county.own)
     with app.test_request_context(), database.connection_context(), pytest.raises(ValidationError) as refused:
-        scans.attach(county.users["township"], "receipt", io.BytesIO(b"hello"), app.config["UPLOADS_DIR"], notice=notice)
+        scans.attach(
+            county.users["township"], "receipt", io.BytesIO(b"hello"), app.config["UPLOADS_DIR"], notice=notice
+        )
     assert list(refused.value.errors) == ["scan"]

@@ -1,6 +1,7 @@
 """The scheduler (issue 6): jobs claimed once per period, missed months caught up, locked months left
 alone, every run recorded; one scheduler process per database; a job killed half-way (issue 7)
 leaves a month absent or complete, never half-written."""
+
 import os
 import random
 import shutil
@@ -31,9 +32,14 @@ BIG = 30000 if POSTGRES else 60000  # children in the county the processes race 
 
 # -- helpers ---------------------------------------------------------------------------------------
 
+
 def environment(url, tmp_path):
-    env = dict(os.environ, DROPOUT_DATABASE_URL=url, DROPOUT_REPORTS_DIR=str(tmp_path / "reports"),
-               DROPOUT_SECRET_KEY="test secret")
+    env = dict(
+        os.environ,
+        DROPOUT_DATABASE_URL=url,
+        DROPOUT_REPORTS_DIR=str(tmp_path / "reports"),
+        DROPOUT_SECRET_KEY="test secret",
+    )
     env.pop("DROPOUT_TEST_POSTGRES", None)
     return env
 
@@ -44,16 +50,18 @@ def flask_command(*args):
 
 def flask(url, tmp_path, *args):
     """Run one `flask --app dropout` command to its end."""
-    return subprocess.run(flask_command(*args), cwd=ROOT, env=environment(url, tmp_path), capture_output=True,
-                          text=True, timeout=TIMEOUT)
+    return subprocess.run(
+        flask_command(*args), cwd=ROOT, env=environment(url, tmp_path), capture_output=True, text=True, timeout=TIMEOUT
+    )
 
 
 def start(url, tmp_path, *args, log=None):
     """Start one `flask --app dropout` command; its output goes to `log` (a file) or nowhere."""
     out = open(log, "w") if log else subprocess.DEVNULL
     try:
-        return subprocess.Popen(flask_command(*args), cwd=ROOT, env=environment(url, tmp_path), stdout=out,
-                                stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            flask_command(*args), cwd=ROOT, env=environment(url, tmp_path), stdout=out, stderr=subprocess.STDOUT
+        )
     finally:
         if log:
             out.close()
@@ -84,8 +92,9 @@ def months():
 
 def open_app(url, tmp_path):
     """An app bound to `url`, for looking at a database the subprocesses wrote."""
-    return create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url,
-                       "REPORTS_DIR": str(tmp_path / "reports")})
+    return create_app(
+        {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "REPORTS_DIR": str(tmp_path / "reports")}
+    )
 
 
 @pytest.fixture
@@ -102,6 +111,7 @@ def no_archive(app, monkeypatch):
 
 
 # -- a big county, loaded once, copied per test ---------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def big_county(tmp_path_factory):
@@ -130,7 +140,7 @@ def _load_big(url, folder):
 def county_copy(big_county, tmp_path):
     """A fresh copy of the big county for one test; its URL."""
     if not POSTGRES:
-        shutil.copy(big_county[len("sqlite:///"):], tmp_path / "county.db")
+        shutil.copy(big_county[len("sqlite:///") :], tmp_path / "county.db")
         yield f"sqlite:///{tmp_path / 'county.db'}"
         return
     with postgres_database("copy", template=big_county.rsplit("/", 1)[1]) as url:
@@ -138,6 +148,7 @@ def county_copy(big_county, tmp_path):
 
 
 # -- the jobs, called directly ---------------------------------------------------------------------
+
 
 def test_the_monthly_job_run_twice_generates_once(app, county):
     first = jobs.monthly(OCTOBER, app.config)
@@ -165,7 +176,10 @@ def test_a_month_missed_while_down_is_caught_up(app, county, no_archive):
     jobs.monthly(Month(2026, 8), app.config)
     runs = jobs.catch_up(date(2026, 11, 2), app.config)
     assert [(r.job, r.period) for r in runs if r.job != jobs.ARCHIVE] == [
-        ("daily", "2026-11-02"), ("monthly", "2026-09"), ("monthly", "2026-10")]
+        ("daily", "2026-11-02"),
+        ("monthly", "2026-09"),
+        ("monthly", "2026-10"),
+    ]
     assert all(r.error == "" for r in runs)
     assert months() == ["2026-08", "2026-09", "2026-10"]
     assert claims() == ["2026-08", "2026-09", "2026-10"]
@@ -176,7 +190,10 @@ def test_a_month_missed_while_down_is_caught_up(app, county, no_archive):
 def test_catching_up_for_the_first_time_generates_only_the_previous_month(app, county, no_archive):
     runs = jobs.catch_up(date(2026, 11, 2), app.config)
     assert [(r.job, r.period) for r in runs] == [
-        ("daily", "2026-11-02"), ("monthly", "2026-10"), ("archive", "2026-10")]
+        ("daily", "2026-11-02"),
+        ("monthly", "2026-10"),
+        ("archive", "2026-10"),
+    ]
     assert months() == ["2026-10"]
 
 
@@ -196,8 +213,11 @@ def test_a_locked_month_is_not_changed_by_the_job(app, county, no_archive, make_
 
 
 def test_the_daily_job_marks_overdue_notices_once_and_counts_what_is_due(app, county):
-    served = ReturnNotice.select().where((ReturnNotice.status == "served")
-                                         & (ReturnNotice.deadline_on < date(2026, 11, 10))).count()
+    served = (
+        ReturnNotice.select()
+        .where((ReturnNotice.status == "served") & (ReturnNotice.deadline_on < date(2026, 11, 10)))
+        .count()
+    )
     assert served  # the demo county has notices whose deadline passes
     run = jobs.daily(date(2026, 11, 10), app.config)
     assert run.error == ""
@@ -255,6 +275,7 @@ def test_the_schedule_catches_up_daily_in_the_county_time_zone(app):
 
 # -- the commands ----------------------------------------------------------------------------------
 
+
 def test_summaries_command_generates_a_month_and_refuses_bad_input(app, runner, county, monkeypatch):
     result = runner.invoke(args=["summaries", "--month", "2026-10"])
     assert result.exit_code == 0, result.output
@@ -289,15 +310,18 @@ def test_run_jobs_command_catches_up_once(app, runner, county, no_archive):
 
 
 def test_the_web_app_starts_no_scheduler(tmp_path):
-    code = ("import sys, threading; from dropout import create_app; create_app({'SECRET_KEY': 'x', "
-            f"'DATABASE_URL': 'sqlite:///{tmp_path / 'x.db'}'}}); "
-            "assert 'apscheduler' not in sys.modules, 'apscheduler imported'; "
-            "assert threading.active_count() == 1, threading.enumerate()")
+    code = (
+        "import sys, threading; from dropout import create_app; create_app({'SECRET_KEY': 'x', "
+        f"'DATABASE_URL': 'sqlite:///{tmp_path / 'x.db'}'}}); "
+        "assert 'apscheduler' not in sys.modules, 'apscheduler imported'; "
+        "assert threading.active_count() == 1, threading.enumerate()"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT)
     assert result.returncode == 0, result.stderr
 
 
 # -- real processes --------------------------------------------------------------------------------
+
 
 def test_a_second_scheduler_refuses_to_start(app, database_url, tmp_path):
     log = tmp_path / "first.log"
@@ -361,7 +385,7 @@ def test_a_job_killed_half_way_leaves_the_month_absent_or_complete(county_copy, 
         finally:
             stop(process)
         if not on_postgres():
-            check = sqlite3.connect(county_copy[len("sqlite:///"):])
+            check = sqlite3.connect(county_copy[len("sqlite:///") :])
             try:
                 assert check.execute("PRAGMA integrity_check").fetchall() == [("ok",)], delay
             finally:

@@ -1,4 +1,5 @@
 """School age is counted on 31 August of the school year; stage from grade or age."""
+
 from datetime import date
 
 import pytest

@@ -1,23 +1,31 @@
 """Monthly figures on a small county with known events across month ends, checked exactly."""
+
 from datetime import date
 
 import pytest
-
 from conftest import move
 
+from dropout.casework import cases
+from dropout.casework.settings import CaseSettings
 from dropout.db import database
 from dropout.models import Child, Escalation, HomeVisit, MonthlySummary, ReturnNotice, SummaryMonth
-from dropout.rules.indicators import balance_gap, official, total
-from dropout.casework import cases
 from dropout.reporting import summaries
-from dropout.casework.settings import CaseSettings
 from dropout.reporting.figures import Month
+from dropout.rules.indicators import balance_gap, official, total
 
 TODAY = date(2026, 11, 22)
 OCTOBER = Month(2026, 10)
-THRESHOLDS = {"enrolment": 99.0, "enrolment_primary": 99.0, "enrolment_junior": 95.0, "dropout_primary": 1.0,
-              "dropout_primary_net": 1.0, "dropout_junior": 3.0, "dropout_junior_net": 3.0, "disabled": 97.0,
-              "retention": 95.0}
+THRESHOLDS = {
+    "enrolment": 99.0,
+    "enrolment_primary": 99.0,
+    "enrolment_junior": 95.0,
+    "dropout_primary": 1.0,
+    "dropout_primary_net": 1.0,
+    "dropout_junior": 3.0,
+    "dropout_junior_net": 3.0,
+    "disabled": 97.0,
+    "retention": 95.0,
+}
 PRIMARY_AGE, JUNIOR_AGE, GRADE9_AGE = date(2018, 3, 14), date(2013, 3, 14), date(2012, 3, 14)
 
 
@@ -47,8 +55,15 @@ def county(app, make_township, make_village, make_school, make_child, make_user)
         move(kids["h"], date(2026, 6, 1), status="dropped_out")  # before the school year: no flow in it
         case_b = cases.open_case(admin, kids["b"], date(2026, 9, 20), settings, TODAY)
         cases.confirm(admin, case_b, "work", "", date(2026, 10, 5), settings, TODAY)
-        HomeVisit.create(case=case_b, child=kids["b"], user=admin, visited_on=date(2026, 10, 7), method="home",
-                         met="guardian", outcome="refused")
+        HomeVisit.create(
+            case=case_b,
+            child=kids["b"],
+            user=admin,
+            visited_on=date(2026, 10, 7),
+            method="home",
+            met="guardian",
+            outcome="refused",
+        )
         case_c = cases.open_case(admin, kids["c"], date(2026, 10, 10), settings, TODAY)
         cases.confirm(admin, case_c, "dislike", "", date(2026, 10, 12), settings, TODAY)
         cases.record_return(admin, case_c, date(2026, 10, 25), "original", j.id, 8, "", settings, TODAY)
@@ -58,8 +73,16 @@ def county(app, make_township, make_village, make_school, make_child, make_user)
         move(kids["n"], date(2026, 10, 15), status="deceased")
         move(kids["k"], date(2026, 10, 20), status="deferred")  # 休学
         move(kids["m"], date(2026, 10, 30), status="completed")
-        HomeVisit.create(child=kids["g"], user=admin, visited_on=date(2026, 10, 9), method="home", met="child",
-                         outcome="other", is_teaching=True, lessons=2)
+        HomeVisit.create(
+            child=kids["g"],
+            user=admin,
+            visited_on=date(2026, 10, 9),
+            method="home",
+            met="child",
+            outcome="other",
+            is_teaching=True,
+            lessons=2,
+        )
         notice = _notice(case_b, t, served_on=date(2026, 10, 9))
         Escalation.create(notice=notice, case=case_b, kind="penalty", decided_on=date(2026, 10, 20), decided_by=admin)
         Child.update(registered_on=date(2025, 6, 1)).execute()  # all registered long before
@@ -69,8 +92,18 @@ def county(app, make_township, make_village, make_school, make_child, make_user)
 def _notice(case, township, served_on):
     """A notice issued on 8 October, served the next day, its deadline passed without a return."""
     return ReturnNotice.create(
-        case=case, township=township, year=2026, seq=1, number="测〔2026〕1号", status="overdue", issued_on=date(2026, 10, 8),
-        deadline_days=7, data="{}", verify_code="BENCH-0001", served_on=served_on, deadline_on=date(2026, 10, 16),
+        case=case,
+        township=township,
+        year=2026,
+        seq=1,
+        number="测〔2026〕1号",
+        status="overdue",
+        issued_on=date(2026, 10, 8),
+        deadline_days=7,
+        data="{}",
+        verify_code="BENCH-0001",
+        served_on=served_on,
+        deadline_on=date(2026, 10, 16),
     )
 
 
@@ -83,13 +116,42 @@ def test_county_figures_of_october(county):
         summaries.generate_month(OCTOBER)
         cells = figures("county", 0)
     expected = {
-        "students_start": 11, "transfers_in": 0, "resumed": 1, "transfers_out": 1, "completed": 1, "suspended": 1,
-        "deaths": 1, "dropouts": 2, "students_end": 6, "students_year": 11, "dropouts_year": 2, "school_age": 10,
-        "enrolled": 7, "disabled": 2, "disabled_enrolled": 1, "grade9": 1, "cohort": 2, "still_out": 2,
-        "suspected_open": 0, "new_suspected": 1, "new_confirmed": 2, "returned": 1, "returned_year": 1,
-        "placement_original": 1, "visits": 1, "children_visited": 1, "teaching_visits": 1, "out_poor": 1,
-        "out_disabled": 1, "out_left_behind": 0, "reason_work": 1, "reason_dislike": 0, "notices_issued": 1,
-        "notices_served": 1, "notices_overdue": 1, "measures": 1,
+        "students_start": 11,
+        "transfers_in": 0,
+        "resumed": 1,
+        "transfers_out": 1,
+        "completed": 1,
+        "suspended": 1,
+        "deaths": 1,
+        "dropouts": 2,
+        "students_end": 6,
+        "students_year": 11,
+        "dropouts_year": 2,
+        "school_age": 10,
+        "enrolled": 7,
+        "disabled": 2,
+        "disabled_enrolled": 1,
+        "grade9": 1,
+        "cohort": 2,
+        "still_out": 2,
+        "suspected_open": 0,
+        "new_suspected": 1,
+        "new_confirmed": 2,
+        "returned": 1,
+        "returned_year": 1,
+        "placement_original": 1,
+        "visits": 1,
+        "children_visited": 1,
+        "teaching_visits": 1,
+        "out_poor": 1,
+        "out_disabled": 1,
+        "out_left_behind": 0,
+        "reason_work": 1,
+        "reason_dislike": 0,
+        "notices_issued": 1,
+        "notices_served": 1,
+        "notices_overdue": 1,
+        "measures": 1,
     }
     assert {key: total(cells, key) for key in expected} == expected
     assert total(cells, "dropouts_year", "primary") == 1 and total(cells, "students_year", "primary") == 7
@@ -101,15 +163,20 @@ def test_county_figures_of_october(county):
         "enrolment": (7, 10, False),
         "enrolment_primary": (4, 5, False),  # a, f, g, i of a, b, f, g, i
         "enrolment_junior": (3, 5, False),  # c, d, m (completed) of c, d, h, k, m
-        "dropout_primary": (1, 7, False), "dropout_primary_net": (1, 7, False),  # b
-        "dropout_junior": (1, 4, False), "dropout_junior_net": (1, 4, False),  # c dropped out; h is still out
+        "dropout_primary": (1, 7, False),
+        "dropout_primary_net": (1, 7, False),  # b
+        "dropout_junior": (1, 4, False),
+        "dropout_junior_net": (1, 4, False),  # c dropped out; h is still out
         "disabled": (1, 2, False),
         "retention": (1, 0, None),  # no intake: no rate
         "retention_estimate": (1, 2, None),  # d of d and m, the residents of grade-9 age: shown, never judged
     }
     lenient = {**THRESHOLDS, "dropout_junior": 25.0, "enrolment_junior": 60.0}
     assert {i.code: i.met for i in official(cells, lenient)}.items() >= {
-        "dropout_junior": True, "enrolment_junior": True, "dropout_junior_net": False}.items()
+        "dropout_junior": True,
+        "enrolment_junior": True,
+        "dropout_junior_net": False,
+    }.items()
 
 
 def test_townships_count_by_residence_and_schools_their_pupils(county):

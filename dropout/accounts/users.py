@@ -1,8 +1,9 @@
 """Accounts: creation, passwords, and logins slowed down after repeated failures, each login audited."""
+
 import functools
 import json
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -56,8 +57,9 @@ def _resolve_place(role, places):
         return {}
     name = (places.get(kind) or "").strip()
     if not name:
-        raise ValidationError({kind: _("A %(role)s account needs a %(place)s.", role=ROLES[role],
-                                       place=PLACE_KINDS[kind])})
+        raise ValidationError(
+            {kind: _("A %(role)s account needs a %(place)s.", role=ROLES[role], place=PLACE_KINDS[kind])}
+        )
     model = PLACE_MODELS[kind]
     query = model.select().where(model.name == name)
     if kind == "village" and "/" in name:
@@ -68,8 +70,9 @@ def _resolve_place(role, places):
     if not found:
         raise ValidationError({kind: _("Unknown %(place)s: %(name)s", place=PLACE_KINDS[kind], name=name)})
     if len(found) > 1:
-        raise ValidationError({kind: _("Several villages are called %(name)s; write it as township/village.",
-                                       name=name)})
+        raise ValidationError(
+            {kind: _("Several villages are called %(name)s; write it as township/village.", name=name)}
+        )
     return {kind: found[0]}
 
 
@@ -107,8 +110,10 @@ def password_problem(password, username="", full_name="", county=""):
             return _("The password must not be or contain the county's name.")
     names = [name for name in (username, full_name, county) if name]
     if zxcvbn(password[:ZXCVBN_MAX], user_inputs=names)["score"] < MIN_PASSWORD_SCORE:
-        return _("The password is too easy to guess (a common password, a word, a date or a keyboard pattern). "
-                 "Use several unrelated words, or mix in numbers and signs.")
+        return _(
+            "The password is too easy to guess (a common password, a word, a date or a keyboard pattern). "
+            "Use several unrelated words, or mix in numbers and signs."
+        )
     return None
 
 
@@ -166,8 +171,9 @@ def set_password(actor, user, password, county="", field="password"):
         audit.record(actor, "update", "user", user.id, reason="password changed")
 
 
-def change_own_password(user, current, new, repeat, county="", address="", now=None, max_failures=5,
-                        lockout_seconds=60):
+def change_own_password(
+    user, current, new, repeat, county="", address="", now=None, max_failures=5, lockout_seconds=60
+):
     """A user changes their own password, giving the current one; a wrong current password counts as a
     failed login of the account (and is audited as one), so a left-open session cannot be used to guess it."""
     now = now or utcnow()
@@ -199,8 +205,15 @@ def require_password_change(actor, user):
         before = audit.snapshot(user, SECRET_FIELDS)
         user.must_change_password = True
         user.save(only=[User.must_change_password])
-        audit.record(actor, "update", "user", user.id, before=before, after=audit.snapshot(user, SECRET_FIELDS),
-                     reason="password change required")
+        audit.record(
+            actor,
+            "update",
+            "user",
+            user.id,
+            before=before,
+            after=audit.snapshot(user, SECRET_FIELDS),
+            reason="password change required",
+        )
 
 
 def end_sessions(user):
@@ -242,8 +255,16 @@ def _audit_login(user, typed, address, outcome, now, account=None, reason=""):
     after = {"address": (address or "")[:TYPED_NAME_MAX]}
     if user is not None and user.must_change_password:
         after["must_change_password"] = True
-    audit.record(user, outcome, "login", account.id if account is not None else None, after=after, reason=reason,
-                 at=now, username=(typed or "")[:TYPED_NAME_MAX])
+    audit.record(
+        user,
+        outcome,
+        "login",
+        account.id if account is not None else None,
+        after=after,
+        reason=reason,
+        at=now,
+        username=(typed or "")[:TYPED_NAME_MAX],
+    )
 
 
 def authenticate(username, password, address="", now=None, max_failures=5, lockout_seconds=60, county=""):
@@ -282,8 +303,7 @@ def authenticate(username, password, address="", now=None, max_failures=5, locko
         user.last_login_at = now
         user.must_change_password = user.must_change_password or weak
         user.save(only=[User.last_login_at, User.must_change_password])
-        _audit_login(user, typed, address, "success", now, user,
-                     reason="weak password" if weak else "")
+        _audit_login(user, typed, address, "success", now, user, reason="weak password" if weak else "")
     return user, None
 
 
@@ -306,8 +326,11 @@ class LoginFilters:
                 day = None
             dates[name] = day if day is None or 1900 <= day.year <= 9000 else None
         outcome = args.get("outcome") or ""
-        return cls(user=(args.get("user") or "").strip()[:TYPED_NAME_MAX],
-                   outcome=outcome if outcome in LOGIN_OUTCOMES else "", **dates)
+        return cls(
+            user=(args.get("user") or "").strip()[:TYPED_NAME_MAX],
+            outcome=outcome if outcome in LOGIN_OUTCOMES else "",
+            **dates,
+        )
 
     def args(self):
         """The filters as query-string arguments (for the pager)."""
@@ -317,7 +340,7 @@ class LoginFilters:
 
 def _utc_start(day, zone):
     """The UTC time (naive, as stored) at which a county day starts."""
-    return datetime.combine(day, time(), zone).astimezone(timezone.utc).replace(tzinfo=None)
+    return datetime.combine(day, time(), zone).astimezone(UTC).replace(tzinfo=None)
 
 
 def logins(filters):

@@ -3,6 +3,7 @@
 Every step is a CaseEvent; the case's status is recomputed from all of them by
 rules/case_status, never set by hand. The child's own status follows the case.
 """
+
 import json
 from datetime import date
 
@@ -67,8 +68,14 @@ def _text(value, field):
 def record_event(user, case, kind, on, data=None, notes="", visit=None):
     """Append one step to the case's log (inside the caller's transaction)."""
     return CaseEvent.create(
-        case=case, kind=kind, happened_on=on, at=utcnow(), user=user, visit=visit,
-        data=json.dumps(data or {}, ensure_ascii=False, default=str), notes=notes,
+        case=case,
+        kind=kind,
+        happened_on=on,
+        at=utcnow(),
+        user=user,
+        visit=visit,
+        data=json.dumps(data or {}, ensure_ascii=False, default=str),
+        notes=notes,
     )
 
 
@@ -97,8 +104,9 @@ def refresh(case, settings, today, user=None, on=None):
     case.updated_at = utcnow()
     case.save()
     if became_closed and state.closed_kind in STATUS_AFTER_CLOSURE:
-        set_child_status(user, case.child, STATUS_AFTER_CLOSURE[state.closed_kind], f"case {state.closed_kind}",
-                         on or today)
+        set_child_status(
+            user, case.child, STATUS_AFTER_CLOSURE[state.closed_kind], f"case {state.closed_kind}", on or today
+        )
     return state
 
 
@@ -136,7 +144,11 @@ def open_case(user, child, absent_since, settings, today, notes=""):
     with database.atomic():
         if case is None:
             case = DropoutCase.create(
-                child=child, absent_since=absent_since, opened_on=today, opened_by=user, status="suspected",
+                child=child,
+                absent_since=absent_since,
+                opened_on=today,
+                opened_by=user,
+                status="suspected",
                 cadre=user if user.role == "township" else None,
                 teacher=user if user.role == "teacher" else child.responsible_teacher_id,
             )
@@ -195,8 +207,9 @@ def assign(user, case, cadre_id, teacher_id, today):
         record_event(user, case, "assigned", today, {"before": before, "after": after})
         if teacher is not None and case.child.responsible_teacher_id != teacher.id:
             # The responsible teacher must be able to open the child's page.
-            set_child_status(user, case.child, case.child.status, "teacher assigned", today,
-                             responsible_teacher=teacher)
+            set_child_status(
+                user, case.child, case.child.status, "teacher assigned", today, responsible_teacher=teacher
+            )
     return case
 
 
@@ -244,8 +257,14 @@ def record_return(user, case, on, placement, school_id, grade, notes, settings, 
     if grade is not None and not 1 <= grade <= 9:
         raise ValidationError({"grade": _("The grade is between 1 and 9.")})
     with database.atomic():
-        record_event(user, case, "returned", on, {"placement": placement, "school": school_id, "grade": grade},
-                     _text(notes, "notes"))
+        record_event(
+            user,
+            case,
+            "returned",
+            on,
+            {"placement": placement, "school": school_id, "grade": grade},
+            _text(notes, "notes"),
+        )
         refresh(case, settings, today, user)
         changes = {"school": school} if school is not None else {}
         if grade is not None:
@@ -282,7 +301,8 @@ def _check_proof(case, closure, on, proof, settings, today):
         raise ValidationError({"closure": _("The child is not yet %(n)d.", n=settings.age_out)})
     if closure == "exempted":
         valid = Exemption.select().where(
-            (Exemption.child == case.child_id) & Exemption.status.in_(("approved", "filed"))
+            (Exemption.child == case.child_id)
+            & Exemption.status.in_(("approved", "filed"))
             & (Exemption.valid_until >= today)
         )
         if not valid.exists():

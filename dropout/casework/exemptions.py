@@ -1,4 +1,5 @@
 """缓学/免学/休学: the guardian applies, the township approves, the bureau files."""
+
 from flask_babel import gettext as _
 
 from ..choices import EXEMPTION_KINDS
@@ -39,8 +40,14 @@ def apply(user, child, values, today, scan=None, uploads_dir=None):
             raise ValidationError({"scan": _("The scan must be a JPEG, PNG or PDF file of at most 5 MB.")})
     with database.atomic():
         exemption = Exemption.create(
-            child=child, kind=values["kind"], reason=reason, applied_on=applied_on, valid_until=valid_until,
-            status="applied", applied_by=user, scan_path=scan_path,
+            child=child,
+            kind=values["kind"],
+            reason=reason,
+            applied_on=applied_on,
+            valid_until=valid_until,
+            status="applied",
+            applied_by=user,
+            scan_path=scan_path,
         )
         audit.record(user, "create", "exemption", exemption.id, after=_snapshot(exemption), child_id=child.id)
     return exemption

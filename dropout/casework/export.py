@@ -1,4 +1,5 @@
 """The cases list as a workbook: the same filtered cases as the page, ID numbers masked."""
+
 from flask_babel import gettext as _
 
 from ..choices import CASE_STATUSES, DROPOUT_REASONS
@@ -8,8 +9,21 @@ from .search import search
 
 
 def headers():
-    return [_("Case"), _("Name"), _("ID number"), _("Village"), _("School"), _("Status"), _("Reason"),
-            _("Absent since"), _("Opened"), _("Township cadre"), _("Teacher"), _("Next visit"), _("Repeats")]
+    return [
+        _("Case"),
+        _("Name"),
+        _("ID number"),
+        _("Village"),
+        _("School"),
+        _("Status"),
+        _("Reason"),
+        _("Absent since"),
+        _("Opened"),
+        _("Township cadre"),
+        _("Teacher"),
+        _("Next visit"),
+        _("Repeats"),
+    ]
 
 
 def rows(user, filters, today):
@@ -17,10 +31,19 @@ def rows(user, filters, today):
     for case in search(user, filters, today):
         child = case.child
         yield (
-            case.id, child.name, id_number.mask(child.id_number), child.village.name,
-            child.school.name if child.school else "", CASE_STATUSES[case.status],
-            DROPOUT_REASONS.get(case.reason, ""), case.absent_since, case.opened_on,
-            case.cadre or "", case.teacher or "", case.next_visit_on or "", case.repeat_count,
+            case.id,
+            child.name,
+            id_number.mask(child.id_number),
+            child.village.name,
+            child.school.name if child.school else "",
+            CASE_STATUSES[case.status],
+            DROPOUT_REASONS.get(case.reason, ""),
+            case.absent_since,
+            case.opened_on,
+            case.cadre or "",
+            case.teacher or "",
+            case.next_visit_on or "",
+            case.repeat_count,
         )
 
 

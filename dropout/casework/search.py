@@ -1,4 +1,5 @@
 """The filtered cases list: one query for the page and the export."""
+
 from dataclasses import dataclass
 
 from peewee import JOIN
@@ -48,8 +49,10 @@ def search(user, filters, today):
         # A notice past its deadline, or a visit past its date.
         query = query.where(
             (DropoutCase.status == "overdue")
-            | (DropoutCase.status.in_(("dropped_out", "persuading", "notice_running"))
-               & (DropoutCase.next_visit_on < today))
+            | (
+                DropoutCase.status.in_(("dropped_out", "persuading", "notice_running"))
+                & (DropoutCase.next_visit_on < today)
+            )
         )
     return _with_names(query).order_by(DropoutCase.updated_at.desc(), DropoutCase.id.desc())
 

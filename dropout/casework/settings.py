@@ -1,4 +1,5 @@
 """The county's case-work settings, read once at the edge and passed to the services."""
+
 from dataclasses import dataclass
 
 

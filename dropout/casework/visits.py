@@ -1,4 +1,5 @@
 """Home visits (家访/劝返) on a case, and 送教上门 teaching visits, logged in under a minute."""
+
 from datetime import timedelta
 
 from flask_babel import gettext as _
@@ -60,8 +61,12 @@ def log_visit(user, case, values, settings, today, photo=None, uploads_dir=None)
     try:
         with database.atomic():
             visit = HomeVisit.create(
-                case=case, child=case.child_id, user=user, photo_path=stored,
-                is_followup=case.status == "returned", **_columns(values),
+                case=case,
+                child=case.child_id,
+                user=user,
+                photo_path=stored,
+                is_followup=case.status == "returned",
+                **_columns(values),
             )
             record_event(user, case, "visit", visit.visited_on, {"followup": visit.is_followup}, visit=visit)
             if case.status in case_status.VISITING_STATUSES or case.status == "suspected":
@@ -92,8 +97,19 @@ def log_teaching_visit(user, child, values, settings, today):
 
 
 def _columns(values):
-    fields = ("visited_on", "method", "met", "outcome", "reasons", "notes", "next_visit_on", "latitude", "longitude",
-              "lessons", "is_late")
+    fields = (
+        "visited_on",
+        "method",
+        "met",
+        "outcome",
+        "reasons",
+        "notes",
+        "next_visit_on",
+        "latitude",
+        "longitude",
+        "lessons",
+        "is_late",
+    )
     return {field: values.get(field) for field in fields}
 
 
@@ -101,4 +117,5 @@ def open_cases_first(user, cases_query):
     """The user's own open cases first, then the other open ones in scope."""
     own = Case(None, (((DropoutCase.cadre == user.id) | (DropoutCase.teacher == user.id), 0),), 1)
     return cases_query.where(DropoutCase.status != "closed").order_by(
-        own, DropoutCase.next_visit_on.asc(nulls="first"), DropoutCase.id)
+        own, DropoutCase.next_visit_on.asc(nulls="first"), DropoutCase.id
+    )

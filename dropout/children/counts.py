@@ -1,17 +1,16 @@
 """Headline counts over the children a user may see."""
+
 from peewee import fn
 
 from ..choices import CHILD_STATUSES, OUT_OF_SCHOOL
-from ..models import Child
 from ..core import scope
+from ..models import Child
 
 
 def scope_counts(user):
     """Children in scope: total, by status, without ID number, in priority groups."""
     base = scope.children(user)
-    by_status = dict(
-        base.select(Child.status, fn.COUNT(Child.id)).group_by(Child.status).tuples()
-    )
+    by_status = dict(base.select(Child.status, fn.COUNT(Child.id)).group_by(Child.status).tuples())
     flags = base.select(
         fn.COUNT(Child.id),
         fn.SUM(Child.id_number.is_null().cast("integer")),
@@ -27,5 +26,11 @@ def scope_counts(user):
         "by_status": [(code, label, by_status.get(code, 0)) for code, label in CHILD_STATUSES.items()],
         "out_of_school": sum(by_status.get(code, 0) for code in OUT_OF_SCHOOL),
         "no_id": no_id,
-        "groups": {"poor": poor, "left_behind": left_behind, "migrant": migrant, "disabled": disabled, "orphan": orphan},
+        "groups": {
+            "poor": poor,
+            "left_behind": left_behind,
+            "migrant": migrant,
+            "disabled": disabled,
+            "orphan": orphan,
+        },
     }

@@ -1,4 +1,5 @@
 """Townships, villages and schools: the county's places, kept by the county admin."""
+
 from flask_babel import gettext as _
 from peewee import JOIN, IntegrityError, fn
 

@@ -1,4 +1,5 @@
 """Registering, editing and removing children and their guardians."""
+
 import re
 
 from flask_babel import gettext as _
@@ -222,8 +223,10 @@ def future_message(day, today):
 
 def recorded_message(last):
     """Why a change dated before one already recorded (on `last`) is refused."""
-    return _("A change of status, school or village is already recorded on %(date)s; this one cannot be dated "
-             "before it.", date=last)
+    return _(
+        "A change of status, school or village is already recorded on %(date)s; this one cannot be dated before it.",
+        date=last,
+    )
 
 
 def last_change_on(child):
@@ -245,8 +248,14 @@ def _check_dates(data, child, values, errors, today):
         return None  # nothing the figures follow changes: no date needed
     last = last_change_on(child)
     if last is None or last < child.registered_on:
-        return _effective_date(data, "changed_on", errors, today, child.registered_on,
-                               _("The child is on the roll only from %(date)s.", date=child.registered_on))
+        return _effective_date(
+            data,
+            "changed_on",
+            errors,
+            today,
+            child.registered_on,
+            _("The child is on the roll only from %(date)s.", date=child.registered_on),
+        )
     return _effective_date(data, "changed_on", errors, today, last, recorded_message(last))
 
 

@@ -1,4 +1,5 @@
 """The filtered, searched children list: one query builder for the page and exports."""
+
 import functools
 import operator
 import re
@@ -7,10 +8,10 @@ from dataclasses import dataclass, fields
 from peewee import JOIN
 
 from ..choices import OUT_OF_SCHOOL
+from ..core import scope
 from ..models import Child, School, Village
 from ..rules import id_number as idn
 from ..rules.school_age import JUNIOR_GRADES, PRIMARY_GRADES, birth_range_for_ages
-from ..core import scope
 
 _NUMBER = re.compile(r"[0-9]{1,9}")
 MAX_AGE = 30  # ages beyond this are clamped, so a birth-date bound stays a real date

@@ -1,4 +1,5 @@
 """The audit trail: who changed what, when, before and after. Written here, never edited."""
+
 import json
 from datetime import date, datetime
 

@@ -1,4 +1,5 @@
 """Consistent copies of the live database."""
+
 import os
 import shutil
 import sqlite3
@@ -12,7 +13,7 @@ def backup_database(url, dest):
     if dest.exists():
         raise RuntimeError(f"{dest} exists; choose a new file name")
     if url.startswith("sqlite:///"):
-        source_path = url[len("sqlite:///"):]
+        source_path = url[len("sqlite:///") :]
         if not Path(source_path).exists():
             raise RuntimeError(f"no database at {source_path}")
         partial = dest.with_name(dest.name + ".partial")

@@ -5,6 +5,7 @@ Everyone else calls deadline, add_working_days, school_days, is_working_day (and
 days_outside_school_holidays): dates in, a date or a count out. Each reads the bureau's entries afresh; a
 caller that asks many times in one go may load them once with `load()` and pass them as `calendar=`.
 """
+
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,8 +15,8 @@ from flask_babel import lazy_gettext as _l
 from ..db import database
 from ..models import CalendarEntry
 from ..rules import calendar as rules
-from .errors import PermissionDenied, ValidationError
 from . import audit
+from .errors import PermissionDenied, ValidationError
 
 KINDS = {
     "school_holiday": _l("School holiday"),
@@ -104,7 +105,9 @@ def _check(kind, name, starts_on, ends_on):
             if known:
                 errors["kind"] = _(
                     "The official calendar already has the holidays and working days of %(year)d; enter public "
-                    "holidays and working days only for a year it does not know.", year=known[0])
+                    "holidays and working days only for a year it does not know.",
+                    year=known[0],
+                )
     if errors:
         raise ValidationError(errors)
     return name

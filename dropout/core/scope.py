@@ -4,6 +4,7 @@ Every list, page, export and PDF about children starts from `children(user)`; ea
 (a case, a visit, an exemption, a notice, a penalty document) is found through it by one `get_…(user, id)`,
 which gives None for anything outside the user's scope, as if it did not exist.
 """
+
 from dataclasses import dataclass
 
 from ..models import (
@@ -142,8 +143,11 @@ def get_exemption(user, exemption_id):
 
 def get_visit(user, visit_id):
     """A home visit of a child in scope, or None."""
-    return HomeVisit.select().where((HomeVisit.id == visit_id) & HomeVisit.child.in_(children(user).select(Child.id))
-                                    ).first()
+    return (
+        HomeVisit.select()
+        .where((HomeVisit.id == visit_id) & HomeVisit.child.in_(children(user).select(Child.id)))
+        .first()
+    )
 
 
 def _case_ids(user):
@@ -152,8 +156,11 @@ def _case_ids(user):
 
 def notices(user):
     """限期复学通知书 of cases in the user's scope, with their case and child in the same query."""
-    return ReturnNotice.select(ReturnNotice, DropoutCase, Child).join(DropoutCase).join(Child).where(
-        DropoutCase.id.in_(_case_ids(user))
+    return (
+        ReturnNotice.select(ReturnNotice, DropoutCase, Child)
+        .join(DropoutCase)
+        .join(Child)
+        .where(DropoutCase.id.in_(_case_ids(user)))
     )
 
 

@@ -1,4 +1,5 @@
 """Spreadsheets out: streamed with xlsxwriter in constant-memory mode."""
+
 import io
 
 import xlsxwriter

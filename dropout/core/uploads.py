@@ -1,4 +1,5 @@
 """Uploaded files (visit photos, application scans): checked by content, stored outside the web root."""
+
 import uuid
 from pathlib import Path
 

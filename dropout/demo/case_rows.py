@@ -3,32 +3,71 @@ status, repeat count and due dates derived from its events as services.cases.ref
 everything demo_cases.CaseWork planned (cases, visits, events, exemptions, notices) written in bulk with
 explicit ids.
 """
+
 import json
 from datetime import date, datetime, timedelta
 
+from ..casework.settings import CaseSettings
 from ..db import bulk_insert, next_id
 from ..rules import case_status
 from . import names
 from . import notices as demo_notices
-from ..casework.settings import CaseSettings
 
 SETTINGS = CaseSettings()
 FOLLOWUP_MONTHS = SETTINGS.followup_months
 # Steps that leave the next visit as it was (refresh() keeps it while the child is out of school).
 PASSIVE_EVENTS = ("assigned", "notice_issued", "notice_served", "measure")
 CASE_COLUMNS = (
-    "id", "child_id", "absent_since", "opened_on", "opened_by_id", "reason", "reason_details", "cadre_id",
-    "teacher_id", "status", "repeat_count", "next_visit_on", "deadline_on", "next_followup_on", "closed_kind",
-    "created_at", "updated_at",
+    "id",
+    "child_id",
+    "absent_since",
+    "opened_on",
+    "opened_by_id",
+    "reason",
+    "reason_details",
+    "cadre_id",
+    "teacher_id",
+    "status",
+    "repeat_count",
+    "next_visit_on",
+    "deadline_on",
+    "next_followup_on",
+    "closed_kind",
+    "created_at",
+    "updated_at",
 )
 VISIT_COLUMNS = (
-    "id", "case_id", "child_id", "user_id", "visited_on", "method", "met", "outcome", "reasons", "notes",
-    "next_visit_on", "is_followup", "is_teaching", "is_late", "created_at",
+    "id",
+    "case_id",
+    "child_id",
+    "user_id",
+    "visited_on",
+    "method",
+    "met",
+    "outcome",
+    "reasons",
+    "notes",
+    "next_visit_on",
+    "is_followup",
+    "is_teaching",
+    "is_late",
+    "created_at",
 )
 EVENT_COLUMNS = ("id", "case_id", "kind", "happened_on", "at", "user_id", "visit_id", "data", "notes")
 EXEMPTION_COLUMNS = (
-    "id", "child_id", "kind", "reason", "applied_on", "status", "valid_until", "applied_by_id",
-    "approved_by_id", "approved_on", "filed_by_id", "filed_on", "created_at",
+    "id",
+    "child_id",
+    "kind",
+    "reason",
+    "applied_on",
+    "status",
+    "valid_until",
+    "applied_by_id",
+    "approved_by_id",
+    "approved_on",
+    "filed_by_id",
+    "filed_on",
+    "created_at",
 )
 
 
@@ -71,8 +110,15 @@ def finish(s, child_id, history, cases, notices, rng, today):
                 visit_days.append((on, visit[1], visit[0]))  # day, method, the visitor's id
             visits += 1
             # user, visited_on, method, met, outcome, reasons, notes, next_visit_on, followup, late, entered
-            visit = (visit[0], on, *visit[1:6], on + timedelta(days=SETTINGS.next_visit_days), visit[6],
-                     (recorded - day) > SETTINGS.late_entry_days, at)
+            visit = (
+                visit[0],
+                on,
+                *visit[1:6],
+                on + timedelta(days=SETTINGS.next_visit_days),
+                visit[6],
+                (recorded - day) > SETTINGS.late_entry_days,
+                at,
+            )
         if isinstance(data, demo_notices.Step):  # its JSON waits for the notice's id and number
             events.append((kind, on, at, actor[0], data, notes, visit))
             rules_events.append(case_status.Event(kind, on, data.rules()))
@@ -81,8 +127,20 @@ def finish(s, child_id, history, cases, notices, rng, today):
             rules_events.append(case_status.Event(kind, on, data))
         if child_to and child_to != child_status:
             reason = rng.choice(names.REASONS[(child_status, child_to)])
-            history.append((at, actor[0], actor[1], "update", "child", child_id, child_id,
-                            status_json(child_status), status_json(child_to), reason))
+            history.append(
+                (
+                    at,
+                    actor[0],
+                    actor[1],
+                    "update",
+                    "child",
+                    child_id,
+                    child_id,
+                    status_json(child_status),
+                    status_json(child_to),
+                    reason,
+                )
+            )
             child_status, changed = child_to, at
     state = case_status.derive(rules_events, today, FOLLOWUP_MONTHS)
     next_visit = None
@@ -94,12 +152,27 @@ def finish(s, child_id, history, cases, notices, rng, today):
                 break
     opened = next(step for step in steps if step[1] == "opened")
     absent_since = max(step[0] for step in steps if step[1] in ("opened", "left_again"))
-    cases.append((
-        child_id, date.fromordinal(absent_since), date.fromordinal(opened[6]), opened[2][0], s.reason,
-        s.details, s.cadre, s.teacher[0] if s.teacher else None, state.status, state.repeat_count, next_visit,
-        state.deadline_on, state.followups_due[0] if state.followups_due else None, state.closed_kind,
-        events[0][2], max(event[2] for event in events), events,
-    ))
+    cases.append(
+        (
+            child_id,
+            date.fromordinal(absent_since),
+            date.fromordinal(opened[6]),
+            opened[2][0],
+            s.reason,
+            s.details,
+            s.cadre,
+            s.teacher[0] if s.teacher else None,
+            state.status,
+            state.repeat_count,
+            next_visit,
+            state.deadline_on,
+            state.followups_due[0] if state.followups_due else None,
+            state.closed_kind,
+            events[0][2],
+            max(event[2] for event in events),
+            events,
+        )
+    )
     return child_status, changed
 
 

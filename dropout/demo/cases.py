@@ -11,13 +11,14 @@ exemptions in bulk.
 Some cases get a 限期复学通知书 (demo_notices): issued, served with the deadline running,
 complied with, overdue, overdue with a measure decided, and one corrected pair.
 """
+
 from datetime import date, datetime, timedelta
 
-from ..rules import case_status, measures
 from ..core import calendar as county_calendar
+from ..rules import case_status, measures
 from . import case_rows as demo_case_rows
-from . import notices as demo_notices
 from . import names
+from . import notices as demo_notices
 from .case_rows import FOLLOWUP_MONTHS, status_json
 
 # Child statuses that always come with a case or an exemption (moved_out: some of them).
@@ -25,23 +26,44 @@ STATUSES = ("suspected", "dropped_out", "returned", "moved_out", "deferred")
 # What the first few children of the demo teacher's school and of 城关镇 are made into, so that
 # the demo teacher and township staff have a to-do list even in a small county.
 TEACHER_FORCED = ("persuading_due", "suspected", "returned_due", "dropped_out")
-HOME_FORCED = ("persuading_due", "deferred_expiring", "suspected", "returned_due", "applied", "deferred_filed",
-               "dropped_out", "persuading_recent")
+HOME_FORCED = (
+    "persuading_due",
+    "deferred_expiring",
+    "suspected",
+    "returned_due",
+    "applied",
+    "deferred_filed",
+    "dropped_out",
+    "persuading_recent",
+)
 # 城关镇 gets a notice in every state, one child each (see force()).
-NOTICE_FORCED = ("notice_overdue", "notice_running", "notice_issued", "notice_measure", "notice_complied",
-                 "notice_corrected")
-FORCED_STATUS = {"persuading_due": "dropped_out", "persuading_recent": "dropped_out", "dropped_out": "dropped_out",
-                 "suspected": "suspected",
-                 "returned_due": "returned", "deferred_expiring": "deferred", "deferred_filed": "deferred",
-                 "applied": "enrolled", **{kind: "dropped_out" for kind in NOTICE_FORCED},
-                 "notice_complied": "returned"}
+NOTICE_FORCED = (
+    "notice_overdue",
+    "notice_running",
+    "notice_issued",
+    "notice_measure",
+    "notice_complied",
+    "notice_corrected",
+)
+FORCED_STATUS = {
+    "persuading_due": "dropped_out",
+    "persuading_recent": "dropped_out",
+    "dropped_out": "dropped_out",
+    "suspected": "suspected",
+    "returned_due": "returned",
+    "deferred_expiring": "deferred",
+    "deferred_filed": "deferred",
+    "applied": "enrolled",
+    **dict.fromkeys(NOTICE_FORCED, "dropped_out"),
+    "notice_complied": "returned",
+}
 # Of first-time dropouts being persuaded, and of children who came back, the share with a notice;
 # the states of a notice to a child still out: issued, served and running, overdue, overdue with a measure.
 NOTICE_SHARE, COMPLIED_SHARE = 0.15, 0.08
 NOTICE_STATES, NOTICE_STATES_CUM = ("issued", "running", "overdue", "measure"), (25, 45, 75, 100)
 SERVICE_CHOICES, SERVICE_CUM = ("直接送达", "交成年家属代收", "留置送达"), (65, 82, 100)
 REASON_CODES = tuple(code for code, _w in names.DROPOUT_REASON_WEIGHTS)
-REASON_CUM = tuple(sum(w for _c, w in names.DROPOUT_REASON_WEIGHTS[:i + 1]) for i in range(len(REASON_CODES)))
+REASON_CUM = tuple(sum(w for _c, w in names.DROPOUT_REASON_WEIGHTS[: i + 1]) for i in range(len(REASON_CODES)))
 METHODS, METHODS_CUM = ("home", "phone", "video", "school"), (60, 85, 90, 100)
 EXEMPTION_KINDS, EXEMPTION_CUM = ("defer", "exempt", "suspend"), (55, 65, 100)
 SYSTEM = (None, "system")
@@ -125,11 +147,16 @@ class CaseWork:
         if forced is None and status in ("suspected", "dropped_out", "returned") and township is not None:
             # The first child out of school in each township gets a notice (a suspicion becomes a dropout),
             # so that every township has something to print; after that, a share of the cases.
-            if township not in self.noticed or (
-                    kind == "persuading" and rng.random() < NOTICE_SHARE) or (
-                    kind == "returned" and rng.random() < COMPLIED_SHARE):
-                kind = "notice_complied" if status == "returned" else (
-                    "notice_" + rng.choices(NOTICE_STATES, cum_weights=NOTICE_STATES_CUM)[0])
+            if (
+                township not in self.noticed
+                or (kind == "persuading" and rng.random() < NOTICE_SHARE)
+                or (kind == "returned" and rng.random() < COMPLIED_SHARE)
+            ):
+                kind = (
+                    "notice_complied"
+                    if status == "returned"
+                    else ("notice_" + rng.choices(NOTICE_STATES, cum_weights=NOTICE_STATES_CUM)[0])
+                )
         if kind is None:
             return None
         own_school = self.teacher is not None and school == self.teacher_school
@@ -223,8 +250,11 @@ class CaseWork:
         elif state == "overdue" or (state == "measure" and not self.measures):
             self._place(s, served, days + 1, 150)
         elif state == "measure":
-            kind = "penalty" if s.forced and "penalty" in dict(self.measures) else rng.choices(
-                [k for k, _w in self.measures], weights=[w for _k, w in self.measures])[0]
+            kind = (
+                "penalty"
+                if s.forced and "penalty" in dict(self.measures)
+                else rng.choices([k for k, _w in self.measures], weights=[w for _k, w in self.measures])[0]
+            )
             notes = rng.choice(names.MEASURE_NOTES[kind])
             notice.measure = (kind, notes)
             decided = served + days + rng.randint(1, 30)
@@ -267,8 +297,12 @@ class CaseWork:
         s.add(day, "opened", s.reporter, recorded=opened_on, child_to="suspected")
         if s.own_school and s.cadre:  # the township names its cadre on the teacher's report
             teacher = s.teacher[0]
-            s.add(opened_on + rng.randint(0, 2), "assigned", self.township,
-                  {"before": {"cadre": None, "teacher": teacher}, "after": {"cadre": s.cadre, "teacher": teacher}})
+            s.add(
+                opened_on + rng.randint(0, 2),
+                "assigned",
+                self.township,
+                {"before": {"cadre": None, "teacher": teacher}, "after": {"cadre": s.cadre, "teacher": teacher}},
+            )
         return opened_on
 
     def _confirm(self, s, day):
@@ -323,17 +357,23 @@ class CaseWork:
     def _return(self, s, day, gap=None):
         on = day + (self.rng.randint(2, 20) if gap is None else gap)
         placement = "original" if self.rng.random() < 0.85 else "other_school"
-        s.add(on, "returned", self._decider(s), {"placement": placement, "school": s.school, "grade": s.grade},
-              child_to="returned")
+        s.add(
+            on,
+            "returned",
+            self._decider(s),
+            {"placement": placement, "school": s.school, "grade": s.grade},
+            child_to="returned",
+        )
         return on
 
     def _first_cycle(self, s):
         """An earlier absence that ended in a return; returns the step where the child left again."""
         rng = self.rng
-        returned = self._return(s, self._persuade(s, self._confirm(s, self._open(s, 0)), rng.randint(1, 3),
-                                                   long_gaps=False, agreed=True))
+        returned = self._return(
+            s, self._persuade(s, self._confirm(s, self._open(s, 0)), rng.randint(1, 3), long_gaps=False, agreed=True)
+        )
         last = returned
-        for months in FOLLOWUP_MONTHS[:rng.randint(0, 2)]:
+        for months in FOLLOWUP_MONTHS[: rng.randint(0, 2)]:
             last = returned + 30 * months + rng.randint(-3, 7)
             self._visit(s, last, followup=True)
         on = last + rng.randint(10, 45)
@@ -370,9 +410,22 @@ class CaseWork:
         if forced == "applied":
             applied = t - rng.randint(1, 25)
             created = datetime.fromordinal(applied) + timedelta(seconds=rng.randint(1800, 36000))
-            self.exemptions.append((child_id, kind, reason, date.fromordinal(applied), "applied",
-                                    date.fromordinal(applied + rng.randint(120, 365)), office[0], None, None, None,
-                                    None, created))
+            self.exemptions.append(
+                (
+                    child_id,
+                    kind,
+                    reason,
+                    date.fromordinal(applied),
+                    "applied",
+                    date.fromordinal(applied + rng.randint(120, 365)),
+                    office[0],
+                    None,
+                    None,
+                    None,
+                    None,
+                    created,
+                )
+            )
             return "enrolled", None
         filed = forced == "deferred_filed" or (forced is None and rng.random() < 0.45)
         if forced == "deferred_expiring":
@@ -384,14 +437,36 @@ class CaseWork:
         filed_on = min(approved + rng.randint(3, 30), t - 1) if filed else None
         created = datetime.fromordinal(applied) + timedelta(seconds=rng.randint(1800, 36000))
         approved_at = datetime.fromordinal(approved) + timedelta(seconds=rng.randint(1800, 36000))
-        self.exemptions.append((
-            child_id, kind, reason, date.fromordinal(applied), "filed" if filed else "approved",
-            date.fromordinal(valid_until), office[0], office[0], date.fromordinal(approved),
-            self.bureau[0] if filed else None, date.fromordinal(filed_on) if filed else None, created,
-        ))
-        history.append((approved_at, office[0], office[1], "update", "child", child_id, child_id,
-                        status_json("enrolled"), status_json("deferred"),
-                        rng.choice(names.REASONS[("enrolled", "deferred")])))
+        self.exemptions.append(
+            (
+                child_id,
+                kind,
+                reason,
+                date.fromordinal(applied),
+                "filed" if filed else "approved",
+                date.fromordinal(valid_until),
+                office[0],
+                office[0],
+                date.fromordinal(approved),
+                self.bureau[0] if filed else None,
+                date.fromordinal(filed_on) if filed else None,
+                created,
+            )
+        )
+        history.append(
+            (
+                approved_at,
+                office[0],
+                office[1],
+                "update",
+                "child",
+                child_id,
+                child_id,
+                status_json("enrolled"),
+                status_json("deferred"),
+                rng.choice(names.REASONS[("enrolled", "deferred")]),
+            )
+        )
         return "deferred", approved_at
 
     def insert(self):

@@ -6,6 +6,7 @@ every state, with the measures after missed deadlines: demo_notices).
 in chunks, never one ORM save per row: a million children load in about a minute on SQLite.
 Everything is drawn from random.Random(seed) and dated relative to `today`: one seed, one county.
 """
+
 import itertools
 import json
 import random
@@ -16,15 +17,15 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import clock
 from .. import config as settings
+from ..accounts.users import SECRET_FIELDS
+from ..children import columns
 from ..choices import CHILD_STATUSES, DISABILITY_CATEGORIES
+from ..core import audit
 from ..db import bulk_insert, database, next_id, reset_sequence
 from ..models import School, Township, User, Village
 from ..rules import id_number, school_age
-from ..core import audit
 from . import cases as demo_cases
 from . import names
-from ..accounts.users import SECRET_FIELDS
-from ..children import columns
 
 DEMO_PASSWORD = "Demo-2026-county"
 # username (also the role), full name, what the login list calls the role
@@ -44,7 +45,16 @@ MINORITIES = ("彝族", "藏族", "回族")
 CATEGORIES = tuple(DISABILITY_CATEGORIES)
 STATUS_JSON = {status: json.dumps({"status": status}) for status in CHILD_STATUSES}
 AUDIT_COLUMNS = (
-    "at", "user_id", "username", "action", "entity", "entity_id", "child_id", '"before"', '"after"', "reason",
+    "at",
+    "user_id",
+    "username",
+    "action",
+    "entity",
+    "entity_id",
+    "child_id",
+    '"before"',
+    '"after"',
+    "reason",
 )
 
 
@@ -77,8 +87,12 @@ def _places(rng, county):
         township = Township.create(name=name, notice_prefix=f"{name}控辍通")
         labels = names.COMMUNITIES[:count] if name == "城关镇" else [stems.pop() + "村" for _ in range(count)]
         villages = [
-            {"id": Village.create(township=township, name=label).id, "name": label, "point": None,
-             "groups": [f"{g}组" for g in range(1, rng.randint(4, 12) + 1)]}
+            {
+                "id": Village.create(township=township, name=label).id,
+                "name": label,
+                "point": None,
+                "groups": [f"{g}组" for g in range(1, rng.randint(4, 12) + 1)],
+            }
             for label in labels
         ]
 
@@ -100,13 +114,23 @@ def _places(rng, county):
                 junior = [school(f"{name}九年一贯制学校", "nine_year")]
                 primary.append(junior[0])
         others = [m for m in MINORITIES if m != minority]
-        towns.append({"id": township.id, "name": name, "weight": weight, "share": share,
-                      "minorities": [minority] * 14 + others * 3, "villages": villages,
-                      "primary": primary, "junior": junior})
+        towns.append(
+            {
+                "id": township.id,
+                "name": name,
+                "weight": weight,
+                "share": share,
+                "minorities": [minority] * 14 + others * 3,
+                "villages": villages,
+                "primary": primary,
+                "junior": junior,
+            }
+        )
     rural = [(town, village) for town in towns[1:] for village in town["villages"]]
     for town, village in sorted(rng.sample(rural, names.TEACHING_POINTS), key=lambda pair: pair[1]["id"]):
         village["point"] = School.create(
-            township=town["id"], name=f"{town['name']}{village['name']}教学点", kind="teaching_point").id
+            township=town["id"], name=f"{town['name']}{village['name']}教学点", kind="teaching_point"
+        ).id
     return towns, special
 
 
@@ -114,14 +138,22 @@ def _accounts(towns):
     """One account per role, all with the demo password; existing user names are left alone."""
     password_hash = generate_password_hash(DEMO_PASSWORD)
     home = towns[0]
-    places = {"township": {"township": home["id"]}, "teacher": {"school": home["primary"][0]},
-              "village": {"village": home["villages"][0]["id"]}}
+    places = {
+        "township": {"township": home["id"]},
+        "teacher": {"school": home["primary"][0]},
+        "village": {"village": home["villages"][0]["id"]},
+    }
     created = {}
     for username, full_name, _label in ACCOUNTS:
         if User.select().where(User.username == username).exists():
             continue
-        user = User.create(username=username, password_hash=password_hash, full_name=full_name, role=username,
-                           **places.get(username, {}))
+        user = User.create(
+            username=username,
+            password_hash=password_hash,
+            full_name=full_name,
+            role=username,
+            **places.get(username, {}),
+        )
         audit.record(None, "create", "user", user.id, after=audit.snapshot(user, SECRET_FIELDS))
         created[username] = user.id
     return created
@@ -144,20 +176,36 @@ def _history(rng, rows, child_id, status, actors, today):
         at = datetime.combine(today - timedelta(days=ago), time()) + timedelta(seconds=rng.randint(1800, 36000))
         user_id, username = rng.choice(actors)
         reason = rng.choice(names.REASONS.get((before, after), ("",)))
-        rows.append((at, user_id, username, "update", "child", child_id, child_id,
-                     STATUS_JSON[before], STATUS_JSON[after], reason))
+        rows.append(
+            (
+                at,
+                user_id,
+                username,
+                "update",
+                "child",
+                child_id,
+                child_id,
+                STATUS_JSON[before],
+                STATUS_JSON[after],
+                reason,
+            )
+        )
     return at
 
 
 def _status_changes(history):
     """The child_change rows (migration 0005) of the status changes in the audit rows."""
-    rows = [(row[5], row[0].date(), json.loads(row[7])["status"], json.loads(row[8])["status"], row[0])
-            for row in history if row[4] == "child"]
+    rows = [
+        (row[5], row[0].date(), json.loads(row[7])["status"], json.loads(row[8])["status"], row[0])
+        for row in history
+        if row[4] == "child"
+    ]
     bulk_insert("child_change", ("child_id", "changed_on", "old_status", "new_status", "at"), rows)
     database.execute_sql(
         "UPDATE child_change SET old_school_id = child.school_id, new_school_id = child.school_id, "
         "old_village_id = child.village_id, new_village_id = child.village_id FROM child "
-        "WHERE child.id = child_change.child_id")
+        "WHERE child.id = child_change.child_id"
+    )
 
 
 def _children(rng, n, towns, special, users, today, start_age, work):
@@ -229,32 +277,64 @@ def _children(rng, n, towns, special, users, today, start_age, work):
             group = choice(village["groups"])
             address = f"{town['name']}{village['name']}{group}{randint(1, 180)}号"
             teacher_id = None
-            if town is away and teacher and school and school != special and assigned < TEACHER_ASSIGNED \
-                    and rand() < assign_p:
+            if (
+                town is away
+                and teacher
+                and school
+                and school != special
+                and assigned < TEACHER_ASSIGNED
+                and rand() < assign_p
+            ):
                 teacher_id, assigned = teacher, assigned + 1
             notes, updated = "", imported
             if status in demo_cases.STATUSES or forced or rand() < 0.005:
-                planned = work.plan(history, child_id, status, town is home, school, grade, teacher_id, forced,
-                                    township=town["id"])
+                planned = work.plan(
+                    history, child_id, status, town is home, school, grade, teacher_id, forced, township=town["id"]
+                )
                 if planned is None:
                     # Whoever could have made the change: the system, the admin, the local accounts.
-                    local = {"admin": True, "township": town is home, "village": village is home["villages"][0],
-                             "teacher": school == teacher_school or teacher_id is not None}
+                    local = {
+                        "admin": True,
+                        "township": town is home,
+                        "village": village is home["villages"][0],
+                        "teacher": school == teacher_school or teacher_id is not None,
+                    }
                     actors = [(None, "system")] + [(users[u], u) for u, near in local.items() if near and u in users]
                     updated = _history(rng, history, child_id, status, actors, today)
                 else:
                     status, updated = planned[0], planned[1] or imported
                 if status in DROPOUT_STATES and rand() < 0.5:
                     notes = choice(names.NOTES)
-            child_rows.append(columns.child_row({
-                "id": child_id, "name": name, "sex": "M" if male else "F", "id_number": number, "birth_on": birth_on,
-                "ethnicity": ethnicity, "village": village["id"], "group": group, "address": address, "school": school,
-                "grade": grade, "student_number": student_number, "status": status, "is_poor": poor,
-                "is_left_behind": left_behind, "is_migrant": migrant, "is_orphan": orphan,
-                "disability_category": category, "disability_grade": disability_grade,
-                "responsible_teacher": teacher_id, "notes": notes, "registered_on": imported.date(),
-                "created_at": imported, "updated_at": updated,
-            }))
+            child_rows.append(
+                columns.child_row(
+                    {
+                        "id": child_id,
+                        "name": name,
+                        "sex": "M" if male else "F",
+                        "id_number": number,
+                        "birth_on": birth_on,
+                        "ethnicity": ethnicity,
+                        "village": village["id"],
+                        "group": group,
+                        "address": address,
+                        "school": school,
+                        "grade": grade,
+                        "student_number": student_number,
+                        "status": status,
+                        "is_poor": poor,
+                        "is_left_behind": left_behind,
+                        "is_migrant": migrant,
+                        "is_orphan": orphan,
+                        "disability_category": category,
+                        "disability_grade": disability_grade,
+                        "responsible_teacher": teacher_id,
+                        "notes": notes,
+                        "registered_on": imported.date(),
+                        "created_at": imported,
+                        "updated_at": updated,
+                    }
+                )
+            )
             for relation in names.guardian_relations(rng, orphan, left_behind):
                 guardian_male = names.MALE_RELATIONS.get(relation)
                 if guardian_male is None:
@@ -263,12 +343,18 @@ def _children(rng, n, towns, special, users, today, start_age, work):
                 # Days older than the child: 48-68 years for a grandparent, 25-45 for anyone else.
                 days = randint(17533, 24837) if relation in names.GRANDPARENTS else randint(9132, 16436)
                 guardian_born = date.fromordinal(birth_ordinal - days)
-                guardian_rows.append(columns.guardian_row({
-                    "id": guardian_id, "child": child_id,
-                    "name": surname + names.given(rng, surname, guardian_male, False), "relation": relation,
-                    "phone": choice(names.PHONE_PREFIXES) + "%08d" % rng.randrange(10**8),
-                    "id_number": ids.make(guardian_born, guardian_male),
-                }))
+                guardian_rows.append(
+                    columns.guardian_row(
+                        {
+                            "id": guardian_id,
+                            "child": child_id,
+                            "name": surname + names.given(rng, surname, guardian_male, False),
+                            "relation": relation,
+                            "phone": choice(names.PHONE_PREFIXES) + "%08d" % rng.randrange(10**8),
+                            "id_number": ids.make(guardian_born, guardian_male),
+                        }
+                    )
+                )
                 guardian_id += 1
             child_id += 1
         bulk_insert("child", columns.CHILD_ROW, child_rows)
@@ -296,8 +382,16 @@ def load(n_children=20000, seed=2026, today=None, county="示例县", start_age=
         n_cases, n_visits, n_exemptions, n_notices, n_measures = work.insert()
         bulk_insert("audit_log", AUDIT_COLUMNS, history)
         _status_changes(history)
-        for table in ("child", "guardian", "dropout_case", "home_visit", "case_event", "exemption", "return_notice",
-                      "escalation"):
+        for table in (
+            "child",
+            "guardian",
+            "dropout_case",
+            "home_visit",
+            "case_event",
+            "exemption",
+            "return_notice",
+            "escalation",
+        ):
             reset_sequence(table)
         counts = {
             "townships": len(towns),
@@ -354,5 +448,6 @@ def past_months(today, start_age=6, due_day=5, months=11):
     for report in MonthlyReport.select().where(MonthlyReport.month.in_(done)):
         filed = datetime.combine(report.due_on - timedelta(days=2), time(2, 0))
         MonthlyReport.update(status="approved", submitted_at=filed, approved_at=filed + timedelta(days=1)).where(
-            MonthlyReport.id == report.id).execute()
+            MonthlyReport.id == report.id
+        ).execute()
     return done

@@ -7,26 +7,54 @@ content as documents.build_data() would have from the records on the day of issu
 送达回证, numbers the measures decided after a missed deadline, and gives the counters their
 last numbers so that notices issued later continue each series.
 """
+
 import dataclasses
 import json
 from types import SimpleNamespace
 
+from ..core import calendar as county_calendar
 from ..db import next_id
 from ..models import Child, Guardian, School, Township, User, Village
+from ..notices import documents, notices, numbering
 from ..pdf.data import NoticeData
-from ..core import calendar as county_calendar
-from ..notices import numbering
-from ..notices import documents, notices
 from . import names
 
 NOTICE_COLUMNS = (
-    "id", "case_id", "township_id", "issuer", "series", "year", "seq", "number", "version", "supersedes_id", "status",
+    "id",
+    "case_id",
+    "township_id",
+    "issuer",
+    "series",
+    "year",
+    "seq",
+    "number",
+    "version",
+    "supersedes_id",
+    "status",
     "issued_on",
-    "issued_by_id", "deadline_days", "return_school", "data", "verify_code", "pdf_path", "sha256", "served_on",
-    "service", "deadline_on", "created_at",
+    "issued_by_id",
+    "deadline_days",
+    "return_school",
+    "data",
+    "verify_code",
+    "pdf_path",
+    "sha256",
+    "served_on",
+    "service",
+    "deadline_on",
+    "created_at",
 )
-ESCALATION_COLUMNS = ("id", "notice_id", "case_id", "kind", "document_number", "decided_on", "decided_by_id", "notes",
-                      "created_at")
+ESCALATION_COLUMNS = (
+    "id",
+    "notice_id",
+    "case_id",
+    "kind",
+    "document_number",
+    "decided_on",
+    "decided_by_id",
+    "notes",
+    "created_at",
+)
 COUNTER_COLUMNS = ("series", "year", "last")
 SEX = {"M": "男", "F": "女"}
 IN_CHUNK = 500  # ids per IN (…) when reading back the children with a notice
@@ -101,14 +129,26 @@ def _children(ids):
     """id -> (name, sex, birth_on, id_number, school_id, grade, address, village_id), and id -> guardians."""
     children, guardians = {}, {}
     for start in range(0, len(ids), IN_CHUNK):
-        part = ids[start:start + IN_CHUNK]
-        query = Child.select(Child.id, Child.name, Child.sex, Child.birth_on, Child.id_number, Child.school,
-                             Child.grade, Child.address, Child.village).where(Child.id.in_(part))
+        part = ids[start : start + IN_CHUNK]
+        query = Child.select(
+            Child.id,
+            Child.name,
+            Child.sex,
+            Child.birth_on,
+            Child.id_number,
+            Child.school,
+            Child.grade,
+            Child.address,
+            Child.village,
+        ).where(Child.id.in_(part))
         for child_id, *row in query.tuples():
             children[child_id] = row
         # The first guardian recorded is the one build_data() addresses.
-        query = (Guardian.select(Guardian.child, Guardian.name, Guardian.relation, Guardian.phone)
-                 .where(Guardian.child.in_(part)).order_by(Guardian.id))
+        query = (
+            Guardian.select(Guardian.child, Guardian.name, Guardian.relation, Guardian.phone)
+            .where(Guardian.child.in_(part))
+            .order_by(Guardian.id)
+        )
         for child_id, *row in query.tuples():
             guardians.setdefault(child_id, []).append(row)
     return children, guardians
@@ -147,8 +187,12 @@ def _service(rng, notice, guardians, address, village, users):
         servers = rng.sample(names.NOTICE_SERVERS, 2)
     text = {
         "served_time": f"{rng.randint(8, 18):02d}:{rng.choice(('00', '10', '20', '30', '40', '50'))}",
-        "recipient": recipient, "place": f"{address}家中", "server": "、".join(servers),
-        "refusal_reason": refusal, "witness1": witness1, "witness2": witness2,
+        "recipient": recipient,
+        "place": f"{address}家中",
+        "server": "、".join(servers),
+        "refusal_reason": refusal,
+        "witness1": witness1,
+        "witness2": witness2,
     }
     return json.dumps({"method": notice.method, **text}, ensure_ascii=False)
 
@@ -191,16 +235,22 @@ def rows(planned, case_of, rng, today, config):
         return_school = schools[school][0] if school else ""
         version_note = ""
         if notice.superseded:  # issued naming the wrong school; the correction names the child's own
-            return_school = next((label for sid, (label, township) in schools.items()
-                                  if township == town.id and sid != school), return_school)
+            return_school = next(
+                (label for sid, (label, township) in schools.items() if township == town.id and sid != school),
+                return_school,
+            )
         if notice.supersedes is not None:
             earlier = notice.supersedes
             version_note = f"（更正件，第{earlier.version + 1}版，代替{chinese(earlier.issued_on)}印发的版本）"
         code = next(codes)
         authority = numbering.authority("township", town, config)
-        visits = [(day, method, documents.contact_by(users[visitor], config)) for day, method, visitor in notice.contacts]
+        visits = [
+            (day, method, documents.contact_by(users[visitor], config)) for day, method, visitor in notice.contacts
+        ]
         values = documents.notice_values(config, authority, name, notice.absent_since, visits, return_school)
-        contacts = documents.contact_lines(SimpleNamespace(cadre=users.get(notice.cadre), teacher=users.get(notice.teacher)))
+        contacts = documents.contact_lines(
+            SimpleNamespace(cadre=users.get(notice.cadre), teacher=users.get(notice.teacher))
+        )
         data = NoticeData(
             authority=authority,
             title="限期复学通知书",
@@ -224,14 +274,33 @@ def rows(planned, case_of, rng, today, config):
         service = "{}"
         if notice.served_on is not None:
             service = _service(rng, notice, family, address, villages[village], users)
-        notice_rows.append((
-            notice.id, case_of[notice.child_id], notice.township, "township",
-            numbering.series("notice", "township", town), notice.year, notice.seq, notice.number,
-            notice.version, notice.supersedes.id if notice.supersedes else None, _status(notice, today),
-            notice.issued_on, notice.office[0], notice.deadline_days, return_school,
-            json.dumps(dataclasses.asdict(data), ensure_ascii=False), code, None, None, notice.served_on, service,
-            notice.deadline_on, notice.at,
-        ))
+        notice_rows.append(
+            (
+                notice.id,
+                case_of[notice.child_id],
+                notice.township,
+                "township",
+                numbering.series("notice", "township", town),
+                notice.year,
+                notice.seq,
+                notice.number,
+                notice.version,
+                notice.supersedes.id if notice.supersedes else None,
+                _status(notice, today),
+                notice.issued_on,
+                notice.office[0],
+                notice.deadline_days,
+                return_school,
+                json.dumps(dataclasses.asdict(data), ensure_ascii=False),
+                code,
+                None,
+                None,
+                notice.served_on,
+                service,
+                notice.deadline_on,
+                notice.at,
+            )
+        )
 
     measure_rows, numbers = [], {}
     decided = sorted((n for n in planned if n.measure), key=lambda n: (n.decided_at, n.id))
@@ -239,10 +308,25 @@ def rows(planned, case_of, rng, today, config):
         kind, notes = notice.measure
         key = (notice.township, notice.decided_on.year, kind)
         numbers[key] = numbers.get(key, 0) + 1
-        notice.document_number = (f"{_document_prefix(towns[notice.township])}{names.MEASURE_WORDS[kind]}"
-                                  f"〔{notice.decided_on.year}〕{numbers[key]}号")
-        measure_rows.append((measure_id, notice.id, case_of[notice.child_id], kind, notice.document_number,
-                             notice.decided_on, notice.office[0], notes, notice.decided_at))
-    counter_rows = [(numbering.series("notice", "township", towns[township]), year, last)
-                    for (township, year), last in sorted(counters.items())]
+        notice.document_number = (
+            f"{_document_prefix(towns[notice.township])}{names.MEASURE_WORDS[kind]}"
+            f"〔{notice.decided_on.year}〕{numbers[key]}号"
+        )
+        measure_rows.append(
+            (
+                measure_id,
+                notice.id,
+                case_of[notice.child_id],
+                kind,
+                notice.document_number,
+                notice.decided_on,
+                notice.office[0],
+                notes,
+                notice.decided_at,
+            )
+        )
+    counter_rows = [
+        (numbering.series("notice", "township", towns[township]), year, last)
+        for (township, year), last in sorted(counters.items())
+    ]
     return notice_rows, measure_rows, counter_rows

@@ -4,6 +4,7 @@ Each module `mNNNN_name.py` defines `up(run)`, where `run(sql)` executes one sta
 after filling in the dialect's types: {pk} an auto-increment primary key, {ts} a
 timestamp. Migrations never drop data; a new one is added for every schema change.
 """
+
 import importlib
 import pkgutil
 

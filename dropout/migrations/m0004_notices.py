@@ -29,7 +29,9 @@ def up(run, dialect):
         service TEXT NOT NULL DEFAULT '{{}}',
         deadline_on DATE,
         created_at {ts} NOT NULL)""")
-    run("CREATE UNIQUE INDEX return_notice_township_year_seq_version ON return_notice (township_id, year, seq, version)")
+    run(
+        "CREATE UNIQUE INDEX return_notice_township_year_seq_version ON return_notice (township_id, year, seq, version)"
+    )
     run("CREATE INDEX return_notice_case_id ON return_notice (case_id)")
     run("CREATE INDEX return_notice_status ON return_notice (status)")
     run("""CREATE TABLE escalation (

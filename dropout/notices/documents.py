@@ -1,6 +1,7 @@
 """限期复学通知书 as printed: the text from the editable template, the contacts made, the parties; and a stored
 document's content read back. Plain data for pdf/, built from the records as they stand when the notice is issued.
 """
+
 import json
 from pathlib import Path
 
@@ -29,8 +30,11 @@ def paragraphs(template_path, values):
 def persuasion_visits(case):
     """The contacts made to bring the child back from this absence: not 送教上门 lessons, not follow-ups after an
     earlier return, not before the child left (again)."""
-    return case.visits.where((HomeVisit.is_teaching == False) & (HomeVisit.is_followup == False)  # noqa: E712
-                             & (HomeVisit.visited_on >= case.absent_since))
+    return case.visits.where(
+        (HomeVisit.is_teaching == False)
+        & (HomeVisit.is_followup == False)  # noqa: E712
+        & (HomeVisit.visited_on >= case.absent_since)
+    )
 
 
 def contact_by(user, config):
@@ -82,8 +86,9 @@ def review_body(config):
     return config.get("REVIEW_BODY") or f"{config['COUNTY_NAME']}人民政府"
 
 
-def build_data(case, township, number, issued_on, verify_code, config, return_school, version_note="",
-               issuer="township"):
+def build_data(
+    case, township, number, issued_on, verify_code, config, return_school, version_note="", issuer="township"
+):
     """The printed content of a notice, from the records as they stand (plain data, no models)."""
     child = case.child
     guardian = child.guardians.first()

@@ -3,6 +3,7 @@
 The printed content is built in documents.py. What follows a missed deadline
 is always a person's decision (escalate), never automatic.
 """
+
 import dataclasses
 import hashlib
 import json
@@ -80,17 +81,25 @@ class Readiness:
 
     @property
     def missing(self):
-        return _("%(contacts)d contacts recorded, %(in_person)d of them in person; a notice needs at least "
-                 "%(need)d contacts, %(need_in_person)d of them in person (a home visit or a talk at school).",
-                 contacts=self.contacts, in_person=self.in_person, need=self.need_contacts,
-                 need_in_person=self.need_in_person)
+        return _(
+            "%(contacts)d contacts recorded, %(in_person)d of them in person; a notice needs at least "
+            "%(need)d contacts, %(need_in_person)d of them in person (a home visit or a talk at school).",
+            contacts=self.contacts,
+            in_person=self.in_person,
+            need=self.need_contacts,
+            need_in_person=self.need_in_person,
+        )
 
 
 def readiness(case, config):
     """The contacts recorded since the child left, against the settings."""
     methods = [method for (method,) in persuasion_visits(case).select(HomeVisit.method).tuples()]
-    return Readiness(len(methods), sum(method in IN_PERSON for method in methods),
-                     config["NOTICE_MIN_CONTACTS"], config["NOTICE_MIN_IN_PERSON"])
+    return Readiness(
+        len(methods),
+        sum(method in IN_PERSON for method in methods),
+        config["NOTICE_MIN_CONTACTS"],
+        config["NOTICE_MIN_IN_PERSON"],
+    )
 
 
 def issue(user, case, config, today, return_school="", issuer=None, early_reason=""):
@@ -103,10 +112,14 @@ def issue(user, case, config, today, return_school="", issuer=None, early_reason
     if issuer not in allowed:
         raise ValidationError({"issuer": _("You cannot issue a notice in the name of this authority.")})
     if case.status not in ("dropped_out", "persuading"):
-        raise ValidationError({"case": _(
-            "A notice is issued only for a confirmed dropout not yet back (this case: %(status)s).",
-            status=CASE_STATUSES.get(case.status, case.status),
-        )})
+        raise ValidationError(
+            {
+                "case": _(
+                    "A notice is issued only for a confirmed dropout not yet back (this case: %(status)s).",
+                    status=CASE_STATUSES.get(case.status, case.status),
+                )
+            }
+        )
     if case.notices.where(ReturnNotice.status.in_(ACTIVE)).exists():
         raise ValidationError({"case": _("This case already has a notice in force.")})
     return_school = (return_school or "").strip() or (case.child.school.name if case.child.school else "")
@@ -115,8 +128,9 @@ def issue(user, case, config, today, return_school="", issuer=None, early_reason
     early_reason = (early_reason or "").strip()
     ready = readiness(case, config)
     if not ready.ready and not early_reason:
-        raise ValidationError({"early_reason": ready.missing + " "
-                               + _("To issue it now, record why it is needed now.")})
+        raise ValidationError(
+            {"early_reason": ready.missing + " " + _("To issue it now, record why it is needed now.")}
+        )
     if len(early_reason) > MAX_TEXT:
         raise ValidationError({"early_reason": _("Too long: at most %(n)d characters.", n=MAX_TEXT)})
     early_reason = "" if ready.ready else early_reason
@@ -128,15 +142,33 @@ def issue(user, case, config, today, return_school="", issuer=None, early_reason
         code = _verify_code()
         data = build_data(case, township, number, today, code, config, return_school, issuer=issuer)
         notice = ReturnNotice.create(
-            case=case, township=township, issuer=issuer, series=series, year=today.year, seq=seq, number=number,
-            status="issued", issued_on=today, issued_by=user, deadline_days=config["NOTICE_DEADLINE_DAYS"],
-            return_school=return_school, data=json.dumps(dataclasses.asdict(data), ensure_ascii=False),
-            verify_code=code, early_reason=early_reason,
+            case=case,
+            township=township,
+            issuer=issuer,
+            series=series,
+            year=today.year,
+            seq=seq,
+            number=number,
+            status="issued",
+            issued_on=today,
+            issued_by=user,
+            deadline_days=config["NOTICE_DEADLINE_DAYS"],
+            return_school=return_school,
+            data=json.dumps(dataclasses.asdict(data), ensure_ascii=False),
+            verify_code=code,
+            early_reason=early_reason,
         )
         record_event(user, case, "notice_issued", today, {"notice": notice.id, "number": number}, early_reason)
         if early_reason:
-            audit.record(user, "issue_early", "return_notice", notice.id, after={"number": number},
-                         child_id=case.child_id, reason=early_reason)
+            audit.record(
+                user,
+                "issue_early",
+                "return_notice",
+                notice.id,
+                after={"number": number},
+                child_id=case.child_id,
+                reason=early_reason,
+            )
     return notice
 
 
@@ -220,8 +252,10 @@ def check_service(values, issued_on, today):
     method = values.get("method")
     if method not in SERVICE_METHODS:
         errors["method"] = _("Choose the method of service.")
-    text = {key: (values.get(key) or "").strip()
-            for key in ("served_time", "recipient", "place", "server", "refusal_reason", "witness1", "witness2")}
+    text = {
+        key: (values.get(key) or "").strip()
+        for key in ("served_time", "recipient", "place", "server", "refusal_reason", "witness1", "witness2")
+    }
     for key, value in text.items():
         if len(value) > MAX_TEXT:
             errors[key] = _("Too long: at most %(n)d characters.", n=MAX_TEXT)
@@ -252,8 +286,9 @@ def record_service(user, notice, values, config, today):
         notice.status, notice.served_on, notice.deadline_on = "served", served_on, deadline_on
         notice.service = service
         notice.save()
-        record_event(user, notice.case, "notice_served", served_on,
-                     {"notice": notice.id, "deadline_on": deadline_on.isoformat()})
+        record_event(
+            user, notice.case, "notice_served", served_on, {"notice": notice.id, "deadline_on": deadline_on.isoformat()}
+        )
         refresh(notice.case, CaseSettings.from_config(config), today, user)
     return notice
 
@@ -277,9 +312,9 @@ def correct(user, notice, config, today, return_school=""):
     if not may_act(user, notice):
         raise PermissionDenied()
     if notice.status != "issued":
-        raise ValidationError({"case": _(
-            "Only a notice not yet served can be corrected; issue a further order instead."
-        )})
+        raise ValidationError(
+            {"case": _("Only a notice not yet served can be corrected; issue a further order instead.")}
+        )
     return_school = (return_school or "").strip() or notice.return_school
     if len(return_school) > 255:
         raise ValidationError({"return_school": _("Too long: at most %(n)d characters.", n=255)})
@@ -292,14 +327,30 @@ def correct(user, notice, config, today, return_school=""):
         notice.status = "superseded"
         notice.save(only=[ReturnNotice.status])
         new = ReturnNotice.create(
-            case=notice.case, township=township, issuer=notice.issuer, series=notice.series, year=notice.year,
-            seq=notice.seq, number=notice.number,
-            version=notice.version + 1, supersedes=notice, status="issued", issued_on=today, issued_by=user,
-            deadline_days=config["NOTICE_DEADLINE_DAYS"], return_school=return_school,
-            data=json.dumps(dataclasses.asdict(data), ensure_ascii=False), verify_code=code,
+            case=notice.case,
+            township=township,
+            issuer=notice.issuer,
+            series=notice.series,
+            year=notice.year,
+            seq=notice.seq,
+            number=notice.number,
+            version=notice.version + 1,
+            supersedes=notice,
+            status="issued",
+            issued_on=today,
+            issued_by=user,
+            deadline_days=config["NOTICE_DEADLINE_DAYS"],
+            return_school=return_school,
+            data=json.dumps(dataclasses.asdict(data), ensure_ascii=False),
+            verify_code=code,
         )
-        record_event(user, notice.case, "notice_issued", today,
-                     {"notice": new.id, "number": notice.number, "version": new.version})
+        record_event(
+            user,
+            notice.case,
+            "notice_issued",
+            today,
+            {"notice": new.id, "number": notice.number, "version": new.version},
+        )
     return new
 
 
@@ -311,18 +362,20 @@ def escalate(user, notice, kind, document_number, decided_on, notes, config, tod
     if notice.status != "overdue":
         raise ValidationError({"notice": _("Further measures follow only a notice whose deadline has passed.")})
     if kind == "penalty":
-        raise ValidationError({"kind": _(
-            "A penalty starts with its prior notice (事先告知书): use the penalty form."
-        )})
+        raise ValidationError({"kind": _("A penalty starts with its prior notice (事先告知书): use the penalty form.")})
     if kind not in config["MEASURES"]:
         raise ValidationError({"kind": _("Choose a measure.")})
     if not measures.available(kind, config):
         raise ValidationError({"kind": unavailable_message(kind)})
     if decided_on is None or decided_on > today or decided_on <= notice.deadline_on:
-        raise ValidationError({"decided_on": _(
-            "Enter the day of the decision: after the deadline (%(date)s) and not in the future.",
-            date=notice.deadline_on,
-        )})
+        raise ValidationError(
+            {
+                "decided_on": _(
+                    "Enter the day of the decision: after the deadline (%(date)s) and not in the future.",
+                    date=notice.deadline_on,
+                )
+            }
+        )
     document_number, notes = (document_number or "").strip(), (notes or "").strip()
     if len(document_number) > 255:
         raise ValidationError({"document_number": _("Too long: at most %(n)d characters.", n=255)})
@@ -330,8 +383,13 @@ def escalate(user, notice, kind, document_number, decided_on, notes, config, tod
         raise ValidationError({"notes": _("Too long: at most %(n)d characters.", n=MAX_TEXT)})
     with database.atomic():
         measure = Escalation.create(
-            notice=notice, case=notice.case, kind=kind, document_number=document_number, decided_on=decided_on,
-            decided_by=user, notes=notes,
+            notice=notice,
+            case=notice.case,
+            kind=kind,
+            document_number=document_number,
+            decided_on=decided_on,
+            decided_by=user,
+            notes=notes,
         )
         record_event(user, notice.case, "measure", decided_on, {"kind": kind, "number": document_number}, notes)
     return measure
@@ -351,5 +409,10 @@ def verify(code):
     notice = ReturnNotice.get_or_none(ReturnNotice.verify_code == (code or "").strip().upper())
     if notice is None:
         return None
-    return {"number": notice.number, "authority": data_of(notice).authority, "issued_on": notice.issued_on,
-            "version": notice.version, "superseded": notice.status == "superseded"}
+    return {
+        "number": notice.number,
+        "authority": data_of(notice).authority,
+        "issued_on": notice.issued_on,
+        "version": notice.version,
+        "superseded": notice.status == "superseded",
+    }

@@ -3,6 +3,7 @@
 A series is named `<kind>:township:<id>` or `<kind>:bureau`, kind being notice (限期复学通知书), prior
 (行政处罚事先告知书) or decision (行政处罚决定书).
 """
+
 from ..db import database
 
 ISSUERS = ("township", "bureau")
@@ -22,8 +23,9 @@ def next_number(series_name, year):
     """
     cursor = database.execute_sql(
         "INSERT INTO document_counter (series, year, last) VALUES (%s, %s, 1) "
-        "ON CONFLICT (series, year) DO UPDATE SET last = document_counter.last + 1 RETURNING last"
-        .replace("%s", database.param),
+        "ON CONFLICT (series, year) DO UPDATE SET last = document_counter.last + 1 RETURNING last".replace(
+            "%s", database.param
+        ),
         (series_name, year),
     )
     return cursor.fetchone()[0]

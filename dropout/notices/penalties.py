@@ -9,6 +9,7 @@
 Each document is numbered in its issuer's series (the notice's issuer), printed and served like the notice.
 Nothing here is offered until the province's penalty provision is configured (Art. 38).
 """
+
 import dataclasses
 import json
 
@@ -44,8 +45,9 @@ def _check_penalty(penalty, fine_amount, config, field="penalty"):
     if penalty == "warning":
         return penalty, None
     if not isinstance(fine_amount, int) or not 1 <= fine_amount <= config["FINE_MAX"]:
-        raise ValidationError({"fine_amount": _("Enter the fine in whole yuan, from 1 to %(max)d.",
-                                                max=config["FINE_MAX"])})
+        raise ValidationError(
+            {"fine_amount": _("Enter the fine in whole yuan, from 1 to %(max)d.", max=config["FINE_MAX"])}
+        )
     return penalty, fine_amount
 
 
@@ -69,12 +71,17 @@ def _facts(notice, config):
 
 def _printed(kind, number, issued_on, notice_data, paragraphs, authority):
     address = f"，住{notice_data.guardian_address}" if notice_data.guardian_address else ""
-    party = (f"当事人：{notice_data.guardian_name}，系{notice_data.child_name}之"
-             f"{notice_data.guardian_relation}{address}。")
+    party = (
+        f"当事人：{notice_data.guardian_name}，系{notice_data.child_name}之{notice_data.guardian_relation}{address}。"
+    )
     return DocumentData(
-        authority=authority, title=TITLES[kind], number=number,
+        authority=authority,
+        title=TITLES[kind],
+        number=number,
         addressee=f"{notice_data.guardian_name}（{notice_data.child_name}之{notice_data.guardian_relation}）",
-        party=party, paragraphs=paragraphs, issued_on=_date(issued_on),
+        party=party,
+        paragraphs=paragraphs,
+        issued_on=_date(issued_on),
     )
 
 
@@ -86,9 +93,20 @@ def _create(user, kind, notice, issued_on, penalty, fine_amount, build, config, 
     number = numbering.format_number(kind, notice.issuer, township, issued_on.year, seq, config)
     data = build(number)
     return PenaltyDocument.create(
-        notice=notice, case=notice.case, kind=kind, issuer=notice.issuer, series=series, year=issued_on.year,
-        seq=seq, number=number, issued_on=issued_on, issued_by=user, penalty=penalty, fine_amount=fine_amount,
-        data=json.dumps(dataclasses.asdict(data), ensure_ascii=False), **fields,
+        notice=notice,
+        case=notice.case,
+        kind=kind,
+        issuer=notice.issuer,
+        series=series,
+        year=issued_on.year,
+        seq=seq,
+        number=number,
+        issued_on=issued_on,
+        issued_by=user,
+        penalty=penalty,
+        fine_amount=fine_amount,
+        data=json.dumps(dataclasses.asdict(data), ensure_ascii=False),
+        **fields,
     )
 
 
@@ -106,12 +124,23 @@ def propose(user, notice, penalty, fine_amount, config, today):
     hearing = measures.hearing_offered(penalty, fine_amount, config)
     facts, notice_data = _facts(notice, config)
     authority = notice_data.authority
-    values = {**facts, "authority": authority, "proposed": measures.penalty_text(penalty, fine_amount),
-              "statement_days": config["STATEMENT_DAYS"], "hearing": hearing}
+    values = {
+        **facts,
+        "authority": authority,
+        "proposed": measures.penalty_text(penalty, fine_amount),
+        "statement_days": config["STATEMENT_DAYS"],
+        "hearing": hearing,
+    }
 
     def build(number):
-        return _printed("prior", number, today, notice_data,
-                        documents.paragraphs(config["PRIOR_NOTICE_TEMPLATE"], values), authority)
+        return _printed(
+            "prior",
+            number,
+            today,
+            notice_data,
+            documents.paragraphs(config["PRIOR_NOTICE_TEMPLATE"], values),
+            authority,
+        )
 
     with database.atomic():
         document = _create(user, "prior", notice, today, penalty, fine_amount, build, config, hearing_offered=hearing)
@@ -133,8 +162,9 @@ def record_service(user, document, values, config, today):
             if document.hearing_offered:
                 document.hearing_due_on = county_calendar.deadline(served_on, HEARING_REQUEST_DAYS)
         document.save()
-        record_event(user, document.case, "penalty_served", served_on,
-                     {"document": document.id, "number": document.number})
+        record_event(
+            user, document.case, "penalty_served", served_on, {"document": document.id, "number": document.number}
+        )
     return document
 
 
@@ -156,24 +186,36 @@ def record_statement(user, document, kind, stated_on, text, today):
     text = (text or "").strip()
     if kind == "none":
         if today <= periods_end(document):
-            raise ValidationError({"kind": _(
-                "The period to state a case runs until %(date)s: record that nothing came only after it.",
-                date=periods_end(document),
-            )})
+            raise ValidationError(
+                {
+                    "kind": _(
+                        "The period to state a case runs until %(date)s: record that nothing came only after it.",
+                        date=periods_end(document),
+                    )
+                }
+            )
         stated_on, text = today, ""
     else:
         if stated_on is None or stated_on > today or stated_on < document.served_on:
-            raise ValidationError({"stated_on": _(
-                "Enter the day, between the service of the prior notice (%(date)s) and today.",
-                date=document.served_on,
-            )})
+            raise ValidationError(
+                {
+                    "stated_on": _(
+                        "Enter the day, between the service of the prior notice (%(date)s) and today.",
+                        date=document.served_on,
+                    )
+                }
+            )
         if not text:
             raise ValidationError({"statement": _("Record what the party stated, or what the hearing found.")})
     if len(text) > MAX_TEXT:
         raise ValidationError({"statement": _("Too long: at most %(n)d characters.", n=MAX_TEXT)})
     with database.atomic():
         document.statement_kind, document.statement_on, document.statement, document.statement_by = (
-            kind, stated_on, text, user)
+            kind,
+            stated_on,
+            text,
+            user,
+        )
         document.save()
         record_event(user, document.case, "penalty_statement", stated_on, {"document": document.id, "kind": kind}, text)
     return document
@@ -184,10 +226,8 @@ def _statement_text(prior):
     if prior.statement_kind == "none":
         return f"你在规定期限内未提出陈述、申辩意见{hearing}。"
     if prior.statement_kind == "hearing":
-        return (f"你要求举行听证，本机关于{_date(prior.statement_on)}"
-                f"依法组织听证，听取了你的陈述、申辩意见。")
-    return (f"你于{_date(prior.statement_on)}提出了陈述、申辩意见，"
-            f"本机关已充分听取并进行了复核。")
+        return f"你要求举行听证，本机关于{_date(prior.statement_on)}依法组织听证，听取了你的陈述、申辩意见。"
+    return f"你于{_date(prior.statement_on)}提出了陈述、申辩意见，本机关已充分听取并进行了复核。"
 
 
 def decide(user, prior, penalty, fine_amount, decided_on, review, config, today):
@@ -196,24 +236,29 @@ def decide(user, prior, penalty, fine_amount, decided_on, review, config, today)
     if not notices.may_act(user, notice):
         raise PermissionDenied()
     if prior.kind != "prior" or prior.served_on is None or prior.statement_kind is None:
-        raise ValidationError({"document": _(
-            "A decision follows a served prior notice and the party's statement (or its absence)."
-        )})
+        raise ValidationError(
+            {"document": _("A decision follows a served prior notice and the party's statement (or its absence).")}
+        )
     if prior.decisions.exists():
         raise ValidationError({"document": _("The decision on this prior notice has already been made.")})
     end = periods_end(prior)
     if decided_on is None or decided_on > today or decided_on <= end or decided_on < prior.statement_on:
-        raise ValidationError({"decided_on": _(
-            "Enter the day of the decision: after the period to state a case (until %(date)s) and not in the future.",
-            date=end,
-        )})
+        raise ValidationError(
+            {
+                "decided_on": _(
+                    "Enter the day of the decision: after the period to state a case (until %(date)s) and not in the future.",
+                    date=end,
+                )
+            }
+        )
     penalty, fine_amount = _check_penalty(penalty, fine_amount, config)
     heavier = (prior.penalty == "warning" and penalty == "fine") or (
-        penalty == "fine" and fine_amount > (prior.fine_amount or 0))
+        penalty == "fine" and fine_amount > (prior.fine_amount or 0)
+    )
     if heavier:
-        raise ValidationError({"penalty": _(
-            "The decision cannot be heavier than the penalty proposed in the prior notice."
-        )})
+        raise ValidationError(
+            {"penalty": _("The decision cannot be heavier than the penalty proposed in the prior notice.")}
+        )
     review = (review or "").strip()
     if prior.statement_kind != "none" and not review:
         raise ValidationError({"review": _("State how the party's statement was considered (复核意见).")})
@@ -221,10 +266,16 @@ def decide(user, prior, penalty, fine_amount, decided_on, review, config, today)
         raise ValidationError({"review": _("Too long: at most %(n)d characters.", n=MAX_TEXT)})
     facts, notice_data = _facts(notice, config)
     values = {
-        **facts, "authority": notice_data.authority, "decided": measures.penalty_text(penalty, fine_amount),
-        "fine": penalty == "fine", "hearing": prior.hearing_offered, "prior_number": prior.number,
-        "prior_issued_on": _date(prior.issued_on), "prior_served_on": _date(prior.served_on),
-        "statement_text": _statement_text(prior), "review": review,
+        **facts,
+        "authority": notice_data.authority,
+        "decided": measures.penalty_text(penalty, fine_amount),
+        "fine": penalty == "fine",
+        "hearing": prior.hearing_offered,
+        "prior_number": prior.number,
+        "prior_issued_on": _date(prior.issued_on),
+        "prior_served_on": _date(prior.served_on),
+        "statement_text": _statement_text(prior),
+        "review": review,
     }
 
     def build(number):
@@ -233,13 +284,28 @@ def decide(user, prior, penalty, fine_amount, decided_on, review, config, today)
 
     with database.atomic():
         decision = _create(user, "decision", notice, decided_on, penalty, fine_amount, build, config, prior=prior)
-        Escalation.create(notice=notice, case=notice.case, kind="penalty", document_number=decision.number,
-                          decided_on=decided_on, decided_by=user, notes=values["decided"], document=decision)
-        record_event(user, notice.case, "measure", decided_on, {"kind": "penalty", "number": decision.number},
-                     values["decided"])
-        audit.record(user, "decide", "penalty_document", decision.id,
-                     after={"number": decision.number, "penalty": penalty, "fine_amount": fine_amount},
-                     child_id=notice.case.child_id, reason=review)
+        Escalation.create(
+            notice=notice,
+            case=notice.case,
+            kind="penalty",
+            document_number=decision.number,
+            decided_on=decided_on,
+            decided_by=user,
+            notes=values["decided"],
+            document=decision,
+        )
+        record_event(
+            user, notice.case, "measure", decided_on, {"kind": "penalty", "number": decision.number}, values["decided"]
+        )
+        audit.record(
+            user,
+            "decide",
+            "penalty_document",
+            decision.id,
+            after={"number": decision.number, "penalty": penalty, "fine_amount": fine_amount},
+            child_id=notice.case.child_id,
+            reason=review,
+        )
     return decision
 
 
@@ -255,5 +321,9 @@ def pdf(document, config):
 
 def can_decide(document, today):
     """Whether a decision may be made on the prior notice today (the page offers the form only then)."""
-    return (document.kind == "prior" and document.statement_kind is not None and not document.decisions.exists()
-            and today > periods_end(document))
+    return (
+        document.kind == "prior"
+        and document.statement_kind is not None
+        and not document.decisions.exists()
+        and today > periods_end(document)
+    )

@@ -3,6 +3,7 @@
 A scan is checked by its content like a visit photo (PDF, JPEG or PNG, at most uploads.MAX_BYTES); a refused
 scan leaves no file and no row behind.
 """
+
 import io
 
 from flask_babel import gettext as _
@@ -51,8 +52,9 @@ def attach(user, kind, stream, uploads_dir, notice=None, document=None):
     if kind not in KINDS:
         raise ValidationError({"kind": _("Choose what the scan shows.")})
     if kind == "receipt" and target.served_on is None:
-        raise ValidationError({"scan": _(
-            "Record the service first: a signed proof of service is attached once served.")})
+        raise ValidationError(
+            {"scan": _("Record the service first: a signed proof of service is attached once served.")}
+        )
     data = _read(stream)
     stored = uploads.store(io.BytesIO(data), uploads_dir, f"scans/{target.year}", ALLOWED)
     if stored is None:  # _read checked the same as store; kept in case the two ever differ
@@ -60,8 +62,9 @@ def attach(user, kind, stream, uploads_dir, notice=None, document=None):
     try:
         with database.atomic():
             scan = DocumentScan.create(notice=notice, document=document, kind=kind, path=stored, uploaded_by=user)
-            audit.record(user, "create", "document_scan", scan.id, after=audit.snapshot(scan),
-                         child_id=target.case.child_id)
+            audit.record(
+                user, "create", "document_scan", scan.id, after=audit.snapshot(scan), child_id=target.case.child_id
+            )
     except Exception:
         uploads.remove(uploads_dir, stored)  # no orphan file for a scan not recorded
         raise
@@ -83,9 +86,12 @@ def on_file(target):
 
 def scans_of(target):
     """The notice's or penalty document's scans, oldest first, with who uploaded them."""
-    query = (DocumentScan.select(DocumentScan, User)
-             .join(User, on=(DocumentScan.uploaded_by == User.id), join_type=JOIN.LEFT_OUTER)
-             .where(_of(target)).order_by(DocumentScan.uploaded_at, DocumentScan.id))
+    query = (
+        DocumentScan.select(DocumentScan, User)
+        .join(User, on=(DocumentScan.uploaded_by == User.id), join_type=JOIN.LEFT_OUTER)
+        .where(_of(target))
+        .order_by(DocumentScan.uploaded_at, DocumentScan.id)
+    )
     return list(query)
 
 

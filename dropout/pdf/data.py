@@ -1,5 +1,6 @@
 """The plain data the printed documents are made from: notices and penalty documents (dropout/notices), monthly
 reports (dropout/reporting)."""
+
 from dataclasses import dataclass, field
 from datetime import datetime
 

@@ -1,5 +1,6 @@
 """A document of the penalty chain (行政处罚事先告知书, 行政处罚决定书), laid out like the notice and
 followed by its own 送达回证: data in, bytes out."""
+
 from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
@@ -23,8 +24,9 @@ class Seal(Flowable):
         return self.width, self.height
 
     def draw(self):
-        draw_seal(self.canv, self.font, self.document.authority, self.document.issued_on, self.width, self.height,
-                  self.radius)
+        draw_seal(
+            self.canv, self.font, self.document.authority, self.document.issued_on, self.width, self.height, self.radius
+        )
 
 
 def render_document(document, body_font_path=None):

@@ -3,6 +3,7 @@
 reportlab embeds and subsets TrueType outlines only; CFF-flavoured fonts (Noto CJK .otf, and
 .ttc files holding CFF faces) are refused, so they are skipped in favour of the next candidate.
 """
+
 import hashlib
 import os
 import threading

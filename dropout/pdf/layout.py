@@ -3,6 +3,7 @@ them; the official-document styles, the seal and the 送达回证 form for the n
 
 Each document module (notice, document, monthly) imports its layout from here, never from another document.
 """
+
 import io
 from functools import partial
 from xml.sax.saxutils import escape
@@ -60,8 +61,16 @@ def cjk_style(name, font, size, leading, **kw):
 def build_a4(story, names, title, author, margins=MARGINS):
     """The story as A4 PDF bytes, footers numbered 第 x 页 共 y 页; invariant: the same story, the same bytes."""
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, invariant=1, title=title, author=author, lang="zh-CN",
-                            initialFontName=names.body, **margins)
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        invariant=1,
+        title=title,
+        author=author,
+        lang="zh-CN",
+        initialFontName=names.body,
+        **margins,
+    )
     doc.build(story, canvasmaker=partial(NumberedCanvas, footer_font=names.body))
     return buffer.getvalue()
 
@@ -160,12 +169,15 @@ def service_story(document, styles):
         ("收件人签名或盖章", signed("" if proxy else service.recipient, height=20 * mm)),
         ("代收人及代收理由", signed(f"代收人：{service.recipient}" if proxy else "", height=14 * mm)),
         ("送达人签名", signed(service.server, height=14 * mm)),
-        ("留置送达情况\n（拒收理由、\n见证人签名）", signed(
-            f"拒收理由：{service.refusal_reason}", f"见证人：{'、'.join(service.witnesses)}")),
+        (
+            "留置送达情况\n（拒收理由、\n见证人签名）",
+            signed(f"拒收理由：{service.refusal_reason}", f"见证人：{'、'.join(service.witnesses)}"),
+        ),
         ("备注", SignHere(22 * mm, font, "")),
     ]
-    table = Table([list(row) for row in rows], colWidths=[44 * mm, FRAME_WIDTH - 44 * mm],
-                  rowHeights=[12 * mm] * 6 + [None] * 5)
+    table = Table(
+        [list(row) for row in rows], colWidths=[44 * mm, FRAME_WIDTH - 44 * mm], rowHeights=[12 * mm] * 6 + [None] * 5
+    )
     box = [("BOX", (0, 0), (-1, -1), 1.2, colors.black)]
     table.setStyle(TableStyle(table_grid(styles) + label_column(styles, 0) + box))
     return [Paragraph("送达回证", styles["title"]), table]

@@ -1,4 +1,5 @@
 """控辍保学月报: a unit's month as an A4 PDF (MonthReportData in, bytes out): indicators, tables, trend, ranking."""
+
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
@@ -62,19 +63,29 @@ def header(data, styles):
     """Title, month, and who and when: the unit, the period, when the figures were made and locked."""
     locked = f"已锁定（{data.locked_text}），数据不再变动" if data.locked_text else "未锁定，重新生成时数据可能更新"
     rows = [
-        [Paragraph(f"统计单位：{escape(data.unit_name)}", styles["info"]),
-         Paragraph(f"统计期间：{escape(data.period_text)}", styles["info_right"])],
-        [Paragraph(f"数据生成：{escape(data.generated_text)}", styles["info"]),
-         Paragraph(f"状态：{escape(locked)}", styles["info_right"])],
+        [
+            Paragraph(f"统计单位：{escape(data.unit_name)}", styles["info"]),
+            Paragraph(f"统计期间：{escape(data.period_text)}", styles["info_right"]),
+        ],
+        [
+            Paragraph(f"数据生成：{escape(data.generated_text)}", styles["info"]),
+            Paragraph(f"状态：{escape(locked)}", styles["info_right"]),
+        ],
     ]
     info = Table(rows, colWidths=[FRAME_WIDTH * 0.45, FRAME_WIDTH * 0.55])
-    info.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), styles["info"].fontName, styles["info"].fontSize),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-        ("LINEBELOW", (0, -1), (-1, -1), 1.2, colors.black),
-        ("BOTTOMPADDING", (0, -1), (-1, -1), 3),
-    ]))
+    info.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), styles["info"].fontName, styles["info"].fontSize),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                ("LINEBELOW", (0, -1), (-1, -1), 1.2, colors.black),
+                ("BOTTOMPADDING", (0, -1), (-1, -1), 3),
+            ]
+        )
+    )
     return [
         Paragraph(escape(data.title), styles["title"]),
         Paragraph(f"（{escape(data.month_text)}）", styles["subtitle"]),
@@ -92,9 +103,18 @@ def indicator_table(rows, styles):
         sign = "≥" if row.higher_is_better else "≤"
         verdict = "估算" if row.is_estimate else {True: "达标", False: "未达标", None: "无数据"}[row.met]
         denominator = "—" if row.denominator is None else str(row.denominator)
-        body.append([Paragraph(escape(row.label), styles["label"]), str(row.numerator), denominator,
-                     _percent(row.rate), f"{sign}{row.threshold:.2f}%", verdict, "是" if row.is_veto else "",
-                     Paragraph(escape(row.note), styles["label"])])
+        body.append(
+            [
+                Paragraph(escape(row.label), styles["label"]),
+                str(row.numerator),
+                denominator,
+                _percent(row.rate),
+                f"{sign}{row.threshold:.2f}%",
+                verdict,
+                "是" if row.is_veto else "",
+                Paragraph(escape(row.note), styles["label"]),
+            ]
+        )
         if row.met is False:
             marks.append(("TEXTCOLOR", (5, index), (5, index), NOT_MET))
         if row.is_veto:
@@ -209,8 +229,9 @@ def trend_chart(points, font):
     for index, rate in enumerate(rates):
         if rate is not None:
             y = line.y + line.height * rate / line.valueAxis.valueMax + 4
-            drawing.add(String(line.x + step * (index + 0.5), y, f"{rate:.2f}", fontName=font, fontSize=7,
-                               textAnchor="middle"))
+            drawing.add(
+                String(line.x + step * (index + 0.5), y, f"{rate:.2f}", fontName=font, fontSize=7, textAnchor="middle")
+            )
     return drawing
 
 
@@ -236,19 +257,25 @@ def sign_off(styles):
     """Lines for the people who compile, check and answer for the report, the date it is sent, and the seal."""
     font = styles["sign"].fontName
     blank = (FRAME_WIDTH - 72 * mm) / 3
-    rows = [["填表人：", "", "审核人：", "", "单位负责人：", ""],
-            ["报送日期：", "\u3000\u3000年\u3000\u3000月\u3000\u3000日", "", "", "（单位盖章）", ""]]
+    rows = [
+        ["填表人：", "", "审核人：", "", "单位负责人：", ""],
+        ["报送日期：", "\u3000\u3000年\u3000\u3000月\u3000\u3000日", "", "", "（单位盖章）", ""],
+    ]
     table = Table(rows, colWidths=[22 * mm, blank, 22 * mm, blank, 28 * mm, blank], rowHeights=[12 * mm, 12 * mm])
-    table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), font, 10.5),
-        ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-        ("ALIGN", (0, 0), (-1, -1), "RIGHT"),
-        ("LINEBELOW", (1, 0), (1, 0), 0.6, colors.black),
-        ("LINEBELOW", (3, 0), (3, 0), 0.6, colors.black),
-        ("LINEBELOW", (5, 0), (5, 0), 0.6, colors.black),
-        ("ALIGN", (1, 1), (1, 1), "LEFT"),
-        ("SPAN", (4, 1), (5, 1)),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), font, 10.5),
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("ALIGN", (0, 0), (-1, -1), "RIGHT"),
+                ("LINEBELOW", (1, 0), (1, 0), 0.6, colors.black),
+                ("LINEBELOW", (3, 0), (3, 0), 0.6, colors.black),
+                ("LINEBELOW", (5, 0), (5, 0), 0.6, colors.black),
+                ("ALIGN", (1, 1), (1, 1), "LEFT"),
+                ("SPAN", (4, 1), (5, 1)),
+            ]
+        )
+    )
     return [Spacer(1, 6 * mm), table]
 
 

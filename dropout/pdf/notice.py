@@ -1,4 +1,5 @@
 """限期复学通知书 followed by its 送达回证, for a batch of notices, as one A4 PDF (NoticeData in, bytes out)."""
+
 from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
@@ -50,6 +51,7 @@ def notice_story(notice, styles):
 
 def details_table(notice, styles):
     """The child and guardian particulars, four columns of label and value."""
+
     def value(text):
         return Paragraph(escape(text), styles["cell"])
 

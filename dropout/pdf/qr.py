@@ -1,4 +1,5 @@
 """QR codes drawn as vector paths on a reportlab canvas, encoded by segno."""
+
 import itertools
 
 import segno

@@ -4,6 +4,7 @@ Files live under <REPORTS_DIR>/<yyyy>/<mm>/ (county.pdf, township-<id>.xlsx, …
 ReportFile with its SHA-256. Writing is idempotent: the same figures give the same bytes, and an
 unchanged file is neither rewritten nor re-recorded. A locked month's files, once written, stay.
 """
+
 import hashlib
 import os
 import tempfile
@@ -20,8 +21,15 @@ from . import summaries
 from .data import month_report_data
 from .workbook import render_month_workbook
 
-__all__ = ["ArchiveDamaged", "generate_and_archive", "lock_and_archive", "month_report_data", "read_file",
-           "relative_path", "write_month"]
+__all__ = [
+    "ArchiveDamaged",
+    "generate_and_archive",
+    "lock_and_archive",
+    "month_report_data",
+    "read_file",
+    "relative_path",
+    "write_month",
+]
 FILE_KINDS = ("pdf", "xlsx")
 
 
@@ -68,8 +76,16 @@ def write_month(month, config, now=None, final=False):
             sha = _sha256(target.read_bytes()) if keep else _store(target, content)
             relative = target.relative_to(reports_dir).as_posix()
             if known is None or (known.path, known.sha256) != (relative, sha):
-                changes.append({"month": str(month), "unit_kind": kind, "unit_id": unit_id, "kind": file_kind,
-                                "path": relative, "sha256": sha})
+                changes.append(
+                    {
+                        "month": str(month),
+                        "unit_kind": kind,
+                        "unit_id": unit_id,
+                        "kind": file_kind,
+                        "path": relative,
+                        "sha256": sha,
+                    }
+                )
     _record(changes, now or utcnow())
     return paths
 
@@ -125,15 +141,21 @@ def _record(changes, now):
         for values in changes:
             ReportFile.insert(**values, written_at=now).on_conflict(
                 conflict_target=conflict,
-                update={ReportFile.path: values["path"], ReportFile.sha256: values["sha256"],
-                        ReportFile.written_at: now},
+                update={
+                    ReportFile.path: values["path"],
+                    ReportFile.sha256: values["sha256"],
+                    ReportFile.written_at: now,
+                },
             ).execute()
 
 
 def files_of(month, kind, unit_id):
     """The archived files (ReportFile rows) of a unit's month, PDF before .xlsx."""
-    return list(ReportFile.select().where((ReportFile.month == str(month)) & (ReportFile.unit_kind == kind)
-                                          & (ReportFile.unit_id == unit_id)).order_by(ReportFile.kind))
+    return list(
+        ReportFile.select()
+        .where((ReportFile.month == str(month)) & (ReportFile.unit_kind == kind) & (ReportFile.unit_id == unit_id))
+        .order_by(ReportFile.kind)
+    )
 
 
 def read_file(month, kind, unit_id, file_kind, reports_dir):
@@ -141,8 +163,12 @@ def read_file(month, kind, unit_id, file_kind, reports_dir):
 
     Raises ArchiveDamaged when the file is gone or its content is no longer what was recorded.
     """
-    row = ReportFile.get_or_none((ReportFile.month == str(month)) & (ReportFile.unit_kind == kind)
-                                 & (ReportFile.unit_id == unit_id) & (ReportFile.kind == file_kind))
+    row = ReportFile.get_or_none(
+        (ReportFile.month == str(month))
+        & (ReportFile.unit_kind == kind)
+        & (ReportFile.unit_id == unit_id)
+        & (ReportFile.kind == file_kind)
+    )
     if row is None:
         return None
     root = Path(reports_dir).resolve()

@@ -1,4 +1,5 @@
 """What the monthly pages show: a unit's frozen figures and indicators, its trend, the units below it ranked."""
+
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -108,8 +109,9 @@ def units_below(unit):
     if unit.kind == "township":
         villages = Village.select().where(Village.township == unit.id).order_by(Village.name)
         schools = School.select().where(School.township == unit.id).order_by(School.name)
-        return ([Unit("village", v.id, v.name, unit.id) for v in villages]
-                + [Unit("school", s.id, s.name, unit.id) for s in schools])
+        return [Unit("village", v.id, v.name, unit.id) for v in villages] + [
+            Unit("school", s.id, s.name, unit.id) for s in schools
+        ]
     return []
 
 
@@ -129,8 +131,14 @@ def enter_intake(user, month, unit, raw):
     after = {"entry_year": entry_year, "unit_kind": unit.kind, "unit_id": unit.id, "intake": int(raw)}
     try:
         with database.atomic():
-            CohortIntake.create(entry_year=entry_year, unit_kind=unit.kind, unit_id=unit.id, intake=int(raw),
-                                entered_by=user, entered_at=utcnow())
+            CohortIntake.create(
+                entry_year=entry_year,
+                unit_kind=unit.kind,
+                unit_id=unit.id,
+                intake=int(raw),
+                entered_by=user,
+                entered_at=utcnow(),
+            )
             audit.record(user, "create", "cohort_intake", None, after=after)
     except IntegrityError:
         raise ValidationError({"intake": _("The intake of %(year)d was entered before.", year=entry_year)}) from None
@@ -147,8 +155,12 @@ def _on_time(month, units, zone):
     school_township = dict(School.select(School.id, School.township).tuples())
     shares = {}
     for unit in units:
-        mine = [r for r in reports if (r.unit_kind, r.unit_id) == (unit.kind, unit.id)
-                or (unit.kind == "township" and r.unit_kind == "school" and school_township.get(r.unit_id) == unit.id)]
+        mine = [
+            r
+            for r in reports
+            if (r.unit_kind, r.unit_id) == (unit.kind, unit.id)
+            or (unit.kind == "township" and r.unit_kind == "school" and school_township.get(r.unit_id) == unit.id)
+        ]
         if mine:
             done = sum(1 for r in mine if r.submitted_at is not None and local_date(r.submitted_at, zone) <= r.due_on)
             shares[unit.key] = 100.0 * done / len(mine)
@@ -161,14 +173,24 @@ def build(month, unit, thresholds, zone, veto=()):
     if cells is None:
         return None
     intake = summaries.intake_of(month, unit.kind, unit.id)
-    board = Dashboard(month, unit, cells, official(cells, thresholds, intake, veto),
-                      locked=SummaryMonth.get_or_none((SummaryMonth.month == str(month))
-                                                      & SummaryMonth.locked_at.is_null(False)),
-                      intake=intake, entry_year=summaries.entry_year(month))
+    board = Dashboard(
+        month,
+        unit,
+        cells,
+        official(cells, thresholds, intake, veto),
+        locked=SummaryMonth.get_or_none((SummaryMonth.month == str(month)) & SummaryMonth.locked_at.is_null(False)),
+        intake=intake,
+        entry_year=summaries.entry_year(month),
+    )
     for past, past_cells in summaries.trend(month, unit.kind, unit.id):
         generated = past_cells is not None
-        board.trend.append((str(past), total(past_cells, "still_out") if generated else None,
-                            summaries.dropout_rate(past_cells) if generated else None))
+        board.trend.append(
+            (
+                str(past),
+                total(past_cells, "still_out") if generated else None,
+                summaries.dropout_rate(past_cells) if generated else None,
+            )
+        )
     below = units_below(unit)
     if below:
         kinds = {u.kind for u in below}
@@ -178,7 +200,17 @@ def build(month, unit, thresholds, zone, veto=()):
         for u in below:
             c = by_kind[u.kind].get(u.id, {})
             misses, vetoed = missed(official(c, thresholds, intakes[u.kind].get(u.id), veto))
-            board.below.append(Ranked(u, summaries.dropout_rate(c), total(c, "still_out"), total(c, "notices_overdue"),
-                                      _coverage(c), on_time.get(u.key), misses, vetoed))
+            board.below.append(
+                Ranked(
+                    u,
+                    summaries.dropout_rate(c),
+                    total(c, "still_out"),
+                    total(c, "notices_overdue"),
+                    _coverage(c),
+                    on_time.get(u.key),
+                    misses,
+                    vetoed,
+                )
+            )
         board.below.sort(key=lambda r: (not r.vetoed, -r.missed, -(r.dropout_rate or 0), -r.still_out, r.unit.name))
     return board

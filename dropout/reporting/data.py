@@ -4,7 +4,8 @@ The report is the document sent upward, so it is written in Chinese whatever the
 language: the figure labels are the choices' labels rendered in the Chinese catalogue, and the
 document's own words (headings, 小学/初中, 合计, 达标) are written here in Chinese, as in the ledger.
 """
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -32,8 +33,17 @@ from . import summaries
 from .figures import Month
 
 LOCALE = "zh_Hans_CN"
-CELLS = (("primary", "M"), ("primary", "F"), ("primary", None), ("junior", "M"), ("junior", "F"), ("junior", None),
-         (None, "M"), (None, "F"), (None, None))  # the value columns of a figure table: stage × sex, totals
+CELLS = (
+    ("primary", "M"),
+    ("primary", "F"),
+    ("primary", None),
+    ("junior", "M"),
+    ("junior", "F"),
+    ("junior", None),
+    (None, "M"),
+    (None, "F"),
+    (None, None),
+)  # the value columns of a figure table: stage × sex, totals
 
 
 def month_report_data(month, kind, unit_id, config):
@@ -70,22 +80,32 @@ def month_report_data(month, kind, unit_id, config):
 
 def _labels():
     """Every label the report prints, as plain strings in the current (forced) locale."""
+
     def plain(choices):
         return {code: str(label) for code, label in choices.items()}
 
     return {
-        "stock": plain(STOCK_FIGURES), "population": plain(POPULATION_FIGURES), "detection": plain(DETECTION_FIGURES),
-        "work": plain(WORK_FIGURES), "legal": plain(LEGAL_FIGURES), "indicators": plain(INDICATORS),
-        "out_": plain(PRIORITY_GROUPS), "reason_": plain(DROPOUT_REASONS), "placement_": plain(PLACEMENTS),
-        "stages": plain(STAGES), "sex": plain(SEX),
+        "stock": plain(STOCK_FIGURES),
+        "population": plain(POPULATION_FIGURES),
+        "detection": plain(DETECTION_FIGURES),
+        "work": plain(WORK_FIGURES),
+        "legal": plain(LEGAL_FIGURES),
+        "indicators": plain(INDICATORS),
+        "out_": plain(PRIORITY_GROUPS),
+        "reason_": plain(DROPOUT_REASONS),
+        "placement_": plain(PLACEMENTS),
+        "stages": plain(STAGES),
+        "sex": plain(SEX),
     }
 
 
 def _tables(cells, labels):
     """The figure tables in the order of the report (DOMAIN §6): stock and flow, population, detection, …"""
+
     def figures(title, sheet, keys_labels, extra=(), note=""):
-        rows = tuple((label,) + tuple(total(cells, key, stage, sex) for stage, sex in CELLS)
-                     for key, label in keys_labels)
+        rows = tuple(
+            (label,) + tuple(total(cells, key, stage, sex) for stage, sex in CELLS) for key, label in keys_labels
+        )
         return ReportTable(title, sheet, _columns(labels), rows + tuple(extra), _groups(labels), note)
 
     def prefixed(prefix):
@@ -93,12 +113,12 @@ def _tables(cells, labels):
 
     stock = labels["stock"]
     return (
-        figures("学生变动情况", "学生变动", stock.items(), extra=[_balance_row(cells)],
-                note=_balance_note(cells, stock)),
+        figures(
+            "学生变动情况", "学生变动", stock.items(), extra=[_balance_row(cells)], note=_balance_note(cells, stock)
+        ),
         figures("适龄人口与入学", "适龄人口", labels["population"].items()),
         figures("辍学监测", "辍学监测", labels["detection"].items()),
-        figures("在册辍学学生中的重点群体", "重点群体", prefixed("out_"),
-                note="一名学生可属于多个重点群体。"),
+        figures("在册辍学学生中的重点群体", "重点群体", prefixed("out_"), note="一名学生可属于多个重点群体。"),
         figures("在册辍学学生的辍学原因", "辍学原因", prefixed("reason_")),
         figures("劝返工作", "劝返工作", labels["work"].items()),
         figures("本月复学学生的安置去向", "复学安置", prefixed("placement_")),
@@ -130,9 +150,19 @@ def _balance_note(cells, stock):
 
 def _indicator_rows(found, entry_year, labels):
     return tuple(
-        IndicatorRow(labels["indicators"][i.code], i.numerator, None if i.missing else i.denominator, i.rate,
-                     i.threshold, i.higher_is_better, i.met, i.is_veto, i.is_estimate, i.gap,
-                     _indicator_note(i, entry_year))
+        IndicatorRow(
+            labels["indicators"][i.code],
+            i.numerator,
+            None if i.missing else i.denominator,
+            i.rate,
+            i.threshold,
+            i.higher_is_better,
+            i.met,
+            i.is_veto,
+            i.is_estimate,
+            i.gap,
+            _indicator_note(i, entry_year),
+        )
         for i in found
     )
 
@@ -157,8 +187,12 @@ def _indicator_note(indicator, entry_year):
 def _trend(month, kind, unit_id):
     """The unit's last 12 months, oldest first; a month that was not generated has no values."""
     return tuple(
-        TrendPoint(str(m), f"{m.month}月", total(cells, "still_out") if cells is not None else None,
-                   summaries.dropout_rate(cells) if cells is not None else None)
+        TrendPoint(
+            str(m),
+            f"{m.month}月",
+            total(cells, "still_out") if cells is not None else None,
+            summaries.dropout_rate(cells) if cells is not None else None,
+        )
         for m, cells in summaries.trend(month, kind, unit_id)
     )
 
@@ -172,19 +206,46 @@ def _ranking(month, limits, veto, labels):
     for township_id, cells in summaries.figures_by_unit(month, "township").items():
         found = {i.code: i for i in official(cells, limits, intakes.get(township_id), veto)}
         misses, vetoed = missed(found.values())
-        rows.append((vetoed, misses, total(cells, "still_out"), names.get(township_id, f"#{township_id}"),
-                     township_id, cells, found))
+        rows.append(
+            (
+                vetoed,
+                misses,
+                total(cells, "still_out"),
+                names.get(township_id, f"#{township_id}"),
+                township_id,
+                cells,
+                found,
+            )
+        )
     rows.sort(key=lambda row: row[:5])
     body = tuple(  # a veto missed is marked on the name: one more text column would squeeze the numbers
-        (rank, name + ("（一票否决）" if vetoed else ""), total(cells, "students_end"), total(cells, "still_out"),
-         total(cells, "new_suspected"), total(cells, "returned"), found["enrolment"].rate,
-         found["dropout_primary"].rate, found["dropout_junior"].rate, misses)
+        (
+            rank,
+            name + ("（一票否决）" if vetoed else ""),
+            total(cells, "students_end"),
+            total(cells, "still_out"),
+            total(cells, "new_suspected"),
+            total(cells, "returned"),
+            found["enrolment"].rate,
+            found["dropout_primary"].rate,
+            found["dropout_junior"].rate,
+            misses,
+        )
         for rank, (vetoed, misses, _out, name, _id, cells, found) in enumerate(rows, start=1)
     )
     stock, detection, work, named = labels["stock"], labels["detection"], labels["work"], labels["indicators"]
-    columns = ("名次", "乡镇", stock["students_end"], detection["still_out"], detection["new_suspected"],
-               work["returned"], named["enrolment"], named["dropout_primary"], named["dropout_junior"],
-               "未达标指标数")
+    columns = (
+        "名次",
+        "乡镇",
+        stock["students_end"],
+        detection["still_out"],
+        detection["new_suspected"],
+        work["returned"],
+        named["enrolment"],
+        named["dropout_primary"],
+        named["dropout_junior"],
+        "未达标指标数",
+    )
     note = "按未达标指标数从少到多排列，相同时按在册辍学人数从少到多排列。"
     if veto:
         vetoes = "、".join(named[code] for code in sorted(veto, key=list(named).index))
@@ -211,7 +272,7 @@ def _utc(value):
     """A stored UTC time (naive, or text on some drivers) as an aware datetime."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _local(value, zone):

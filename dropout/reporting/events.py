@@ -1,4 +1,5 @@
 """The month's case events, visits, notices and measures, each counted where the child was on its day."""
+
 import json
 from collections import Counter, defaultdict
 from datetime import timedelta
@@ -49,34 +50,69 @@ def place_events(figures, month, ages, changed, known):
     first, last, year_start = month.first.isoformat(), month.last.isoformat(), month.year_start.isoformat()
     cases = "JOIN dropout_case d ON d.id = {}.case_id"
     events = read_rows(
-        "SELECT d.child_id, e.kind, e.happened_on AS day, e.data FROM case_event e " + cases.format("e")
+        "SELECT d.child_id, e.kind, e.happened_on AS day, e.data FROM case_event e "
+        + cases.format("e")
         + f" WHERE e.kind IN ('opened', 'left_again', 'confirmed', 'returned') AND e.happened_on BETWEEN {p} AND {p}",
         (first, last),
     )
     grouped = (
-        ("returned_year", "case_event e " + cases.format("e"), "d", "e.happened_on", "e.kind = 'returned'",
-         (year_start, (month.first - timedelta(days=1)).isoformat())),  # this month's come with the events
+        (
+            "returned_year",
+            "case_event e " + cases.format("e"),
+            "d",
+            "e.happened_on",
+            "e.kind = 'returned'",
+            (year_start, (month.first - timedelta(days=1)).isoformat()),
+        ),  # this month's come with the events
         ("visits", "home_visit v", "v", "v.visited_on", "NOT v.is_teaching", (first, last)),
-        ("children_visited", "home_visit v", "v", "v.visited_on", "NOT v.is_teaching AND NOT v.is_followup",
-         (first, last)),
+        (
+            "children_visited",
+            "home_visit v",
+            "v",
+            "v.visited_on",
+            "NOT v.is_teaching AND NOT v.is_followup",
+            (first, last),
+        ),
         ("teaching_visits", "home_visit v", "v", "v.visited_on", "v.is_teaching", (first, last)),
         ("notices_issued", "return_notice n " + cases.format("n"), "d", "n.issued_on", "n.version = 1", (first, last)),
-        ("notices_served", "return_notice n " + cases.format("n"), "d", "n.served_on", "n.served_on IS NOT NULL",
-         (first, last)),
-        ("measures", "escalation x " + cases.format("x"), "d", "x.decided_on", "x.decided_on IS NOT NULL",
-         (first, last)),
+        (
+            "notices_served",
+            "return_notice n " + cases.format("n"),
+            "d",
+            "n.served_on",
+            "n.served_on IS NOT NULL",
+            (first, last),
+        ),
+        (
+            "measures",
+            "escalation x " + cases.format("x"),
+            "d",
+            "x.decided_on",
+            "x.decided_on IS NOT NULL",
+            (first, last),
+        ),
     )
-    counted = {key: read_rows(f"SELECT {child}.child_id, {day} AS day, COUNT(*) AS n FROM {tables} "
-                              f"WHERE {where} AND {day} BETWEEN {p} AND {p} GROUP BY 1, 2", between)
-               for key, tables, child, day, where, between in grouped}
+    counted = {
+        key: read_rows(
+            f"SELECT {child}.child_id, {day} AS day, COUNT(*) AS n FROM {tables} "
+            f"WHERE {where} AND {day} BETWEEN {p} AND {p} GROUP BY 1, 2",
+            between,
+        )
+        for key, tables, child, day, where, between in grouped
+    }
     counted["notices_overdue"] = read_rows(
-        "SELECT d.child_id, n.deadline_on AS day, COUNT(*) AS n FROM return_notice n " + cases.format("n")
-        + f" WHERE n.status = 'overdue' AND n.deadline_on <= {p} GROUP BY 1, 2", (last,))
+        "SELECT d.child_id, n.deadline_on AS day, COUNT(*) AS n FROM return_notice n "
+        + cases.format("n")
+        + f" WHERE n.status = 'overdue' AND n.deadline_on <= {p} GROUP BY 1, 2",
+        (last,),
+    )
     wanted = {row["child_id"] for rows in (events, *counted.values()) for row in rows} - known.keys()
     children = dict(known)
     where, params = among("c.id", wanted)
-    for row in read_rows(f"SELECT c.id, c.village_id, c.school_id, {ages.band_sql()} AS band, c.grade, c.sex "
-                     f"FROM child c WHERE {where}", params):
+    for row in read_rows(
+        f"SELECT c.id, c.village_id, c.school_id, {ages.band_sql()} AS band, c.grade, c.sex FROM child c WHERE {where}",
+        params,
+    ):
         children[row["id"]] = (row["village_id"], row["school_id"], ages.stage(row["grade"], row["band"]), row["sex"])
     places = _Places(figures, changed, children)
     for row in events:

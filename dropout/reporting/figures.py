@@ -11,6 +11,7 @@ Townships and villages count children by residence; a school counts its own pupi
 is split by stage (primary / junior: the grade, or the age for a child out of school) and sex.
 What a child adds is in summary_tally, the month's events in summary_events.
 """
+
 import calendar
 import re
 from collections import defaultdict
@@ -75,20 +76,31 @@ class _Ages:
         _e, self.primary_latest = school_age.birth_range_for_ages(start_age, None, month.first)
         _e, self.junior_latest = school_age.birth_range_for_ages(start_age + 6, None, month.first)
         self.earliest, self.latest = school_age.birth_range_for_ages(
-            start_age, school_age.last_school_age(start_age), month.first)
+            start_age, school_age.last_school_age(start_age), month.first
+        )
         self.cohort_earliest, self.cohort_latest = school_age.birth_range_for_ages(
-            start_age + 8, start_age + 8, month.first)
+            start_age + 8, start_age + 8, month.first
+        )
         day = timedelta(days=1)
         # Every test below is "born after t" for one of these t, so any day of a band answers for all of it.
-        self.thresholds = sorted({self.primary_latest, self.junior_latest, self.cohort_earliest - day,
-                                  self.cohort_latest, self.earliest - day, self.latest})
+        self.thresholds = sorted(
+            {
+                self.primary_latest,
+                self.junior_latest,
+                self.cohort_earliest - day,
+                self.cohort_latest,
+                self.earliest - day,
+                self.latest,
+            }
+        )
         self.born = [self.thresholds[0]] + [t + day for t in self.thresholds]
         self.count = len(self.born)
 
     def band_sql(self):
         """SQL for the band of c.birth_on: how many thresholds it is after (0 … count - 1)."""
-        tests = " ".join(f"WHEN c.birth_on > '{t.isoformat()}' THEN {i + 1}"
-                         for i, t in reversed(list(enumerate(self.thresholds))))
+        tests = " ".join(
+            f"WHEN c.birth_on > '{t.isoformat()}' THEN {i + 1}" for i, t in reversed(list(enumerate(self.thresholds)))
+        )
         return f"CASE {tests} ELSE 0 END"
 
     def stage(self, grade, band):
@@ -114,14 +126,17 @@ class _Ages:
 
 
 DISABLED_SQL = "CASE WHEN c.disability_category IN ({}) THEN 1 ELSE 0 END".format(
-    ", ".join(f"'{code}'" for code in THREE_DISABILITY_CATEGORIES))
+    ", ".join(f"'{code}'" for code in THREE_DISABILITY_CATEGORIES)
+)
 
 
 def _existed_sql(month):
     """SQL for how early the child was registered: 3, 2, 1 as in WHENS, or 0 (after the month)."""
-    return (f"CASE WHEN c.registered_on < '{month.year_start.isoformat()}' THEN 3 "
-            f"WHEN c.registered_on < '{month.first.isoformat()}' THEN 2 "
-            f"WHEN c.registered_on <= '{month.last.isoformat()}' THEN 1 ELSE 0 END")
+    return (
+        f"CASE WHEN c.registered_on < '{month.year_start.isoformat()}' THEN 3 "
+        f"WHEN c.registered_on < '{month.first.isoformat()}' THEN 2 "
+        f"WHEN c.registered_on <= '{month.last.isoformat()}' THEN 1 ELSE 0 END"
+    )
 
 
 def compute(month, start_age=6):
@@ -145,11 +160,13 @@ def compute(month, start_age=6):
     # 2. Those who changed since: take their present away, put their past in.
     changed = defaultdict(list)
     for child_id, on, old_village, old_school, old_status, new_village, new_school, new_status in database.execute_sql(
-            "SELECT child_id, changed_on, old_village_id, old_school_id, old_status, new_village_id, new_school_id, "
-            f"new_status FROM child_change WHERE changed_on > {database.param} ORDER BY changed_on, id",
-            (since.isoformat(),)):
-        changed[child_id].append(Change(day_of(on), (old_village, old_school, old_status),
-                                        (new_village, new_school, new_status)))
+        "SELECT child_id, changed_on, old_village_id, old_school_id, old_status, new_village_id, new_school_id, "
+        f"new_status FROM child_change WHERE changed_on > {database.param} ORDER BY changed_on, id",
+        (since.isoformat(),),
+    ):
+        changed[child_id].append(
+            Change(day_of(on), (old_village, old_school, old_status), (new_village, new_school, new_status))
+        )
     people = _people(*among("c.id", changed), ages, existed)
     dropped = set()
     for child_id, person in people.items():
@@ -185,8 +202,10 @@ def compute(month, start_age=6):
 
 
 # The grade as far as the figures tell grades apart: 1 and 9 (their own figures), 2–6, 7–8, or none of 1–9.
-GRADE_SQL = ("CASE WHEN c.grade IN (1, 9) THEN c.grade WHEN c.grade BETWEEN 2 AND 6 THEN 2 "
-             "WHEN c.grade BETWEEN 7 AND 8 THEN 7 ELSE 0 END")
+GRADE_SQL = (
+    "CASE WHEN c.grade IN (1, 9) THEN c.grade WHEN c.grade BETWEEN 2 AND 6 THEN 2 "
+    "WHEN c.grade BETWEEN 7 AND 8 THEN 7 ELSE 0 END"
+)
 
 
 def _grouped_stocks(stocks, ages, existed):
@@ -216,15 +235,31 @@ def _people(where, params, ages, existed):
         f"SELECT c.id, c.village_id, c.school_id, c.status, {ages.band_sql()} AS band, c.sex, {existed} AS existed, "
         f"{DISABLED_SQL} AS disabled, c.grade, c.is_poor, c.is_left_behind, c.is_migrant, c.is_orphan, "
         "c.disability_category, d.reason FROM child c LEFT JOIN dropout_case d ON d.child_id = c.id "
-        f"WHERE {where} ORDER BY d.id", params
+        f"WHERE {where} ORDER BY d.id",
+        params,
     ):
-        groups = [name for name, flag in (("poor", row["is_poor"]), ("left_behind", row["is_left_behind"]),
-                                          ("migrant", row["is_migrant"]), ("orphan", row["is_orphan"]),
-                                          ("disabled", row["disability_category"])) if flag]
+        groups = [
+            name
+            for name, flag in (
+                ("poor", row["is_poor"]),
+                ("left_behind", row["is_left_behind"]),
+                ("migrant", row["is_migrant"]),
+                ("orphan", row["is_orphan"]),
+                ("disabled", row["disability_category"]),
+            )
+            if flag
+        ]
         people[row["id"]] = {
             "state": (row["village_id"], row["school_id"], row["status"]),
-            "child": (ages.stage(row["grade"], row["band"]), row["sex"], ages.age(row["band"]), row["disabled"],
-                      row["grade"]),
-            "existed": row["existed"], "groups": groups, "reason": row["reason"],
+            "child": (
+                ages.stage(row["grade"], row["band"]),
+                row["sex"],
+                ages.age(row["band"]),
+                row["disabled"],
+                row["grade"],
+            ),
+            "existed": row["existed"],
+            "groups": groups,
+            "reason": row["reason"],
         }
     return people

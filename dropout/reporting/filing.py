@@ -4,6 +4,7 @@ school → township → county: a school's staff submit (上报) the school's re
 approves it; township staff submit the township's and the bureau approves it. Once the bureau locks
 the month, nothing changes.
 """
+
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -24,8 +25,10 @@ def _scoped(user, query):
         return query
     if user.role == "township":
         schools = School.select(School.id).where(School.township == user.township_id)
-        return query.where(((MonthlyReport.unit_kind == "township") & (MonthlyReport.unit_id == user.township_id))
-                           | ((MonthlyReport.unit_kind == "school") & MonthlyReport.unit_id.in_(schools)))
+        return query.where(
+            ((MonthlyReport.unit_kind == "township") & (MonthlyReport.unit_id == user.township_id))
+            | ((MonthlyReport.unit_kind == "school") & MonthlyReport.unit_id.in_(schools))
+        )
     if user.role == "teacher" and user.school_id:
         return query.where((MonthlyReport.unit_kind == "school") & (MonthlyReport.unit_id == user.school_id))
     return query.where(MonthlyReport.id.is_null())
@@ -67,8 +70,12 @@ def can_approve(user, report):
 
 
 def _snapshot(report):
-    return {"month": report.month, "unit": f"{report.unit_kind}:{report.unit_id}", "status": report.status,
-            "comment": report.comment}
+    return {
+        "month": report.month,
+        "unit": f"{report.unit_kind}:{report.unit_id}",
+        "status": report.status,
+        "comment": report.comment,
+    }
 
 
 def _advance(user, report, allowed, expected, status, **fields):
@@ -80,8 +87,11 @@ def _advance(user, report, allowed, expected, status, **fields):
         raise ValidationError({"status": _("This report is not waiting for that step.")})
     with database.atomic():
         before = _snapshot(report)
-        changed = MonthlyReport.update(status=status, **fields).where(
-            (MonthlyReport.id == report.id) & (MonthlyReport.status == expected)).execute()
+        changed = (
+            MonthlyReport.update(status=status, **fields)
+            .where((MonthlyReport.id == report.id) & (MonthlyReport.status == expected))
+            .execute()
+        )
         if not changed:  # someone else moved it first
             raise ValidationError({"status": _("This report is not waiting for that step.")})
         report = MonthlyReport.get_by_id(report.id)
@@ -94,20 +104,28 @@ def submit(user, report, comment):
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT:
         raise ValidationError({"comment": _("At most %(n)d characters.", n=MAX_COMMENT)})
-    return _advance(user, report, can_submit(user, report), "open", "submitted", comment=comment,
-                    submitted_by=user, submitted_at=utcnow())
+    return _advance(
+        user,
+        report,
+        can_submit(user, report),
+        "open",
+        "submitted",
+        comment=comment,
+        submitted_by=user,
+        submitted_at=utcnow(),
+    )
 
 
 def approve(user, report):
     """The level above approves a submitted report."""
-    return _advance(user, report, can_approve(user, report), "submitted", "approved", approved_by=user,
-                    approved_at=utcnow())
+    return _advance(
+        user, report, can_approve(user, report), "submitted", "approved", approved_by=user, approved_at=utcnow()
+    )
 
 
 def send_back(user, report):
     """The level above returns a submitted report to its unit for correction."""
-    return _advance(user, report, can_approve(user, report), "submitted", "open", submitted_by=None,
-                    submitted_at=None)
+    return _advance(user, report, can_approve(user, report), "submitted", "open", submitted_by=None, submitted_at=None)
 
 
 @dataclass
@@ -148,8 +166,9 @@ def _unlocked():
 
 def overdue(user, today):
     """Reports of open months past their due day and still not submitted, for whoever chases them."""
-    query = MonthlyReport.select().where((MonthlyReport.status == "open") & (MonthlyReport.due_on < today)
-                                         & _unlocked())
+    query = MonthlyReport.select().where(
+        (MonthlyReport.status == "open") & (MonthlyReport.due_on < today) & _unlocked()
+    )
     if user.role in ("admin", "bureau"):
         return query
     if user.role == "township":
@@ -163,6 +182,9 @@ def to_do(user):
     waiting = _scoped(user, MonthlyReport.select().where(MonthlyReport.status.in_(("open", "submitted")) & _unlocked()))
     if user.role in ("admin", "bureau"):  # the bureau only approves the townships'
         waiting = waiting.where((MonthlyReport.unit_kind == "township") & (MonthlyReport.status == "submitted"))
-    return [r for r in waiting.order_by(MonthlyReport.month, MonthlyReport.unit_kind.desc(), MonthlyReport.unit_id)
-            if (r.status == "open" and user.role != "admin" and can_submit(user, r))
-            or (r.status == "submitted" and user.role != "admin" and can_approve(user, r))]
+    return [
+        r
+        for r in waiting.order_by(MonthlyReport.month, MonthlyReport.unit_kind.desc(), MonthlyReport.unit_id)
+        if (r.status == "open" and user.role != "admin" and can_submit(user, r))
+        or (r.status == "submitted" and user.role != "admin" and can_approve(user, r))
+    ]

@@ -1,5 +1,6 @@
 """Reading for the monthly figures: rows as dicts, days from either database, and "id among these"
 looked up through the index on either database."""
+
 import json
 from datetime import date
 

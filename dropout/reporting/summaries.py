@@ -4,6 +4,7 @@ A month's figures are computed for every unit at once (summary_figures) and writ
 one transaction, together with the month's reports to file and, for the scheduler, the claim of
 its period: two runs at once, or one after the other, leave one set of summaries.
 """
+
 import json
 from datetime import date, timedelta
 
@@ -35,8 +36,15 @@ def parse_month(text, today=None):
     if month.year < 2000 or (today is not None and month.first > today):
         raise ValidationError({"month": _("The month %(month)s has not begun.", month=str(month))})
     if today is not None and month.last >= today:
-        raise ValidationError({"month": _("The month %(month)s has not ended: it can be generated from %(day)s.",
-                                          month=str(month), day=month.last + timedelta(days=1))})
+        raise ValidationError(
+            {
+                "month": _(
+                    "The month %(month)s has not ended: it can be generated from %(day)s.",
+                    month=str(month),
+                    day=month.last + timedelta(days=1),
+                )
+            }
+        )
     return month
 
 
@@ -64,14 +72,19 @@ def generate_month(month, user=None, start_age=6, due_day=5, claim=None):
             raise MonthLocked({"month": _("%(month)s is locked.", month=key)})
         SummaryMonth.update(generated_at=utcnow(), generated_by=user).where(SummaryMonth.month == key).execute()
         MonthlySummary.delete().where(MonthlySummary.month == key).execute()
-        rows = [{"month": key, "unit_kind": kind, "unit_id": unit_id,
-                 "figures": json.dumps(cells, ensure_ascii=False, sort_keys=True)}
-                for (kind, unit_id), cells in sorted(figures.items())]
+        rows = [
+            {
+                "month": key,
+                "unit_kind": kind,
+                "unit_id": unit_id,
+                "figures": json.dumps(cells, ensure_ascii=False, sort_keys=True),
+            }
+            for (kind, unit_id), cells in sorted(figures.items())
+        ]
         for start in range(0, len(rows), 500):
-            MonthlySummary.insert_many(rows[start:start + 500]).execute()
+            MonthlySummary.insert_many(rows[start : start + 500]).execute()
         _open_reports(month, due_day)
-        audit.record(user, "create" if created else "update", "summary", None,
-                     after={"month": key, "units": len(rows)})
+        audit.record(user, "create" if created else "update", "summary", None, after={"month": key, "units": len(rows)})
     return "generated"
 
 
@@ -90,18 +103,23 @@ def _open_reports(month, due_day):
     following = month.next()
     due_on = date(following.year, following.month, min(max(due_day, 1), 28))
     have = {(r.unit_kind, r.unit_id) for r in MonthlyReport.select().where(MonthlyReport.month == key)}
-    units = ([("school", s.id) for s in School.select(School.id)]
-             + [("township", t.id) for t in Township.select(Township.id)])
-    new = [{"month": key, "unit_kind": kind, "unit_id": unit_id, "status": "open", "due_on": due_on}
-           for kind, unit_id in units if (kind, unit_id) not in have]
+    units = [("school", s.id) for s in School.select(School.id)] + [
+        ("township", t.id) for t in Township.select(Township.id)
+    ]
+    new = [
+        {"month": key, "unit_kind": kind, "unit_id": unit_id, "status": "open", "due_on": due_on}
+        for kind, unit_id in units
+        if (kind, unit_id) not in have
+    ]
     if new:
         MonthlyReport.insert_many(new).execute()
 
 
 def figures_of(month, kind, unit_id):
     """The frozen cells of a unit's month, or None when the month was not generated."""
-    row = MonthlySummary.get_or_none((MonthlySummary.month == str(month)) & (MonthlySummary.unit_kind == kind)
-                                     & (MonthlySummary.unit_id == unit_id))
+    row = MonthlySummary.get_or_none(
+        (MonthlySummary.month == str(month)) & (MonthlySummary.unit_kind == kind) & (MonthlySummary.unit_id == unit_id)
+    )
     return json.loads(row.figures) if row is not None else None
 
 
@@ -122,8 +140,10 @@ def trend(month, kind, unit_id):
     while len(months) < TREND_MONTHS:
         months.insert(0, months[0].previous())
     rows = MonthlySummary.select(MonthlySummary.month, MonthlySummary.figures).where(
-        MonthlySummary.month.in_([str(m) for m in months]) & (MonthlySummary.unit_kind == kind)
-        & (MonthlySummary.unit_id == unit_id))
+        MonthlySummary.month.in_([str(m) for m in months])
+        & (MonthlySummary.unit_kind == kind)
+        & (MonthlySummary.unit_id == unit_id)
+    )
     found = {row.month_id: json.loads(row.figures) for row in rows}
     return [(m, found.get(str(m))) for m in months]
 
@@ -141,9 +161,12 @@ def entry_year(month):
 
 def intake_month(year):
     """The first generated month of school year `year` (September, else the earliest from then to August), or None."""
-    row = (SummaryMonth.select(SummaryMonth.month)
-           .where(SummaryMonth.month.between(f"{year:04d}-09", f"{year + 1:04d}-08"))
-           .order_by(SummaryMonth.month).first())
+    row = (
+        SummaryMonth.select(SummaryMonth.month)
+        .where(SummaryMonth.month.between(f"{year:04d}-09", f"{year + 1:04d}-08"))
+        .order_by(SummaryMonth.month)
+        .first()
+    )
     return Month.parse(row.month) if row is not None else None
 
 
@@ -171,8 +194,9 @@ def intake_of(month, kind, unit_id):
 
 
 def is_locked(month):
-    return SummaryMonth.select().where(
-        (SummaryMonth.month == str(month)) & SummaryMonth.locked_at.is_null(False)).exists()
+    return (
+        SummaryMonth.select().where((SummaryMonth.month == str(month)) & SummaryMonth.locked_at.is_null(False)).exists()
+    )
 
 
 def generated_months():
@@ -210,5 +234,12 @@ def unlock(user, month, reason):
         if row is None or row.locked_at is None:
             raise ValidationError({"month": _("%(month)s is not locked.", month=key)})
         SummaryMonth.update(locked_at=None, locked_by=None).where(SummaryMonth.month == key).execute()
-        audit.record(user, "update", "summary", None, {"month": key, "locked": True},
-                     {"month": key, "locked": False}, reason=reason)
+        audit.record(
+            user,
+            "update",
+            "summary",
+            None,
+            {"month": key, "locked": True},
+            {"month": key, "locked": False},
+            reason=reason,
+        )

@@ -1,4 +1,5 @@
 """控辍保学月报 as an .xlsx workbook (MonthReportData in, bytes out): one sheet per section, numbers as numbers."""
+
 import io
 
 import xlsxwriter
@@ -10,8 +11,13 @@ def render_month_workbook(data):
     """The workbook of a unit's month; the same data gives the same bytes (the creation time is the data's)."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    workbook.set_properties({"title": f"{data.title}（{data.month_text}）", "author": data.county_name,
-                             "created": data.stamp.replace(tzinfo=None)})
+    workbook.set_properties(
+        {
+            "title": f"{data.title}（{data.month_text}）",
+            "author": data.county_name,
+            "created": data.stamp.replace(tzinfo=None),
+        }
+    )
     formats = _formats(workbook)
     _indicators_sheet(workbook, data, formats)
     for table in data.tables:
@@ -29,8 +35,9 @@ def _formats(workbook):
         "title": workbook.add_format({"bold": True, "font_size": 14}),
         "section": workbook.add_format({"bold": True, "font_size": 12}),
         "info": workbook.add_format({"font_color": "#444444"}),
-        "head": workbook.add_format({**border, "bold": True, "align": "center", "text_wrap": True,
-                                     "bg_color": "#E8E8E8"}),
+        "head": workbook.add_format(
+            {**border, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#E8E8E8"}
+        ),
         "text": workbook.add_format({**border, "text_wrap": True}),
         "count": workbook.add_format({**border, "num_format": "0"}),
         "rate": workbook.add_format({**border, "num_format": "0.00%"}),
@@ -43,8 +50,12 @@ def _start(workbook, data, sheet_name, title, formats):
     sheet.write_string(0, 0, f"{data.title}（{data.month_text}）", formats["title"])
     sheet.write_string(1, 0, title, formats["section"])
     locked = f"已锁定（{data.locked_text}）" if data.locked_text else "未锁定"
-    sheet.write_string(2, 0, f"统计单位：{data.unit_name}　统计期间：{data.period_text}　"
-                             f"数据生成：{data.generated_text}　状态：{locked}", formats["info"])
+    sheet.write_string(
+        2,
+        0,
+        f"统计单位：{data.unit_name}　统计期间：{data.period_text}　数据生成：{data.generated_text}　状态：{locked}",
+        formats["info"],
+    )
     return sheet
 
 
@@ -97,9 +108,18 @@ def _indicators_sheet(workbook, data, formats):
         sheet.write_string(TITLE_ROWS, column, header, formats["head"])
     for row, indicator in enumerate(data.indicators, start=TITLE_ROWS + 1):
         verdict = "估算" if indicator.is_estimate else {True: "达标", False: "未达标", None: "无数据"}[indicator.met]
-        values = (indicator.label, indicator.numerator, indicator.denominator, indicator.rate, indicator.threshold,
-                  "不低于" if indicator.higher_is_better else "不高于", verdict, "是" if indicator.is_veto else None,
-                  indicator.gap, indicator.note or None)
+        values = (
+            indicator.label,
+            indicator.numerator,
+            indicator.denominator,
+            indicator.rate,
+            indicator.threshold,
+            "不低于" if indicator.higher_is_better else "不高于",
+            verdict,
+            "是" if indicator.is_veto else None,
+            indicator.gap,
+            indicator.note or None,
+        )
         for column, value in enumerate(values):
             _write(sheet, row, column, value, formats)
     sheet.set_column(0, 0, 40)

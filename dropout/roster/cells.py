@@ -4,15 +4,16 @@ datetime), read into the value the child form would hold, or the reason it canno
 read_row() is the hot loop of an import (twenty cells a row, a million rows): plain text is taken without
 a call, and every reader is looked up once per sheet (converters()).
 """
+
 import re
 from datetime import date, datetime
 
 from flask_babel import gettext as _
 
-from ..rules import id_number as idn
-from ..rules.dates import parse_date
 from ..children import columns
 from ..children.records import MAX_NOTES, MAX_TEXT, id_number_message
+from ..rules import id_number as idn
+from ..rules.dates import parse_date
 
 
 class CellError(ValueError):
@@ -24,11 +25,20 @@ _PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")  # as the child form
 _WITH_TIME = re.compile(r"^(\S+)\s+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 NUMERALS = dict(zip("一二三四五六七八九", range(1, 10)))
 _DIGITS = {str(n): n for n in range(10)}
-YES_NO = {**dict.fromkeys(("是", "√", "✓", "✔", "1", "Y", "YES", "TRUE", "有"), True),
-          **dict.fromkeys(("否", "×", "✗", "✘", "0", "N", "NO", "FALSE", "无", "不是"), False)}
+YES_NO = {
+    **dict.fromkeys(("是", "√", "✓", "✔", "1", "Y", "YES", "TRUE", "有"), True),
+    **dict.fromkeys(("否", "×", "✗", "✘", "0", "N", "NO", "FALSE", "无", "不是"), False),
+}
 SEXES = {"男": "M", "男性": "M", "M": "M", "女": "F", "女性": "F", "F": "F"}
-DISABILITIES = {"视力": "visual", "听力": "hearing", "言语": "speech", "智力": "intellectual", "肢体": "physical",
-                "精神": "mental", "多重": "multiple"}
+DISABILITIES = {
+    "视力": "visual",
+    "听力": "hearing",
+    "言语": "speech",
+    "智力": "intellectual",
+    "肢体": "physical",
+    "精神": "mental",
+    "多重": "multiple",
+}
 
 
 def sex_message():
@@ -36,8 +46,10 @@ def sex_message():
 
 
 def number_cell_message():
-    return _("Excel stored this cell as a number and has lost its last digits: format the column as text "
-             "and type the numbers again.")
+    return _(
+        "Excel stored this cell as a number and has lost its last digits: format the column as text "
+        "and type the numbers again."
+    )
 
 
 def _text(cell, limit=MAX_TEXT):
@@ -158,9 +170,17 @@ def readers(today):
     """How each kind of cell (children/columns.py: Column.cell) is read: a reader of a non-blank cell, or
     None for plain text (read in read_row, without a call)."""
     return {
-        "text": None, "notes": lambda cell: _text(cell, MAX_NOTES), "sex": _sex, "id_number": _id_reader(today),
-        "date": _date, "phone": _phone, "digits": _digits, "grade": _grade, "disability": _disability,
-        "disability_grade": _disability_grade, "flag": _flag,
+        "text": None,
+        "notes": lambda cell: _text(cell, MAX_NOTES),
+        "sex": _sex,
+        "id_number": _id_reader(today),
+        "date": _date,
+        "phone": _phone,
+        "digits": _digits,
+        "grade": _grade,
+        "disability": _disability,
+        "disability_grade": _disability_grade,
+        "flag": _flag,
     }
 
 

@@ -1,17 +1,18 @@
 """The register's side of 比对 (cross-check): its children as the checks see them, one row each, and the
 register's own checks (children registered twice, past school age yet enrolled, enrolled without a school).
 """
+
 from dataclasses import dataclass
 from datetime import date
 from itertools import combinations, groupby
 
 from peewee import JOIN, Tuple, fn
 
+from ..core import scope
+from ..core.errors import PermissionDenied
 from ..models import Child, DropoutCase, Guardian, School, Village
 from ..rules import case_status, school_age
 from ..rules.school_age import birth_range_for_ages
-from ..core.errors import PermissionDenied
-from ..core import scope
 
 ROLES = ("admin", "bureau", "township")
 FLAG_ROLES = ("admin", "township")  # who may change the register from the findings (the bureau reads only)
@@ -55,9 +56,17 @@ def register_query(user):
     return (
         scope.children(user)
         .select(
-            Child.id, Child.name, Child.id_number, Child.birth_on, Child.status, Child.village.alias("village_id"),
-            Child.disability_category, Child.disability_grade,
-            Village.name.alias("village"), School.name.alias("school"), DropoutCase.status.alias("case_status"),
+            Child.id,
+            Child.name,
+            Child.id_number,
+            Child.birth_on,
+            Child.status,
+            Child.village.alias("village_id"),
+            Child.disability_category,
+            Child.disability_grade,
+            Village.name.alias("village"),
+            School.name.alias("school"),
+            DropoutCase.status.alias("case_status"),
         )
         .join(Village)
         .switch(Child)
@@ -79,7 +88,7 @@ def chunks(values):
     """The values sorted, in lists of CHUNK for IN (...) queries."""
     values = sorted(values)
     for start in range(0, len(values), CHUNK):
-        yield values[start:start + CHUNK]
+        yield values[start : start + CHUNK]
 
 
 def duplicates(user):
@@ -91,8 +100,10 @@ def duplicates(user):
     """
     require(user)
     twice = (
-        scope.children(user).select(Child.name, Child.birth_on)
-        .group_by(Child.name, Child.birth_on).having(fn.COUNT(Child.id) > 1)
+        scope.children(user)
+        .select(Child.name, Child.birth_on)
+        .group_by(Child.name, Child.birth_on)
+        .having(fn.COUNT(Child.id) > 1)
     )
     query = register_query(user).where(Tuple(Child.name, Child.birth_on).in_(twice))
     children = list(register_children(query.order_by(Child.name, Child.birth_on, Child.id)))
@@ -124,7 +135,11 @@ def past_school_age(user, today, start_age=6):
     """Children older than compulsory-school age still marked enrolled (a query of dicts)."""
     require(user)
     earliest, _latest = birth_range_for_ages(None, school_age.last_school_age(start_age), today)
-    return register_query(user).where((Child.status == "enrolled") & (Child.birth_on < earliest)).order_by(Child.birth_on, Child.id)
+    return (
+        register_query(user)
+        .where((Child.status == "enrolled") & (Child.birth_on < earliest))
+        .order_by(Child.birth_on, Child.id)
+    )
 
 
 def without_school(user, today, start_age=6):

@@ -8,6 +8,7 @@ register_lists; the register's side of the match, and the register's own checks,
 register_checks, the 残联 list's findings in register_disability, and the registers pages reach them
 through this module too.
 """
+
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,8 +42,22 @@ from .lists import UploadedList, cell_text, read_list
 
 # What the registers pages use, register_checks' part included.
 __all__ = [
-    "ENROLLED", "FLAG_ROLES", "KINDS", "ROLES", "Comparison", "compare", "duplicates", "enrolment_state", "flag",
-    "load", "past_school_age", "register_children", "register_query", "take_categories", "upload", "without_school",
+    "ENROLLED",
+    "FLAG_ROLES",
+    "KINDS",
+    "ROLES",
+    "Comparison",
+    "compare",
+    "duplicates",
+    "enrolment_state",
+    "flag",
+    "load",
+    "past_school_age",
+    "register_children",
+    "register_query",
+    "take_categories",
+    "upload",
+    "without_school",
 ]
 take_categories = register_disability.take_categories
 KINDS = ("household", "enrolment", "disability")  # 户籍, 学籍, 残联
@@ -81,8 +96,9 @@ def _store(stream, folder, max_bytes):
     """Copy an upload to folder/<random>.xlsx, .xls or .csv (as its first bytes say), refusing it past
     max_bytes or empty."""
     partial = folder / f"{uuid.uuid4().hex}.part"
-    register_files.receive(stream, partial, max_bytes,
-                           lambda: _("The file is larger than %(n)d MB.", n=max_bytes // (1024 * 1024)))
+    register_files.receive(
+        stream, partial, max_bytes, lambda: _("The file is larger than %(n)d MB.", n=max_bytes // (1024 * 1024))
+    )
     with partial.open("rb") as file:
         head = file.read(8)
     if not head:
@@ -96,9 +112,13 @@ def upload(user, files, uploads_dir, max_mb, today):
     require(user)
     files = {kind: value for kind, value in files.items() if kind in KINDS and value is not None}
     if not files:
-        raise ValidationError({"file": _(
-            "Upload a household (户籍) list, a student registry (学籍) list or a disability federation (残联) list."
-        )})
+        raise ValidationError(
+            {
+                "file": _(
+                    "Upload a household (户籍) list, a student registry (学籍) list or a disability federation (残联) list."
+                )
+            }
+        )
     folder = _folder(uploads_dir)
     folder.mkdir(parents=True, exist_ok=True)
     register_files.remove_stale(folder, KEEP_SECONDS)
@@ -225,8 +245,11 @@ def compare(user, lists, today, start_age=6):
 
 def _enrolled_nowhere(result, household, enrolment, register, today, start_age):
     """School-age 户籍 children on no 学籍 roll and in no school by the register."""
-    on_roll = (_Index.of_rows([row for row in enrolment.rows if enrolment_state(row.status) == "enrolled"])
-               if enrolment else None)
+    on_roll = (
+        _Index.of_rows([row for row in enrolment.rows if enrolment_state(row.status) == "enrolled"])
+        if enrolment
+        else None
+    )
     seen = set()  # a child listed twice in the file is reported once
     for row in household.rows:
         if not school_age.is_school_age(row.birth_on, today, start_age):

@@ -6,15 +6,15 @@ The list usually covers every age: only school-age rows count as missing or out 
 register child matched at any age may take the list's category. Only the three categories (visual,
 hearing/speech, intellectual) count for the 三类残疾 enrolment rate; the other categories are shown too.
 """
+
 from flask_babel import gettext as _
 
+from ..children.records import child_snapshot
+from ..core import audit, scope
+from ..core.errors import PermissionDenied, ValidationError
 from ..db import database
 from ..models import Child, utcnow
 from ..rules import school_age
-from ..core.errors import PermissionDenied, ValidationError
-from ..core import audit
-from ..core import scope
-from ..children.records import child_snapshot
 from .checks import ACCOUNTED, ENROLLED, FLAG_ROLES, chunks
 
 

@@ -4,6 +4,7 @@ requests beside a JSON note of who uploaded it.
 
 What the rows mean, and which messages a refused file gets, is up to roster_read and register_lists.
 """
+
 import codecs
 import json
 import re

@@ -8,6 +8,7 @@ rows are read and checked a chunk at a time, and only eight bytes per ID number 
 the same number twice in one file. The file is read by roster_read, each cell by roster_cells, and the
 place names are looked up in roster_places.
 """
+
 import gc
 from array import array
 from contextlib import contextmanager
@@ -18,16 +19,15 @@ from flask_babel import gettext as _
 from peewee import Case
 
 from .. import clock
+from ..children import columns
+from ..children.records import child_snapshot, date_move, future_message, last_change_on, placement_of
+from ..core import audit, scope
+from ..core.errors import PermissionDenied, ValidationError
 from ..db import bulk_insert, database, is_postgres, next_id, reset_sequence
 from ..models import Child, Guardian, utcnow
 from ..rules import school_age
-from ..core.errors import PermissionDenied, ValidationError
-from ..core import audit
 from . import cells as roster_cells
 from . import read as roster_read
-from ..core import scope
-from ..children import columns
-from ..children.records import child_snapshot, date_move, future_message, last_change_on, placement_of
 from .places import RosterPlaces
 
 IMPORT_ROLES = ("admin", "bureau", "township")
@@ -257,8 +257,12 @@ class _Import:
                 errors["birth_on"] = _("Enter the birth date (required when there is no ID number).")
             elif birth_on is not None and birth_on > self.today:
                 errors["birth_on"] = _("The birth date is in the future.")
-            elif birth_on is not None and (child is None or birth_on != child.birth_on) and not (
-                self.born_from <= birth_on <= self.born_until  # school_age.is_school_age, worked out once
+            elif (
+                birth_on is not None
+                and (child is None or birth_on != child.birth_on)
+                and not (
+                    self.born_from <= birth_on <= self.born_until  # school_age.is_school_age, worked out once
+                )
             ):
                 errors["birth_on"] = _(
                     "Not of compulsory-school age: aged %(age)d on 31 August (ages %(low)d–%(high)d).",
@@ -285,26 +289,45 @@ class _Import:
             elif record["birth_on"] is not None and registered_on < record["birth_on"]:
                 errors.setdefault("registered_on", _("The child cannot be on the roll before it was born."))
             return
-        moved = [name for name, now in (("village", child.village_id), ("school", child.school_id),
-                                        ("status", child.status)) if record[name] != now]
+        moved = [
+            name
+            for name, now in (("village", child.village_id), ("school", child.school_id), ("status", child.status))
+            if record[name] != now
+        ]
         if not moved:
             return
         last = max(day for day in (child.registered_on, last_change_on(child)) if day is not None)
         if self.as_of < last:
-            errors.setdefault(moved[0], _("This change is dated %(date)s, before the child's last recorded change or "
-                                        "registration (%(last)s).", date=self.as_of, last=last))
+            errors.setdefault(
+                moved[0],
+                _(
+                    "This change is dated %(date)s, before the child's last recorded change or "
+                    "registration (%(last)s).",
+                    date=self.as_of,
+                    last=last,
+                ),
+            )
 
     def _new(self, record, guardian, children, guardians):
         child_id = self.next_child
         self.next_child += 1
         at = self.at
-        children.append(columns.child_row({
-            **record, "id": child_id, "birth_on": record["birth_on"].isoformat(),
-            "registered_on": record["registered_on"].isoformat(), "created_at": at, "updated_at": at,
-        }))
+        children.append(
+            columns.child_row(
+                {
+                    **record,
+                    "id": child_id,
+                    "birth_on": record["birth_on"].isoformat(),
+                    "registered_on": record["registered_on"].isoformat(),
+                    "created_at": at,
+                    "updated_at": at,
+                }
+            )
+        )
         if guardian:
-            guardians.append(columns.guardian_row({**NEW_GUARDIAN, **guardian, "id": self.next_guardian,
-                                                   "child": child_id}))
+            guardians.append(
+                columns.guardian_row({**NEW_GUARDIAN, **guardian, "id": self.next_guardian, "child": child_id})
+            )
             self.next_guardian += 1
 
     def _update(self, child, before, record, guardian, guardians):
@@ -323,8 +346,9 @@ class _Import:
                 date_move(child, placed, self.as_of)
                 child.updated_at = self.now
                 child.save()
-                audit.record(self.user, "update", "child", child.id, before, child_snapshot(child), child.id,
-                             self.reason)
+                audit.record(
+                    self.user, "update", "child", child.id, before, child_snapshot(child), child.id, self.reason
+                )
             if guardian:
                 self._save_guardian(child, same, guardian)
         return UPDATED
@@ -332,8 +356,15 @@ class _Import:
     def _save_guardian(self, child, same, values):
         if same is None:
             same = Guardian.create(child=child.id, **values)
-            audit.record(self.user, "create", "guardian", same.id, after=audit.snapshot(same), child_id=child.id,
-                         reason=self.reason)
+            audit.record(
+                self.user,
+                "create",
+                "guardian",
+                same.id,
+                after=audit.snapshot(same),
+                child_id=child.id,
+                reason=self.reason,
+            )
             return
         before = audit.snapshot(same)
         for name, value in values.items():
@@ -381,8 +412,9 @@ class _Import:
         if sheet == other_sheet:
             message = _("The same ID number is on row %(row)d too.", row=self.rows[other])
         else:
-            message = _("The same ID number is on row %(row)d of sheet %(sheet)s too.", row=self.rows[other],
-                        sheet=other_sheet)
+            message = _(
+                "The same ID number is on row %(row)d of sheet %(sheet)s too.", row=self.rows[other], sheet=other_sheet
+            )
         self._line(sheet, self.rows[index], self.id_headers[sheet], "", message)
         if self.kinds[index] != REJECTED:
             self.outcome.counts[KINDS[self.kinds[index]]] -= 1

@@ -3,35 +3,42 @@
 The ledger is the document the bureau sends upward, so its title, headers and labels are
 written in Chinese whatever the interface language.
 """
+
 from dataclasses import asdict
 
 import xlsxwriter
 from flask_babel import force_locale
 
+from ..children import columns
+from ..children import search as child_search
 from ..choices import CHILD_STATUSES, DISABILITY_CATEGORIES, PRIORITY_GROUPS, SEX
+from ..core import audit, scope
+from ..core.errors import PermissionDenied
 from ..models import Child, Guardian, School, Township, Village
 from ..rules import id_number as idn
-from ..core.errors import PermissionDenied
-from ..core import audit
-from ..children import search as child_search
-from ..core import scope
-from ..children import columns
 
 NUMBER = ("序号", 6)  # the row's number, before the register's columns
 LEDGER = columns.in_ledger()
 HEADERS = (NUMBER[0], *(header for header, _width, _columns in LEDGER))
 WIDTHS = (NUMBER[1], *(width for _header, width, _columns in LEDGER))
-GRADES = dict(enumerate(
-    ("一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "七年级", "八年级", "九年级"), start=1))
+GRADES = dict(
+    enumerate(("一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "七年级", "八年级", "九年级"), start=1)
+)
 CHUNK = 1000  # children written per guardian query
 PLACES = {"township": Township.name, "village": Village.name, "school": School.name}  # shown by name
-COLUMNS = (Child.id, *(
-    (PLACES[column.key] if column.key in PLACES else getattr(Child, column.key)).alias(column.key)
-    for _header, _width, shared in LEDGER for column in shared if column.table != columns.GUARDIAN
-))
+COLUMNS = (
+    Child.id,
+    *(
+        (PLACES[column.key] if column.key in PLACES else getattr(Child, column.key)).alias(column.key)
+        for _header, _width, shared in LEDGER
+        for column in shared
+        if column.table != columns.GUARDIAN
+    ),
+)
 # The first guardian's columns, as Guardian fields, in the ledger's order.
-GUARDIAN_COLUMNS = tuple(column.field for _header, _width, shared in LEDGER for column in shared
-                         if column.table == columns.GUARDIAN)
+GUARDIAN_COLUMNS = tuple(
+    column.field for _header, _width, shared in LEDGER for column in shared if column.table == columns.GUARDIAN
+)
 
 
 def place_name(user, filters, county_name):
@@ -128,15 +135,14 @@ def write_ledger(user, filters, today, out, county_name, start_age=6, full_ids=F
     """
     if full_ids and not scope.may_see_full_ids(user):
         raise PermissionDenied()
-    query = (
-        child_search.search(user, filters, today, start_age)
-        .switch(Village)
-        .join(Township)
-        .select(*COLUMNS)
-    )
+    query = child_search.search(user, filters, today, start_age).switch(Village).join(Township).select(*COLUMNS)
     shown = _shown(_labels(), full_ids)
-    options = {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-               "strings_to_urls": False}
+    options = {
+        "constant_memory": True,
+        "strings_to_numbers": False,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+    }
     workbook = xlsxwriter.Workbook(out, options)
     sheet = workbook.add_worksheet("台账")
     title = workbook.add_format({"bold": True, "font_size": 14})

@@ -18,6 +18,7 @@ else the defaults.
 - .xls: the file's size against XLS_MAX_MB (BIFF is not compressed: what calamine holds follows it).
 - CSV: bytes, rows, cells (separators) and the longest line, counted a block at a time.
 """
+
 import re
 import struct
 import zipfile
@@ -69,9 +70,14 @@ class Limits:
 
     @classmethod
     def from_config(cls, config):
-        names = {"max_members": "XLSX_MAX_MEMBERS", "max_uncompressed_mb": "XLSX_MAX_UNCOMPRESSED_MB",
-                 "max_ratio": "XLSX_MAX_RATIO", "max_rows": "SHEET_MAX_ROWS", "max_cells": "SHEET_MAX_CELLS",
-                 "xls_max_mb": "XLS_MAX_MB"}
+        names = {
+            "max_members": "XLSX_MAX_MEMBERS",
+            "max_uncompressed_mb": "XLSX_MAX_UNCOMPRESSED_MB",
+            "max_ratio": "XLSX_MAX_RATIO",
+            "max_rows": "SHEET_MAX_ROWS",
+            "max_cells": "SHEET_MAX_CELLS",
+            "xls_max_mb": "XLS_MAX_MB",
+        }
         default = cls()
         return cls(**{key: int(config.get(name) or getattr(default, key)) for key, name in names.items()})
 
@@ -107,8 +113,12 @@ def check(path, limits=None, unreadable=None):
         elif kind == "xls":
             file.seek(0, 2)
             if file.tell() > limits.xls_max_mb * MB:
-                _refuse(_("The .xls file is larger than %(mb)d MB: it was not read. Save it as .xlsx and upload that.",
-                          mb=limits.xls_max_mb))
+                _refuse(
+                    _(
+                        "The .xls file is larger than %(mb)d MB: it was not read. Save it as .xlsx and upload that.",
+                        mb=limits.xls_max_mb,
+                    )
+                )
             file.seek(0)
             _check_xls(file.read(), limits)
         else:
@@ -121,9 +131,13 @@ def _refuse(message):
 
 
 def _too_big(limits):
-    _refuse(_("The workbook unpacks to more than %(mb)d MB, or packs its contents suspiciously tight: "
-              "it was not read. Save it again from Excel, or split it into several files.",
-              mb=limits.max_uncompressed_mb))
+    _refuse(
+        _(
+            "The workbook unpacks to more than %(mb)d MB, or packs its contents suspiciously tight: "
+            "it was not read. Save it again from Excel, or split it into several files.",
+            mb=limits.max_uncompressed_mb,
+        )
+    )
 
 
 def _damaged_message():
@@ -135,9 +149,14 @@ def _damaged():
 
 
 def _too_many_cells(limits):
-    _refuse(_("A sheet is larger than %(rows)d rows or %(cells)d cells, counting from A1 to its last used "
-              "cell: it was not read. Delete the empty rows and columns after the data, or split the file.",
-              rows=limits.max_rows, cells=limits.max_cells))
+    _refuse(
+        _(
+            "A sheet is larger than %(rows)d rows or %(cells)d cells, counting from A1 to its last used "
+            "cell: it was not read. Delete the empty rows and columns after the data, or split the file.",
+            rows=limits.max_rows,
+            cells=limits.max_cells,
+        )
+    )
 
 
 # .xlsx ---------------------------------------------------------------------------------------------
@@ -186,8 +205,9 @@ def _check_zip(file, limits, unreadable):
 
 
 def _too_many_members(limits):
-    _refuse(_("The workbook holds more than %(n)d parts: it was not read. Save it again from Excel.",
-              n=limits.max_members))
+    _refuse(
+        _("The workbook holds more than %(n)d parts: it was not read. Save it again from Excel.", n=limits.max_members)
+    )
 
 
 def _inflate(file, member, room, limits, scan):
@@ -306,16 +326,16 @@ class _MemberScan:
         if first < 0:
             self.run += len(data)
             if self.run_head is not None and len(self.run_head) < HEAD:
-                self.run_head += data[:HEAD - len(self.run_head)]
+                self.run_head += data[: HEAD - len(self.run_head)]
         else:
             if self.run + first > 2 * WINDOW and _is_text(self.run_head):
                 raise ValidationError({"file": _long_text()})
             if any(data.find(b"<", at, at + WINDOW) < 0 for at in range(first, len(data) - WINDOW, WINDOW)):
-                pieces = data[first + 1:].split(b"<")[:-1]
+                pieces = data[first + 1 :].split(b"<")[:-1]
                 if any(len(piece) > 2 * WINDOW and _is_text(piece) for piece in pieces):
                     raise ValidationError({"file": _long_text()})
             last = data.rfind(b"<")
-            self.run, self.run_head = len(data) - last - 1, data[last + 1:last + 1 + HEAD]
+            self.run, self.run_head = len(data) - last - 1, data[last + 1 : last + 1 + HEAD]
         if self.run > 2 * WINDOW and _is_text(self.run_head):
             raise ValidationError({"file": _long_text()})
 
@@ -412,7 +432,7 @@ def _check_xls(data, limits):
     cells, last_row, last_column, in_sheet, at = 0, -1, -1, False, 0
     while at + 4 <= len(stream):
         kind, length = struct.unpack_from("<HH", stream, at)
-        body = stream[at + 4:at + 4 + length]
+        body = stream[at + 4 : at + 4 + length]
         at += 4 + length
         if kind in CELL_RECORDS and len(body) >= 4:
             row, column = struct.unpack_from("<HH", body)
@@ -450,7 +470,7 @@ def _cfb_stream(data, names):
     def sector(number):
         if number >= sectors:
             raise _BadCfb
-        return data[(number + 1) * size:(number + 2) * size]
+        return data[(number + 1) * size : (number + 2) * size]
 
     first_directory = struct.unpack_from("<L", data, 0x30)[0]
     mini_cutoff, first_mini_fat, _mini_fat_count, next_difat, difat_count = struct.unpack_from("<5L", data, 0x38)
@@ -462,7 +482,7 @@ def _cfb_stream(data, names):
         fat_sectors += [n for n in entries[:-1] if n < CFB_END]
         next_difat = entries[-1]
     fat = []
-    for number in fat_sectors[:sectors // (size // 4) + 1]:  # no more than the file has sectors
+    for number in fat_sectors[: sectors // (size // 4) + 1]:  # no more than the file has sectors
         fat += struct.unpack(f"<{size // 4}L", sector(number))
 
     def chain(start, table, read, limit):
@@ -476,13 +496,13 @@ def _cfb_stream(data, names):
         return b"".join(parts)
 
     directory = chain(first_directory, fat, sector, sectors)
-    entries = [directory[at:at + 128] for at in range(0, len(directory) - 127, 128)]
+    entries = [directory[at : at + 128] for at in range(0, len(directory) - 127, 128)]
     if not entries:
         raise _BadCfb
     root_start, root_size = struct.unpack_from("<LL", entries[0], 116)
     for entry in entries:
         name_length = struct.unpack_from("<H", entry, 64)[0]
-        name = entry[:max(name_length - 2, 0)].decode("utf-16-le", "replace").lower()
+        name = entry[: max(name_length - 2, 0)].decode("utf-16-le", "replace").lower()
         if entry[66] != 2 or name not in names:
             continue
         start, length = struct.unpack_from("<LL", entry, 116)
@@ -493,7 +513,7 @@ def _cfb_stream(data, names):
         mini_stream = chain(root_start, fat, sector, sectors)[:root_size]
 
         def mini_sector(number, stream=mini_stream):
-            return stream[number * 64:(number + 1) * 64]
+            return stream[number * 64 : (number + 1) * 64]
 
         return chain(start, mini_fat, mini_sector, len(mini_stream) // 64 + 1)[:length]
     raise _BadCfb
@@ -504,8 +524,9 @@ def _cfb_stream(data, names):
 
 def csv_unreadable():
     """The readers' message when csv itself gives up on a file that passed the check."""
-    return _("The CSV file could not be read (a cell longer than Excel allows, or a quote never closed): "
-             "it was not read.")
+    return _(
+        "The CSV file could not be read (a cell longer than Excel allows, or a quote never closed): it was not read."
+    )
 
 
 def _check_csv(file, limits):
@@ -514,13 +535,23 @@ def _check_csv(file, limits):
     while data := file.read(BLOCK):
         size += len(data)
         if size > limits.max_uncompressed_mb * MB:
-            _refuse(_("The CSV file is larger than %(mb)d MB: split it into several files.",
-                      mb=limits.max_uncompressed_mb))
+            _refuse(
+                _("The CSV file is larger than %(mb)d MB: split it into several files.", mb=limits.max_uncompressed_mb)
+            )
         breaks = data.count(b"\n")
-        line = _longest_run(data, b"\n", line, lambda: _(
-            "A line of the CSV file is longer than %(kb)d KB: it was not read.", kb=2 * WINDOW // 1024))
+        line = _longest_run(
+            data,
+            b"\n",
+            line,
+            lambda: _("A line of the CSV file is longer than %(kb)d KB: it was not read.", kb=2 * WINDOW // 1024),
+        )
         rows += breaks
         cells += breaks + data.count(b",") + data.count(b"\t")
         if rows > limits.max_rows or cells > limits.max_cells:
-            _refuse(_("The CSV file has more than %(rows)d rows or %(cells)d cells: split it into several files.",
-                      rows=limits.max_rows, cells=limits.max_cells))
+            _refuse(
+                _(
+                    "The CSV file has more than %(rows)d rows or %(cells)d cells: split it into several files.",
+                    rows=limits.max_rows,
+                    cells=limits.max_cells,
+                )
+            )

@@ -7,6 +7,7 @@ header is the first of the top rows to name 姓名 and an ID number or birth-dat
 that has one. Rows that cannot be used are kept with the reason, and rows used in spite of a broken cell
 with a note; nothing here knows about the database.
 """
+
 import csv
 import io
 import unicodedata
@@ -17,14 +18,14 @@ from pathlib import Path
 from flask_babel import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook
 
+from ..children.records import id_number_message
 from ..choices import THREE_DISABILITY_CATEGORIES
+from ..core.errors import ValidationError
 from ..rules import id_number as idn
 from ..rules.dates import parse_date
-from ..core.errors import ValidationError
 from . import limits as workbook_limits
-from ..children.records import id_number_message
-from .files import HEADER_SCAN, header_lookup, normalise_header, text_encoding
 from .cells import DISABILITIES
+from .files import HEADER_SCAN, header_lookup, normalise_header, text_encoding
 
 HEADERS = {
     "name": ("姓名", "学生姓名", "儿童姓名"),
@@ -44,8 +45,15 @@ HEADERS = {
 # older certificates, read as hearing (it counts among the three categories either way).
 DISABILITY_WORDS = {**DISABILITIES, "听力语言": "hearing", "听力言语": "hearing", "语言": "speech"}
 # A 残疾人证 number is the holder's ID number followed by a category digit and a grade digit.
-CERTIFICATE_CATEGORIES = {"1": "visual", "2": "hearing", "3": "speech", "4": "physical", "5": "intellectual",
-                          "6": "mental", "7": "multiple"}
+CERTIFICATE_CATEGORIES = {
+    "1": "visual",
+    "2": "hearing",
+    "3": "speech",
+    "4": "physical",
+    "5": "intellectual",
+    "6": "mental",
+    "7": "multiple",
+}
 GRADE_WORDS = {"1": 1, "2": 2, "3": 3, "4": 4, "一": 1, "二": 2, "三": 3, "四": 4, "I": 1, "II": 2, "III": 3, "IV": 4}
 _HEADER_KEYS = header_lookup(HEADERS)
 
@@ -227,7 +235,10 @@ def _row(line, row, columns, today):
     birth_on = parsed.birth_on if parsed is not None else birth_on
     if birth_on is None:
         return problem or _("No valid ID number and no birth date."), []
-    values = {key: cell_text(_cell(row, columns, key)) for key in ("sex", "guardian", "village", "school", "status", "address")}
+    values = {
+        key: cell_text(_cell(row, columns, key))
+        for key in ("sex", "guardian", "village", "school", "status", "address")
+    }
     notes = [_("ID number ignored, matched on name and birth date: %(reason)s", reason=problem)] if problem else []
     notes += _disability(row, columns, values, certificate)
     return ListRow(line, name, number, birth_on, **values), notes
@@ -244,15 +255,19 @@ def read_list(path, kind, filename, today):
         if header is not None:
             break
     else:
-        raise ValidationError({"file": _(
-            "No header row found in the first 10 rows: the list needs a 姓名 column "
-            "and a 身份证号 or 出生日期 column."
-        )})
+        raise ValidationError(
+            {
+                "file": _(
+                    "No header row found in the first 10 rows: the list needs a 姓名 column "
+                    "and a 身份证号 or 出生日期 column."
+                )
+            }
+        )
     start, columns = header
     if kind == "disability" and not {"disability", "certificate"} & set(columns):
-        raise ValidationError({"file": _(
-            "No 残疾类别 column: a disability federation (残联) list needs a 残疾类别 or 残疾证号 column."
-        )})
+        raise ValidationError(
+            {"file": _("No 残疾类别 column: a disability federation (残联) list needs a 残疾类别 or 残疾证号 column.")}
+        )
     result = UploadedList(kind, filename)
     for index in range(start + 1, len(rows)):
         row = rows[index]

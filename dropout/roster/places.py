@@ -1,5 +1,6 @@
 """Roster import: place names as a roster writes them, to the ids of townships, villages and schools,
 and whether a child living and at school there is the importer's. Read once per import."""
+
 from flask_babel import gettext as _
 
 from ..choices import PLACE_KINDS
@@ -51,7 +52,9 @@ class RosterPlaces:
             if len(found) == 1:
                 given["village"] = found[0]
             elif not found:
-                errors["village"] = _("Unknown %(place)s: %(name)s", place=PLACE_KINDS["village"], name=(town or "") + village)
+                errors["village"] = _(
+                    "Unknown %(place)s: %(name)s", place=PLACE_KINDS["village"], name=(town or "") + village
+                )
             else:
                 errors["village"] = _("Several villages are called %(name)s; fill in the township.", name=village)
         if school is not None:

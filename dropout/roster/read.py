@@ -4,6 +4,7 @@ template; uploads waiting between their preview and their commit. Each cell is r
 Rows are read lazily, one sheet at a time (python-calamine for workbooks, csv for text), so the
 import works through them in chunks; nothing here knows about the database.
 """
+
 import csv
 import io
 import itertools
@@ -90,8 +91,11 @@ def _workbook_sheets(path):
     """(name, numbered rows) of each visible worksheet; calamine reads one sheet at a time."""
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-        names = [meta.name for meta in workbook.sheets_metadata
-                 if meta.typ == SheetTypeEnum.WorkSheet and meta.visible == SheetVisibleEnum.Visible]
+        names = [
+            meta.name
+            for meta in workbook.sheets_metadata
+            if meta.typ == SheetTypeEnum.WorkSheet and meta.visible == SheetVisibleEnum.Visible
+        ]
     except CalamineError:
         raise ValidationError({"file": not_a_spreadsheet()}) from None
     for name in names:
@@ -154,7 +158,7 @@ def _header(name, rows):
             ignored.append(header)  # a second column for the same field: the first one counts
         else:
             columns[field_], headers[field_] = column, header
-    return Sheet(name, columns, flags, headers, ignored, itertools.chain(head[last + 1:], rows))
+    return Sheet(name, columns, flags, headers, ignored, itertools.chain(head[last + 1 :], rows))
 
 
 def sheets(path, csv_name="CSV"):
@@ -193,8 +197,10 @@ def template_bytes():
 
 
 def no_header_message():
-    return _("No header row found: one of the first rows should name the columns, such as 姓名 and 身份证号. "
-             "The template shows them all.")
+    return _(
+        "No header row found: one of the first rows should name the columns, such as 姓名 and 身份证号. "
+        "The template shows them all."
+    )
 
 
 # An upload waits between its preview and its commit as <uploads>/imports/<token>.<kind>, beside

@@ -8,6 +8,7 @@ ignored for the years the package knows. School holidays (寒假, 暑假 …) ar
 Periods (民法典 Art. 201, 203): a period in days starts on the day after its start day; when its last day is
 not a working day, it ends on the first working day after.
 """
+
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache

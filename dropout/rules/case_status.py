@@ -5,6 +5,7 @@ served) → overdue (its deadline passed) → returned → closed (after the las
 or a closure with its proof). A child who leaves again reopens the same case: back to
 suspected, the repeat counted, the history kept.
 """
+
 import calendar
 from dataclasses import dataclass, field
 from datetime import date
@@ -78,5 +79,5 @@ def derive(events, today, followup_months=(1, 2, 3)):
         state.status = "overdue"
     if state.status == "returned":
         dates = [add_months(state.returned_on, months) for months in followup_months]
-        state.followups_due = tuple(dates[state.followups_done:])
+        state.followups_due = tuple(dates[state.followups_done :])
     return state

@@ -1,6 +1,7 @@
 """Dates as people type them (2015-09-01, 2015/9/1, 2015.09.01, 20150901, 2015年9月1日), and county-local days."""
+
 import re
-from datetime import date, timezone
+from datetime import UTC, date
 from zoneinfo import ZoneInfo
 
 _SEPARATED = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
@@ -23,4 +24,4 @@ def parse_date(text):
 
 def local_date(at, zone_name):
     """The county-local calendar day of a stored UTC time."""
-    return at.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(zone_name)).date()
+    return at.replace(tzinfo=UTC).astimezone(ZoneInfo(zone_name)).date()

@@ -4,6 +4,7 @@
 number whose parity gives the sex (odd male, even female), and an ISO 7064 MOD 11-2
 check character (0-9 or X).
 """
+
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -13,8 +14,7 @@ WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 # First two digits: the province-level divisions of GB/T 2260.
 PROVINCE_CODES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
-    "50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
 )
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
 

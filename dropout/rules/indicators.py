@@ -20,6 +20,7 @@ Every rate is a count of children over a count of children, in percent (``offici
 come back to school for it to meet it. Rates are compared exactly (fractions), so the verdict and the gap
 always agree.
 """
+
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from math import ceil, floor
@@ -28,8 +29,17 @@ STAGES = ("primary", "junior")
 SEXES = ("M", "F")
 
 # The indicators judged against a threshold, in display order (also the codes DROPOUT_VETO_INDICATORS accepts).
-CODES = ("enrolment", "enrolment_primary", "enrolment_junior", "dropout_primary", "dropout_primary_net",
-         "dropout_junior", "dropout_junior_net", "disabled", "retention")
+CODES = (
+    "enrolment",
+    "enrolment_primary",
+    "enrolment_junior",
+    "dropout_primary",
+    "dropout_primary_net",
+    "dropout_junior",
+    "dropout_junior_net",
+    "disabled",
+    "retention",
+)
 ESTIMATE = "retention_estimate"  # shown, never judged
 NO_INTAKE = "no_intake"  # why a retention rate is missing
 
@@ -117,9 +127,16 @@ def total(cells, key, stage=None, sex=None):
 def official(cells, thresholds, intake=None, veto=()):
     """The unit's indicators in display order. `intake`: the grade-9 cohort's grade-1 Intake, or None;
     `veto`: the codes the province treats as 一票否决."""
+
     def rate(code, numerator, denominator, stage=None, higher_is_better=True, **extra):
-        return Indicator(code, total(cells, numerator, stage), total(cells, denominator, stage), thresholds[code],
-                         higher_is_better, **extra)
+        return Indicator(
+            code,
+            total(cells, numerator, stage),
+            total(cells, denominator, stage),
+            thresholds[code],
+            higher_is_better,
+            **extra,
+        )
 
     found = [
         rate("enrolment", "enrolled", "school_age"),
@@ -137,8 +154,9 @@ def official(cells, thresholds, intake=None, veto=()):
     else:
         found.append(Indicator("retention", grade9, 0, thresholds["retention"], True, missing=NO_INTAKE))
         if total(cells, "cohort"):  # residents of grade-9 age: an estimate of the cohort, never judged
-            found.append(Indicator(ESTIMATE, grade9, total(cells, "cohort"), thresholds["retention"], True,
-                                   is_estimate=True))
+            found.append(
+                Indicator(ESTIMATE, grade9, total(cells, "cohort"), thresholds["retention"], True, is_estimate=True)
+            )
     return [replace(i, is_veto=True) if i.code in veto else i for i in found]
 
 
@@ -154,6 +172,8 @@ BALANCE_OUT = ("transfers_out", "completed", "suspended", "deaths", "dropouts")
 
 def balance_gap(cells, stage=None, sex=None):
     """start + in + resumed − out − completed − suspended − deaths − dropouts − end: 0 when the flows add up."""
-    return (sum(total(cells, key, stage, sex) for key in BALANCE_IN)
-            - sum(total(cells, key, stage, sex) for key in BALANCE_OUT)
-            - total(cells, "students_end", stage, sex))
+    return (
+        sum(total(cells, key, stage, sex) for key in BALANCE_IN)
+        - sum(total(cells, key, stage, sex) for key in BALANCE_OUT)
+        - total(cells, "students_end", stage, sex)
+    )

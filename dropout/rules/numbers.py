@@ -1,4 +1,5 @@
 """Numbers as forms and query strings send them."""
+
 import re
 
 _ID = re.compile(r"[0-9]{1,9}")

@@ -1,4 +1,5 @@
 """School age and stage, counted against 31 August of the school year."""
+
 from datetime import date
 
 COMPULSORY_YEARS = 9

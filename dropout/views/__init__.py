@@ -1,4 +1,5 @@
 """Blueprints, one per area, and the error pages."""
+
 from flask import render_template
 from werkzeug.exceptions import Forbidden
 from werkzeug.routing import IntegerConverter
@@ -36,8 +37,24 @@ def init_app(app):
 
     app.url_map.converters["id"] = IdConverter
     filters.init_app(app)
-    for module in (auth, home, children, cases, visits, exemptions, notices, penalties, registers, imports, places,
-                   accounts, reports, filing, calendar, scans):
+    for module in (
+        auth,
+        home,
+        children,
+        cases,
+        visits,
+        exemptions,
+        notices,
+        penalties,
+        registers,
+        imports,
+        places,
+        accounts,
+        reports,
+        filing,
+        calendar,
+        scans,
+    ):
         app.register_blueprint(module.bp)
 
     for code in (400, 403, 404, 413):

@@ -1,4 +1,5 @@
 """Accounts, kept by the county admin."""
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -76,7 +77,13 @@ def logins():
     total = query.count()
     entries = [(entry, accounts.login_address(entry)) for entry in query.paginate(page, per_page)]
     return render_template(
-        "accounts/logins.html", entries=entries, filters=filters, total=total, page=page,
-        pages=max((total + per_page - 1) // per_page, 1), args=filters.args(), outcomes=accounts.LOGIN_OUTCOMES,
+        "accounts/logins.html",
+        entries=entries,
+        filters=filters,
+        total=total,
+        page=page,
+        pages=max((total + per_page - 1) // per_page, 1),
+        args=filters.args(),
+        outcomes=accounts.LOGIN_OUTCOMES,
         notes=accounts.LOGIN_NOTES,
     )

@@ -1,4 +1,5 @@
 """Logging in and out, and choosing the language."""
+
 from urllib.parse import urlparse
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -86,7 +87,8 @@ def change_password():
             flash(_("Your password has been changed."))
             return redirect(url_for("home.index"))
     return render_template("password.html", form=form, failed=failed, min_length=accounts.MIN_PASSWORD_LENGTH), (
-        422 if failed else 200)
+        422 if failed else 200
+    )
 
 
 @bp.route("/logout", methods=["POST"])

@@ -1,4 +1,5 @@
 """The county calendar: read by everyone, kept by the bureau; and the school days a child has been absent."""
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -28,8 +29,13 @@ class EntryForm(FlaskForm):
 def _page(form, errors=(), status=200):
     today = clock.today()
     return render_template(
-        "calendar/index.html", form=form, errors=list(errors), years=county_calendar.years(today),
-        entries=county_calendar.entries(), kinds=county_calendar.KINDS, today=today,
+        "calendar/index.html",
+        form=form,
+        errors=list(errors),
+        years=county_calendar.years(today),
+        entries=county_calendar.entries(),
+        kinds=county_calendar.KINDS,
+        today=today,
         can_edit=county_calendar.can_edit(current_user),
     ), status
 

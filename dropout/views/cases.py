@@ -1,4 +1,5 @@
 """一人一案 pages: the cases list and export, a case with its timeline and next steps."""
+
 import json
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -55,12 +56,20 @@ def index():
     per_page = current_app.config["PAGE_SIZE"]
     total = query.count()
     return render_template(
-        "cases/list.html", cases=query.paginate(page, per_page), filters=filters, total=total, page=page,
+        "cases/list.html",
+        cases=query.paginate(page, per_page),
+        filters=filters,
+        total=total,
+        page=page,
         pages=max((total + per_page - 1) // per_page, 1),
         args={k: v for k, v in vars(filters).items() if v not in (None, "")},
-        townships=scope.townships(current_user), villages=scope.villages(current_user),
-        schools=scope.schools(current_user), people=_people(), statuses=CASE_STATUSES,
-        reasons=DROPOUT_REASONS, groups=PRIORITY_GROUPS,
+        townships=scope.townships(current_user),
+        villages=scope.villages(current_user),
+        schools=scope.schools(current_user),
+        people=_people(),
+        statuses=CASE_STATUSES,
+        reasons=DROPOUT_REASONS,
+        groups=PRIORITY_GROUPS,
     )
 
 
@@ -76,8 +85,9 @@ def _people():
 def export():
     filters = case_search.CaseFilters.from_args(request.args)
     data = case_export.workbook(current_user, filters, clock.today(), current_app.config["COUNTY_NAME"])
-    return send_download(data, f"cases-{clock.today():%Y%m%d}.xlsx",
-                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_download(
+        data, f"cases-{clock.today():%Y%m%d}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -92,8 +102,9 @@ def create():
         values = read_dates(form, "absent_since")
         if not form.absent_since.errors:
             try:
-                case = cases.open_case(current_user, child, values["absent_since"], settings(), clock.today(),
-                                       form.notes.data)
+                case = cases.open_case(
+                    current_user, child, values["absent_since"], settings(), clock.today(), form.notes.data
+                )
             except ValidationError as exc:
                 show_errors(form, exc.errors)
             else:
@@ -115,8 +126,11 @@ def _action_forms(case):
     forms = {
         "confirm": ConfirmForm(prefix="confirm", meta=no_csrf),
         "not_dropout": NotDropoutForm(prefix="nd", meta=no_csrf),
-        "assign": AssignForm(prefix="assign", meta=no_csrf,
-                             data={"cadre": str(case.cadre_id or ""), "teacher": str(case.teacher_id or "")}),
+        "assign": AssignForm(
+            prefix="assign",
+            meta=no_csrf,
+            data={"cadre": str(case.cadre_id or ""), "teacher": str(case.teacher_id or "")},
+        ),
         "return": ReturnForm(prefix="return", meta=no_csrf),
         "close": CloseForm(prefix="close", meta=no_csrf),
     }
@@ -135,11 +149,18 @@ def _cadres(case):
 
 def _render_detail(case, forms, status=200):
     return render_template(
-        "cases/detail.html", case=case, child=case.child, timeline=_timeline(case), forms=forms,
-        can_decide=cases.can_decide(current_user, case), can_issue=notices.can_issue(current_user, case),
+        "cases/detail.html",
+        case=case,
+        child=case.child,
+        timeline=_timeline(case),
+        forms=forms,
+        can_decide=cases.can_decide(current_user, case),
+        can_issue=notices.can_issue(current_user, case),
         readiness=notices.readiness(case, current_app.config),
-        events=CASE_EVENTS, placements=PLACEMENTS,
-        closures={**CLOSURES, **DERIVED_CLOSURES}, reasons=DROPOUT_REASONS,
+        events=CASE_EVENTS,
+        placements=PLACEMENTS,
+        closures={**CLOSURES, **DERIVED_CLOSURES},
+        reasons=DROPOUT_REASONS,
     ), status
 
 
@@ -186,8 +207,9 @@ def _do(action, case, form, today):
         return cases.resolve_not_dropout(user, case, dates["on"] or today, form.notes.data, config, today)
     if action == "return":
         grade, school = parse_id(form.grade.data), parse_id(form.school.data)
-        return cases.record_return(user, case, dates["on"] or today, form.placement.data, school, grade,
-                                   form.notes.data, config, today)
+        return cases.record_return(
+            user, case, dates["on"] or today, form.placement.data, school, grade, form.notes.data, config, today
+        )
     proof = {"receiving_school": form.receiving_school.data, "certificate": form.certificate.data}
     if dates.get("death_on"):
         proof["death_on"] = dates["death_on"].isoformat()

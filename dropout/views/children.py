@@ -1,4 +1,5 @@
 """The children register: list, detail, create, edit, remove."""
+
 from dataclasses import asdict
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -74,11 +75,14 @@ def _detail(child, full_ids=False):
         timeline=audit.child_timeline(child.id),
         case=DropoutCase.get_or_none(DropoutCase.child == child.id),
         exemptions=list(child.exemptions.order_by(Exemption.applied_on.desc())),
-        teaching_visits=list(child.visits.where(HomeVisit.is_teaching == True)  # noqa: E712
-                             .order_by(HomeVisit.visited_on.desc()).limit(20)),
+        teaching_visits=list(
+            child.visits.where(HomeVisit.is_teaching == True)  # noqa: E712
+            .order_by(HomeVisit.visited_on.desc())
+            .limit(20)
+        ),
         full_ids=full_ids,
-        may_reveal=scope.may_see_full_ids(current_user) and (
-            bool(child.id_number) or any(g.id_number for g in child.guardians)),
+        may_reveal=scope.may_see_full_ids(current_user)
+        and (bool(child.id_number) or any(g.id_number for g in child.guardians)),
     )
 
 
@@ -105,8 +109,16 @@ def _initial(child):
     if child is None:
         return {"registered_on": clock.today().isoformat()}
     data = {name: child.__data__.get(name) for name in CHILD_FIELDS}
-    for name in ("village", "school", "grade", "disability_grade", "disability_category", "responsible_teacher",
-                 "birth_on", "registered_on"):
+    for name in (
+        "village",
+        "school",
+        "grade",
+        "disability_grade",
+        "disability_category",
+        "responsible_teacher",
+        "birth_on",
+        "registered_on",
+    ):
         data[name] = "" if data[name] is None else str(data[name])
     data["changed_on"] = clock.today().isoformat()
     data["guardians"] = [

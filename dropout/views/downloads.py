@@ -1,5 +1,6 @@
 """Every file the app sends (PDFs, workbooks, photos, scans) goes out through send_download: kept in no cache,
 named safely in any browser, and never sniffed as another type."""
+
 import io
 import re
 import unicodedata

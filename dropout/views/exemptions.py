@@ -32,8 +32,9 @@ def create():
         scan = form.scan.data if form.scan.data and form.scan.data.filename else None
         if not (form.applied_on.errors or form.valid_until.errors):
             try:
-                exemption = exemptions.apply(current_user, child, values, clock.today(), scan,
-                                             current_app.config["UPLOADS_DIR"])
+                exemption = exemptions.apply(
+                    current_user, child, values, clock.today(), scan, current_app.config["UPLOADS_DIR"]
+                )
             except ValidationError as exc:
                 show_errors(form, exc.errors)
             else:

@@ -1,4 +1,5 @@
 """流失生月报 filing: each school and township submits its month's report; the level above approves it."""
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -17,13 +18,21 @@ bp = Blueprint("filing", __name__, url_prefix="/reports/filing")
 @login_required
 def index(month):
     month = month_or_404(month)
-    reports = list(monthly_reports.visible(current_user, month).order_by(
-        monthly_reports.MonthlyReport.unit_kind.desc(), monthly_reports.MonthlyReport.unit_id))
+    reports = list(
+        monthly_reports.visible(current_user, month).order_by(
+            monthly_reports.MonthlyReport.unit_kind.desc(), monthly_reports.MonthlyReport.unit_id
+        )
+    )
     return render_template(
-        "reports/filing.html", month=month, reports=reports, names=monthly_reports.unit_names(),
+        "reports/filing.html",
+        month=month,
+        reports=reports,
+        names=monthly_reports.unit_names(),
         done=monthly_reports.completeness(current_user, month, current_app.config["TIMEZONE"]),
-        locked=summaries.is_locked(month), form=FlaskForm(),
-        can_submit=monthly_reports.can_submit, can_approve=monthly_reports.can_approve,
+        locked=summaries.is_locked(month),
+        form=FlaskForm(),
+        can_submit=monthly_reports.can_submit,
+        can_approve=monthly_reports.can_approve,
     )
 
 

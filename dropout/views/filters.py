@@ -1,4 +1,5 @@
 """Template filters: codes to labels, masked ID numbers."""
+
 from datetime import UTC
 
 from flask_babel import gettext as _

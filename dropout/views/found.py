@@ -4,6 +4,7 @@ Each getter asks the one scope helper (dropout/core/scope.py) and answers 404 fo
 as if it did not exist. A service's PermissionDenied needs no handling here: the app turns it into the 403 page
 (views/__init__.py).
 """
+
 from flask import abort, flash
 from flask_login import current_user
 

@@ -1,4 +1,5 @@
 """Roster import pages: upload, preview, confirm, result; the template and the rejected rows as .xlsx."""
+
 from dataclasses import asdict
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -53,8 +54,12 @@ def _run(token, note, commit):
     """The import of an upload as the current user: a preview, or the commit."""
     with upload_limits():
         return roster_import.import_roster(
-            current_user, roster_read.upload_path(_uploads(), token, note), commit=commit, today=clock.today(),
-            start_age=current_app.config["SCHOOL_START_AGE"], file_name=note["file"],
+            current_user,
+            roster_read.upload_path(_uploads(), token, note),
+            commit=commit,
+            today=clock.today(),
+            start_age=current_app.config["SCHOOL_START_AGE"],
+            file_name=note["file"],
             as_of=parse_date(note.get("as_of")),
         )
 

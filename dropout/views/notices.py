@@ -1,4 +1,5 @@
 """限期复学通知书 pages: issue from a case, record service, print one or a batch, verify, what follows."""
+
 import json
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -54,8 +55,13 @@ def index():
     query = notices.listing(current_user, township, status if status in NOTICE_STATUSES else None, since)
     rows = list(query.order_by(ReturnNotice.issued_on.desc(), ReturnNotice.id.desc()).limit(500))
     return render_template(
-        "notices/list.html", notices=rows, townships=scope.townships(current_user), statuses=NOTICE_STATUSES,
-        township=township, status=status, since=since,
+        "notices/list.html",
+        notices=rows,
+        townships=scope.townships(current_user),
+        statuses=NOTICE_STATUSES,
+        township=township,
+        status=status,
+        since=since,
     )
 
 
@@ -63,14 +69,17 @@ def index():
 @login_required
 def batch():
     ids = [id_ for value in request.values.getlist("notice") if (id_ := parse_id(value)) is not None][:1000]
-    chosen = list(notices.listing(current_user).where(ReturnNotice.id.in_(ids))
-                  .order_by(ReturnNotice.township, ReturnNotice.seq))
+    chosen = list(
+        notices.listing(current_user).where(ReturnNotice.id.in_(ids)).order_by(ReturnNotice.township, ReturnNotice.seq)
+    )
     if not chosen:
         flash(_("Choose the notices to print."), "error")
         return redirect(url_for("notices.index"))
     return printed(
         lambda: notices.batch_pdf(chosen, current_app.config["PDF_FONT"]),
-        f"notices-{clock.today():%Y%m%d}.pdf", url_for("notices.index"), attachment=True,
+        f"notices-{clock.today():%Y%m%d}.pdf",
+        url_for("notices.index"),
+        attachment=True,
     )
 
 
@@ -81,17 +90,25 @@ def issue(case_id):
     allowed = notices.issuers(current_user, case)
     if not allowed:
         abort(403)
-    form = IssueForm(data={"return_school": case.child.school.name if case.child.school else ""}
-                     if request.method == "GET" else None)
+    form = IssueForm(
+        data={"return_school": case.child.school.name if case.child.school else ""} if request.method == "GET" else None
+    )
     township = case.child.village.township
-    form.issuer.choices = options((issuer, numbering.authority(issuer, township, current_app.config))
-                                  for issuer in allowed)
+    form.issuer.choices = options(
+        (issuer, numbering.authority(issuer, township, current_app.config)) for issuer in allowed
+    )
     failed = False
     if form.validate_on_submit():
         try:
             notice, archived = notices.issue_and_archive(
-                current_user, case, current_app.config, clock.today(), form.return_school.data,
-                form.issuer.data or allowed[0], form.early_reason.data)
+                current_user,
+                case,
+                current_app.config,
+                clock.today(),
+                form.return_school.data,
+                form.issuer.data or allowed[0],
+                form.early_reason.data,
+            )
         except ValidationError as exc:
             show_errors(form, exc.errors)
             failed = True
@@ -101,8 +118,10 @@ def issue(case_id):
             flash(_("Notice %(number)s issued.", number=notice.number))
             return redirect(url_for("notices.detail", notice_id=notice.id))
     ready = notices.readiness(case, current_app.config)
-    return (render_template("notices/issue.html", form=form, case=case, failed=failed, ready=ready),
-            422 if failed else 200)
+    return (
+        render_template("notices/issue.html", form=form, case=case, failed=failed, ready=ready),
+        422 if failed else 200,
+    )
 
 
 @bp.route("/notices/<id:notice_id>")
@@ -135,21 +154,38 @@ def penalty_form(config, form=None):
 def render_detail(notice, service_form, measure_form, status=200, penalty=None):
     config = current_app.config
     service_form.method.choices = options(((m, m) for m in SERVICE_METHODS), "—")
-    unavailable = [(MEASURES[kind], notices.unavailable_message(kind)) for kind in config["MEASURES"]
-                   if kind in MEASURES and not measure_rules.available(kind, config)]
+    unavailable = [
+        (MEASURES[kind], notices.unavailable_message(kind))
+        for kind in config["MEASURES"]
+        if kind in MEASURES and not measure_rules.available(kind, config)
+    ]
     return render_template(
-        "notices/detail.html", notice=notice, data=documents.data_of(notice), service=json.loads(notice.service or "{}"),
-        service_form=service_form, measure_form=measure_form, can_act=notices.may_act(current_user, notice),
-        statuses=NOTICE_STATUSES, measures=MEASURES, documents=notice.penalty_documents,
-        document_kinds=PENALTY_DOCUMENTS, unavailable=unavailable,
-        penalty_form=(penalty_form(config, penalty)
-                      if measure_rules.penalties(config) and "penalty" in config["MEASURES"] else None),
+        "notices/detail.html",
+        notice=notice,
+        data=documents.data_of(notice),
+        service=json.loads(notice.service or "{}"),
+        service_form=service_form,
+        measure_form=measure_form,
+        can_act=notices.may_act(current_user, notice),
+        statuses=NOTICE_STATUSES,
+        measures=MEASURES,
+        documents=notice.penalty_documents,
+        document_kinds=PENALTY_DOCUMENTS,
+        unavailable=unavailable,
+        penalty_form=(
+            penalty_form(config, penalty)
+            if measure_rules.penalties(config) and "penalty" in config["MEASURES"]
+            else None
+        ),
         top_errors=[error for form in (service_form, measure_form, penalty) if form for error in form.form_errors],
         **scans.panel(notice=notice),
-        versions=ReturnNotice.select().where(
-            (ReturnNotice.series == notice.series) & (ReturnNotice.year == notice.year)
+        versions=ReturnNotice.select()
+        .where(
+            (ReturnNotice.series == notice.series)
+            & (ReturnNotice.year == notice.year)
             & (ReturnNotice.seq == notice.seq)
-        ).order_by(ReturnNotice.version),
+        )
+        .order_by(ReturnNotice.version),
     ), status
 
 
@@ -159,7 +195,8 @@ def pdf(notice_id):
     notice = notice_or_404(notice_id)
     return printed(
         lambda: notices.archive(notice, current_app.config["REPORTS_DIR"], current_app.config["PDF_FONT"]),
-        f"notice-{notice.id}-v{notice.version}.pdf", url_for("notices.detail", notice_id=notice.id),
+        f"notice-{notice.id}-v{notice.version}.pdf",
+        url_for("notices.detail", notice_id=notice.id),
     )
 
 
@@ -189,8 +226,16 @@ def measure(notice_id):
     try:
         if form.decided_on.errors:
             raise ValidationError({})
-        notices.escalate(current_user, notice, form.kind.data, form.document_number.data, values["decided_on"],
-                         form.notes.data, current_app.config, clock.today())
+        notices.escalate(
+            current_user,
+            notice,
+            form.kind.data,
+            form.document_number.data,
+            values["decided_on"],
+            form.notes.data,
+            current_app.config,
+            clock.today(),
+        )
     except ValidationError as exc:
         show_errors(form, exc.errors)
         return render_detail(notice, ServiceForm(), form, 422)
@@ -203,8 +248,9 @@ def measure(notice_id):
 def correct(notice_id):
     notice = notice_or_404(notice_id)
     try:
-        new, archived = notices.correct_and_archive(current_user, notice, current_app.config, clock.today(),
-                                                    request.form.get("return_school", ""))
+        new, archived = notices.correct_and_archive(
+            current_user, notice, current_app.config, clock.today(), request.form.get("return_school", "")
+        )
     except ValidationError as exc:
         flash_refusal(exc)
         return redirect(url_for("notices.detail", notice_id=notice.id))

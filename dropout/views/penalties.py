@@ -1,4 +1,5 @@
 """The penalty chain's pages: propose (事先告知书), serve, record the statement, decide (决定书), print."""
+
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -43,20 +44,33 @@ def _forms(document, service=None, statement=None, decision=None):
     statement = statement or StatementForm()
     kinds = [kind for kind in STATEMENT_KINDS if kind != "hearing" or document.hearing_offered]
     statement.kind.choices = options(((kind, STATEMENT_KINDS[kind]) for kind in kinds), "—")
-    decision = decision or DecisionForm(data={"penalty": document.penalty, "fine_amount": document.fine_amount or "",
-                                              "decided_on": clock.today().isoformat()})
-    decision.penalty.choices = options(((p, PENALTIES[p]) for p in ("warning", "fine")
-                                        if p == "warning" or document.penalty == "fine"), "—")
+    decision = decision or DecisionForm(
+        data={
+            "penalty": document.penalty,
+            "fine_amount": document.fine_amount or "",
+            "decided_on": clock.today().isoformat(),
+        }
+    )
+    decision.penalty.choices = options(
+        ((p, PENALTIES[p]) for p in ("warning", "fine") if p == "warning" or document.penalty == "fine"), "—"
+    )
     return {"service": service, "statement": statement, "decision": decision}
 
 
 def _render(document, forms, status=200):
     return render_template(
-        "notices/penalty.html", document=document, data=penalties.data_of(document), forms=forms,
-        notice=document.notice, can_act=notices.may_act(current_user, document.notice),
-        can_decide=penalties.can_decide(document, clock.today()), kinds=PENALTY_DOCUMENTS,
-        statement_kinds=STATEMENT_KINDS, penalties=PENALTIES,
-        decision=document.decisions.first() if document.kind == "prior" else None, **scans.panel(document=document),
+        "notices/penalty.html",
+        document=document,
+        data=penalties.data_of(document),
+        forms=forms,
+        notice=document.notice,
+        can_act=notices.may_act(current_user, document.notice),
+        can_decide=penalties.can_decide(document, clock.today()),
+        kinds=PENALTY_DOCUMENTS,
+        statement_kinds=STATEMENT_KINDS,
+        penalties=PENALTIES,
+        decision=document.decisions.first() if document.kind == "prior" else None,
+        **scans.panel(document=document),
         top_errors=[error for form in forms.values() for error in form.form_errors],
     ), status
 
@@ -72,8 +86,11 @@ def detail(document_id):
 @login_required
 def pdf(document_id):
     document = document_or_404(document_id)
-    return printed(lambda: penalties.pdf(document, current_app.config), f"penalty-{document.id}.pdf",
-                    url_for("penalties.detail", document_id=document.id))
+    return printed(
+        lambda: penalties.pdf(document, current_app.config),
+        f"penalty-{document.id}.pdf",
+        url_for("penalties.detail", document_id=document.id),
+    )
 
 
 def _post(document, name, form, act):
@@ -95,8 +112,12 @@ def serve(document_id):
     document = document_or_404(document_id)
     form = _forms(document, service=ServiceForm())["service"]
     values = service_values(form)
-    return _post(document, "service", form, lambda: penalties.record_service(
-        current_user, document, values, current_app.config, clock.today()))
+    return _post(
+        document,
+        "service",
+        form,
+        lambda: penalties.record_service(current_user, document, values, current_app.config, clock.today()),
+    )
 
 
 @bp.route("/penalties/<id:document_id>/statement", methods=["POST"])
@@ -105,8 +126,14 @@ def statement(document_id):
     document = document_or_404(document_id)
     form = _forms(document, statement=StatementForm())["statement"]
     stated_on = read_dates(form, "stated_on")["stated_on"] if form.kind.data != "none" else None
-    return _post(document, "statement", form, lambda: penalties.record_statement(
-        current_user, document, form.kind.data, stated_on, form.statement.data, clock.today()))
+    return _post(
+        document,
+        "statement",
+        form,
+        lambda: penalties.record_statement(
+            current_user, document, form.kind.data, stated_on, form.statement.data, clock.today()
+        ),
+    )
 
 
 @bp.route("/penalties/<id:document_id>/decide", methods=["POST"])
@@ -116,5 +143,11 @@ def decide(document_id):
     form = _forms(document, decision=DecisionForm())["decision"]
     decided_on = read_dates(form, "decided_on")["decided_on"]
     penalty, amount = _penalty_values(form)
-    return _post(document, "decision", form, lambda: penalties.decide(
-        current_user, document, penalty, amount, decided_on, form.review.data, current_app.config, clock.today()))
+    return _post(
+        document,
+        "decision",
+        form,
+        lambda: penalties.decide(
+            current_user, document, penalty, amount, decided_on, form.review.data, current_app.config, clock.today()
+        ),
+    )

@@ -1,4 +1,5 @@
 """Townships, villages and schools: listed for the county, kept by the admin."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user

@@ -1,4 +1,5 @@
 """Registers in and out: the cross-check (比对) of uploaded lists, and the 台账 export."""
+
 import re
 import tempfile
 
@@ -11,9 +12,9 @@ from .. import clock
 from ..casework.settings import CaseSettings
 from ..children import search as child_search
 from ..choices import CASE_STATUSES, CHILD_STATUSES, DISABILITY_CATEGORIES, DISABILITY_GRADES
+from ..core import scope
 from ..core import spreadsheets as exports
 from ..core.errors import ValidationError
-from ..core import scope
 from ..roster import crosscheck, ledger
 from ..rules import id_number, school_age
 from .downloads import send_download
@@ -31,17 +32,23 @@ LIST_TITLES = {
     "enrolled_but_out": _l("Enrolled by the student registry, out of school by the register"),
     "out_but_enrolled": _l("Left school by the student registry, enrolled by the register"),
     "disabled_unregistered": _l("Disabled school-age children on the disability federation list, not in the register"),
-    "disabled_out_of_school": _l("Disabled school-age children on the disability federation list, "
-                                 "out of school by the register"),
+    "disabled_out_of_school": _l(
+        "Disabled school-age children on the disability federation list, out of school by the register"
+    ),
     "disability_mismatch": _l("Disability category missing or different in the register"),
     "duplicates": _l("Children registered twice"),
     "past_age": _l("Past school age but still marked enrolled"),
     "no_school": _l("School-age and marked enrolled, but with no school"),
 }
-LIST_LABELS = {"household": _l("Household registration (户籍) list"), "enrolment": _l("Student registry (学籍) list"),
-               "disability": _l("Disability federation (残联) list")}
-DUPLICATE_REASONS = {"no_id": _l("same name and birth date, one without ID number"),
-                     "guardian": _l("same name, birth date and guardian in two villages")}
+LIST_LABELS = {
+    "household": _l("Household registration (户籍) list"),
+    "enrolment": _l("Student registry (学籍) list"),
+    "disability": _l("Disability federation (残联) list"),
+}
+DUPLICATE_REASONS = {
+    "no_id": _l("same name and birth date, one without ID number"),
+    "guardian": _l("same name, birth date and guardian in two villages"),
+}
 
 
 def _gate():
@@ -78,19 +85,26 @@ def index():
     _gate()
     errors = {}
     if request.method == "POST":
-        files = {kind: (f.stream, f.filename) for kind in crosscheck.KINDS
-                 if (f := request.files.get(kind)) and f.filename}
+        files = {
+            kind: (f.stream, f.filename) for kind in crosscheck.KINDS if (f := request.files.get(kind)) and f.filename
+        }
         max_mb = int(current_app.config.get("IMPORT_MAX_MB") or 50)
         try:
             with upload_limits():
-                token = crosscheck.upload(current_user, files, current_app.config["UPLOADS_DIR"], max_mb,
-                                          clock.today())
+                token = crosscheck.upload(current_user, files, current_app.config["UPLOADS_DIR"], max_mb, clock.today())
         except ValidationError as exc:
             errors = exc.errors
         else:
             return redirect(url_for("registers.result", token=token))
-    page = render_template("registers/index.html", errors=errors, checks=_checks(), titles=LIST_TITLES,
-                           labels=LIST_LABELS, reasons=DUPLICATE_REASONS, shown=SHOWN)
+    page = render_template(
+        "registers/index.html",
+        errors=errors,
+        checks=_checks(),
+        titles=LIST_TITLES,
+        labels=LIST_LABELS,
+        reasons=DUPLICATE_REASONS,
+        shown=SHOWN,
+    )
     return page, 422 if errors else 200
 
 
@@ -98,9 +112,16 @@ def index():
 @login_required
 def result(token):
     _gate()
-    return render_template("registers/result.html", c=_comparison(token), token=token, titles=LIST_TITLES,
-                           labels=LIST_LABELS, shown=SHOWN, can_flag=current_user.role in crosscheck.FLAG_ROLES,
-                           grades=DISABILITY_GRADES)
+    return render_template(
+        "registers/result.html",
+        c=_comparison(token),
+        token=token,
+        titles=LIST_TITLES,
+        labels=LIST_LABELS,
+        shown=SHOWN,
+        can_flag=current_user.role in crosscheck.FLAG_ROLES,
+        grades=DISABILITY_GRADES,
+    )
 
 
 def _ticked(token):
@@ -149,8 +170,11 @@ def _xlsx(name, headers, rows):
 
 
 def _in_register(child):
-    return [child.village, CHILD_STATUSES.get(child.status, child.status),
-            CASE_STATUSES.get(child.case_status, "") if child.has_open_case else ""]
+    return [
+        child.village,
+        CHILD_STATUSES.get(child.status, child.status),
+        CASE_STATUSES.get(child.case_status, "") if child.has_open_case else "",
+    ]
 
 
 DISABILITY_LISTS = ("disabled_unregistered", "disabled_out_of_school", "disability_mismatch")  # the 残联 list's
@@ -164,15 +188,21 @@ def _on_the_list(row):
 
 
 def _disability_table(comparison, name, person, register, about):
-    listed = [_("Disability on the list"), _("Grade on the list"), _("Of the three categories"),
-              _("Address on the list")]
+    listed = [
+        _("Disability on the list"),
+        _("Grade on the list"),
+        _("Of the three categories"),
+        _("Address on the list"),
+    ]
     if name == "disabled_unregistered":
-        return person + [_("Sex")] + listed, (about(row) + [row.sex] + _on_the_list(row)
-                                              for row in comparison.disabled_unregistered)
+        return person + [_("Sex")] + listed, (
+            about(row) + [row.sex] + _on_the_list(row) for row in comparison.disabled_unregistered
+        )
     pairs = getattr(comparison, name)
     return person + listed + register + [_("Disability in the register")], (
         about(row) + _on_the_list(row) + _in_register(child) + [_disability_label(child.disability_category)]
-        for row, child in pairs)
+        for row, child in pairs
+    )
 
 
 def _disability_label(code):
@@ -191,17 +221,22 @@ def _comparison_table(comparison, name):
         return _disability_table(comparison, name, person, register, about)
     if name == "candidates":
         return person + [_("Guardian")] + register, (
-            about(row) + [row.guardian] + _in_register(child) for row, child in comparison.candidates)
+            about(row) + [row.guardian] + _in_register(child) for row, child in comparison.candidates
+        )
     if name == "unregistered":
         return person + [_("Guardian"), _("Village on the list")], (
-            about(row) + [row.guardian, row.village] for row in comparison.unregistered)
+            about(row) + [row.guardian, row.village] for row in comparison.unregistered
+        )
     pairs = comparison.enrolled_but_out if name == "enrolled_but_out" else comparison.out_but_enrolled
     return person + [_("School on the list"), _("Status on the list")] + register, (
-        about(row) + [row.school, row.status] + _in_register(child) for row, child in pairs)
+        about(row) + [row.school, row.status] + _in_register(child) for row, child in pairs
+    )
 
 
-COMPARISON_LISTS = ("any(candidates, unregistered, enrolled_but_out, out_but_enrolled, disabled_unregistered, "
-                    "disabled_out_of_school, disability_mismatch)")
+COMPARISON_LISTS = (
+    "any(candidates, unregistered, enrolled_but_out, out_but_enrolled, disabled_unregistered, "
+    "disabled_out_of_school, disability_mismatch)"
+)
 CHECK_LISTS = "any(duplicates, past_age, no_school)"
 
 
@@ -213,8 +248,15 @@ def export(token, list_name):
 
 
 def _child_cells(child, today):
-    return [child.name, id_number.mask(child.id_number), child.birth_on, school_age.school_age(child.birth_on, today),
-            child.village, child.school, CHILD_STATUSES.get(child.status, child.status)]
+    return [
+        child.name,
+        id_number.mask(child.id_number),
+        child.birth_on,
+        school_age.school_age(child.birth_on, today),
+        child.village,
+        child.school,
+        CHILD_STATUSES.get(child.status, child.status),
+    ]
 
 
 def _duplicate_rows(groups, today):

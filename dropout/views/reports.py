@@ -81,10 +81,14 @@ def _charts(board):
     labels = [month[5:] for month, _out, _rate in board.trend]
     out_title, rate_title = _("Dropouts still out at the month's end"), _("Dropout rate this school year (%)")
     return [
-        (out_title, charts.bars(out_title, [(label, out) for label, (_m, out, _r)
-                                            in zip(labels, board.trend, strict=True)])),
-        (rate_title, charts.line(rate_title, [(label, rate) for label, (_m, _o, rate)
-                                              in zip(labels, board.trend, strict=True)])),
+        (
+            out_title,
+            charts.bars(out_title, [(label, out) for label, (_m, out, _r) in zip(labels, board.trend, strict=True)]),
+        ),
+        (
+            rate_title,
+            charts.line(rate_title, [(label, rate) for label, (_m, _o, rate) in zip(labels, board.trend, strict=True)]),
+        ),
     ]
 
 
@@ -97,15 +101,28 @@ def month(month):
     board = dashboard.build(month, unit, limits, current_app.config["TIMEZONE"], veto_indicators(current_app.config))
     months = summaries.generated_months()
     if board is None:
-        return render_template("reports/none.html", form=FlaskForm(), suggested=str(month), months=months,
-                               missing=str(month)), 404
+        return render_template(
+            "reports/none.html", form=FlaskForm(), suggested=str(month), months=months, missing=str(month)
+        ), 404
     refused = session.pop("intake_refused", None)  # the intake form's error, shown at its field
     if refused and refused.get("unit") != unit.key:
         refused = None
-    return render_template("reports/dashboard.html", board=board, months=months, charts=_charts(board),
-                           form=FlaskForm(), sections=_sections(), total=total, STAGES=STAGES, SEX=SEX,
-                           links=_children_links(unit), gap=balance_gap(board.cells), INDICATORS=INDICATORS,
-                           refused=refused, files=report_archive.files_of(month, unit.kind, unit.id))
+    return render_template(
+        "reports/dashboard.html",
+        board=board,
+        months=months,
+        charts=_charts(board),
+        form=FlaskForm(),
+        sections=_sections(),
+        total=total,
+        STAGES=STAGES,
+        SEX=SEX,
+        links=_children_links(unit),
+        gap=balance_gap(board.cells),
+        INDICATORS=INDICATORS,
+        refused=refused,
+        files=report_archive.files_of(month, unit.kind, unit.id),
+    )
 
 
 @bp.route("/<month>/archive/<kind>")
@@ -119,8 +136,7 @@ def archived(month, kind):
     try:
         found = report_archive.read_file(month, unit.kind, unit.id, kind, current_app.config["REPORTS_DIR"])
     except report_archive.ArchiveDamaged:
-        flash(_("The archived file is missing or was changed after it was written; generate the month again."),
-              "error")
+        flash(_("The archived file is missing or was changed after it was written; generate the month again."), "error")
         return redirect(url_for("reports.month", month=str(month), unit=unit.key))
     if found is None:
         abort(404)
@@ -150,13 +166,19 @@ def _sections():
         (_("Population and indicator inputs"), list(POPULATION_FIGURES.items())),
         (_("Detection"), list(DETECTION_FIGURES.items())),
     ]
-    for prefix, title in (("out_", _("Priority groups among the dropouts still out")),
-                          ("reason_", _("Reasons of the dropouts still out"))):
+    for prefix, title in (
+        ("out_", _("Priority groups among the dropouts still out")),
+        ("reason_", _("Reasons of the dropouts still out")),
+    ):
         labels = FIGURE_PREFIXES[prefix]
         sections.append((title, [(prefix + code, label) for code, label in labels.items()]))
     sections.append((_("Persuading children back"), list(WORK_FIGURES.items())))
-    sections.append((_("Placement of the children returned this month"),
-                     [("placement_" + code, label) for code, label in PLACEMENTS.items()]))
+    sections.append(
+        (
+            _("Placement of the children returned this month"),
+            [("placement_" + code, label) for code, label in PLACEMENTS.items()],
+        )
+    )
     sections.append((_("Legal steps"), list(LEGAL_FIGURES.items())))
     return sections
 

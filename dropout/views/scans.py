@@ -3,6 +3,7 @@ scope.
 
 The notice page and the penalty document page include templates/notices/_scans.html with the variables `panel()` gives.
 """
+
 from flask import Blueprint, abort, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -37,8 +38,12 @@ def panel(notice=None, document=None):
         target_url = url_for("scans.attach_to_document", document_id=document.id)
     form = ScanForm(data={"kind": "receipt" if target.served_on else "signed"})
     return {
-        "target_url": target_url, "scans": scans.scans_of(target), "can_upload": scans.may_attach(current_user, target),
-        "received": scans.on_file(target), "served": target.served_on is not None, "scan_form": form,
+        "target_url": target_url,
+        "scans": scans.scans_of(target),
+        "can_upload": scans.may_attach(current_user, target),
+        "received": scans.on_file(target),
+        "served": target.served_on is not None,
+        "scan_form": form,
         "scan_kinds": scans.KINDS,
     }
 

@@ -22,8 +22,13 @@ bp = Blueprint("visits", __name__, url_prefix="/visits")
 def _values(form):
     values = read_dates(form, "visited_on", "next_visit_on")
     values.update(
-        method=form.method.data, met=form.met.data, outcome=form.outcome.data, reasons=form.reasons.data,
-        notes=form.notes.data, latitude=read_float(form, "latitude"), longitude=read_float(form, "longitude"),
+        method=form.method.data,
+        met=form.met.data,
+        outcome=form.outcome.data,
+        reasons=form.reasons.data,
+        notes=form.notes.data,
+        latitude=read_float(form, "latitude"),
+        longitude=read_float(form, "longitude"),
         lessons=read_number(form, "lessons"),
     )
     return values
