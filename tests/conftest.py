@@ -2,6 +2,7 @@
 
 The migrations run once per session (once per xdist worker) into a template database; each test that uses
 `app` gets a copy of it: a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL."""
+
 import itertools
 import os
 import re
@@ -109,7 +110,7 @@ def database_url(request, tmp_path):
     if not POSTGRES:
         path = tmp_path / "test.db"
         if template:
-            shutil.copyfile(template[len("sqlite:///"):], path)
+            shutil.copyfile(template[len("sqlite:///") :], path)
         yield f"sqlite:///{path}"
         return
     with postgres_database("test", template=template and template.rsplit("/", 1)[1]) as url:
@@ -157,7 +158,9 @@ _counter = itertools.count(1)
 def make_township(app):
     def make(name=None, **kw):
         with database.connection_context():
-            return Township.create(name=name or f"测试镇{next(_counter)}", notice_prefix=kw.pop("notice_prefix", "测"), **kw)
+            return Township.create(
+                name=name or f"测试镇{next(_counter)}", notice_prefix=kw.pop("notice_prefix", "测"), **kw
+            )
 
     return make
 
@@ -175,7 +178,9 @@ def make_village(app, make_township):
 def make_school(app, make_township):
     def make(township=None, name=None, kind="primary"):
         with database.connection_context():
-            return School.create(township=township or make_township(), name=name or f"测试学校{next(_counter)}", kind=kind)
+            return School.create(
+                township=township or make_township(), name=name or f"测试学校{next(_counter)}", kind=kind
+            )
 
     return make
 

@@ -8,6 +8,7 @@ each side is compared in the form that database gives it; only spellings that me
 normalised (on SQLite BOOLEAN and INTEGER, DOUBLE PRECISION and REAL). Not compared: column defaults (the
 models' defaults live in Python; the migrations also give some columns SQL defaults), index and constraint
 names, and SQLite's AUTOINCREMENT."""
+
 from contextlib import contextmanager
 
 import pytest
@@ -19,23 +20,39 @@ from dropout.db import database, open_database
 from dropout.migrations import migrate
 
 ALL_MODELS = sorted(
-    (m for m in vars(models).values() if isinstance(m, type) and issubclass(m, models.BaseModel)
-     and m is not models.BaseModel),
+    (
+        m
+        for m in vars(models).values()
+        if isinstance(m, type) and issubclass(m, models.BaseModel) and m is not models.BaseModel
+    ),
     key=lambda m: m._meta.table_name,
 )
 
 # The triggers the migrations create and the app relies on (table, trigger): audit_log is append-only
 # (migration 0002) and child_change keeps every change of a child's status, school or village (0005, 0007).
 TRIGGERS = {
-    "sqlite": {("audit_log", "audit_log_no_UPDATE"), ("audit_log", "audit_log_no_DELETE"),
-               ("child", "child_change_history")},
+    "sqlite": {
+        ("audit_log", "audit_log_no_UPDATE"),
+        ("audit_log", "audit_log_no_DELETE"),
+        ("child", "child_change_history"),
+    },
     "postgres": {("audit_log", "audit_log_append_only"), ("child", "child_change_history")},
 }
 
-SQLITE_SAME_TYPES = {"BOOLEAN": "INTEGER", "BOOL": "INTEGER", "DOUBLE PRECISION": "REAL", "DOUBLE": "REAL",
-                     "FLOAT": "REAL"}
-SQLITE_ON_DELETE = {"NO ACTION": "NO ACTION", "RESTRICT": "RESTRICT", "CASCADE": "CASCADE", "SET NULL": "SET NULL",
-                    "SET DEFAULT": "SET DEFAULT"}
+SQLITE_SAME_TYPES = {
+    "BOOLEAN": "INTEGER",
+    "BOOL": "INTEGER",
+    "DOUBLE PRECISION": "REAL",
+    "DOUBLE": "REAL",
+    "FLOAT": "REAL",
+}
+SQLITE_ON_DELETE = {
+    "NO ACTION": "NO ACTION",
+    "RESTRICT": "RESTRICT",
+    "CASCADE": "CASCADE",
+    "SET NULL": "SET NULL",
+    "SET DEFAULT": "SET DEFAULT",
+}
 POSTGRES_ON_DELETE = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 
 
@@ -45,6 +62,7 @@ def dialect():
 
 # -- reading a schema ------------------------------------------------------------------------------
 
+
 def read_schema(db):
     """{table: {"columns": {name: (type, nullable)}, "primary_key": (...), "indexes": [(columns, unique)],
     "foreign_keys": [(columns, table, columns, on_delete)], "triggers": {name}}} of an open database."""
@@ -52,8 +70,9 @@ def read_schema(db):
 
 
 def _table(schema, name):
-    return schema.setdefault(name, {"columns": {}, "primary_key": (), "indexes": [], "foreign_keys": [],
-                                    "triggers": set()})
+    return schema.setdefault(
+        name, {"columns": {}, "primary_key": (), "indexes": [], "foreign_keys": [], "triggers": set()}
+    )
 
 
 def read_sqlite(db):
@@ -75,7 +94,8 @@ def read_sqlite(db):
             table["indexes"].append((columns, bool(unique)))
         references = {}
         for fk_id, seq, other, column, to, _, on_delete, _ in db.execute_sql(
-                f'PRAGMA foreign_key_list("{name}")').fetchall():
+            f'PRAGMA foreign_key_list("{name}")'
+        ).fetchall():
             references.setdefault(fk_id, []).append((seq, column, other, to, SQLITE_ON_DELETE[on_delete.upper()]))
         for parts in references.values():
             parts.sort()
@@ -134,6 +154,7 @@ def read_postgres(db):
 
 # -- comparing two schemas -------------------------------------------------------------------------
 
+
 def _show(items):
     return ", ".join(sorted(map(str, items))) or "none"
 
@@ -161,11 +182,14 @@ def differences(migrated, modelled, tables=None, triggers=None):
                 if kind != model_kind:
                     found.append(f"{name}.{column}: type {kind} from the migrations, {model_kind} from the model")
                 if null != model_null:
-                    found.append(f"{name}.{column}: {'NULL' if null else 'NOT NULL'} from the migrations, "
-                                 f"{'NULL' if model_null else 'NOT NULL'} from the model")
+                    found.append(
+                        f"{name}.{column}: {'NULL' if null else 'NOT NULL'} from the migrations, "
+                        f"{'NULL' if model_null else 'NOT NULL'} from the model"
+                    )
         if ours["primary_key"] != theirs["primary_key"]:
-            found.append(f"{name}: primary key {ours['primary_key']} from the migrations, "
-                         f"{theirs['primary_key']} from the model")
+            found.append(
+                f"{name}: primary key {ours['primary_key']} from the migrations, {theirs['primary_key']} from the model"
+            )
         for what, label in (("indexes", "index (columns, unique)"), ("foreign_keys", "foreign key")):
             extra = sorted(set(ours[what]) - set(theirs[what]))
             missing = sorted(set(theirs[what]) - set(ours[what]))
@@ -183,6 +207,7 @@ def differences(migrated, modelled, tables=None, triggers=None):
 
 
 # -- the two databases -----------------------------------------------------------------------------
+
 
 @contextmanager
 def empty_database(tmp_path, name):
@@ -226,6 +251,7 @@ def migrated(database_url):
 
 
 # -- the guard -------------------------------------------------------------------------------------
+
 
 def test_the_migrations_make_the_models_schema(migrated, tmp_path):
     with empty_database(tmp_path, "models") as url:
