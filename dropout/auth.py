@@ -21,9 +21,7 @@ def load_user(session_id):
     user_id, _sep, version = str(session_id).partition(":")
     if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
         return None
-    return User.get_or_none(
-        (User.id == int(user_id)) & (User.session_version == int(version)) & (User.is_active == True)
-    )  # noqa: E712
+    return User.get_or_none((User.id == int(user_id)) & (User.session_version == int(version)) & User.is_active)
 
 
 def roles_required(*roles):

@@ -210,7 +210,7 @@ def import_roster(file, dry_run, username, as_of):
     from .roster import limits as workbook_limits
 
     with database.connection_context():
-        accounts = User.select().where(User.is_active == True).order_by(User.id)  # noqa: E712
+        accounts = User.select().where(User.is_active).order_by(User.id)
         user = accounts.where(User.username == username if username else User.role == "admin").first()
         if user is None:
             _fail({"as": f"no active account {username}" if username else "no active county administrator; pass --as"})

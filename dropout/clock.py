@@ -1,6 +1,7 @@
 """The county's clock: "today" is the county's day in DROPOUT_TIMEZONE, whatever the server's zone.
 
-Timestamps are stored in UTC (naive); days are the county's (rules.dates.local_date converts one). Everything in dropout/ that needs
+Timestamps are stored in UTC (naive); days are the county's (rules.dates.local_date converts one).
+Everything in dropout/ that needs
 "now" or "today" asks here, so a test can stand at any hour and a server in UTC agrees with the county.
 """
 

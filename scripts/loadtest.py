@@ -271,7 +271,8 @@ def build(folder, n_children, env):
             "school": [
                 row[0]
                 for row in database.execute_sql(
-                    "SELECT s.name FROM dropout_case k JOIN child c ON c.id = k.child_id JOIN school s ON s.id = c.school_id "
+                    "SELECT s.name FROM dropout_case k JOIN child c ON c.id = k.child_id "
+                    "JOIN school s ON s.id = c.school_id "
                     "WHERE k.status != 'closed' GROUP BY s.id ORDER BY COUNT(*) DESC, s.id LIMIT 12"
                 )
             ],
@@ -335,7 +336,7 @@ def has_page(port, username, path):
 
 
 def work(person, scenario, until, think, delay):
-    weights, pages = zip(*[(weight, page) for weight, page in scenario])
+    weights, pages = zip(*[(weight, page) for weight, page in scenario], strict=True)
     time.sleep(delay)  # people arrive over the first seconds, not all in the same millisecond
     try:
         person.log_in()
@@ -396,7 +397,8 @@ def percentile(sorted_values, q):
 def report(results, seconds):
     """The table per page; returns the pages whose p95 misses the target and those too rarely asked to judge."""
     print(
-        f"\n{'role     page':<30}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}  p95<300ms"
+        f"\n{'role     page':<30}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'max ms':>9}{'errors':>8}  p95<300ms"
     )
     slow, few, total = [], [], 0
     for page in sorted(results.latency):
@@ -514,7 +516,7 @@ def main():
         for thread in threads:
             thread.join(timeout=max(1.0, until - time.monotonic() + REQUEST_TIMEOUT + 5))
         elapsed = time.monotonic() - begin
-        cpu = [after - before for before, after in zip(cpu_before, cpu_now(server, scheduler))]
+        cpu = [after - before for before, after in zip(cpu_before, cpu_now(server, scheduler), strict=True)]
         scheduler_died = scheduler is not None and scheduler.poll() is not None
     finally:
         stop(scheduler)
@@ -540,7 +542,8 @@ def main():
     )
     print(
         f"CPU seconds over the run: server {cpu[1]:.0f}, load generator {cpu[2]:.0f}, everything else on the "
-        f"machine {max(0.0, cpu[0] - cpu[1] - cpu[2]):.0f} (of {os.cpu_count() * elapsed:.0f} on {os.cpu_count()} cores)"
+        f"machine {max(0.0, cpu[0] - cpu[1] - cpu[2]):.0f} "
+        f"(of {os.cpu_count() * elapsed:.0f} on {os.cpu_count()} cores)"
     )
     judged = len(results.latency) - len(few)
     print(

@@ -131,7 +131,8 @@ def test_teacher_typing_another_schools_child_url_gets_not_found(server, phone):
     with sqlite3.connect(database) as db:
         teacher_id, school_id = db.execute("SELECT id, school_id FROM app_user WHERE username='teacher'").fetchone()
         (other,) = db.execute(
-            "SELECT id FROM child WHERE school_id != ? AND (responsible_teacher_id IS NULL OR responsible_teacher_id != ?) LIMIT 1",
+            "SELECT id FROM child WHERE school_id != ? "
+            "AND (responsible_teacher_id IS NULL OR responsible_teacher_id != ?) LIMIT 1",
             (school_id, teacher_id),
         ).fetchone()
     log_in(phone, base, "teacher")
@@ -172,7 +173,8 @@ def test_teacher_reports_confirms_and_logs_a_visit_on_a_phone(server, phone):
     with sqlite3.connect(database) as db:
         child_id, name = db.execute(
             "SELECT c.id, c.name FROM child c JOIN app_user u ON u.school_id = c.school_id "
-            "WHERE u.username = 'teacher' AND c.status = 'enrolled' AND c.id NOT IN (SELECT child_id FROM dropout_case) "
+            "WHERE u.username = 'teacher' AND c.status = 'enrolled' "
+            "AND c.id NOT IN (SELECT child_id FROM dropout_case) "
             "ORDER BY c.id LIMIT 1"
         ).fetchone()
     log_in(phone, base, "teacher")

@@ -60,7 +60,7 @@ def test_the_whole_life_of_a_case(db, county, tmp_path):
         visits.log_visit(township, case, visit_values(day, outcome="agreed"), SETTINGS, today=day)
         case = DropoutCase.get_by_id(case.id)
     assert (case.status, case.closed_kind, child_status(county.own)) == ("closed", "stable_return", "enrolled")
-    assert HomeVisit.select().where(HomeVisit.is_followup == True).count() == 3  # noqa: E712
+    assert HomeVisit.select().where(HomeVisit.is_followup).count() == 3
 
 
 def test_a_child_who_leaves_again_reopens_the_same_case(db, county):
@@ -248,7 +248,7 @@ def test_the_to_do_list_on_chosen_days(db, county):
     case = open_and_confirm(county)
     # Suspected cases wait for the township on the day they are reported.
     other = cases.open_case(county.users["admin"], county.assigned, OPENED, SETTINGS, today=OPENED)
-    assert other not in [c for c in todo.todo(township, OPENED, SETTINGS).to_confirm]  # not in the township
+    assert other not in list(todo.todo(township, OPENED, SETTINGS).to_confirm)  # not in the township
     visits.log_visit(township, case, visit_values(date(2026, 3, 6)), SETTINGS, date(2026, 3, 6))
     assert todo.todo(township, date(2026, 3, 12), SETTINGS).visits_due == []
     due = todo.todo(township, date(2026, 3, 13), SETTINGS).visits_due

@@ -1,6 +1,7 @@
 """The demo county: counts, valid identities, school ages, determinism, history, accounts, case work and notices."""
 
 import dataclasses
+import itertools
 import json
 import re
 from collections import defaultdict
@@ -554,7 +555,7 @@ def test_notice_numbers_are_gapless_per_township_and_year(casework, app):
         for versions in by_seq.values():
             assert [notice.version for notice in versions] == list(range(1, len(versions) + 1))
             assert len({notice.number for notice in versions}) == 1
-            for old, new in zip(versions, versions[1:]):
+            for old, new in itertools.pairwise(versions):
                 corrected += 1
                 assert (old.status, new.supersedes_id, new.status) == ("superseded", old.id, "issued")
                 assert old.issued_on < new.issued_on and old.case_id == new.case_id
@@ -624,7 +625,8 @@ def test_notice_content_is_what_the_service_would_print(casework, app):
         note = ""
         if notice.supersedes_id:
             old = notice.supersedes
-            note = f"（更正件，第{old.version + 1}版，代替{old.issued_on.year}年{old.issued_on.month}月{old.issued_on.day}日印发的版本）"
+            issued = f"{old.issued_on.year}年{old.issued_on.month}月{old.issued_on.day}日"
+            note = f"（更正件，第{old.version + 1}版，代替{issued}印发的版本）"
         expected = documents.build_data(
             case,
             notice.township,

@@ -439,7 +439,8 @@ def test_workers_killed_during_a_batch_print_leave_archives_and_numbers_whole(ap
         batch_seconds = time.monotonic() - started
         assert first.status == 200 and first.body.startswith(b"%PDF")
         print(
-            f"{len(all_ids)} notices, {len(remaining)} cases left to issue on; a batch print takes {batch_seconds:.2f} s"
+            f"{len(all_ids)} notices, {len(remaining)} cases left to issue on; "
+            f"a batch print takes {batch_seconds:.2f} s"
         )
 
         cases = iter(remaining)
@@ -536,8 +537,10 @@ WRITER = textwrap.dedent("""
         deadline = time.monotonic() + 60
         while not stop.exists() and time.monotonic() < deadline:
             number = id_number.make("120101", date(2016, 1, 1 + written % 28), written // 28 % 1000)
-            save_child(admin, {"name": f"备份{written}", "id_number": number, "village": villages[written % len(villages)],
-                               "notes": "backup-writer", "guardians": [{"name": "家长", "relation": "父亲", "phone": "13800000000"}]})
+            guardian = {"name": "家长", "relation": "父亲", "phone": "13800000000"}
+            save_child(admin, {"name": f"备份{written}", "id_number": number,
+                               "village": villages[written % len(villages)],
+                               "notes": "backup-writer", "guardians": [guardian]})
             written += 1
             print(written, flush=True)
 """)

@@ -202,7 +202,8 @@ def test_a_case_form_for_a_child_that_is_no_id_is_not_found(client, desk, child)
 @settings(HOSTILE, max_examples=15)
 @given(segment=st.one_of(hostile_text(), hostile_number()).map(lambda text: quote(text.strip() or "x", safe="")))
 def test_a_path_naming_no_step_kind_or_upload_is_not_found(client, desk, make_child, segment):
-    """The words in paths (a case's step, an exemption's step, a kind of place, an upload's token) are looked up, never run."""
+    """The words in paths (a case's step, an exemption's step, a kind of place, an upload's token) are looked up,
+    never run."""
     case = new_case(make_child, desk)
     for url in (
         f"/cases/{case.id}/{segment}",

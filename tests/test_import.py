@@ -240,6 +240,7 @@ def test_a_title_row_and_merged_header_cells(db, admin, tmp_path):
     for column, header in zip(
         "ABCDEFGKL",
         ("序号", "姓名", "身份证号码", "乡镇", "村（社区）", "就读学校", "年级", "留守儿童", "家庭经济情况"),
+        strict=True,
     ):
         sheet[f"{column}2"] = header
         sheet.merge_cells(f"{column}2:{column}3")
@@ -355,7 +356,7 @@ def test_villages_by_name_within_their_township(db, admin, tmp_path):
     Village.create(township=baima, name="新村")
     header = tuple(h for h in HEADER if h != "乡镇")
     rows = [
-        [v for h, v in zip(HEADER, roster_row(village=village)) if h != "乡镇"]
+        [v for h, v in zip(HEADER, roster_row(village=village), strict=True) if h != "乡镇"]
         for village in ("白马村", "新村", "没有村")
     ]
     outcome = run(admin, write_xlsxwriter(tmp_path / "villages.xlsx", rows, header=header))

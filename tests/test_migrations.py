@@ -24,7 +24,8 @@ def test_upgrading_a_database_that_holds_children_keeps_them(database_url):
         )
         database.execute_sql(
             "INSERT INTO child (name, sex, id_number, birth_on, village_id, status, created_at, updated_at) "
-            "VALUES ('旧档案', 'F', '11010519491231002X', '2015-06-01', 1, 'dropped_out', '2024-12-31 20:00:00', '2025-01-01 00:00:00')"
+            "VALUES ('旧档案', 'F', '11010519491231002X', '2015-06-01', 1, 'dropped_out', "
+            "'2024-12-31 20:00:00', '2025-01-01 00:00:00')"
         )
         database.execute_sql("INSERT INTO guardian (child_id, name) VALUES (1, '旧监护人')")
 
@@ -59,7 +60,8 @@ def test_notice_numbers_move_into_their_issuers_series(database_url):
         )
         database.execute_sql(
             "INSERT INTO child (name, sex, birth_on, village_id, status, registered_on, created_at, updated_at) "
-            "VALUES ('旧档案', 'F', '2015-06-01', 1, 'dropped_out', '2025-01-01', '2025-01-01 00:00:00', '2025-01-01 00:00:00')"
+            "VALUES ('旧档案', 'F', '2015-06-01', 1, 'dropped_out', '2025-01-01', "
+            "'2025-01-01 00:00:00', '2025-01-01 00:00:00')"
         )
         database.execute_sql(
             "INSERT INTO dropout_case (child_id, absent_since, opened_on, status, repeat_count, created_at, "
@@ -68,9 +70,9 @@ def test_notice_numbers_move_into_their_issuers_series(database_url):
         )
         database.execute_sql("INSERT INTO notice_counter (township_id, year, last) VALUES (1, 2025, 3)")
         database.execute_sql(
-            "INSERT INTO return_notice (case_id, township_id, year, seq, number, status, issued_on, deadline_days, data, "
-            "verify_code, created_at) VALUES (1, 1, 2025, 3, '老镇控辍通〔2025〕3号', 'issued', '2025-09-20', 7, '{}', "
-            "'ABCD-EFGH', '2025-09-20 00:00:00')"
+            "INSERT INTO return_notice (case_id, township_id, year, seq, number, status, issued_on, deadline_days, "
+            "data, verify_code, created_at) VALUES (1, 1, 2025, 3, '老镇控辍通〔2025〕3号', 'issued', "
+            "'2025-09-20', 7, '{}', 'ABCD-EFGH', '2025-09-20 00:00:00')"
         )
         migrate()
         assert [(c.series, c.year, c.last) for c in DocumentCounter.select()] == [("notice:township:1", 2025, 3)]

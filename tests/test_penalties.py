@@ -236,7 +236,7 @@ def test_the_templates_say_what_the_law_allows(app, db, county):
             assert f"{authority}将依照有关法律法规" in text
             assert ("行政处罚" in text) == bool(penalty_basis), (issuer, penalty_basis)
             assert ("强制执行" in text) == bool(court_basis), (issuer, court_basis)
-            for penalty, amount, hearing in (("warning", None, False), ("fine", 200, False), ("fine", 800, True)):
+            for penalty, _amount, hearing in (("warning", None, False), ("fine", 200, False), ("fine", 800, True)):
                 facts = {
                     "child_name": "李小红",
                     "absent_since": "2026年3月2日",

@@ -216,7 +216,7 @@ def assign(user, case, cadre_id, teacher_id, today):
 def _person(user_id, role, field, actor):
     if user_id in (None, ""):
         return None
-    person = User.get_or_none((User.id == parse_id(user_id)) & (User.role == role) & (User.is_active == True))  # noqa: E712
+    person = User.get_or_none((User.id == parse_id(user_id)) & (User.role == role) & User.is_active)
     if person is None or (role == "teacher" and not scope.teachers(actor).where(User.id == person.id).exists()):
         raise ValidationError({field: _("Choose a person from the list.")})
     if role == "township" and actor.role == "township" and person.township_id != actor.township_id:

@@ -55,11 +55,11 @@ class Filters:
 
 
 GROUP_CONDITIONS = {
-    "poor": lambda: Child.is_poor == True,  # noqa: E712
-    "left_behind": lambda: Child.is_left_behind == True,  # noqa: E712
-    "migrant": lambda: Child.is_migrant == True,  # noqa: E712
+    "poor": lambda: Child.is_poor,
+    "left_behind": lambda: Child.is_left_behind,
+    "migrant": lambda: Child.is_migrant,
     "disabled": lambda: Child.disability_category.is_null(False),
-    "orphan": lambda: Child.is_orphan == True,  # noqa: E712
+    "orphan": lambda: Child.is_orphan,
     "no_id": lambda: Child.id_number.is_null(),
 }
 

@@ -1,1 +1,2 @@
-"""Shared pieces below every area: errors, access scope, the audit trail, uploads, spreadsheets, backups and the county calendar."""
+"""Shared pieces below every area: errors, access scope, the audit trail, uploads, spreadsheets, backups and the
+county calendar."""

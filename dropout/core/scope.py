@@ -113,7 +113,7 @@ def schools(user):
 
 def teachers(user):
     """Active teachers a user may name as a child's responsible teacher."""
-    query = User.select().where((User.role == "teacher") & (User.is_active == True)).order_by(User.username)  # noqa: E712
+    query = User.select().where((User.role == "teacher") & User.is_active).order_by(User.username)
     if user.role == "admin":
         return query
     if user.role == "township":

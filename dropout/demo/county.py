@@ -83,7 +83,7 @@ def _places(rng, county):
     stems = list(names.VILLAGE_STEMS)
     rng.shuffle(stems)
     towns, special = [], None
-    for (name, weight, secondary, share, minority), count in zip(names.TOWNSHIPS, names.VILLAGE_COUNTS):
+    for (name, weight, secondary, share, minority), count in zip(names.TOWNSHIPS, names.VILLAGE_COUNTS, strict=True):
         township = Township.create(name=name, notice_prefix=f"{name}控辍通")
         labels = names.COMMUNITIES[:count] if name == "城关镇" else [stems.pop() + "村" for _ in range(count)]
         villages = [
@@ -171,7 +171,7 @@ def _history(rng, rows, child_id, status, actors, today):
         path = ("enrolled", status)
     at = None
     days_ago = sorted(rng.sample(range(1, 366), len(path) - 1), reverse=True)
-    for before, after, ago in zip(path, path[1:], days_ago):
+    for (before, after), ago in zip(itertools.pairwise(path), days_ago, strict=True):
         # Office hours in Beijing, stored in UTC like every audit time.
         at = datetime.combine(today - timedelta(days=ago), time()) + timedelta(seconds=rng.randint(1800, 36000))
         user_id, username = rng.choice(actors)
@@ -273,7 +273,7 @@ def _children(rng, n, towns, special, users, today, start_age, work):
             if school is None:
                 grade = student_number = None
             else:
-                student_number = "G" + number if number else "L%017d" % rng.randrange(10**17)
+                student_number = "G" + number if number else f"L{rng.randrange(10**17):017d}"
             group = choice(village["groups"])
             address = f"{town['name']}{village['name']}{group}{randint(1, 180)}号"
             teacher_id = None
@@ -350,7 +350,7 @@ def _children(rng, n, towns, special, users, today, start_age, work):
                             "child": child_id,
                             "name": surname + names.given(rng, surname, guardian_male, False),
                             "relation": relation,
-                            "phone": choice(names.PHONE_PREFIXES) + "%08d" % rng.randrange(10**8),
+                            "phone": choice(names.PHONE_PREFIXES) + f"{rng.randrange(10**8):08d}",
                             "id_number": ids.make(guardian_born, guardian_male),
                         }
                     )

@@ -34,7 +34,8 @@ def available():
 def applied_versions():
     database.execute_sql(
         "CREATE TABLE IF NOT EXISTS schema_migration "
-        f"(version INTEGER NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at {TYPES[dialect()]['ts']} NOT NULL)"
+        "(version INTEGER NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, "
+        f"applied_at {TYPES[dialect()]['ts']} NOT NULL)"
     )
     return {row.version for row in SchemaMigration.select(SchemaMigration.version)}
 

@@ -31,9 +31,7 @@ def persuasion_visits(case):
     """The contacts made to bring the child back from this absence: not 送教上门 lessons, not follow-ups after an
     earlier return, not before the child left (again)."""
     return case.visits.where(
-        (HomeVisit.is_teaching == False)
-        & (HomeVisit.is_followup == False)  # noqa: E712
-        & (HomeVisit.visited_on >= case.absent_since)
+        ~HomeVisit.is_teaching & ~HomeVisit.is_followup & (HomeVisit.visited_on >= case.absent_since)
     )
 
 

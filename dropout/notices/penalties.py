@@ -246,7 +246,8 @@ def decide(user, prior, penalty, fine_amount, decided_on, review, config, today)
         raise ValidationError(
             {
                 "decided_on": _(
-                    "Enter the day of the decision: after the period to state a case (until %(date)s) and not in the future.",
+                    "Enter the day of the decision: after the period to state a case (until %(date)s) "
+                    "and not in the future.",
                     date=end,
                 )
             }

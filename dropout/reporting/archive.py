@@ -69,7 +69,7 @@ def write_month(month, config, now=None, final=False):
         else:
             data = month_report_data(month, kind, unit_id, config)
             contents = [render_month_report(data, config["PDF_FONT"]), render_month_workbook(data)]
-        for file_kind, target, content, keep in zip(FILE_KINDS, targets, contents, kept):
+        for file_kind, target, content, keep in zip(FILE_KINDS, targets, contents, kept, strict=True):
             known = recorded.get((kind, unit_id, file_kind))
             if keep and known is not None:
                 continue  # a locked month's file stays as written, and so does its checksum

@@ -11,7 +11,7 @@ def read_rows(sql, params=()):
     """The query's rows as dicts by column name."""
     cursor = database.execute_sql(sql, params)
     names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def day_of(value):

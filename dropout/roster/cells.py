@@ -23,7 +23,7 @@ class CellError(ValueError):
 _NUMERIC_TEXT = re.compile(r"^[0-9.]+[eE][+-]?[0-9]+$")  # 5.13401201503e+17: a number Excel shortened
 _PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")  # as the child form
 _WITH_TIME = re.compile(r"^(\S+)\s+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
-NUMERALS = dict(zip("一二三四五六七八九", range(1, 10)))
+NUMERALS = dict(zip("一二三四五六七八九", range(1, 10), strict=True))
 _DIGITS = {str(n): n for n in range(10)}
 YES_NO = {
     **dict.fromkeys(("是", "√", "✓", "✔", "1", "Y", "YES", "TRUE", "有"), True),

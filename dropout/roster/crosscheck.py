@@ -115,7 +115,8 @@ def upload(user, files, uploads_dir, max_mb, today):
         raise ValidationError(
             {
                 "file": _(
-                    "Upload a household (户籍) list, a student registry (学籍) list or a disability federation (残联) list."
+                    "Upload a household (户籍) list, a student registry (学籍) list "
+                    "or a disability federation (残联) list."
                 )
             }
         )

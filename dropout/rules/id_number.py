@@ -42,7 +42,7 @@ def normalise(raw):
 
 def check_char(first17):
     """The ISO 7064 MOD 11-2 check character for the first 17 digits."""
-    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=False))
     return CHECK_CHARS[total % 11]
 
 

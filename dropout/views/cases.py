@@ -141,7 +141,7 @@ def _action_forms(case):
 
 
 def _cadres(case):
-    query = User.select().where((User.role == "township") & (User.is_active == True))  # noqa: E712
+    query = User.select().where((User.role == "township") & User.is_active)
     if current_user.role == "township":
         query = query.where(User.township == current_user.township_id)
     return query.order_by(User.username)
@@ -225,8 +225,7 @@ def handover():
     form = HandoverForm()
     people = [u for u in _people() if u.role in ("township", "teacher")]
     choices = options(((u.id, f"{u} · {ROLES[u.role]}") for u in people), "—")
-    active = User.is_active == True  # noqa: E712
-    targets = User.select().where(User.role.in_(("township", "teacher")) & active).order_by(User.username)
+    targets = User.select().where(User.role.in_(("township", "teacher")) & User.is_active).order_by(User.username)
     form.from_user.choices = choices
     form.to_user.choices = options(((u.id, f"{u} · {ROLES[u.role]}") for u in targets), "—")
     failed = False

@@ -75,11 +75,7 @@ def _detail(child, full_ids=False):
         timeline=audit.child_timeline(child.id),
         case=DropoutCase.get_or_none(DropoutCase.child == child.id),
         exemptions=list(child.exemptions.order_by(Exemption.applied_on.desc())),
-        teaching_visits=list(
-            child.visits.where(HomeVisit.is_teaching == True)  # noqa: E712
-            .order_by(HomeVisit.visited_on.desc())
-            .limit(20)
-        ),
+        teaching_visits=list(child.visits.where(HomeVisit.is_teaching).order_by(HomeVisit.visited_on.desc()).limit(20)),
         full_ids=full_ids,
         may_reveal=scope.may_see_full_ids(current_user)
         and (bool(child.id_number) or any(g.id_number for g in child.guardians)),
