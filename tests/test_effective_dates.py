@@ -109,10 +109,7 @@ def test_an_edit_that_moves_nothing_needs_no_date(db, county):
 
 @pytest.mark.parametrize(
     "registered_on, message",
-    [
-        ("2026-11-23", "2026-11-23 是将来的日期（今天是 2026-11-22）。"),
-        ("2015-01-01", "在册日期不能早于出生日期。"),
-    ],
+    [("2026-11-23", "2026-11-23 是将来的日期（今天是 2026-11-22）。"), ("2015-01-01", "在册日期不能早于出生日期。")],
 )
 def test_a_registration_date_in_the_future_or_before_birth_is_refused(db, county, registered_on, message):
     before = _state()

@@ -25,12 +25,7 @@ from ..pdf.fonts import FontMissing
 from ..pdf.notice import render_notices
 from ..rules import measures
 from . import numbering
-from .documents import (
-    build_data,
-    chinese_date,
-    data_of,
-    persuasion_visits,
-)
+from .documents import build_data, chinese_date, data_of, persuasion_visits
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 IN_PERSON = ("home", "school")
