@@ -38,6 +38,10 @@ class Column:
     width: int = 0  # the ledger column's width (the first of those sharing a header gives it)
     blank: object = None  # its value when nothing gives one: a new child, a roster cell left blank
 
+    def __post_init__(self):
+        if isinstance(self.headers, str):  # REGISTER writes them as one string, the spellings apart by spaces
+            object.__setattr__(self, "headers", tuple(self.headers.split()))
+
     @property
     def field(self):
         """The model's field name: guardian_phone is Guardian.phone."""
@@ -46,185 +50,42 @@ class Column:
 
 GROUPS = "重点群体"  # the ledger's one cell for the priority groups
 
+# The roster spellings too long for their column's line.
+_ID_NUMBER = "身份证号 身份证号码 公民身份号码 公民身份证号码 身份证件号码"
+_RELATION = "与学生关系 与儿童关系 监护关系"
+_PHONE = "联系电话 监护人电话 监护人联系电话 电话"
+_POOR = "是否建档立卡 建档立卡 建档立卡户 是否建档立卡户 脱贫户 是否脱贫户 监测户 是否监测户"
+_MIGRANT = "随迁/流动 随迁 流动 随迁子女 流动儿童 是否随迁子女 是否流动儿童"
+
+# Column(key, label, table, form, headers, cell, ledger, width, blank): the headers one string, the spellings
+# apart by spaces, the template's first.
 REGISTER = (
-    Column(
-        "name",
-        _l("Name"),
-        form=TEXT,
-        headers=("姓名", "学生姓名", "儿童姓名"),
-        cell="text",
-        ledger="姓名",
-        width=10,
-        blank="",
-    ),
-    Column("sex", _l("Sex"), form=CHOICE, headers=("性别",), cell="sex", ledger="性别", width=5),
-    Column(
-        "id_number",
-        _l("ID number"),
-        form=TEXT,
-        headers=("身份证号", "身份证号码", "公民身份号码", "公民身份证号码", "身份证件号码"),
-        cell="id_number",
-        ledger="身份证号",
-        width=21,
-    ),
-    Column(
-        "birth_on",
-        _l("Birth date"),
-        form=TEXT,
-        headers=("出生日期", "出生年月日"),
-        cell="date",
-        ledger="出生日期",
-        width=11,
-    ),
-    Column("ethnicity", _l("Ethnicity"), form=TEXT, headers=("民族",), cell="text", ledger="民族", width=6, blank=""),
-    Column(
-        "township",
-        _l("Township"),
-        table=None,
-        headers=("乡镇", "乡（镇）", "乡镇（街道）", "所属乡镇"),
-        cell="text",
-        ledger="乡镇",
-        width=12,
-    ),
-    Column(
-        "village",
-        _l("Village"),
-        form=CHOICE,
-        headers=("村（社区）", "村", "社区", "村（居）", "村居", "所属村"),
-        cell="text",
-        ledger="村(社区)",
-        width=12,
-    ),
-    Column(
-        "group",
-        _l("Villagers' group"),
-        form=TEXT,
-        headers=("村民小组", "组", "小组", "组别"),
-        cell="text",
-        ledger="村民小组",
-        width=9,
-        blank="",
-    ),
-    Column(
-        "address",
-        _l("Home address"),
-        form=TEXT,
-        headers=("家庭住址", "住址", "家庭地址", "现住址"),
-        cell="text",
-        ledger="家庭住址",
-        width=24,
-        blank="",
-    ),
-    Column(
-        "guardian_name",
-        _l("Guardian name"),
-        table=GUARDIAN,
-        form=TEXT,
-        headers=("监护人", "监护人姓名"),
-        cell="text",
-        ledger="监护人",
-        width=10,
-        blank="",
-    ),
-    Column(
-        "guardian_relation",
-        _l("Relation"),
-        table=GUARDIAN,
-        form=TEXT,
-        headers=("与学生关系", "与儿童关系", "监护关系"),
-        cell="text",
-        ledger="与学生关系",
-        width=9,
-        blank="",
-    ),
-    Column(
-        "guardian_phone",
-        _l("Phone"),
-        table=GUARDIAN,
-        form=TEXT,
-        headers=("联系电话", "监护人电话", "监护人联系电话", "电话"),
-        cell="phone",
-        ledger="联系电话",
-        width=13,
-        blank="",
-    ),
-    Column(
-        "school",
-        _l("School"),
-        form=CHOICE,
-        headers=("就读学校", "学校", "学校名称"),
-        cell="text",
-        ledger="学校",
-        width=20,
-    ),
-    Column("grade", _l("Grade"), form=CHOICE, headers=("年级", "就读年级"), cell="grade", ledger="年级", width=8),
-    Column(
-        "student_number",
-        _l("Student number"),
-        form=TEXT,
-        headers=("学籍号", "全国学籍号"),
-        cell="digits",
-        ledger="学籍号",
-        width=16,
-    ),
-    Column("status", _l("Status"), form=CHOICE, ledger="状态", width=10, blank="enrolled"),
-    Column(
-        "is_poor",
-        _l("Poor household"),
-        form=FLAG,
-        headers=(
-            "是否建档立卡",
-            "建档立卡",
-            "建档立卡户",
-            "是否建档立卡户",
-            "脱贫户",
-            "是否脱贫户",
-            "监测户",
-            "是否监测户",
-        ),
-        cell="flag",
-        ledger=GROUPS,
-        width=20,
-        blank=False,
-    ),
-    Column(
-        "is_left_behind",
-        _l("Left-behind"),
-        form=FLAG,
-        headers=("留守儿童", "是否留守儿童", "留守"),
-        cell="flag",
-        ledger=GROUPS,
-        blank=False,
-    ),
-    Column(
-        "is_migrant",
-        _l("Migrant"),
-        form=FLAG,
-        headers=("随迁/流动", "随迁", "流动", "随迁子女", "流动儿童", "是否随迁子女", "是否流动儿童"),
-        cell="flag",
-        ledger=GROUPS,
-        blank=False,
-    ),
-    Column("is_orphan", _l("Orphan or without carer"), form=FLAG, ledger=GROUPS, blank=False),
-    Column(
-        "disability_category",
-        _l("Disability category"),
-        form=CHOICE,
-        headers=("残疾类别", "残疾类型"),
-        cell="disability",
-        ledger=GROUPS,
-    ),
-    Column("disability_grade", _l("Disability grade"), form=CHOICE, headers=("残疾等级",), cell="disability_grade"),
-    Column("responsible_teacher", _l("Responsible teacher"), form=CHOICE),
-    Column("notes", _l("Notes"), form=LONG_TEXT, headers=("备注",), cell="notes", ledger="备注", width=24, blank=""),
-    Column(
-        "registered_on",
-        _l("On the roll since"),
-        form=TEXT,
-        headers=("在册日期", "登记日期", "入册日期", "建档日期"),
-        cell="date",
-    ),
-    Column("guardian_id_number", _l("Guardian ID number"), table=GUARDIAN, form=TEXT),
+    Column("name", _l("Name"), CHILD, TEXT, "姓名 学生姓名 儿童姓名", "text", "姓名", 10, ""),
+    Column("sex", _l("Sex"), CHILD, CHOICE, "性别", "sex", "性别", 5),
+    Column("id_number", _l("ID number"), CHILD, TEXT, _ID_NUMBER, "id_number", "身份证号", 21),
+    Column("birth_on", _l("Birth date"), CHILD, TEXT, "出生日期 出生年月日", "date", "出生日期", 11),
+    Column("ethnicity", _l("Ethnicity"), CHILD, TEXT, "民族", "text", "民族", 6, ""),
+    Column("township", _l("Township"), None, None, "乡镇 乡（镇） 乡镇（街道） 所属乡镇", "text", "乡镇", 12),
+    Column("village", _l("Village"), CHILD, CHOICE, "村（社区） 村 社区 村（居） 村居 所属村", "text", "村(社区)", 12),
+    Column("group", _l("Villagers' group"), CHILD, TEXT, "村民小组 组 小组 组别", "text", "村民小组", 9, ""),
+    Column("address", _l("Home address"), CHILD, TEXT, "家庭住址 住址 家庭地址 现住址", "text", "家庭住址", 24, ""),
+    Column("guardian_name", _l("Guardian name"), GUARDIAN, TEXT, "监护人 监护人姓名", "text", "监护人", 10, ""),
+    Column("guardian_relation", _l("Relation"), GUARDIAN, TEXT, _RELATION, "text", "与学生关系", 9, ""),
+    Column("guardian_phone", _l("Phone"), GUARDIAN, TEXT, _PHONE, "phone", "联系电话", 13, ""),
+    Column("school", _l("School"), CHILD, CHOICE, "就读学校 学校 学校名称", "text", "学校", 20),
+    Column("grade", _l("Grade"), CHILD, CHOICE, "年级 就读年级", "grade", "年级", 8),
+    Column("student_number", _l("Student number"), CHILD, TEXT, "学籍号 全国学籍号", "digits", "学籍号", 16),
+    Column("status", _l("Status"), CHILD, CHOICE, "", None, "状态", 10, "enrolled"),
+    Column("is_poor", _l("Poor household"), CHILD, FLAG, _POOR, "flag", GROUPS, 20, False),
+    Column("is_left_behind", _l("Left-behind"), CHILD, FLAG, "留守儿童 是否留守儿童 留守", "flag", GROUPS, 0, False),
+    Column("is_migrant", _l("Migrant"), CHILD, FLAG, _MIGRANT, "flag", GROUPS, 0, False),
+    Column("is_orphan", _l("Orphan or without carer"), CHILD, FLAG, "", None, GROUPS, 0, False),
+    Column("disability_category", _l("Disability category"), CHILD, CHOICE, "残疾类别 残疾类型", "disability", GROUPS),
+    Column("disability_grade", _l("Disability grade"), CHILD, CHOICE, "残疾等级", "disability_grade"),
+    Column("responsible_teacher", _l("Responsible teacher"), CHILD, CHOICE),
+    Column("notes", _l("Notes"), CHILD, LONG_TEXT, "备注", "notes", "备注", 24, ""),
+    Column("registered_on", _l("On the roll since"), CHILD, TEXT, "在册日期 登记日期 入册日期 建档日期", "date"),
+    Column("guardian_id_number", _l("Guardian ID number"), GUARDIAN, TEXT),
 )
 BY_KEY = {column.key: column for column in REGISTER}
 
