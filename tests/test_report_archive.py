@@ -21,23 +21,13 @@ from dropout.models import Child, HomeVisit, ReportFile, Township
 from dropout.pdf import fonts
 from dropout.reporting import summaries
 from dropout.reporting.archive import ArchiveDamaged, month_report_data, read_file, write_month
+from dropout.reporting.data import CELLS
 from dropout.reporting.figures import Month
 from dropout.rules.indicators import official, total
 
 TODAY = date(2026, 11, 22)
 OCTOBER = Month(2026, 10)
 PRIMARY_AGE, JUNIOR_AGE, GRADE9_AGE = date(2018, 3, 14), date(2013, 3, 14), date(2012, 3, 14)
-STAGE_SEX = (
-    ("primary", "M"),
-    ("primary", "F"),
-    ("primary", None),
-    ("junior", "M"),
-    ("junior", "F"),
-    ("junior", None),
-    (None, "M"),
-    (None, "F"),
-    (None, None),
-)
 POPPLER = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("pdffonts", "pdftotext")),
     reason="poppler-utils (pdffonts, pdftotext) not installed",
@@ -88,7 +78,7 @@ def chinese(choices):
 
 
 def by_stage_and_sex(cells, key):
-    return tuple(total(cells, key, stage, sex) for stage, sex in STAGE_SEX)
+    return tuple(total(cells, key, stage, sex) for stage, sex in CELLS)
 
 
 def run(*command):

@@ -6,24 +6,12 @@ document's own words (headings, 小学/初中, 合计, 达标) are written here 
 """
 
 from datetime import UTC, datetime
+from itertools import product
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from .. import clock
-from ..choices import (
-    DETECTION_FIGURES,
-    DROPOUT_REASONS,
-    INDICATORS,
-    LEGAL_FIGURES,
-    PLACEMENTS,
-    POPULATION_FIGURES,
-    PRIORITY_GROUPS,
-    SEX,
-    STAGES,
-    STOCK_FIGURES,
-    WORK_FIGURES,
-)
+from .. import choices, clock
 from ..config import thresholds, veto_indicators
 from ..core.errors import ValidationError
 from ..models import SummaryMonth, Township
@@ -33,17 +21,8 @@ from . import summaries
 from .figures import Month
 
 LOCALE = "zh_Hans_CN"
-CELLS = (
-    ("primary", "M"),
-    ("primary", "F"),
-    ("primary", None),
-    ("junior", "M"),
-    ("junior", "F"),
-    ("junior", None),
-    (None, "M"),
-    (None, "F"),
-    (None, None),
-)  # the value columns of a figure table: stage × sex, totals
+# The value columns of a figure table: stage × sex, totals (None) last.
+CELLS = tuple(product(("primary", "junior", None), ("M", "F", None)))
 
 
 def month_report_data(month, kind, unit_id, config):
@@ -81,21 +60,21 @@ def month_report_data(month, kind, unit_id, config):
 def _labels():
     """Every label the report prints, as plain strings in the current (forced) locale."""
 
-    def plain(choices):
-        return {code: str(label) for code, label in choices.items()}
+    def plain(labels):
+        return {code: str(label) for code, label in labels.items()}
 
     return {
-        "stock": plain(STOCK_FIGURES),
-        "population": plain(POPULATION_FIGURES),
-        "detection": plain(DETECTION_FIGURES),
-        "work": plain(WORK_FIGURES),
-        "legal": plain(LEGAL_FIGURES),
-        "indicators": plain(INDICATORS),
-        "out_": plain(PRIORITY_GROUPS),
-        "reason_": plain(DROPOUT_REASONS),
-        "placement_": plain(PLACEMENTS),
-        "stages": plain(STAGES),
-        "sex": plain(SEX),
+        "stock": plain(choices.STOCK_FIGURES),
+        "population": plain(choices.POPULATION_FIGURES),
+        "detection": plain(choices.DETECTION_FIGURES),
+        "work": plain(choices.WORK_FIGURES),
+        "legal": plain(choices.LEGAL_FIGURES),
+        "indicators": plain(choices.INDICATORS),
+        "out_": plain(choices.PRIORITY_GROUPS),
+        "reason_": plain(choices.DROPOUT_REASONS),
+        "placement_": plain(choices.PLACEMENTS),
+        "stages": plain(choices.STAGES),
+        "sex": plain(choices.SEX),
     }
 
 

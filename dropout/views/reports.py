@@ -5,21 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from .. import clock, jobs
+from .. import choices, clock, jobs
 from ..auth import roles_required
-from ..choices import (
-    DETECTION_FIGURES,
-    FIGURE_PREFIXES,
-    INDICATORS,
-    LEGAL_FIGURES,
-    PLACEMENTS,
-    POPULATION_FIGURES,
-    PRIORITY_GROUPS,
-    SEX,
-    STAGES,
-    STOCK_FIGURES,
-    WORK_FIGURES,
-)
 from ..config import thresholds, veto_indicators
 from ..core.errors import ValidationError
 from ..reporting import archive as report_archive
@@ -105,11 +92,11 @@ def month(month):
         form=FlaskForm(),
         sections=_sections(),
         total=total,
-        STAGES=STAGES,
-        SEX=SEX,
+        STAGES=choices.STAGES,
+        SEX=choices.SEX,
         links=_children_links(unit),
         gap=balance_gap(board.cells),
-        INDICATORS=INDICATORS,
+        INDICATORS=choices.INDICATORS,
         refused=refused,
         files=report_archive.files_of(month, unit.kind, unit.id),
     )
@@ -139,7 +126,7 @@ def archived(month, kind):
 DRILL = {
     "still_out": {"status": "dropped_out"},
     "suspected_open": {"status": "suspected"},
-    **{f"out_{group}": {"status": "dropped_out", "group": group} for group in PRIORITY_GROUPS},
+    **{f"out_{group}": {"status": "dropped_out", "group": group} for group in choices.PRIORITY_GROUPS},
 }
 
 
@@ -152,24 +139,24 @@ def _children_links(unit):
 def _sections():
     """[(title, [(figure, label)])] in report order."""
     sections = [
-        (_("Children on the roll: stock and flow"), list(STOCK_FIGURES.items())),
-        (_("Population and indicator inputs"), list(POPULATION_FIGURES.items())),
-        (_("Detection"), list(DETECTION_FIGURES.items())),
+        (_("Children on the roll: stock and flow"), list(choices.STOCK_FIGURES.items())),
+        (_("Population and indicator inputs"), list(choices.POPULATION_FIGURES.items())),
+        (_("Detection"), list(choices.DETECTION_FIGURES.items())),
     ]
     for prefix, title in (
         ("out_", _("Priority groups among the dropouts still out")),
         ("reason_", _("Reasons of the dropouts still out")),
     ):
-        labels = FIGURE_PREFIXES[prefix]
+        labels = choices.FIGURE_PREFIXES[prefix]
         sections.append((title, [(prefix + code, label) for code, label in labels.items()]))
-    sections.append((_("Persuading children back"), list(WORK_FIGURES.items())))
+    sections.append((_("Persuading children back"), list(choices.WORK_FIGURES.items())))
     sections.append(
         (
             _("Placement of the children returned this month"),
-            [("placement_" + code, label) for code, label in PLACEMENTS.items()],
+            [("placement_" + code, label) for code, label in choices.PLACEMENTS.items()],
         )
     )
-    sections.append((_("Legal steps"), list(LEGAL_FIGURES.items())))
+    sections.append((_("Legal steps"), list(choices.LEGAL_FIGURES.items())))
     return sections
 
 
