@@ -97,6 +97,21 @@ def readiness(case, config):
     )
 
 
+def _store(user, today, config, return_school, data, code, **fields):
+    """A notice issued today by the user, with its printed content (data) and verification code; fields: its case,
+    numbering (township, issuer, series, year, seq, number) and what else it records."""
+    return ReturnNotice.create(
+        status="issued",
+        issued_on=today,
+        issued_by=user,
+        deadline_days=config["NOTICE_DEADLINE_DAYS"],
+        return_school=return_school,
+        data=json.dumps(dataclasses.asdict(data), ensure_ascii=False),
+        verify_code=code,
+        **fields,
+    )
+
+
 def issue(user, case, config, today, return_school="", issuer=None, early_reason=""):
     """Issue a notice for a confirmed dropout still out after the required contacts; numbered without gaps
     in the issuer's series. Fewer contacts need a recorded reason, kept on the case, never printed."""
@@ -136,22 +151,9 @@ def issue(user, case, config, today, return_school="", issuer=None, early_reason
         number = format_number(township, today.year, seq, config, issuer)
         code = _verify_code()
         data = build_data(case, township, number, today, code, config, return_school, issuer=issuer)
-        notice = ReturnNotice.create(
-            case=case,
-            township=township,
-            issuer=issuer,
-            series=series,
-            year=today.year,
-            seq=seq,
-            number=number,
-            status="issued",
-            issued_on=today,
-            issued_by=user,
-            deadline_days=config["NOTICE_DEADLINE_DAYS"],
-            return_school=return_school,
-            data=json.dumps(dataclasses.asdict(data), ensure_ascii=False),
-            verify_code=code,
-            early_reason=early_reason,
+        numbered = dict(township=township, issuer=issuer, series=series, year=today.year, seq=seq, number=number)
+        notice = _store(
+            user, today, config, return_school, data, code, case=case, early_reason=early_reason, **numbered
         )
         record_event(user, case, "notice_issued", today, {"notice": notice.id, "number": number}, early_reason)
         if early_reason:
@@ -321,23 +323,11 @@ def correct(user, notice, config, today, return_school=""):
         data = build_data(case, township, notice.number, today, code, config, return_school, note, notice.issuer)
         notice.status = "superseded"
         notice.save(only=[ReturnNotice.status])
-        new = ReturnNotice.create(
-            case=notice.case,
-            township=township,
-            issuer=notice.issuer,
-            series=notice.series,
-            year=notice.year,
-            seq=notice.seq,
-            number=notice.number,
-            version=notice.version + 1,
-            supersedes=notice,
-            status="issued",
-            issued_on=today,
-            issued_by=user,
-            deadline_days=config["NOTICE_DEADLINE_DAYS"],
-            return_school=return_school,
-            data=json.dumps(dataclasses.asdict(data), ensure_ascii=False),
-            verify_code=code,
+        same = {
+            name: getattr(notice, name) for name in ("case", "township", "issuer", "series", "year", "seq", "number")
+        }
+        new = _store(
+            user, today, config, return_school, data, code, version=notice.version + 1, supersedes=notice, **same
         )
         record_event(
             user,
