@@ -8,7 +8,7 @@ from ..accounts import users as accounts
 from ..auth import roles_required
 from ..core.errors import ValidationError
 from ..forms import AccountForm, show_errors
-from .found import user_or_404
+from .found import paged, user_or_404
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
@@ -72,17 +72,13 @@ def require_password_change(user_id):
 def logins():
     filters = accounts.LoginFilters.from_args(request.args)
     query = accounts.logins(filters)
-    page = min(max(request.args.get("page", 1, type=int), 1), 100000)
-    per_page = current_app.config["PAGE_SIZE"]
-    total = query.count()
-    entries = [(entry, accounts.login_address(entry)) for entry in query.paginate(page, per_page)]
+    rows, paging = paged(query)
+    entries = [(entry, accounts.login_address(entry)) for entry in rows]
     return render_template(
         "accounts/logins.html",
         entries=entries,
         filters=filters,
-        total=total,
-        page=page,
-        pages=max((total + per_page - 1) // per_page, 1),
+        **paging,
         args=filters.args(),
         outcomes=accounts.LOGIN_OUTCOMES,
         notes=accounts.LOGIN_NOTES,

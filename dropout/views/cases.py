@@ -38,7 +38,7 @@ from ..models import CaseEvent, DropoutCase, User
 from ..notices import notices
 from ..rules.numbers import parse_id
 from .downloads import send_download
-from .found import case_or_404, child_or_404
+from .found import case_or_404, child_or_404, paged, places_in_scope
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -52,20 +52,14 @@ def settings():
 def index():
     filters = case_search.CaseFilters.from_args(request.args)
     query = case_search.search(current_user, filters, clock.today())
-    page = min(max(request.args.get("page", 1, type=int), 1), 100000)
-    per_page = current_app.config["PAGE_SIZE"]
-    total = query.count()
+    rows, paging = paged(query)
     return render_template(
         "cases/list.html",
-        cases=query.paginate(page, per_page),
+        cases=rows,
         filters=filters,
-        total=total,
-        page=page,
-        pages=max((total + per_page - 1) // per_page, 1),
+        **paging,
         args={k: v for k, v in vars(filters).items() if v not in (None, "")},
-        townships=scope.townships(current_user),
-        villages=scope.villages(current_user),
-        schools=scope.schools(current_user),
+        **places_in_scope(),
         people=_people(),
         statuses=CASE_STATUSES,
         reasons=DROPOUT_REASONS,

@@ -16,10 +16,9 @@ from ..forms import CHILD_FIELDS, GUARDIAN_ROWS, ChildForm, options, show_errors
 from ..models import DropoutCase, Exemption, HomeVisit, School, User, Village
 from ..rules import id_number as idn
 from ..rules import school_age
-from .found import child_or_404
+from .found import child_or_404, paged, places_in_scope
 
 bp = Blueprint("children", __name__, url_prefix="/children")
-MAX_PAGE = 100000
 
 
 @bp.route("/")
@@ -28,20 +27,14 @@ def index():
     filters = child_search.Filters.from_args(request.args)
     today = clock.today()
     query = child_search.search(current_user, filters, today, current_app.config["SCHOOL_START_AGE"])
-    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
-    per_page = current_app.config["PAGE_SIZE"]
-    total = query.count()
+    rows, paging = paged(query)
     return render_template(
         "children/list.html",
-        children=query.paginate(page, per_page),
+        children=rows,
         filters=filters,
-        total=total,
-        page=page,
-        pages=max((total + per_page - 1) // per_page, 1),
+        **paging,
         args={key: value for key, value in asdict(filters).items() if value not in (None, "")},
-        townships=scope.townships(current_user),
-        villages=scope.villages(current_user),
-        schools=scope.schools(current_user),
+        **places_in_scope(),
         statuses=CHILD_STATUSES,
         stages=STAGES,
         groups=PRIORITY_GROUPS,

@@ -5,7 +5,7 @@ as if it did not exist. A service's PermissionDenied needs no handling here: the
 (views/__init__.py).
 """
 
-from flask import abort, flash
+from flask import abort, current_app, flash, request
 from flask_login import current_user
 
 from ..accounts import users as accounts
@@ -21,38 +21,24 @@ def or_404(record):
     return record
 
 
-def child_or_404(child_id):
-    return or_404(scope.get_child(current_user, child_id))
+def _in_scope(get, doc=None):
+    """A getter: the record of that id that get(user, id) finds in the user's scope, or the 404 page."""
+
+    def getter(record_id):
+        return or_404(get(current_user, record_id))
+
+    getter.__doc__ = doc
+    return getter
 
 
-def case_or_404(case_id):
-    return or_404(scope.get_case(current_user, case_id))
-
-
-def exemption_or_404(exemption_id):
-    return or_404(scope.get_exemption(current_user, exemption_id))
-
-
-def visit_or_404(visit_id):
-    return or_404(scope.get_visit(current_user, visit_id))
-
-
-def notice_or_404(notice_id):
-    return or_404(scope.get_notice(current_user, notice_id))
-
-
-def document_or_404(document_id):
-    """A penalty document (事先告知书, 决定书) in scope."""
-    return or_404(scope.get_penalty_document(current_user, document_id))
-
-
-def scan_or_404(scan_id):
-    return or_404(scope.get_scan(current_user, scan_id))
-
-
-def report_or_404(report_id):
-    """A monthly report (流失生月报) the user may read."""
-    return or_404(filing.get_visible(current_user, report_id))
+child_or_404 = _in_scope(scope.get_child)
+case_or_404 = _in_scope(scope.get_case)
+exemption_or_404 = _in_scope(scope.get_exemption)
+visit_or_404 = _in_scope(scope.get_visit)
+notice_or_404 = _in_scope(scope.get_notice)
+document_or_404 = _in_scope(scope.get_penalty_document, "A penalty document (事先告知书, 决定书) in scope.")
+scan_or_404 = _in_scope(scope.get_scan)
+report_or_404 = _in_scope(filing.get_visible, "A monthly report (流失生月报) the user may read.")
 
 
 def user_or_404(user_id):
@@ -63,6 +49,23 @@ def user_or_404(user_id):
 def place_or_404(kind, place_id):
     """A township, village or school by kind and id."""
     return or_404(places.get_place(kind, place_id))
+
+
+MAX_PAGE = 100000
+
+
+def paged(query):
+    """(the rows of the page ?page= asks for, {total, page, pages} for the template) of a list's query."""
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    per_page = current_app.config["PAGE_SIZE"]
+    total = query.count()
+    pages = max((total + per_page - 1) // per_page, 1)
+    return query.paginate(page, per_page), dict(total=total, page=page, pages=pages)
+
+
+def places_in_scope():
+    """{townships, villages, schools} the user's scope holds: a list page's filter choices."""
+    return {kind: getattr(scope, kind)(current_user) for kind in ("townships", "villages", "schools")}
 
 
 def flash_refusal(exc):
