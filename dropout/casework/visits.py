@@ -96,21 +96,12 @@ def log_teaching_visit(user, child, values, settings, today):
         return HomeVisit.create(child=child, user=user, is_teaching=True, **_columns(values))
 
 
+_LOGGED = "visited_on method met outcome reasons notes next_visit_on latitude longitude lessons is_late".split()
+
+
 def _columns(values):
-    fields = (
-        "visited_on",
-        "method",
-        "met",
-        "outcome",
-        "reasons",
-        "notes",
-        "next_visit_on",
-        "latitude",
-        "longitude",
-        "lessons",
-        "is_late",
-    )
-    return {field: values.get(field) for field in fields}
+    """{field: value} of what a visit's log records, None where the values give nothing."""
+    return {field: values.get(field) for field in _LOGGED}
 
 
 def open_cases_first(user, cases_query):
