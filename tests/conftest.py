@@ -23,6 +23,18 @@ from dropout.rules.school_age import school_year
 
 PASSWORD = "correct horse"
 TODAY = date(2026, 11, 22)
+# The indicators' thresholds (percentages) the indicator and summary tests hold a county to.
+THRESHOLDS = {
+    "enrolment": 99.0,
+    "enrolment_primary": 99.0,
+    "enrolment_junior": 95.0,
+    "dropout_primary": 1.0,
+    "dropout_primary_net": 1.0,
+    "dropout_junior": 3.0,
+    "dropout_junior_net": 3.0,
+    "disabled": 97.0,
+    "retention": 95.0,
+}
 # Hashing is slow on purpose; every test account shares one hash.
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
@@ -117,18 +129,21 @@ def database_url(request, tmp_path):
         yield url
 
 
+def app_settings(tmp_path, database_url):
+    """A test app's settings: the test's database, reports and uploads in the test's folder."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test secret",
+        "DATABASE_URL": database_url,
+        "REPORTS_DIR": str(tmp_path / "reports"),
+        "UPLOADS_DIR": str(tmp_path / "uploads"),
+    }
+
+
 @pytest.fixture
 def app(tmp_path, database_url):
     """The app on this test's database, a copy of the migrated template."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test secret",
-            "DATABASE_URL": database_url,
-            "REPORTS_DIR": str(tmp_path / "reports"),
-            "UPLOADS_DIR": str(tmp_path / "uploads"),
-        }
-    )
+    app = create_app(app_settings(tmp_path, database_url))
     yield app
     if not database.is_closed():
         database.close()
@@ -205,6 +220,35 @@ def valid_id(birth_on=date(2015, 3, 14), sex="M", area="513401"):
     """A valid ID number, unique per call."""
     sequence = next(_counter) % 500 * 2 + (1 if sex == "M" else 0)
     return id_number.make(area, birth_on, sequence)
+
+
+def roster_cells(born, **values):
+    """A roster row as {field: cell}: a boy born on `born`, of 城关镇 东街社区 at 城关镇中心小学 in grade 5, his sex and
+    birth date left to his ID number, unless told otherwise."""
+    cells = dict(
+        name="陈小明",
+        sex="",
+        id_number=valid_id(born, "M"),
+        birth_on="",
+        ethnicity="汉族",
+        township="城关镇",
+        village="东街社区",
+        group="3组",
+        address="东街12号",
+        guardian="陈大海",
+        relation="父亲",
+        phone="13812345678",
+        school="城关镇中心小学",
+        grade="5",
+        student_number="",
+        poor="否",
+        left_behind="否",
+        migrant="否",
+        disability="",
+        disability_grade="",
+        notes="",
+    )
+    return {**cells, **values}
 
 
 @pytest.fixture

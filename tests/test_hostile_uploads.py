@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
-from conftest import born_aged, csrf_token, login, valid_id
+from conftest import born_aged, csrf_token, login, roster_cells
 from flask_babel import gettext
 from hostile import HOSTILE, assert_sane, body, count, hostile_date, hostile_number, hostile_text, stored, upload
 from hypothesis import given
@@ -70,27 +70,7 @@ def office(app, client, tmp_path, make_user):
 
 def row(**values):
     born = born_aged(10)
-    cells = dict(
-        name="陈小明",
-        sex="男",
-        id_number=valid_id(born, "M"),
-        birth_on=born.isoformat(),
-        ethnicity="汉族",
-        township="城关镇",
-        village="东街社区",
-        group="3组",
-        address="东街12号",
-        guardian="陈大海",
-        relation="父亲",
-        phone="13812345678",
-        school="城关镇中心小学",
-        grade="5",
-        student_number="",
-        poor="否",
-        disability="",
-        notes="",
-    )
-    return {**cells, **values}
+    return roster_cells(born, **{"sex": "男", "birth_on": born.isoformat(), **values})
 
 
 def spreadsheet(rows, kind):

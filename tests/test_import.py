@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
-from conftest import TODAY, csrf_token, login, on_postgres, valid_id
+from conftest import TODAY, csrf_token, login, on_postgres, roster_cells, valid_id
 from county import build_county
 from python_calamine import CalamineWorkbook
 from werkzeug.datastructures import FileStorage
@@ -22,51 +22,13 @@ from dropout.models import AuditLog, Child, Guardian, Township, Village
 from dropout.roster import imports as roster_import
 
 FIELDS = (
-    "name",
-    "sex",
-    "id_number",
-    "birth_on",
-    "ethnicity",
-    "township",
-    "village",
-    "group",
-    "address",
-    "guardian",
-    "relation",
-    "phone",
-    "school",
-    "grade",
-    "student_number",
-    "poor",
-    "left_behind",
-    "migrant",
-    "disability",
-    "disability_grade",
-    "notes",
-)
+    "name sex id_number birth_on ethnicity township village group address guardian relation phone school grade "
+    "student_number poor left_behind migrant disability disability_grade notes"
+).split()
 HEADER = (
-    "姓名",
-    "性别",
-    "身份证号",
-    "出生日期",
-    "民族",
-    "乡镇",
-    "村(社区)",
-    "组",
-    "家庭住址",
-    "监护人",
-    "与学生关系",
-    "联系电话",
-    "学校",
-    "年级",
-    "学籍号",
-    "是否建档立卡",
-    "留守儿童",
-    "随迁",
-    "残疾类别",
-    "残疾等级",
-    "备注",
-)
+    "姓名 性别 身份证号 出生日期 民族 乡镇 村(社区) 组 家庭住址 监护人 与学生关系 联系电话 学校 年级 学籍号 "
+    "是否建档立卡 留守儿童 随迁 残疾类别 残疾等级 备注"
+).split()
 BORN = date(2015, 9, 1)
 OUTSIDE = "该村（社区）和学校不在您的管辖范围内。"
 NUMBER_CELL = "Excel 把这一格存成了数字，末尾几位已经丢失：请把这一列设置为文本格式，再重新录入号码。"
@@ -74,30 +36,7 @@ NUMBER_CELL = "Excel 把这一格存成了数字，末尾几位已经丢失：�
 
 def roster_row(**values):
     """One row in HEADER order: a boy of 城关镇 东街社区 at 城关镇中心小学, unless told otherwise."""
-    row = dict(
-        name="陈小明",
-        sex="",
-        id_number=valid_id(BORN, "M"),
-        birth_on="",
-        ethnicity="汉族",
-        township="城关镇",
-        village="东街社区",
-        group="3组",
-        address="东街12号",
-        guardian="陈大海",
-        relation="父亲",
-        phone="13812345678",
-        school="城关镇中心小学",
-        grade="5",
-        student_number="",
-        poor="否",
-        left_behind="否",
-        migrant="否",
-        disability="",
-        disability_grade="",
-        notes="",
-    )
-    row.update(values)
+    row = roster_cells(BORN, **values)
     return [row[field] for field in FIELDS]
 
 
@@ -677,30 +616,13 @@ def test_the_template_keeps_id_numbers_as_text_and_imports_back(client, county, 
     workbook = openpyxl.load_workbook(path)
     sheet = workbook.active
     headers = [cell.value for cell in sheet[1]]
-    assert headers == [
-        "姓名",
-        "性别",
-        "身份证号",
-        "出生日期",
-        "民族",
-        "乡镇",
-        "村（社区）",
-        "村民小组",
-        "家庭住址",
-        "监护人",
-        "与学生关系",
-        "联系电话",
-        "就读学校",
-        "年级",
-        "学籍号",
-        "是否建档立卡",
-        "留守儿童",
-        "随迁/流动",
-        "残疾类别",
-        "残疾等级",
-        "备注",
-        "在册日期",
-    ]
+    assert (
+        headers
+        == (
+            "姓名 性别 身份证号 出生日期 民族 乡镇 村（社区） 村民小组 家庭住址 监护人 与学生关系 联系电话 就读学校 "
+            "年级 学籍号 是否建档立卡 留守儿童 随迁/流动 残疾类别 残疾等级 备注 在册日期"
+        ).split()
+    )
     formats = {
         header: sheet.column_dimensions[openpyxl.utils.get_column_letter(n)].number_format
         for n, header in enumerate(headers, start=1)

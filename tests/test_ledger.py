@@ -16,27 +16,10 @@ from dropout.models import AuditLog, Child, Guardian
 from dropout.roster import ledger
 from dropout.rules import id_number
 
-HEADER = [
-    "序号",
-    "姓名",
-    "性别",
-    "身份证号",
-    "出生日期",
-    "民族",
-    "乡镇",
-    "村(社区)",
-    "村民小组",
-    "家庭住址",
-    "监护人",
-    "与学生关系",
-    "联系电话",
-    "学校",
-    "年级",
-    "学籍号",
-    "状态",
-    "重点群体",
-    "备注",
-]
+HEADER = (
+    "序号 姓名 性别 身份证号 出生日期 民族 乡镇 村(社区) 村民小组 家庭住址 监护人 与学生关系 联系电话 学校 年级 "
+    "学籍号 状态 重点群体 备注"
+).split()
 MANY = 300
 
 

@@ -1,7 +1,7 @@
 """Behind a reverse proxy: throttling by the real client address, Secure cookies and HSTS over HTTPS."""
 
 import pytest
-from conftest import PASSWORD, PASSWORD_HASH, csrf_token
+from conftest import PASSWORD, PASSWORD_HASH, app_settings, csrf_token
 
 from dropout import create_app
 from dropout.db import database
@@ -20,11 +20,7 @@ def make_app(tmp_path, database_url):
     def make(**settings):
         app = create_app(
             {
-                "TESTING": True,
-                "SECRET_KEY": "test secret",
-                "DATABASE_URL": database_url,
-                "REPORTS_DIR": str(tmp_path / "reports"),
-                "UPLOADS_DIR": str(tmp_path / "uploads"),
+                **app_settings(tmp_path, database_url),
                 "LOGIN_MAX_FAILURES": 2,  # so one address is slowed after 2 × 4 = 8 failures
                 **settings,
             }
