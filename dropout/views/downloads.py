@@ -6,10 +6,14 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from flask import send_file
+from flask import abort, current_app, send_file
+
+from ..core import uploads
 
 CACHE_CONTROL = "private, no-store"
 # Control and format characters, path separators, quotes and the characters a header or a file system treats apart.
+# The types of what uploads.store keeps (it names a file by its content).
+UPLOAD_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".pdf": "application/pdf"}
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\"*:<>?|;%]')
 
 
@@ -48,3 +52,12 @@ def send_download(data_or_path, name, mimetype, inline=False):
     response.headers["Cache-Control"] = CACHE_CONTROL
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def send_upload(relative, name):
+    """A stored upload (a visit's photo, an exemption's scan) shown inline as name + its suffix; the 404 page when
+    there is none or it is not in the uploads folder."""
+    path = uploads.path_of(current_app.config["UPLOADS_DIR"], relative) if relative else None
+    if path is None:
+        abort(404)
+    return send_download(path, f"{name}{path.suffix}", UPLOAD_TYPES[path.suffix], inline=True)

@@ -8,11 +8,10 @@ from flask_wtf import FlaskForm
 from .. import clock
 from ..case_forms import ExemptionForm, read_dates
 from ..casework import exemptions
-from ..core import uploads
 from ..core.errors import ValidationError
 from ..forms import show_errors
 from ..rules.numbers import parse_id
-from .downloads import send_download
+from .downloads import send_upload
 from .found import child_or_404, exemption_or_404, flash_refusal
 
 bp = Blueprint("exemptions", __name__, url_prefix="/exemptions")
@@ -73,8 +72,4 @@ def advance(exemption_id, step):
 @login_required
 def scan(exemption_id):
     exemption = exemption_or_404(exemption_id)
-    path = uploads.path_of(current_app.config["UPLOADS_DIR"], exemption.scan_path) if exemption.scan_path else None
-    if path is None:
-        abort(404)
-    mimetypes = {".png": "image/png", ".jpg": "image/jpeg", ".pdf": "application/pdf"}
-    return send_download(path, f"exemption-{exemption.id}{path.suffix}", mimetypes[path.suffix], inline=True)
+    return send_upload(exemption.scan_path, f"exemption-{exemption.id}")

@@ -8,12 +8,12 @@ from .. import clock
 from ..case_forms import VisitForm, read_dates, read_float, read_number
 from ..casework import visits
 from ..choices import CASE_STATUSES
-from ..core import scope, uploads
+from ..core import scope
 from ..core.errors import ValidationError
 from ..forms import options, show_errors
 from ..rules.numbers import parse_id
 from .cases import settings
-from .downloads import send_download
+from .downloads import send_upload
 from .found import child_or_404, visit_or_404
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
@@ -80,8 +80,4 @@ def _log(form, values, teaching_child):
 @login_required
 def photo(visit_id):
     visit = visit_or_404(visit_id)
-    path = uploads.path_of(current_app.config["UPLOADS_DIR"], visit.photo_path) if visit.photo_path else None
-    if path is None:
-        abort(404)
-    mimetype = "image/png" if path.suffix == ".png" else "image/jpeg"
-    return send_download(path, f"visit-{visit.id}{path.suffix}", mimetype, inline=True)
+    return send_upload(visit.photo_path, f"visit-{visit.id}")
