@@ -22,12 +22,20 @@ class Casework:
     measure: dict
     document: dict  # a prior notice of a penalty on the notice, not yet served
 
+    def by_argument(self):
+        """{a route's argument (case_id, …): {target: the record it names}}."""
+        return {
+            f"{name}_id": getattr(self, name)
+            for name in ("case", "visit", "exemption", "notice", "document", "measure")
+        }
 
-def _notice(case, child, target):
-    data = NoticeData(
+
+def notice_data(child, number, verify_code):
+    """The printed content of a test notice to the child's guardian (tests/test_scans.py's too)."""
+    return NoticeData(
         authority="测试镇人民政府",
         title="限期复学通知书",
-        number=f"测试〔2026〕{target}号",
+        number=number,
         version_note="",
         guardian_name="监护人",
         guardian_relation="母亲",
@@ -41,9 +49,13 @@ def _notice(case, child, target):
         paragraphs=("请你自收到本通知书之日起7日内送孩子复学。",),
         contacts=(),
         issued_on="2026年3月20日",
-        verify_code=f"TEST-{target.upper()[:4]:X<4}",
+        verify_code=verify_code,
         verify_url="http://127.0.0.1/verify/x",
     )
+
+
+def _notice(case, child, target):
+    data = notice_data(child, f"测试〔2026〕{target}号", f"TEST-{target.upper()[:4]:X<4}")
     return ReturnNotice.create(
         case=case,
         township=child.village.township_id,

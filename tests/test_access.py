@@ -166,13 +166,7 @@ def _url(app, county, endpoint, target):
         args["child_id"] = getattr(county, target).id
     if endpoint in ("cases.create", "exemptions.create"):
         args["child"] = getattr(county, target).id
-    for name, objects in (
-        ("case_id", work.case),
-        ("visit_id", work.visit),
-        ("exemption_id", work.exemption),
-        ("notice_id", work.notice),
-        ("document_id", work.document),
-    ):
+    for name, objects in work.by_argument().items():  # no route names a measure: measure_id is never an argument
         if name in rule.arguments:
             args[name] = objects[target].id
     if "action" in rule.arguments:

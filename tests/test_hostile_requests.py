@@ -235,14 +235,7 @@ def _files(app, client, county):
         "month": str(month),
         "kind": "pdf",
     }
-    for name, objects in (
-        ("case_id", work.case),
-        ("visit_id", work.visit),
-        ("exemption_id", work.exemption),
-        ("notice_id", work.notice),
-        ("document_id", work.document),
-        ("measure_id", work.measure),
-    ):
+    for name, objects in work.by_argument().items():
         ids[name] = objects["own"].id
     tokens = {
         "registers": compared.headers["Location"].rsplit("/", 1)[1],

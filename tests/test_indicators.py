@@ -4,6 +4,7 @@ threshold, the children still needed to meet it, the retention intake and its es
 from itertools import product
 
 import pytest
+from conftest import THRESHOLDS
 
 from dropout import config
 from dropout.rules.indicators import (
@@ -17,18 +18,6 @@ from dropout.rules.indicators import (
     missed,
     official,
 )
-
-THRESHOLDS = {
-    "enrolment": 99.0,
-    "enrolment_primary": 99.0,
-    "enrolment_junior": 95.0,
-    "dropout_primary": 1.0,
-    "dropout_primary_net": 1.0,
-    "dropout_junior": 3.0,
-    "dropout_junior_net": 3.0,
-    "disabled": 97.0,
-    "retention": 95.0,
-}
 
 
 def cells(**stages):

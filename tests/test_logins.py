@@ -247,35 +247,16 @@ def test_changing_ones_own_password(client, make_user):
     user = make_user("teacher", username="liu")
     login(client, user)
     token = csrf_token(client, "/password")
-    wrong = client.post(
-        "/password",
-        data={
-            "current_password": "not my password",
-            "new_password": NEW_PASSWORD,
-            "repeat_password": NEW_PASSWORD,
-            "csrf_token": token,
-        },
-    )
+
+    def change(current, new, repeat):
+        data = {"current_password": current, "new_password": new, "repeat_password": repeat, "csrf_token": token}
+        return client.post("/password", data=data)
+
+    wrong = change("not my password", NEW_PASSWORD, NEW_PASSWORD)
     assert wrong.status_code == 422 and "当前密码不正确。" in wrong.get_data(as_text=True)
-    differ = client.post(
-        "/password",
-        data={
-            "current_password": PASSWORD,
-            "new_password": NEW_PASSWORD,
-            "repeat_password": NEW_PASSWORD + "!",
-            "csrf_token": token,
-        },
-    )
+    differ = change(PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "!")
     assert differ.status_code == 422 and "两次输入的新密码不一致。" in differ.get_data(as_text=True)
-    done = client.post(
-        "/password",
-        data={
-            "current_password": PASSWORD,
-            "new_password": NEW_PASSWORD,
-            "repeat_password": NEW_PASSWORD,
-            "csrf_token": token,
-        },
-    )
+    done = change(PASSWORD, NEW_PASSWORD, NEW_PASSWORD)
     assert done.status_code == 302
     assert client.get("/").status_code == 200  # this session goes on
     assert check_password_hash(fresh(user).password_hash, NEW_PASSWORD)

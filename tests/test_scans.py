@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from casework import notice_data
 from conftest import TODAY, csrf_token, login
 from county import build_county
 from flask import render_template
@@ -21,7 +22,6 @@ from dropout.core.errors import PermissionDenied, ValidationError
 from dropout.db import database
 from dropout.models import AuditLog, DocumentScan, DropoutCase, PenaltyDocument, ReturnNotice
 from dropout.notices import scans
-from dropout.pdf.data import NoticeData
 from dropout.views.scans import panel
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
@@ -46,26 +46,7 @@ def county(app):
 def make_notice(child, seq=1, served=True):
     """A notice as tests/casework.py builds one; served the day after it was issued, unless not."""
     case = DropoutCase.get(DropoutCase.child == child.id)
-    data = NoticeData(
-        authority="测试镇人民政府",
-        title="限期复学通知书",
-        number=f"测试〔2026〕{seq}号",
-        version_note="",
-        guardian_name="监护人",
-        guardian_relation="母亲",
-        guardian_address="某村",
-        guardian_phone="13900000000",
-        child_name=child.name,
-        child_sex="女",
-        child_birth="2015年5月1日",
-        child_id_number=child.id_number or "",
-        child_school="某小学5年级",
-        paragraphs=("请你自收到本通知书之日起7日内送孩子复学。",),
-        contacts=(),
-        issued_on="2026年3月20日",
-        verify_code=f"TEST-{seq:04d}",
-        verify_url="http://127.0.0.1/verify/x",
-    )
+    data = notice_data(child, f"测试〔2026〕{seq}号", f"TEST-{seq:04d}")
     with database.connection_context():
         return ReturnNotice.create(
             case=case,

@@ -3,7 +3,7 @@
 from datetime import date
 
 import pytest
-from conftest import move
+from conftest import THRESHOLDS, move
 
 from dropout.casework import cases
 from dropout.casework.settings import CaseSettings
@@ -15,17 +15,6 @@ from dropout.rules.indicators import balance_gap, official, total
 
 TODAY = date(2026, 11, 22)
 OCTOBER = Month(2026, 10)
-THRESHOLDS = {
-    "enrolment": 99.0,
-    "enrolment_primary": 99.0,
-    "enrolment_junior": 95.0,
-    "dropout_primary": 1.0,
-    "dropout_primary_net": 1.0,
-    "dropout_junior": 3.0,
-    "dropout_junior_net": 3.0,
-    "disabled": 97.0,
-    "retention": 95.0,
-}
 PRIMARY_AGE, JUNIOR_AGE, GRADE9_AGE = date(2018, 3, 14), date(2013, 3, 14), date(2012, 3, 14)
 
 
@@ -51,19 +40,16 @@ def county(app, make_township, make_village, make_school, make_child, make_user)
         "k": make_child(v2, j, JUNIOR_AGE, "F", grade=7),
         "m": make_child(v2, j, GRADE9_AGE, "M", grade=9),
     }
+
+    def visit(child, on, **fields):
+        """The admin's home visit to the child on that day."""
+        return HomeVisit.create(child=child, user=admin, visited_on=on, method="home", **fields)
+
     with database.connection_context():
         move(kids["h"], date(2026, 6, 1), status="dropped_out")  # before the school year: no flow in it
         case_b = cases.open_case(admin, kids["b"], date(2026, 9, 20), settings, TODAY)
         cases.confirm(admin, case_b, "work", "", date(2026, 10, 5), settings, TODAY)
-        HomeVisit.create(
-            case=case_b,
-            child=kids["b"],
-            user=admin,
-            visited_on=date(2026, 10, 7),
-            method="home",
-            met="guardian",
-            outcome="refused",
-        )
+        visit(kids["b"], date(2026, 10, 7), case=case_b, met="guardian", outcome="refused")
         case_c = cases.open_case(admin, kids["c"], date(2026, 10, 10), settings, TODAY)
         cases.confirm(admin, case_c, "dislike", "", date(2026, 10, 12), settings, TODAY)
         cases.record_return(admin, case_c, date(2026, 10, 25), "original", j.id, 8, "", settings, TODAY)
@@ -73,16 +59,7 @@ def county(app, make_township, make_village, make_school, make_child, make_user)
         move(kids["n"], date(2026, 10, 15), status="deceased")
         move(kids["k"], date(2026, 10, 20), status="deferred")  # 休学
         move(kids["m"], date(2026, 10, 30), status="completed")
-        HomeVisit.create(
-            child=kids["g"],
-            user=admin,
-            visited_on=date(2026, 10, 9),
-            method="home",
-            met="child",
-            outcome="other",
-            is_teaching=True,
-            lessons=2,
-        )
+        visit(kids["g"], date(2026, 10, 9), met="child", outcome="other", is_teaching=True, lessons=2)
         notice = _notice(case_b, t, served_on=date(2026, 10, 9))
         Escalation.create(notice=notice, case=case_b, kind="penalty", decided_on=date(2026, 10, 20), decided_by=admin)
         Child.update(registered_on=date(2025, 6, 1)).execute()  # all registered long before
