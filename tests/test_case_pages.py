@@ -27,6 +27,11 @@ def post(client, url, data, page="/"):
     return client.post(url, data={**data, "csrf_token": csrf_token(client, page)}, content_type="multipart/form-data")
 
 
+def open_case(child, status="dropped_out", **fields):
+    """A case of `child`, out of school since today and opened today."""
+    return DropoutCase.create(child=child, absent_since=TODAY, opened_on=TODAY, status=status, **fields)
+
+
 def the_case():
     with database.connection_context():
         return DropoutCase.get()
@@ -101,15 +106,9 @@ def test_the_visit_form_refuses_bad_input_and_stores_nothing(client, county):
 
 def test_the_visit_form_offers_the_users_own_cases_first(client, county):
     with database.connection_context():
-        DropoutCase.create(child=county.own, absent_since=TODAY, opened_on=TODAY, status="dropped_out")
-        DropoutCase.create(
-            child=county.assigned,
-            absent_since=TODAY,
-            opened_on=TODAY,
-            status="dropped_out",
-            teacher=county.users["teacher"],
-        )
-        DropoutCase.create(child=county.other, absent_since=TODAY, opened_on=TODAY, status="dropped_out")
+        open_case(county.own)
+        open_case(county.assigned, teacher=county.users["teacher"])
+        open_case(county.other)
     login(client, county.users["teacher"])
     page = client.get("/visits/new").get_data(as_text=True)
     assert re.findall(r'<option value="\d+">([^ <]+) ·', page) == [
@@ -120,8 +119,8 @@ def test_the_visit_form_offers_the_users_own_cases_first(client, county):
 
 def test_cases_export_to_a_spreadsheet_with_masked_ids(client, county):
     with database.connection_context():
-        DropoutCase.create(child=county.own, absent_since=TODAY, opened_on=TODAY, status="dropped_out", reason="work")
-        DropoutCase.create(child=county.other, absent_since=TODAY, opened_on=TODAY, status="suspected")
+        open_case(county.own, reason="work")
+        open_case(county.other, "suspected")
     login(client, county.users["township"])
     response = client.get("/cases/export.xlsx?status=dropped_out")
     assert response.status_code == 200
@@ -162,14 +161,7 @@ def test_an_exemption_is_recorded_approved_and_filed(client, county):
 
 def test_the_home_page_lists_what_is_due(client, county):
     with database.connection_context():
-        DropoutCase.create(
-            child=county.own,
-            absent_since=TODAY,
-            opened_on=TODAY,
-            status="persuading",
-            cadre=county.users["township"],
-            next_visit_on=TODAY - timedelta(days=2),
-        )
+        open_case(county.own, "persuading", cadre=county.users["township"], next_visit_on=TODAY - timedelta(days=2))
     login(client, county.users["township"])
     page = client.get("/").get_data(as_text=True)
     assert "我的待办" in page and "李小红" in page and "逾期 2 天" in page

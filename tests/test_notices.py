@@ -311,41 +311,26 @@ def test_a_return_ends_the_notice_as_complied_with(app, db, county):
 def test_what_follows_a_missed_deadline_is_a_persons_decision(app, db, county):
     notice = notices.issue(county.users["township"], persuading_case(county), app.config, ISSUED)
     notices.record_service(county.users["township"], notice, served(notice, ISSUED), app.config, ISSUED)
-    with pytest.raises(ValidationError):  # not overdue yet
-        notices.escalate(
-            county.users["township"],
-            notice,
-            "further_order",
-            "城关控辍责〔2026〕1号",
-            date(2026, 3, 25),
-            "",
-            app.config,
-            date(2026, 3, 25),
+
+    def escalate(kind, number, decided_on, notes="", today=None):
+        """The township's measure on the notice, decided on `decided_on` (and recorded that day unless told)."""
+        return notices.escalate(
+            county.users["township"], notice, kind, number, decided_on, notes, app.config, today or decided_on
         )
+
+    with pytest.raises(ValidationError):  # not overdue yet
+        escalate("further_order", "城关控辍责〔2026〕1号", date(2026, 3, 25))
     notices.check_deadlines(app.config, date(2026, 3, 28))
     notice = ReturnNotice.get_by_id(notice.id)
     assert Escalation.select().count() == 0  # nothing happened by itself
     for kind, field in (("prison", "kind"), ("penalty", "kind"), ("court", "kind")):
         with pytest.raises(ValidationError) as caught:  # a penalty goes through its prior notice; court needs a basis
-            notices.escalate(
-                county.users["township"], notice, kind, "", date(2026, 3, 29), "", app.config, date(2026, 3, 29)
-            )
+            escalate(kind, "", date(2026, 3, 29))
         assert field in caught.value.errors
     with pytest.raises(ValidationError) as caught:  # the deadline day itself is still the party's
-        notices.escalate(
-            county.users["township"], notice, "further_order", "", date(2026, 3, 27), "", app.config, date(2026, 3, 29)
-        )
+        escalate("further_order", "", date(2026, 3, 27), today=date(2026, 3, 29))
     assert "decided_on" in caught.value.errors
-    measure = notices.escalate(
-        county.users["township"],
-        notice,
-        "further_order",
-        "城关控辍责〔2026〕1号",
-        date(2026, 3, 29),
-        "约谈监护人",
-        app.config,
-        date(2026, 3, 29),
-    )
+    measure = escalate("further_order", "城关控辍责〔2026〕1号", date(2026, 3, 29), "约谈监护人")
     assert (measure.kind, measure.decided_by.username, measure.document_number) == (
         "further_order",
         "township",
