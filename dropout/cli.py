@@ -215,16 +215,16 @@ def import_roster(file, dry_run, username, as_of):
         if user is None:
             _fail({"as": f"no active account {username}" if username else "no active county administrator; pass --as"})
         try:
-            with workbook_limits.in_force(workbook_limits.Limits.from_config(current_app.config)):
-                outcome = roster_import.import_roster(
-                    user,
-                    file,
-                    commit=not dry_run,
-                    today=clock.today(),
-                    start_age=current_app.config["SCHOOL_START_AGE"],
-                    file_name=Path(file).name,
-                    as_of=_county_day(as_of, "as-of"),
-                )
+            outcome = roster_import.import_roster(
+                user,
+                file,
+                commit=not dry_run,
+                today=clock.today(),
+                start_age=current_app.config["SCHOOL_START_AGE"],
+                file_name=Path(file).name,
+                as_of=_county_day(as_of, "as-of"),
+                limits=workbook_limits.Limits.from_config(current_app.config),
+            )
         except ValidationError as exc:
             _fail(exc.errors)
         except PermissionDenied:

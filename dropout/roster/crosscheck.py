@@ -107,7 +107,7 @@ def _store(stream, folder, max_bytes):
     return partial.rename(partial.with_suffix("." + (register_files.signature(head) or "csv")))
 
 
-def upload(user, files, uploads_dir, max_mb, today):
+def upload(user, files, uploads_dir, max_mb, today, limits=None):
     """Store and check the uploaded lists ({kind: (stream, filename)}); return the upload's token."""
     require(user)
     files = {kind: value for kind, value in files.items() if kind in KINDS and value is not None}
@@ -129,7 +129,7 @@ def upload(user, files, uploads_dir, max_mb, today):
             try:
                 path = _store(stream, folder, max_mb * 1024 * 1024)
                 stored[kind] = {"file": path.name, "name": Path(filename or "").name[:200]}
-                read_list(path, kind, filename, today)
+                read_list(path, kind, filename, today, limits)
             except ValidationError as exc:
                 raise ValidationError({kind: exc.errors["file"]}) from None
     except ValidationError:
@@ -142,7 +142,7 @@ def upload(user, files, uploads_dir, max_mb, today):
     return token
 
 
-def load(user, uploads_dir, token, today):
+def load(user, uploads_dir, token, today, limits=None):
     """The lists of an upload by this user, {kind: UploadedList}; None when there is no such upload."""
     require(user)
     folder = _folder(uploads_dir)
@@ -154,7 +154,7 @@ def load(user, uploads_dir, token, today):
         path = folder / entry["file"]
         if not path.is_file():
             return None
-        lists[kind] = read_list(path, kind, entry["name"], today)
+        lists[kind] = read_list(path, kind, entry["name"], today, limits)
     return lists
 
 

@@ -75,7 +75,9 @@ def _write_lock():
             yield
 
 
-def import_roster(user, path, commit=False, today=None, start_age=6, file_name="", chunk=CHUNK, as_of=None):
+def import_roster(
+    user, path, commit=False, today=None, start_age=6, file_name="", chunk=CHUNK, as_of=None, limits=None
+):
     """Check a roster file and, with commit, write it all or nothing; return an Outcome.
 
     `as_of` (default: today, county time) is the day the file's changes took effect: new children are on
@@ -88,7 +90,7 @@ def import_roster(user, path, commit=False, today=None, start_age=6, file_name="
     as_of = as_of or today
     if as_of > today:
         raise ValidationError({"as_of": future_message(as_of, today)})
-    run = _Import(user, today, start_age, file_name, commit, as_of)
+    run = _Import(user, today, start_age, file_name, commit, as_of, limits)
     with _without_cycle_collection():
         if not commit:
             run.read(path, chunk)
@@ -118,8 +120,9 @@ def _without_cycle_collection():
 
 
 class _Import:
-    def __init__(self, user, today, start_age, file_name, commit, as_of):
+    def __init__(self, user, today, start_age, file_name, commit, as_of, limits):
         self.user, self.today, self.start_age, self.commit, self.as_of = user, today, start_age, commit, as_of
+        self.limits = limits
         self.user_id, self.username = user.id, user.username
         self.outcome = Outcome(file=file_name)
         self.reason = _("Roster import: %(file)s", file=file_name)
@@ -141,7 +144,8 @@ class _Import:
         self.first_child = self.next_child = next_id("child")
         self.next_guardian = next_id("guardian")
         empty, found = True, False
-        for name, sheet, has_content in roster_read.sheets(path, csv_name=self.outcome.file or "CSV"):
+        sheets = roster_read.sheets(path, csv_name=self.outcome.file or "CSV", limits=self.limits)
+        for name, sheet, has_content in sheets:
             empty = empty and not has_content
             if sheet is None:
                 if has_content:

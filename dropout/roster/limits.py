@@ -4,9 +4,8 @@ string repeated in every cell, a CSV of one endless line.
 
 check(path) looks at the file by its first bytes, the way the readers do, and raises ValidationError
 with a message for the user when the file is past a limit; the readers (roster/read.py, roster/lists.py)
-call it before python-calamine or csv sees the bytes. The limits are the ones given, else those the caller
-put in force around the reading (`with in_force(Limits.from_config(app.config)):` at a page or a command),
-else the defaults.
+call it before python-calamine or csv sees the bytes. The limits are passed down from the page or command
+that reads the file (`Limits.from_config(app.config)`), else the defaults.
 
 - .xlsx: the zip's own records are read, never extracted. The central directory's size and the member
   count come first; then each member is inflated a block at a time into nothing, counting what it
@@ -23,8 +22,6 @@ import re
 import struct
 import zipfile
 import zlib
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -82,28 +79,10 @@ class Limits:
         return cls(**{key: int(config.get(name) or getattr(default, key)) for key, name in names.items()})
 
 
-_IN_FORCE = ContextVar("workbook_limits", default=None)
-
-
-@contextmanager
-def in_force(limits):
-    """Within the block, check() holds files to `limits` (the settings of the page or command reading them)."""
-    token = _IN_FORCE.set(limits)
-    try:
-        yield limits
-    finally:
-        _IN_FORCE.reset(token)
-
-
-def current_limits():
-    """The limits put in force by the caller (in_force); the defaults otherwise."""
-    return _IN_FORCE.get() or Limits()
-
-
 def check(path, limits=None, unreadable=None):
     """Raise ValidationError({"file": message}) when the file at path is past a limit; return its kind.
     unreadable() gives the message for a "workbook" that is no zip at all (the reader's own words)."""
-    limits = limits or current_limits()
+    limits = limits or Limits()
     with open(path, "rb") as file:
         head = file.read(8)
         kind = signature(head) or "csv"

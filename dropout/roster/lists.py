@@ -120,10 +120,10 @@ def _find_header(rows):
     return None
 
 
-def _sheets(path, suffix):
+def _sheets(path, suffix, limits=None):
     """Each sheet's rows as lists of cells (CSV: one sheet); ValidationError when unreadable or past the
     limits workbook_limits checks before anything is read."""
-    workbook_limits.check(path, unreadable=_not_a_spreadsheet)
+    workbook_limits.check(path, limits, unreadable=_not_a_spreadsheet)
     data = Path(path).read_bytes()
     if suffix == ".csv":
         return [_csv_rows(data)]
@@ -244,10 +244,10 @@ def _row(line, row, columns, today):
     return ListRow(line, name, number, birth_on, **values), notes
 
 
-def read_list(path, kind, filename, today):
+def read_list(path, kind, filename, today, limits=None):
     """Read an uploaded register file; ValidationError for an empty or unrecognisable file."""
     suffix = Path(path).suffix
-    sheets = _sheets(path, suffix)
+    sheets = _sheets(path, suffix, limits)
     if not any(any(cell_text(cell) for cell in row) for rows in sheets for row in rows):
         raise ValidationError({"file": _("The file is empty.")})
     for rows in sheets:

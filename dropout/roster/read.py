@@ -161,12 +161,12 @@ def _header(name, rows):
     return Sheet(name, columns, flags, headers, ignored, itertools.chain(head[last + 1 :], rows))
 
 
-def sheets(path, csv_name="CSV"):
+def sheets(path, csv_name="CSV", limits=None):
     """Yield (name, Sheet or None when it has no header, whether it has content) for each sheet, one at
     a time: read a sheet's rows before asking for the next. ValidationError for a file that is empty
     or not a spreadsheet."""
     kind = kind_of(path)
-    workbook_limits.check(path, unreadable=not_a_spreadsheet)  # before calamine or csv sees the bytes
+    workbook_limits.check(path, limits, unreadable=not_a_spreadsheet)  # before calamine or csv sees the bytes
     raw = [(csv_name, _csv_rows(path))] if kind == "csv" else _workbook_sheets(path)
     for name, rows in raw:
         rows = iter(rows)

@@ -40,8 +40,8 @@ def _uploads():
 
 
 def upload_limits():
-    """The bounds an uploaded spreadsheet is held to while the block reads it (DROPOUT_XLSX_MAX_…, SHEET_MAX_…)."""
-    return workbook_limits.in_force(workbook_limits.Limits.from_config(current_app.config))
+    """The bounds an uploaded spreadsheet is held to (DROPOUT_XLSX_MAX_…, SHEET_MAX_…)."""
+    return workbook_limits.Limits.from_config(current_app.config)
 
 
 def _note_or_404(token):
@@ -52,16 +52,16 @@ def _note_or_404(token):
 
 def _run(token, note, commit):
     """The import of an upload as the current user: a preview, or the commit."""
-    with upload_limits():
-        return roster_import.import_roster(
-            current_user,
-            roster_read.upload_path(_uploads(), token, note),
-            commit=commit,
-            today=clock.today(),
-            start_age=current_app.config["SCHOOL_START_AGE"],
-            file_name=note["file"],
-            as_of=parse_date(note.get("as_of")),
-        )
+    return roster_import.import_roster(
+        current_user,
+        roster_read.upload_path(_uploads(), token, note),
+        commit=commit,
+        today=clock.today(),
+        start_age=current_app.config["SCHOOL_START_AGE"],
+        file_name=note["file"],
+        as_of=parse_date(note.get("as_of")),
+        limits=upload_limits(),
+    )
 
 
 def _as_of(form):

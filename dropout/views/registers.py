@@ -62,8 +62,7 @@ def _today_and_age():
 
 def _comparison(token):
     today, start_age = _today_and_age()
-    with upload_limits():
-        lists = or_404(crosscheck.load(current_user, current_app.config["UPLOADS_DIR"], token, today))
+    lists = or_404(crosscheck.load(current_user, current_app.config["UPLOADS_DIR"], token, today, upload_limits()))
     return crosscheck.compare(current_user, lists, today, start_age)
 
 
@@ -90,8 +89,8 @@ def index():
         }
         max_mb = int(current_app.config.get("IMPORT_MAX_MB") or 50)
         try:
-            with upload_limits():
-                token = crosscheck.upload(current_user, files, current_app.config["UPLOADS_DIR"], max_mb, clock.today())
+            uploads, today = current_app.config["UPLOADS_DIR"], clock.today()
+            token = crosscheck.upload(current_user, files, uploads, max_mb, today, upload_limits())
         except ValidationError as exc:
             errors = exc.errors
         else:
