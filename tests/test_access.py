@@ -132,7 +132,8 @@ PUBLIC = {"auth.login", "auth.language", "static", "notices.verify"}
 
 
 def _month(app, county, endpoint, target):
-    """Generate and archive last month; the URL arguments naming it, a unit or a school's report."""
+    """Generate last month (and archive it, for the archived file's route); the URL arguments naming it, a unit or
+    a school's report."""
     from dropout.models import MonthlyReport, Township
     from dropout.reporting import archive as report_archive
     from dropout.reporting import summaries
@@ -141,7 +142,8 @@ def _month(app, county, endpoint, target):
     month = Month.parse(f"{clock.today():%Y-%m}").previous()
     with app.test_request_context(), database.connection_context():
         summaries.generate_month(month)
-        report_archive.write_month(month, app.config)
+        if endpoint == "reports.archived":  # printing the month's PDFs is slow: only where the route serves one
+            report_archive.write_month(month, app.config)
         args = {"month": str(month)}
         school = county.home_school.id if target == "own" else county.other.school_id
         if endpoint == "filing.advance":
