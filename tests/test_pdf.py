@@ -31,7 +31,7 @@ NOTO_CANDIDATES = (
 
 
 def make_notice(**changes):
-    """A served notice as services/notices would build it; override any field."""
+    """A served notice as notices/documents would build it; override any field."""
     notice = NoticeData(
         authority="城关镇人民政府",
         title="限期复学通知书",

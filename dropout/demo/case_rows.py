@@ -1,5 +1,5 @@
 """一人一案 in the demo county, from plans to rows: a planned case's story put onto the calendar, its stored
-status, repeat count and due dates derived from its events as services.cases.refresh() would store them, and
+status, repeat count and due dates derived from its events as casework.cases.refresh() would store them, and
 everything demo_cases.CaseWork planned (cases, visits, events, exemptions, notices) written in bulk with
 explicit ids.
 """

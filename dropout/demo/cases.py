@@ -5,7 +5,7 @@ moved away, deferred, or a suspicion that proved false) to CaseWork.plan() as it
 them. The case is planned there, so the child's own status and its audit history follow the
 case's events; demo_case_rows puts each story onto the calendar, with the stored status, repeat
 count and due dates that rules.case_status.derive() gives for the events on `today`, as
-services.cases.refresh() would have stored them, and insert() writes cases, visits, events and
+casework.cases.refresh() would have stored them, and insert() writes cases, visits, events and
 exemptions in bulk.
 
 Some cases get a 限期复学通知书 (demo_notices): issued, served with the deadline running,

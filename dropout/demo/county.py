@@ -1,5 +1,5 @@
 """A fictional county for demonstrations and load tests: places, children, a year of history, accounts,
-and the year's case work (一人一案 cases, home visits, exemptions: demo_cases; 限期复学通知书 in
+and the year's case work (一人一案 cases, home visits, exemptions: demo/cases.py; 限期复学通知书 in
 every state, with the measures after missed deadlines: demo_notices).
 
 `flask --app dropout demo-data` calls load(). Children and guardians go in through db.bulk_insert

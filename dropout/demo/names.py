@@ -1,4 +1,4 @@
-"""Name lists for the fictional demo county (dropout.services.demo). All places are invented."""
+"""Name lists for the fictional demo county (dropout.demo). All places are invented."""
 
 # name, share of the county's children (relative), secondary school kind, minority share, main minority
 TOWNSHIPS = (
@@ -194,7 +194,7 @@ def guardian_relations(rng, orphan, left_behind):
     return ("父亲", "母亲") if r < 0.55 else ("母亲", "父亲") if r < 0.7 else ("母亲",) if r < 0.85 else ("父亲",)
 
 
-# 一人一案 in the demo county (dropout.services.demo_cases).
+# 一人一案 in the demo county (dropout.demo.cases).
 # What the family says, by dropout reason code: a case's details and the reasons heard on visits.
 DROPOUT_DETAILS = {
     "dislike": ("孩子厌学，沉迷手机", "学习跟不上，不愿到校", "与同学闹矛盾后不愿上学", "沉迷网络游戏，昼夜颠倒"),
@@ -246,7 +246,7 @@ EXEMPTION_REASONS = {
     ),
 }
 
-# 限期复学通知书 in the demo county (dropout.services.demo_cases).
+# 限期复学通知书 in the demo county (dropout.demo.cases).
 # Township staff who serve the notices, and the people who sign as witnesses or take a notice for the family.
 NOTICE_SERVERS = ("李国平", "赵春梅", "周德华", "吴海峰", "郑玉兰", "孙学文", "何晓燕", "罗正华", "冯永刚", "唐丽华")
 WITNESSES = ("杨光荣", "黄桂芳", "曾世伦", "邓小琴", "彭大兵", "袁淑珍", "蒋春林", "潘红梅")

@@ -1,6 +1,6 @@
-"""限期复学通知书 in the demo county: numbered, written and served as services.notices would have.
+"""限期复学通知书 in the demo county: numbered, written and served as notices/notices.py would have.
 
-demo_cases plans a notice inside a case's story (Planned, with a Step for each of its events);
+demo/cases.py plans a notice inside a case's story (Planned, with a Step for each of its events);
 once every story is on the calendar, rows() numbers the notices per township and year in the
 order they were issued, without gaps (a corrected version keeps its number), writes their printed
 content as documents.build_data() would have from the records on the day of issue, fills the

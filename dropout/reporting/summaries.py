@@ -1,6 +1,6 @@
 """Frozen monthly summaries: generated (or regenerated) until the month is locked, then fixed.
 
-A month's figures are computed for every unit at once (summary_figures) and written as rows in
+A month's figures are computed for every unit at once (reporting/figures.py) and written as rows in
 one transaction, together with the month's reports to file and, for the scheduler, the claim of
 its period: two runs at once, or one after the other, leave one set of summaries.
 """

@@ -1,5 +1,5 @@
 """What a child adds to a month's figures: its stocks on the days they are taken, the flows of its changes,
-and the counters that add them up for every unit at once (summary_figures reads the register for them)."""
+and the counters that add them up for every unit at once (figures.py reads the register for them)."""
 
 from collections import Counter
 from datetime import date
