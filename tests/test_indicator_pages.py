@@ -16,6 +16,7 @@ from dropout.db import database
 from dropout.models import AuditLog, Child, CohortIntake, MonthlySummary, SummaryMonth
 from dropout.reporting import archive as report_archive
 from dropout.reporting import summaries
+from dropout.reporting.data import month_report_data
 from dropout.reporting.figures import Month
 
 SEPTEMBER_2018, OCTOBER = Month(2018, 9), Month(2026, 10)
@@ -248,7 +249,7 @@ def test_a_village_has_no_intake_to_enter_and_a_township_cannot_enter_one(client
 def test_report_data_carries_the_gap_the_intake_and_the_veto(app, county):
     app.config["VETO_INDICATORS"] = ("dropout_junior",)
     with app.test_request_context(), database.connection_context():
-        data = report_archive.month_report_data(OCTOBER, "county", 0, app.config)
+        data = month_report_data(OCTOBER, "county", 0, app.config)
     rows = {row.label: row for row in data.indicators}
     junior = rows["初中学年辍学率"]
     assert (junior.numerator, junior.denominator, junior.met, junior.gap, junior.is_veto) == (1, 6, False, 1, True)

@@ -21,15 +21,6 @@ from . import summaries
 from .data import month_report_data
 from .workbook import render_month_workbook
 
-__all__ = [
-    "ArchiveDamaged",
-    "generate_and_archive",
-    "lock_and_archive",
-    "month_report_data",
-    "read_file",
-    "relative_path",
-    "write_month",
-]
 FILE_KINDS = ("pdf", "xlsx")
 
 
