@@ -168,7 +168,7 @@ def _url(app, county, endpoint, target):
         args["child_id"] = getattr(county, target).id
     if endpoint in ("cases.create", "exemptions.create"):
         args["child"] = getattr(county, target).id
-    for name, objects in work.by_argument().items():  # no route names a measure: measure_id is never an argument
+    for name, objects in work.by_argument().items():  # case_id, visit_id, …, measure_id: the record of the target
         if name in rule.arguments:
             args[name] = objects[target].id
     if "action" in rule.arguments:
@@ -177,8 +177,6 @@ def _url(app, county, endpoint, target):
         args["step"] = "approve"
     if "code" in rule.arguments and endpoint == "notices.verify":
         args["code"] = work.notice[target].verify_code
-    if "measure_id" in rule.arguments:
-        args["measure_id"] = work.measure[target].id
     if endpoint == "notices.batch":
         args["notice"] = work.notice[target].id
     if endpoint.startswith(("reports.", "filing.")):
