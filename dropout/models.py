@@ -18,6 +18,7 @@ from peewee import (
 
 from . import clock
 from .db import database
+from .rules.search_keys import search_keys
 
 
 def utcnow():
@@ -117,6 +118,9 @@ class Child(BaseModel):
     name = CharField(index=True)
     sex = CharField(max_length=1)
     id_number = CharField(max_length=18, null=True, unique=True)
+    # Search keys, written with the name and ID number (rules/search_keys.py): pinyin initials, ID reversed.
+    name_initials = CharField(max_length=20, default="", index=True)
+    id_reversed = CharField(max_length=18, null=True, index=True)
     birth_on = DateField(index=True)
     ethnicity = CharField(default="")
     village = ForeignKeyField(Village, backref="children", on_delete="RESTRICT")
@@ -141,6 +145,12 @@ class Child(BaseModel):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        """Save with the search keys of the name and ID number as they are now."""
+        for key, value in search_keys(self.name, self.id_number).items():
+            setattr(self, key, value)
+        return super().save(*args, **kwargs)
 
 
 class Guardian(BaseModel):

@@ -40,6 +40,7 @@ def test_upgrading_a_database_that_holds_children_keeps_them(database_url):
         )
         assert child.responsible_teacher_id is None  # the column version 2 added
         assert str(child.registered_on) == "2025-01-01"  # version 8: created at 04:00 on 1 January, county time
+        assert (child.name_initials, child.id_reversed) == ("jda", "X20013219491501011")  # version 12
         assert [g.name for g in child.guardians] == ["旧监护人"]
         assert SchemaMigration.select().count() == len(available())
 

@@ -18,6 +18,7 @@ from operator import itemgetter
 from flask_babel import lazy_gettext as _l
 
 from ..models import Child, Guardian
+from ..rules.search_keys import KEYS, initials, reversed_id
 
 CHILD, GUARDIAN = "child", "guardian"
 # How the form shows a column (the controls: forms.py).
@@ -91,7 +92,7 @@ BY_KEY = {column.key: column for column in REGISTER}
 
 # The fields of the tables that are not the register's: ids, timestamps, and what is derived or kept
 # by the application (status_since: the day of the last move, dated by the child_change history).
-NOT_IN_REGISTER = {CHILD: ("id", "status_since", "created_at", "updated_at"), GUARDIAN: ("id", "child")}
+NOT_IN_REGISTER = {CHILD: ("id", "status_since", "created_at", "updated_at", *KEYS), GUARDIAN: ("id", "child")}
 _MODELS = {CHILD: Child, GUARDIAN: Guardian}
 
 
@@ -131,18 +132,20 @@ def blanks(table=CHILD):
 def _row_columns(table):
     model = _MODELS[table]
     fields = ("id", *(c.field for c in of(table)), *(("created_at", "updated_at") if table == CHILD else ("child",)))
+    fields += KEYS if table == CHILD else ()
     return fields, tuple(model._meta.fields[name].column_name for name in fields)
 
 
 _CHILD_FIELDS, CHILD_ROW = _row_columns(CHILD)
 _GUARDIAN_FIELDS, GUARDIAN_ROW = _row_columns(GUARDIAN)
-_child_values, _guardian_values = itemgetter(*_CHILD_FIELDS), itemgetter(*_GUARDIAN_FIELDS)
+_child_values = itemgetter(*_CHILD_FIELDS[: -len(KEYS)])  # the keys are made from the name and ID number
+_guardian_values = itemgetter(*_GUARDIAN_FIELDS)
 
 
 def child_row(values):
     """The tuple db.bulk_insert("child", CHILD_ROW, …) takes, from {field: value}: id, every register field,
-    created_at and updated_at (a KeyError names one missing)."""
-    return _child_values(values)
+    created_at and updated_at (a KeyError names one missing), then the search keys made from them."""
+    return (*_child_values(values), initials(values["name"]), reversed_id(values["id_number"]))
 
 
 def guardian_row(values):
