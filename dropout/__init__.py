@@ -21,6 +21,7 @@ def create_app(test_config=None):
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'dropout.db'}"
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or config.read_secret_key(app.instance_path)
     app.config["UPLOADS_DIR"] = app.config["UPLOADS_DIR"] or str(Path(app.instance_path) / "uploads")
+    app.config["TASKS_DIR"] = app.config["TASKS_DIR"] or str(Path(app.instance_path) / "tasks")
     app.config.update(
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=app.config["SESSION_MINUTES"]),
         SESSION_COOKIE_HTTPONLY=True,

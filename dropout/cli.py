@@ -23,6 +23,7 @@ def init_app(app):
         check_deadlines,
         import_roster,
         scheduler,
+        worker,
         summaries,
         run_jobs,
     ):
@@ -257,6 +258,32 @@ def scheduler():
         sys.exit(1)
     except DatabaseError as exc:
         _fail({"database": f"{str(exc).splitlines()[0]} (has init-db been run?)"})
+
+
+@click.command("worker")
+@with_appcontext
+def worker():
+    """Run the background task worker (imports, exports, a month's reports, batches of notices) until stopped.
+
+    It runs DROPOUT_TASK_WORKERS tasks at once, at a lower CPU priority than the web server (pages stay fast
+    while it works). Any number of workers may run, on one machine or, with DROPOUT_TASK_REDIS_URL, several."""
+    import os
+
+    from .tasks import queue, records, runners
+
+    app = current_app._get_current_object()
+    if app.config["TASK_IMMEDIATE"]:
+        click.echo("DROPOUT_TASK_IMMEDIATE is set: tasks run inside the requests, no worker is needed")
+        return
+    with database.connection_context():
+        stale = records.fail_stale(app.config["TASKS_DIR"], app.config["TASK_STALE_SECONDS"])
+    if stale:
+        click.echo(f"{stale} tasks had lost their worker and are marked failed")
+    os.nice(10)
+    huey = queue.huey_of(app, runners.run)
+    consumer = huey.create_consumer(workers=max(1, app.config["TASK_WORKERS"]), worker_type="thread", max_delay=1.0)
+    click.echo(f"task worker: {app.config['TASK_WORKERS']} at a time (Ctrl-C stops it)")
+    consumer.run()
 
 
 @click.command("summaries")

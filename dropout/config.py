@@ -79,6 +79,13 @@ SETTINGS = {
     "SCHEDULER_DAILY_AT": ("01:30", str),  # the daily jobs' time of day, in the county's time zone
     "TRUSTED_PROXIES": (0, int),  # reverse proxies in front whose X-Forwarded-For/-Proto/-Host are believed
     "HTTPS": (0, int),  # 1: served over HTTPS only (Secure cookies, HSTS)
+    # Background tasks (tasks/): imports, exports, a month's reports and batches of notices run by `flask worker`.
+    "TASKS_DIR": (None, str),  # default: <instance>/tasks (their progress and results; shared by every worker)
+    "TASK_REDIS_URL": ("", str),  # redis://host:6379/0: the queue in Redis, for workers on several machines
+    "TASK_KEEP_DAYS": (7, int),  # a task's result can be downloaded for this many days
+    "TASK_WORKERS": (1, int),  # tasks one `flask worker` runs at once
+    "TASK_STALE_SECONDS": (60, int),  # a running task without a heartbeat for this long has lost its worker
+    "TASK_IMMEDIATE": (0, int),  # 1: run each task inside the request that asks for it (no worker; small counties)
 }
 
 

@@ -22,6 +22,7 @@ from .notices import notices
 from .reporting.archive import write_month
 from .reporting.figures import Month
 from .reporting.summaries import MonthLocked, claim_period, generate_month
+from .tasks import records as task_records
 
 DAILY, MONTHLY, ARCHIVE = "daily", "monthly", "archive"
 PACKAGE_DIR = str(Path(__file__).resolve().parent)  # errors say where in dropout/ they were raised
@@ -89,6 +90,8 @@ def daily(today, config):
                 return "done before"
             overdue = notices.check_deadlines(config, today)
         counts = {"notices_overdue": overdue, **todo.county_counts(today, settings)}
+        if config.get("TASKS_DIR"):
+            counts["task_results_deleted"] = task_records.purge_expired(config["TASKS_DIR"])
         return " ".join(f"{key}={value}" for key, value in counts.items())
 
     return run_job(DAILY, today.isoformat(), work)

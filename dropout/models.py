@@ -152,6 +152,10 @@ class Child(BaseModel):
             setattr(self, key, value)
         return super().save(*args, **kwargs)
 
+    class Meta:
+        # The children list's order (core/paging.py), also within a school (scope.township_parts).
+        indexes = ((("village", "name", "id"), False), (("school", "village", "name", "id"), False))
+
 
 class Guardian(BaseModel):
     child = ForeignKeyField(Child, backref="guardians", on_delete="CASCADE")
@@ -208,6 +212,9 @@ class DropoutCase(BaseModel):
     closed_kind = CharField(null=True)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("updated_at", "id"), False),)  # the cases list's order, newest first (core/paging.py)
 
 
 class HomeVisit(BaseModel):
@@ -484,3 +491,26 @@ class ReportFile(BaseModel):
 
     class Meta:
         indexes = ((("month", "unit_kind", "unit_id", "kind"), True),)
+
+
+class BackgroundTask(BaseModel):
+    """Long work run by the task worker (tasks/): an import, an export, a month, a batch of notices.
+
+    `active_owner` is the owner's id while the task is queued or running and NULL after: its unique index lets
+    each person have one task at a time, whatever races. Progress lives beside the result in the task's folder
+    (tasks/records.py), so that a task writing inside a long transaction can still report it."""
+
+    key = CharField(max_length=32, unique=True)  # in URLs: not guessable, unlike the id
+    owner = ForeignKeyField(User, backref="tasks", on_delete="CASCADE")
+    active_owner = IntegerField(null=True, unique=True)
+    kind = CharField(max_length=32)
+    params = TextField(default="{}")  # JSON: what the runner needs, never personal data beyond filters
+    title = CharField(default="")
+    status = CharField(max_length=16, default="queued", index=True)
+    message = TextField(default="")  # why it failed, in the interface's words; or a short summary
+    outcome = TextField(default="{}")  # JSON the result page shows (counts), never the rows themselves
+    result_name = CharField(default="")  # the download's file name; empty: no file
+    created_at = DateTimeField(default=utcnow, index=True)
+    started_at = DateTimeField(null=True)
+    finished_at = DateTimeField(null=True)
+    expires_at = DateTimeField(null=True, index=True)

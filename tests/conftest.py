@@ -137,6 +137,8 @@ def app_settings(tmp_path, database_url):
         "DATABASE_URL": database_url,
         "REPORTS_DIR": str(tmp_path / "reports"),
         "UPLOADS_DIR": str(tmp_path / "uploads"),
+        "TASKS_DIR": str(tmp_path / "tasks"),
+        "TASK_IMMEDIATE": 1,  # background tasks run inside the request (tests/test_tasks.py runs a real worker)
     }
 
 
@@ -286,6 +288,23 @@ def csrf_token(client, url="/login"):
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', page)
     assert match, f"no CSRF token on {url}"
     return match.group(1) or match.group(2)
+
+
+def run_task(client, url, data=None, form_url=None):
+    """Start a background task as a browser does (POST `url` with the CSRF token of `form_url`, default `url`)
+    and return its page's URL; the tests run tasks inside the request (TASK_IMMEDIATE), so it has ended."""
+    token = csrf_token(client, form_url or url)
+    response = client.post(url, data={**(data or {}), "csrf_token": token})
+    assert response.status_code == 302 and "/tasks/" in response.location, response.get_data(as_text=True)[:500]
+    return response.location
+
+
+def task_result(client, url, data=None, form_url=None):
+    """The download of the task `url` starts (see run_task), which must have finished with a file."""
+    page = run_task(client, url, data, form_url)
+    state = client.get(page + ".json").get_json()
+    assert state["status"] == "done" and state["download"], state
+    return client.get(state["download"])
 
 
 def login(client, user, password=PASSWORD):

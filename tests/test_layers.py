@@ -14,7 +14,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "dropout"
 DOMAINS = ("core", "children", "roster", "casework", "notices", "reporting", "accounts")
 # What stands above the domain packages: pages, commands, the scheduler and what gathers from every area.
-ABOVE = ("views", "cli", "scheduler", "jobs", "todo", "forms", "case_forms", "auth", "security", "i18n")
+ABOVE = ("views", "cli", "scheduler", "jobs", "todo", "tasks", "forms", "case_forms", "auth", "security", "i18n")
 
 
 def module_name(path):

@@ -231,9 +231,9 @@ def archive(notice, reports_dir, font_path=None):
     return data
 
 
-def batch_pdf(notices, font_path=None):
-    """One PDF of several notices, each followed by its 送达回证."""
-    return render_notices([data_of(notice) for notice in notices], font_path)
+def batch_pdf(notices, font_path=None, progress=None):
+    """One PDF of several notices, each followed by its 送达回证; `progress(done, total)` hears of each laid out."""
+    return render_notices([data_of(notice) for notice in notices], font_path, progress)
 
 
 def check_service(values, issued_on, today):

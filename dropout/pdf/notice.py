@@ -19,16 +19,34 @@ from dropout.pdf.layout import (
 from dropout.pdf.qr import draw_qr
 
 
-def render_notices(notices, body_font_path=None):
-    """One PDF with each notice and then its 送达回证; the same notices give the same bytes."""
+def render_notices(notices, body_font_path=None, progress=None):
+    """One PDF with each notice and then its 送达回证; the same notices give the same bytes.
+    `progress(done, total)`, when given, is told as each notice's pages are laid out."""
     if not notices:
         raise ValueError("no notices to render")
     names = fonts.register(body_font_path)
     styles = stylesheet(names)
     story = []
-    for notice in notices:
-        story += notice_story(notice, styles) + [PageBreak()] + service_story(notice, styles) + [PageBreak()]
+    for number, notice in enumerate(notices, start=1):
+        story += notice_story(notice, styles) + [PageBreak()] + service_story(notice, styles)
+        if progress is not None:
+            story.append(_Tick(progress, number, len(notices)))
+        story.append(PageBreak())
     return build_a4(story[:-1], names, notices[0].title, notices[0].authority, MARGINS)
+
+
+class _Tick(Flowable):
+    """Draws nothing; tells `progress` that the notices before it are laid out."""
+
+    def __init__(self, progress, done, total):
+        super().__init__()
+        self.progress, self.done, self.total = progress, done, total
+
+    def wrap(self, available_width, available_height):
+        return 0, 0
+
+    def draw(self):
+        self.progress(self.done, self.total)
 
 
 def notice_story(notice, styles):

@@ -85,7 +85,7 @@ def generate_and_archive(month, user, config):
     """Generate (or regenerate) the month's summaries, then write its archive, as one step for the bureau.
     True when the archive was written; False when no Chinese font is installed to print it (the figures stand)."""
     summaries.generate_month(month, user, config["SCHOOL_START_AGE"], config["REPORT_DUE_DAY"])
-    return _archived(month, config)
+    return archive_month(month, config)
 
 
 def lock_and_archive(user, month, config):
@@ -93,10 +93,11 @@ def lock_and_archive(user, month, config):
     step for the bureau. True when the archive was written; False when no Chinese font is installed (the lock
     stands)."""
     summaries.lock(user, month)
-    return _archived(month, config, final=True)
+    return archive_month(month, config, final=True)
 
 
-def _archived(month, config, final=False):
+def archive_month(month, config, final=False):
+    """Write the month's archive; False when no Chinese font is installed to print it."""
     try:
         write_month(month, config, final=final)
     except fonts.FontMissing:

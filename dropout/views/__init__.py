@@ -32,6 +32,7 @@ def init_app(app):
         registers,
         reports,
         scans,
+        tasks,
         visits,
     )
 
@@ -54,6 +55,7 @@ def init_app(app):
         filing,
         calendar,
         scans,
+        tasks,
     ):
         app.register_blueprint(module.bp)
 

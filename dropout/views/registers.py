@@ -1,12 +1,13 @@
 """Registers in and out: the cross-check (比对) of uploaded lists, and the 台账 export."""
 
 import re
-import tempfile
+from dataclasses import asdict
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from .. import clock
 from ..casework.settings import CaseSettings
@@ -15,8 +16,9 @@ from ..choices import CASE_STATUSES, CHILD_STATUSES, DISABILITY_CATEGORIES, DISA
 from ..core import scope
 from ..core import spreadsheets as exports
 from ..core.errors import ValidationError
-from ..roster import crosscheck, ledger
+from ..roster import crosscheck
 from ..rules import id_number, school_age
+from . import tasks
 from .downloads import send_download
 from .found import flash_refusal, or_404
 from .imports import upload_limits
@@ -279,18 +281,19 @@ def check_export(list_name):
     return _xlsx(list_name, headers, (_child_cells(child, today) for child in children))
 
 
-@bp.route("/children/ledger.xlsx")
+@bp.route("/children/ledger.xlsx", methods=["GET", "POST"])
 @login_required
 def ledger_export():
-    """The filtered children list as a 台账; ?full=1 gives full ID numbers to the roles allowed them."""
-    filters = child_search.Filters.from_args(request.args)
-    today, start_age = _today_and_age()
-    full_ids = request.args.get("full") == "1" and scope.may_see_full_ids(current_user)
-    out = tempfile.TemporaryFile()  # on disk, not in memory: a county's ledger can be large
-    try:
-        ledger.write_ledger(current_user, filters, today, out, current_app.config["COUNTY_NAME"], start_age, full_ids)
-    except BaseException:
-        out.close()
-        raise
-    out.seek(0)
-    return send_download(out, f"适龄儿童少年台账-{today:%Y%m%d}.xlsx", XLSX)
+    """The filtered children list as a 台账, written by a background task: GET shows what will be exported, POST
+    starts it. ?full=1 gives full ID numbers to the roles allowed them (recorded in the audit trail)."""
+    filters = child_search.Filters.from_args(request.values)
+    full_ids = request.values.get("full") == "1" and scope.may_see_full_ids(current_user)
+    form = FlaskForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        chosen = {key: value for key, value in asdict(filters).items() if value not in (None, "")}
+        title = _("Ledger (台账) of school-age children")
+        return tasks.start("ledger", title, {"filters": chosen, "full_ids": full_ids})
+    shown = {key: value for key, value in asdict(filters).items() if value not in (None, "")}
+    return render_template("registers/ledger.html", form=form, filters=shown, full_ids=full_ids)

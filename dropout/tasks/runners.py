@@ -1,0 +1,141 @@
+"""What each kind of background task does, run by the worker as the person who asked for it.
+
+A runner takes a Job (the owner, the task's parameters, the settings, the progress callable and the file to
+write its result to) and returns a Result. It calls the same services the pages called before the work moved
+here; the result file is renamed into place only when complete. A refusal (ValidationError) or a lost right
+(PermissionDenied) fails the task with its reason; any other error fails it with a general message, and the
+log gets the task's key, kind and the traceback's lines, never the error's text (it may hold personal data).
+"""
+
+import json
+import logging
+import os
+import traceback
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ..children import search as child_search
+from ..core.errors import PermissionDenied, ValidationError
+from ..models import BackgroundTask, ReturnNotice, User
+from ..notices import notices
+from ..pdf.fonts import FontMissing
+from ..reporting import archive as report_archive
+from ..reporting import summaries
+from ..roster import ledger
+from . import records
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Job:
+    user: User
+    params: dict
+    config: dict
+    progress: records.Progress
+    part: Path  # the result is written here, then renamed into place
+
+    @property
+    def today(self):
+        return date.fromisoformat(self.params["today"])
+
+
+@dataclass
+class Result:
+    outcome: dict = field(default_factory=dict)  # shown on the task's page
+    file_name: str = ""  # the download's name; empty: the task made no file
+    message: str = ""  # a line for the user, in their language
+
+
+def write_ledger(job):
+    filters = child_search.Filters(**job.params["filters"])
+    with open(job.part, "wb") as out:
+        rows = ledger.write_ledger(
+            job.user,
+            filters,
+            job.today,
+            out,
+            job.config["COUNTY_NAME"],
+            job.config["SCHOOL_START_AGE"],
+            bool(job.params.get("full_ids")),
+            progress=job.progress,
+        )
+    return Result({"rows": rows}, f"适龄儿童少年台账-{job.today:%Y%m%d}.xlsx", _("%(n)d children.", n=rows))
+
+
+def print_notices(job):
+    ids = [int(i) for i in job.params["ids"]]
+    chosen = list(
+        notices.listing(job.user).where(ReturnNotice.id.in_(ids)).order_by(ReturnNotice.township, ReturnNotice.seq)
+    )
+    if not chosen:
+        raise ValidationError({"notice": _("Choose the notices to print.")})
+    data = notices.batch_pdf(chosen, job.config["PDF_FONT"], progress=job.progress)
+    job.part.write_bytes(data)
+    message = _("%(n)d notices, each with its proof of service.", n=len(chosen))
+    return Result({"notices": len(chosen)}, f"notices-{job.today:%Y%m%d}.pdf", message)
+
+
+def generate_month(job):
+    month = summaries.parse_month(job.params["month"], job.today)
+    job.progress(0, 2)
+    summaries.generate_month(month, job.user, job.config["SCHOOL_START_AGE"], job.config["REPORT_DUE_DAY"])
+    job.progress(1, 2)
+    archived = report_archive.archive_month(month, job.config)
+    job.progress(2, 2)
+    message = _("The figures of %(month)s were generated.", month=str(month))
+    if not archived:
+        message += " " + _(
+            "No Chinese font is installed for printing: install fonts-arphic-uming or set DROPOUT_PDF_FONT."
+        )
+    return Result({"month": str(month), "archived": archived}, "", message)
+
+
+RUNNERS = {"ledger": write_ledger, "notices": print_notices, "month": generate_month}
+
+
+def no_font_message():
+    return _("No Chinese font is installed for printing: install fonts-arphic-uming or set DROPOUT_PDF_FONT.")
+
+
+def failure_message(task, exc):
+    """Why the task failed, for its page; an unexpected error is logged without its text (personal data)."""
+    if isinstance(exc, ValidationError):
+        return " ".join(str(value) for value in exc.errors.values())
+    if isinstance(exc, PermissionDenied):
+        return _("You may not do this.")
+    if isinstance(exc, FontMissing):
+        return no_font_message()
+    lines = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("task %s (%s) failed with %s\n%s", task.key, task.kind, type(exc).__name__, lines)
+    return _("The task failed. Try again; if it fails again, tell the administrator.")
+
+
+def run(config, key):
+    """Run the queued task with this key once; a task cancelled or already claimed is left alone."""
+    task = BackgroundTask.get_or_none(BackgroundTask.key == key)
+    if task is None or task.kind not in RUNNERS or not records.claim(task):
+        return
+    tasks_dir = config["TASKS_DIR"]
+    params = json.loads(task.params)
+    progress = records.Progress(tasks_dir, task)
+    part = records.folder(tasks_dir, task) / records.PART
+    try:
+        with force_locale(params.get("locale") or config["LOCALE"]):
+            try:
+                user = User.get_or_none((User.id == task.owner_id) & User.is_active)
+                if user is None:
+                    raise PermissionDenied()
+                result = RUNNERS[task.kind](Job(user, params, config, progress, part))
+            except Exception as exc:  # every failure must reach the page, not vanish with the worker
+                records.fail(task, tasks_dir, failure_message(task, exc))
+                return
+        if result.file_name:
+            os.replace(part, records.result_path(tasks_dir, task))
+        records.finish(task, tasks_dir, config["TASK_KEEP_DAYS"], result.outcome, result.file_name, result.message)
+    finally:
+        progress.close()

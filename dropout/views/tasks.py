@@ -1,0 +1,121 @@
+"""Background tasks: a task's page with its progress (refreshed by static/task.js, or by a link without
+JavaScript), its result to download while it is kept, and the list of one's tasks. Other pages start tasks
+through start()."""
+
+import json
+import re
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from .. import clock
+from ..models import utcnow
+from ..tasks import queue, records, runners
+from .downloads import send_download
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+_KEY = re.compile(r"[0-9a-f]{32}")
+TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
+
+
+def start(kind, title, params):
+    """Queue a task of the current user and answer with its page; when they already have one queued or running,
+    that task's page with the reason. `params` is what the runner needs (JSON); today and the language are added."""
+    config = current_app.config
+    params = {**params, "today": clock.today().isoformat(), "locale": str(get_locale())}
+    try:
+        task = records.create(current_user, kind, title, params, config["TASKS_DIR"], config["TASK_STALE_SECONDS"])
+    except records.Busy as busy:
+        flash(busy.message, "error")
+        return redirect(url_for("tasks.show", key=busy.task.key) if busy.task else url_for("tasks.index"))
+    queue.enqueue(current_app, runners.run, task.key)
+    return redirect(url_for("tasks.show", key=task.key))
+
+
+def _task_or_404(key):
+    task = records.visible(current_user, key) if _KEY.fullmatch(key) else None
+    if task is None:
+        abort(404)
+    if task.status == records.RUNNING:  # a worker that went quiet fails its task here, not only at the next start
+        config = current_app.config
+        if records.fail_stale(config["TASKS_DIR"], config["TASK_STALE_SECONDS"], owner=task.owner_id):
+            task = records.visible(current_user, key)
+    return task
+
+
+def _state(task):
+    """What the page and its refresh show: status, progress, message and where the result is."""
+    done, total, _age = records.read_progress(current_app.config["TASKS_DIR"], task)
+    if task.status == records.DONE:
+        done = total or done
+    percent = min(100, round(100 * done / total)) if total else (100 if task.status == records.DONE else 0)
+    expired = records.expired(task)
+    return {
+        "status": "expired" if expired else task.status,
+        "label": STATUS_LABELS()["expired" if expired else task.status],
+        "done": done,
+        "total": total,
+        "percent": percent,
+        "message": task.message,
+        "download": url_for("tasks.download", key=task.key) if task.result_name and not expired else None,
+    }
+
+
+def STATUS_LABELS():  # noqa: N802 - a table, translated when asked for
+    return {
+        records.QUEUED: _("Queued"),
+        records.RUNNING: _("Running"),
+        records.DONE: _("Done"),
+        records.FAILED: _("Failed"),
+        "expired": _("Expired"),
+    }
+
+
+@bp.route("/")
+@login_required
+def index():
+    tasks = records.listed(current_user)
+    return render_template("tasks/list.html", tasks=tasks, labels=STATUS_LABELS(), now=utcnow())
+
+
+@bp.route("/<key>")
+@login_required
+def show(key):
+    task = _task_or_404(key)
+    outcome = json.loads(task.outcome or "{}")
+    return render_template("tasks/show.html", task=task, state=_state(task), outcome=outcome, form=FlaskForm())
+
+
+@bp.route("/<key>.json")
+@login_required
+def state(key):
+    return jsonify(_state(_task_or_404(key)))
+
+
+@bp.route("/<key>/download")
+@login_required
+def download(key):
+    task = _task_or_404(key)
+    if records.expired(task):
+        return render_template("tasks/expired.html", task=task), 410
+    path = records.result_path(current_app.config["TASKS_DIR"], task)
+    if task.status != records.DONE or not task.result_name or not path.exists():
+        return redirect(url_for("tasks.show", key=task.key))
+    kind = task.result_name.rsplit(".", 1)[-1]
+    return send_download(str(path), task.result_name, TYPES.get(kind, "application/octet-stream"))
+
+
+@bp.route("/<key>/cancel", methods=["POST"])
+@login_required
+def cancel(key):
+    task = _task_or_404(key)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    if records.cancel(task, current_app.config["TASKS_DIR"]):
+        flash(_("Cancelled."))
+    else:
+        flash(_("The task has already started; it cannot be cancelled now."), "error")
+    return redirect(url_for("tasks.show", key=task.key))
