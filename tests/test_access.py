@@ -98,6 +98,7 @@ EXPECTED = {
     ("imports.template", "GET", None): by_role(403, admin=200, bureau=200, township=200),
     ("imports.preview", "GET", None): by_role(403, admin=404, bureau=404, township=404),  # no such upload
     ("imports.commit", "POST", None): by_role(403, admin=404, bureau=404, township=404),
+    ("imports.check_again", "POST", None): by_role(403, admin=404, bureau=404, township=404),
     ("imports.rejected", "GET", None): by_role(403, admin=404, bureau=404, township=404),
     ("places.index", "GET", None): by_role(403, admin=200, bureau=200),
     ("places.edit", "GET", None): by_role(403, admin=200),

@@ -1,19 +1,25 @@
 """Roster import: every row checked as the child form checks it, then all written in one transaction, or none.
 
+Two steps, each one call: check() reads and checks the file (the preview) and keeps the checked rows on
+disk (roster/staging.py); commit() writes those rows without reading the file again, and refuses when the
+register changed in between. import_roster() does both, for the command line.
+
 A row is a new child, an update of the child already registered under its ID number, unchanged, or
-rejected, with the reason per column. One rejected row and nothing is written: the preview lists
+rejected, with the reason per column. One rejected row and nothing can be written: the preview lists
 them to correct in the file. New children and their guardians go in through db.bulk_insert, a chunk at
-a time, with ids handed out here; updates go row by row with their audit. Memory stays bounded: the
-rows are read and checked a chunk at a time, and only eight bytes per ID number are kept, to find
-the same number twice in one file. The file is read by roster_read, each cell by roster_cells, and the
-place names are looked up in roster_places.
+a time, with ids handed out by the check; updates go row by row with their audit. Memory stays bounded: the
+rows are read, checked, kept and written a chunk at a time, and only eight bytes per ID number are held,
+to find the same number twice in one file. The file is read by roster_read, each cell by roster_cells,
+and the place names are looked up in roster_places.
 """
 
 import gc
+import tempfile
 from array import array
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from itertools import islice
+from pathlib import Path
 
 from flask_babel import gettext as _
 from peewee import Case
@@ -28,6 +34,7 @@ from ..models import Child, Guardian, utcnow
 from ..rules import school_age
 from . import cells as roster_cells
 from . import read as roster_read
+from . import staging
 from .places import RosterPlaces
 
 IMPORT_ROLES = ("admin", "bureau", "township")
@@ -39,6 +46,12 @@ KINDS = ("new", "updated", "unchanged", "rejected")
 GUARDIAN_FIELDS = {column.key: column.field for column in columns.in_roster() if column.table == columns.GUARDIAN}
 NEW_CHILD = columns.blanks()  # a new child before its row gives anything
 NEW_GUARDIAN = columns.blanks(columns.GUARDIAN)
+_STAMPED = columns.CHILD_ROW.index("created_at")  # created_at, then updated_at: set when the rows are written
+assert columns.CHILD_ROW[_STAMPED + 1] == "updated_at"
+
+
+class RegisterChanged(ValidationError):
+    """The register (or the places, the account, the day) changed between a preview and its commit."""
 
 
 def can_import(user):
@@ -59,51 +72,105 @@ class Outcome:
     committed: bool = False
 
 
-class _Rollback(Exception):
-    pass
-
-
-@contextmanager
-def _write_lock():
-    """One transaction that no other writer of children can interleave with, so the ids handed out stay free."""
-    if is_postgres():
-        with database.atomic():
-            database.execute_sql("LOCK TABLE child, guardian IN SHARE ROW EXCLUSIVE MODE")
-            yield
-    else:
-        with database.atomic("IMMEDIATE"):
-            yield
-
-
-def import_roster(
-    user, path, commit=False, today=None, start_age=6, file_name="", chunk=CHUNK, as_of=None, limits=None
+def check(
+    user, path, store=None, today=None, start_age=6, file_name="", as_of=None, limits=None, progress=None, chunk=CHUNK
 ):
-    """Check a roster file and, with commit, write it all or nothing; return an Outcome.
+    """Read and check a roster file, write nothing to the register; return the Outcome (the preview).
 
-    `as_of` (default: today, county time) is the day the file's changes took effect: new children are on
-    the roll from it (unless their row gives 在册日期), and moves of registered children are dated by it.
-    Raises ValidationError for a file that is empty, not a spreadsheet or without a header, or a
-    future `as_of`."""
+    When no row is rejected and `store` is a path, the checked rows are kept there for commit(); else
+    nothing is kept there. `as_of` (default: today, county time) is the day the file's changes took
+    effect: new children are on the roll from it (unless their row gives 在册日期), and moves of registered
+    children are dated by it. `progress(done, total)` is called after each chunk with the rows read so far
+    and the rows of the sheets read so far (None for a CSV file). Raises ValidationError for a file that
+    is empty, not a spreadsheet or without a header, or a future `as_of`; PermissionDenied."""
     if not can_import(user):
         raise PermissionDenied()
     today = today or clock.today()
     as_of = as_of or today
     if as_of > today:
         raise ValidationError({"as_of": future_message(as_of, today)})
-    run = _Import(user, today, start_age, file_name, commit, as_of, limits)
-    with _without_cycle_collection():
-        if not commit:
-            run.read(path, chunk)
-            return run.outcome
-        try:
-            with _write_lock():
-                run.read(path, chunk)
-                if run.outcome.counts["rejected"]:
-                    raise _Rollback()  # the rows written so far go too: all or nothing
-                run.finish()
-        except _Rollback:
-            pass
+    run = _Check(user, today, start_age, file_name, as_of, limits, progress)
+    writer = staging.Writer(store) if store is not None else None
+    try:
+        with _without_cycle_collection():
+            run.read(path, chunk, writer)
+    except BaseException:
+        if writer is not None:
+            writer.discard()
+        raise
+    if writer is not None:
+        if run.outcome.counts["rejected"]:
+            writer.discard()
+        else:
+            writer.close(run.summary())
     return run.outcome
+
+
+def commit(user, store, today=None, progress=None):
+    """Write the rows a clean check() kept at `store`, all in one transaction; return the Outcome.
+
+    Never reads the spreadsheet. Raises RegisterChanged (nothing written) when the register, the places,
+    the account or the day changed since the check, ValidationError when there are no checked rows at
+    `store` (gone, or already written), PermissionDenied. `progress(done, total)` is called after each
+    chunk with the rows written so far and the rows to write."""
+    return _write_checked(user, store, today, progress)
+
+
+def _write_checked(user, store, today, progress):
+    if not can_import(user):
+        raise PermissionDenied()
+    kept = staging.summary(store)
+    if kept is None:
+        raise ValidationError({"file": _("The checked rows of this file are gone: check the file again.")})
+    if kept["user"] != user.id:
+        raise PermissionDenied()
+    run = _Commit(user, kept, progress)
+    with _without_cycle_collection(), _write_lock():
+        if staging.stamp(user, today or clock.today()) != kept["stamp"]:
+            raise RegisterChanged({"file": changed_message()})
+        for chunk in staging.chunks(store):
+            run.write(*chunk)
+        run.finish()
+    Path(store).unlink(missing_ok=True)  # written: the same rows can never be written twice
+    return run.outcome
+
+
+def changed_message():
+    return _(
+        "Nothing was imported: the register changed after the preview (or a day has passed). "
+        "Check the file again to see it against the register as it is now."
+    )
+
+
+def import_roster(
+    user, path, commit=False, today=None, start_age=6, file_name="", chunk=CHUNK, as_of=None, limits=None
+):
+    """check() a roster file and, with commit, then write it all or nothing (commit()); return the Outcome.
+
+    The command line's import; the pages call the two steps apart, with the upload's own store."""
+    options = dict(today=today, start_age=start_age, file_name=file_name, as_of=as_of, limits=limits, chunk=chunk)
+    if not commit:
+        return check(user, path, **options)
+    with tempfile.TemporaryDirectory(prefix="dropout-import-") as folder:
+        store = Path(folder) / "rows"
+        outcome = check(user, path, store, **options)
+        if outcome.counts["rejected"]:
+            return outcome
+        return _write_checked(user, store, today, None)
+
+
+@contextmanager
+def _write_lock():
+    """One transaction that no other writer of children can interleave with, so the ids handed out stay free
+    and the register stays as the stamp found it; the places are held still too."""
+    if is_postgres():
+        with database.atomic():
+            database.execute_sql("LOCK TABLE child, guardian IN SHARE ROW EXCLUSIVE MODE")
+            database.execute_sql(f"LOCK TABLE {', '.join(staging.PLACES)} IN SHARE MODE")
+            yield
+    else:
+        with database.atomic("IMMEDIATE"):
+            yield
 
 
 @contextmanager
@@ -119,15 +186,15 @@ def _without_cycle_collection():
             gc.enable()
 
 
-class _Import:
-    def __init__(self, user, today, start_age, file_name, commit, as_of, limits):
-        self.user, self.today, self.start_age, self.commit, self.as_of = user, today, start_age, commit, as_of
-        self.limits = limits
-        self.user_id, self.username = user.id, user.username
+class _Check:
+    """One check of a file: its rows read, checked and counted; with a Writer, the checked rows kept."""
+
+    def __init__(self, user, today, start_age, file_name, as_of, limits, progress):
+        self.user, self.today, self.start_age, self.as_of = user, today, start_age, as_of
+        self.limits, self.progress = limits, progress
+        self.user_id = user.id
         self.outcome = Outcome(file=file_name)
-        self.reason = _("Roster import: %(file)s", file=file_name)
-        self.now = utcnow()
-        self.at = str(self.now)
+        self.at = str(utcnow())
         self.convert = roster_cells.converters(today)
         last_age = school_age.last_school_age(start_age)
         self.born_from, self.born_until = school_age.birth_range_for_ages(start_age, last_age, today)
@@ -135,14 +202,13 @@ class _Import:
         # Each valid ID number as an integer, with where it was: duplicates are found at the end.
         self.keys, self.rows, self.sheet_of, self.kinds = array("q"), array("l"), array("H"), array("b")
         self.sheet_names, self.id_headers = [], {}
+        self.done, self.total = 0, 0
 
-    @property
-    def writing(self):
-        return self.commit and not self.outcome.counts["rejected"]
-
-    def read(self, path, chunk):
+    def read(self, path, chunk, writer):
+        # The stamp comes before anything is read: a change after it, even one this check sees, shows at commit.
+        self.stamp = staging.stamp(self.user, self.today) if writer is not None else None
         self.first_child = self.next_child = next_id("child")
-        self.next_guardian = next_id("guardian")
+        self.first_guardian = self.next_guardian = next_id("guardian")
         empty, found = True, False
         sheets = roster_read.sheets(path, csv_name=self.outcome.file or "CSV", limits=self.limits)
         for name, sheet, has_content in sheets:
@@ -156,16 +222,36 @@ class _Import:
             self.sheet_names.append(name)
             self.id_headers[name] = sheet.headers.get("id_number")
             self.outcome.ignored_columns += [[name, header] for header in sheet.ignored]
+            self.total = None if sheet.size is None or self.total is None else self.total + sheet.size
             plan = [(f, column, self.convert[f]) for f, column in sheet.columns.items()]
             rows = iter(sheet.rows)
             while batch := list(islice(rows, chunk)):
-                self._chunk(sheet, plan, batch)
+                checked = self._chunk(sheet, plan, batch)
+                if writer is not None and not self.outcome.counts["rejected"]:
+                    writer.add(checked)  # once a row is rejected nothing will be written: keep no more
+                self.done += len(batch)
+                if self.progress is not None:
+                    self.progress(self.done, self.total if self.total is None else max(self.total, self.done))
         if not found:
             raise ValidationError({"file": _("The file is empty.") if empty else roster_read.no_header_message()})
         self._duplicates()
         self.outcome.rejections.sort(key=lambda line: (self.sheet_names.index(line[0]), line[1]))
 
+    def summary(self):
+        """What commit() needs besides the rows: who, against what register, the counts and ids."""
+        counts = self.outcome.counts
+        return {
+            "user": self.user_id,
+            "stamp": self.stamp,
+            "as_of": self.as_of,
+            "outcome": asdict(self.outcome),
+            "first_child": self.first_child,
+            "next_child": self.next_child,
+            "rows": counts["new"] + counts["updated"],
+        }
+
     def _chunk(self, sheet, plan, batch):
+        """Check a chunk of rows: (children, guardians) ready to insert and the updates ready to apply."""
         key_columns = [sheet.columns[f] for f in ("name", "id_number") if f in sheet.columns]
         parsed = []
         for number, cells in batch:
@@ -185,12 +271,10 @@ class _Import:
         if wanted and "guardian_name" in sheet.columns:
             for guardian in Guardian.select().where(Guardian.child.in_(wanted)):
                 guardians.setdefault(guardian.child_id, []).append(guardian)
-        children, new_guardians = [], []
+        checked = ([], [], [])
         for number, given, errors in parsed:
-            self._row(sheet, number, given, errors, existing, guardians, children, new_guardians)
-        if self.writing and children:
-            bulk_insert("child", columns.CHILD_ROW, children)
-            bulk_insert("guardian", columns.GUARDIAN_ROW, new_guardians)
+            self._row(sheet, number, given, errors, existing, guardians, checked)
+        return checked
 
     def _existing(self, numbers):
         """{ID number: child} registered before this import, each with in_scope for the importing user."""
@@ -206,7 +290,7 @@ class _Import:
         query = Child.select(Child, visible).where(Child.id_number.in_(numbers) & (Child.id < self.first_child))
         return {child.id_number: child for child in query}
 
-    def _row(self, sheet, number, given, errors, existing, guardians, children, new_guardians):
+    def _row(self, sheet, number, given, errors, existing, guardians, checked):
         parsed = given.pop("id_number", None)
         child = existing.get(parsed.number) if parsed else None
         outside = child is not None and not child.in_scope
@@ -231,9 +315,9 @@ class _Import:
             self._reject(sheet, number, given.get("name", ""), errors)
         elif child is None:
             kind = NEW
-            self._new(record, guardian, children, new_guardians)
+            self._new(record, guardian, *checked[:2])
         else:
-            kind = self._update(child, before, record, guardian, guardians.get(child.id, []))
+            kind = self._update(child, before, record, guardian, guardians.get(child.id, []), checked[2])
         if kind != REJECTED:
             self.outcome.counts[KINDS[kind]] += 1
         if parsed:
@@ -334,47 +418,17 @@ class _Import:
             )
             self.next_guardian += 1
 
-    def _update(self, child, before, record, guardian, guardians):
-        """UPDATED or UNCHANGED; written (and audited) when the import commits."""
+    def _update(self, child, before, record, guardian, guardians, updates):
+        """UPDATED or UNCHANGED; an update is kept as (child id, changed fields, guardian id or None, guardian
+        fields), written (and audited) by the commit."""
         changed = {name: value for name, value in record.items() if before[name] != value}
         same = next((g for g in guardians if g.name == guardian.get("name")), None)
         if guardian and same is not None:
             guardian = {name: value for name, value in guardian.items() if getattr(same, name) != value}
         if not changed and not guardian:
             return UNCHANGED
-        if self.writing:
-            if changed:
-                placed = placement_of(child)
-                for name, value in changed.items():
-                    setattr(child, name, value)
-                date_move(child, placed, self.as_of)
-                child.updated_at = self.now
-                child.save()
-                audit.record(
-                    self.user, "update", "child", child.id, before, child_snapshot(child), child.id, self.reason
-                )
-            if guardian:
-                self._save_guardian(child, same, guardian)
+        updates.append((child.id, changed, same.id if same is not None else None, guardian))
         return UPDATED
-
-    def _save_guardian(self, child, same, values):
-        if same is None:
-            same = Guardian.create(child=child.id, **values)
-            audit.record(
-                self.user,
-                "create",
-                "guardian",
-                same.id,
-                after=audit.snapshot(same),
-                child_id=child.id,
-                reason=self.reason,
-            )
-            return
-        before = audit.snapshot(same)
-        for name, value in values.items():
-            setattr(same, name, value)
-        same.save()
-        audit.record(self.user, "update", "guardian", same.id, before, audit.snapshot(same), child.id, self.reason)
 
     def _reject(self, sheet, number, name, errors):
         """List a row's problems left to right, under the headers as the file spells them."""
@@ -425,14 +479,78 @@ class _Import:
             self.outcome.counts["rejected"] += 1
             self.kinds[index] = REJECTED
 
+
+class _Commit:
+    """The writing of a check's kept rows, inside the caller's write lock."""
+
+    def __init__(self, user, kept, progress):
+        self.user, self.kept, self.progress = user, kept, progress
+        self.outcome = Outcome(**kept["outcome"])
+        self.reason = _("Roster import: %(file)s", file=self.outcome.file)
+        self.as_of = kept["as_of"]
+        self.now = utcnow()
+        self.at = str(self.now)
+        self.done, self.total = 0, kept["rows"]
+
+    def write(self, children, guardians, updates):
+        """One chunk: its new children and their guardians in bulk, then its updates one by one."""
+        if children:
+            at, stamped = self.at, _STAMPED
+            bulk_insert("child", columns.CHILD_ROW, [(*row[:stamped], at, at, *row[stamped + 2 :]) for row in children])
+            bulk_insert("guardian", columns.GUARDIAN_ROW, guardians)
+        if updates:
+            self._update(updates)
+        self.done += len(children) + len(updates)
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+    def _update(self, updates):
+        found = {child.id: child for child in Child.select().where(Child.id.in_([u[0] for u in updates]))}
+        wanted = [guardian_id for _child, _changed, guardian_id, _values in updates if guardian_id is not None]
+        kept_guardians = {g.id: g for g in Guardian.select().where(Guardian.id.in_(wanted))} if wanted else {}
+        for child_id, changed, guardian_id, guardian in updates:
+            child = found[child_id]
+            if changed:
+                before, placed = child_snapshot(child), placement_of(child)
+                for name, value in changed.items():
+                    setattr(child, name, value)
+                date_move(child, placed, self.as_of)
+                child.updated_at = self.now
+                child.save()
+                audit.record(
+                    self.user, "update", "child", child.id, before, child_snapshot(child), child.id, self.reason
+                )
+            if guardian:
+                self._save_guardian(child, kept_guardians.get(guardian_id), guardian)
+
+    def _save_guardian(self, child, same, values):
+        if same is None:
+            same = Guardian.create(child=child.id, **values)
+            audit.record(
+                self.user,
+                "create",
+                "guardian",
+                same.id,
+                after=audit.snapshot(same),
+                child_id=child.id,
+                reason=self.reason,
+            )
+            return
+        before = audit.snapshot(same)
+        for name, value in values.items():
+            setattr(same, name, value)
+        same.save()
+        audit.record(self.user, "update", "guardian", same.id, before, audit.snapshot(same), child.id, self.reason)
+
     def finish(self):
-        """After a clean run: move the id sequences past the new rows, and audit the import.
+        """After the rows: move the id sequences past the new rows, and audit the import.
 
         New children are audited together, by their ids, in the import's entry (as demo data is):
         one entry per child would double the time of a county's import. Updates are audited per child."""
         reset_sequence("child")
         reset_sequence("guardian")
-        created = [self.first_child, self.next_child - 1] if self.next_child > self.first_child else None
+        first, after_last = self.kept["first_child"], self.kept["next_child"]
+        created = [first, after_last - 1] if after_last > first else None
         after = {"file": self.outcome.file, **self.outcome.counts, "new_child_ids": created}
         audit.record(self.user, "create", "import", None, after=after, reason=self.reason)
         self.outcome.committed = True

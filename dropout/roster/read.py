@@ -59,6 +59,7 @@ class Sheet:
     ignored: list
     rows: object = field(repr=False)
     index: int = 0  # among the file's sheets with a header
+    size: int | None = None  # data rows below the header (to the sheet's last used row), None when unknown (CSV)
 
 
 def kind_of(path):
@@ -104,7 +105,7 @@ def _workbook_sheets(path):
         except CalamineError:
             raise ValidationError({"file": not_a_spreadsheet()}) from None
         # iter_rows() starts at the sheet's first row, blank rows above the data included.
-        yield name, enumerate(sheet.iter_rows(), start=1)
+        yield name, enumerate(sheet.iter_rows(), start=1), sheet.end[0] + 1 if sheet.end else 0
 
 
 def _recognise(cells):
@@ -121,7 +122,7 @@ def _has_content(rows):
     return any(str(cell).strip() for _, cells in rows for cell in cells if cell is not None)
 
 
-def _header(name, rows):
+def _header(name, rows, height=None):
     """The Sheet whose header is the row, among the first ones, naming the most fields; None without one.
 
     A header split over two rows (a merged 监护人信息 above 监护人 / 与学生关系 / 联系电话) takes the
@@ -158,7 +159,8 @@ def _header(name, rows):
             ignored.append(header)  # a second column for the same field: the first one counts
         else:
             columns[field_], headers[field_] = column, header
-    return Sheet(name, columns, flags, headers, ignored, itertools.chain(head[last + 1 :], rows))
+    size = None if height is None else max(height - head[last][0], 0)
+    return Sheet(name, columns, flags, headers, ignored, itertools.chain(head[last + 1 :], rows), size=size)
 
 
 def sheets(path, csv_name="CSV", limits=None):
@@ -167,11 +169,11 @@ def sheets(path, csv_name="CSV", limits=None):
     or not a spreadsheet."""
     kind = kind_of(path)
     workbook_limits.check(path, limits, unreadable=not_a_spreadsheet)  # before calamine or csv sees the bytes
-    raw = [(csv_name, _csv_rows(path))] if kind == "csv" else _workbook_sheets(path)
-    for name, rows in raw:
+    raw = [(csv_name, _csv_rows(path), None)] if kind == "csv" else _workbook_sheets(path)
+    for name, rows, height in raw:
         rows = iter(rows)
         head = list(itertools.islice(rows, HEADER_SCAN))
-        sheet = _header(name, itertools.chain(head, rows))
+        sheet = _header(name, itertools.chain(head, rows), height)
         yield name, sheet, sheet is not None or _has_content(head) or _has_content(rows)
 
 
@@ -204,7 +206,8 @@ def no_header_message():
 
 
 # An upload waits between its preview and its commit as <uploads>/imports/<token>.<kind>, beside
-# <token>.json: who uploaded it, its name, and what the preview found. Never in the session cookie.
+# <token>.json: who uploaded it, its name, and what the preview found (never in the session cookie),
+# and <token>.rows: the rows the preview checked, which the commit writes.
 IMPORTS_FOLDER = "imports"
 KEEP_SECONDS = 24 * 3600  # uploads previewed but never confirmed go after a day
 
@@ -246,8 +249,15 @@ def upload_path(uploads_dir, token, note):
     return Path(uploads_dir) / IMPORTS_FOLDER / f"{token}.{note['kind']}"
 
 
+def rows_path(uploads_dir, token):
+    """Where an upload's checked rows wait for their commit (roster/staging.py), beside the upload."""
+    return Path(uploads_dir) / IMPORTS_FOLDER / f"{token}.rows"
+
+
 def discard_upload(uploads_dir, token, note, with_note=False):
-    """Remove the spreadsheet once committed (the note stays for the result page), or both when refused."""
+    """Remove the spreadsheet and its checked rows once committed (the note stays for the result page), or
+    the note too when refused."""
     upload_path(uploads_dir, token, note).unlink(missing_ok=True)
+    rows_path(uploads_dir, token).unlink(missing_ok=True)
     if with_note:
         (Path(uploads_dir) / IMPORTS_FOLDER / f"{token}.json").unlink(missing_ok=True)

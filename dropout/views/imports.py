@@ -1,4 +1,5 @@
-"""Roster import pages: upload, preview, confirm, result; the template and the rejected rows as .xlsx."""
+"""Roster import pages: upload, preview (the check), confirm (the commit of the checked rows), result; the
+template and the rejected rows as .xlsx."""
 
 from dataclasses import asdict
 
@@ -50,12 +51,12 @@ def _note_or_404(token):
     return note if note and "outcome" in note else abort(404)
 
 
-def _run(token, note, commit):
-    """The import of an upload as the current user: a preview, or the commit."""
-    return roster_import.import_roster(
+def _check(token, note):
+    """Check an upload as the current user, keeping its checked rows for the commit: the preview."""
+    return roster_import.check(
         current_user,
         roster_read.upload_path(_uploads(), token, note),
-        commit=commit,
+        roster_read.rows_path(_uploads(), token),
         today=clock.today(),
         start_age=current_app.config["SCHOOL_START_AGE"],
         file_name=note["file"],
@@ -91,7 +92,7 @@ def upload():
                     stored.stream, _uploads(), current_user.id, stored.filename, _max_mb() * 1024 * 1024
                 )
                 note["as_of"] = as_of
-                note["outcome"] = asdict(_run(token, note, commit=False))
+                note["outcome"] = asdict(_check(token, note))
             except ValidationError as exc:
                 if "as_of" in exc.errors:
                     form.as_of.errors = [exc.errors["as_of"]]
@@ -127,17 +128,35 @@ def commit(token):
     if note["outcome"]["committed"]:
         return redirect(url_for("imports.preview", token=token))
     try:
-        outcome = _run(token, note, commit=True)
-    except ValidationError as exc:  # the upload went missing since its preview
+        outcome = roster_import.commit(current_user, roster_read.rows_path(_uploads(), token), today=clock.today())
+    except ValidationError as exc:  # the register changed since the preview, or its rows are gone
+        note["stale"] = True
+        roster_read.save_note(_uploads(), token, note)
         flash(exc.errors.get("file") or next(iter(exc.errors.values())), "error")
-        return redirect(url_for("imports.upload"))
+        return redirect(url_for("imports.preview", token=token))
     note["outcome"] = asdict(outcome)
     roster_read.save_note(_uploads(), token, note)
-    if outcome.committed:
-        roster_read.discard_upload(_uploads(), token, note)
-        flash(_("Imported."))
-    else:
-        flash(_("Nothing was imported: the register changed since the preview. Correct the rows below."), "error")
+    roster_read.discard_upload(_uploads(), token, note)
+    flash(_("Imported."))
+    return redirect(url_for("imports.preview", token=token))
+
+
+@bp.route("/<token>/check", methods=["POST"])
+@allowed
+def check_again(token):
+    """Check the stored upload again, against the register as it is now (after a refused commit)."""
+    note = _note_or_404(token)
+    if note["outcome"]["committed"]:
+        return redirect(url_for("imports.preview", token=token))
+    try:
+        if not roster_read.upload_path(_uploads(), token, note).is_file():
+            raise ValidationError({"file": _("The uploaded file is gone: upload it again.")})
+        note["outcome"] = asdict(_check(token, note))
+    except ValidationError as exc:
+        flash(exc.errors.get("file") or next(iter(exc.errors.values())), "error")
+        return redirect(url_for("imports.upload"))
+    note.pop("stale", None)
+    roster_read.save_note(_uploads(), token, note)
     return redirect(url_for("imports.preview", token=token))
 
 
