@@ -125,6 +125,7 @@ def test_cases_export_to_a_spreadsheet_with_masked_ids(client, county):
     response = client.get("/cases/export.xlsx?status=dropped_out")
     assert response.status_code == 200
     rows = CalamineWorkbook.from_filelike(io.BytesIO(response.data)).get_sheet_by_index(0).to_python()
+    response.close()  # the workbook is sent from a temporary file
     assert rows[1][:3] == ["案卷", "姓名", "身份证号"]
     assert [row[1] for row in rows[2:]] == ["李小红"]
     assert rows[2][2] == county.own.id_number[:4] + "*" * 10 + county.own.id_number[-4:]

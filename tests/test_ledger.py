@@ -5,6 +5,7 @@ import json
 import logging
 from datetime import date, timedelta
 
+import openpyxl
 import pytest
 from conftest import born_aged, login
 from county import ROLES, build_county
@@ -177,21 +178,93 @@ class QueryCounter(logging.Handler):
         self.statements.append(record.msg[0] if isinstance(record.msg, tuple) else record.msg)
 
 
-def test_rows_are_fetched_with_a_few_queries_not_one_per_child(db, county):
-    add_children(county, 2200, village=county.other.village, prefix="白马")
+def statements_of(run):
+    """The SQL statements peewee sends while `run()` runs."""
     counter, peewee_log = QueryCounter(), logging.getLogger("peewee")
     peewee_log.addHandler(counter)
     level = peewee_log.level
     peewee_log.setLevel(logging.DEBUG)
     try:
-        out = io.BytesIO()
-        count = ledger.write_ledger(county.users["admin"], child_search.Filters(), date.today(), out, "示例县")
+        run()
     finally:
         peewee_log.removeHandler(counter)
         peewee_log.setLevel(level)
-    assert count == MANY + 3 + 2200
-    guardian_queries = [s for s in counter.statements if 'FROM "guardian"' in s]
-    assert len(guardian_queries) == 3  # one per 1,000 children
-    assert len(counter.statements) <= 5
-    rows = CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue())).get_sheet_by_index(0).to_python()
-    assert len(rows) == count + 2
+    return counter.statements
+
+
+def test_rows_are_fetched_with_the_same_few_queries_however_many_children(db, county):
+    """The first guardians come with the children, in one query: more children, no more queries."""
+
+    def export():
+        return ledger.write_ledger(county.users["admin"], child_search.Filters(), date.today(), io.BytesIO(), "示例县")
+
+    few = statements_of(export)
+    add_children(county, 2200, village=county.other.village, prefix="白马")
+    many = statements_of(export)
+    assert len(many) == len(few) <= 5
+    reads = [s for s in many if 'FROM "child"' in s]
+    assert len(reads) == 1 and 'FROM "guardian"' in reads[0]  # one query for the rows and their guardians
+
+
+def test_progress_counts_up_every_chunk_to_the_total(db, county, monkeypatch):
+    """Told at the start and after each chunk of rows, never per row; the last call is (total, total)."""
+    monkeypatch.setattr(ledger, "CHUNK", 100)
+    calls = []
+    filters = child_search.Filters(status="enrolled")
+    count = ledger.write_ledger(
+        county.users["admin"], filters, date.today(), io.BytesIO(), "示例县", progress=lambda *call: calls.append(call)
+    )
+    enrolled = MANY - len(range(0, MANY, 7)) + 3  # every seventh dropped out; the county's 3 are enrolled
+    assert count == enrolled
+    assert calls == [(0, enrolled), (100, enrolled), (200, enrolled), (enrolled, enrolled)]
+
+
+def test_progress_of_an_empty_ledger_is_zero_of_zero(db, county):
+    calls = []
+    filters = child_search.Filters(q="没有这个人")
+    count = ledger.write_ledger(
+        county.users["admin"], filters, date.today(), io.BytesIO(), "示例县", progress=lambda *call: calls.append(call)
+    )
+    assert count == 0 and calls == [(0, 0)]
+
+
+def test_a_ledger_written_to_a_file_is_a_real_workbook_with_its_cells_and_formats(db, county, tmp_path):
+    """openpyxl reads what write_ledger streams into a file object: the cells (each text), every body cell in
+    the text format, the header bold on its grey fill, the title in large type, the ID column wide."""
+    path = tmp_path / "ledger.xlsx"
+    with open(path, "wb") as out:
+        count = ledger.write_ledger(county.users["admin"], child_search.Filters(), date.today(), out, "示例县")
+    sheet = openpyxl.load_workbook(path).worksheets[0]
+    cells = [["" if value is None else value for value in row] for row in sheet.iter_rows(values_only=True)]
+    assert count == MANY + 3 and len(cells) == count + 2
+    assert cells[0][0] == "示例县适龄儿童少年台账" and cells[0][-2:] == ["制表日期", date.today().isoformat()]
+    assert cells[1] == HEADER
+    assert [row[0] for row in cells[2:]] == [str(n) for n in range(1, count + 1)]
+    first = next(row for row in cells[2:] if row[1] == "台账00000")
+    assert first[2:] == [
+        "男",
+        "",
+        born_aged(9).isoformat(),
+        "汉族",
+        "城关镇",
+        "东街社区",
+        "一组",
+        "东街 12 号",
+        "第一监护人",
+        "母亲",
+        "13900000001",
+        "城关镇中心小学",
+        "三年级",
+        "",
+        "辍学",
+        "留守儿童、残疾(视力)",
+        "",
+    ]
+    numbered = next(row for row in cells[2:] if row[1] == "台账00001")
+    assert numbered[3] == masked(Child.get(Child.name == "台账00001").id_number)
+    assert sheet.title == "台账" and sheet.freeze_panes == "A3"
+    assert sheet["A1"].font.b and sheet["A1"].font.sz == 14
+    assert all(cell.font.b and cell.fill.fgColor.rgb == "FFEEF1F5" for cell in sheet[2])
+    body = [cell for row in sheet.iter_rows(min_row=3) for cell in row if cell.value is not None]
+    assert body and all(cell.number_format == "@" and isinstance(cell.value, str) for cell in body)
+    assert sheet.column_dimensions["D"].width == pytest.approx(21, abs=1)  # 身份证号

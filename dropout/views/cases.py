@@ -1,6 +1,7 @@
 """一人一案 pages: the cases list and export, a case with its timeline and next steps."""
 
 import json
+import tempfile
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -38,7 +39,7 @@ from ..models import CaseEvent, DropoutCase, User
 from ..notices import notices
 from ..rules.numbers import parse_id
 from .downloads import send_download
-from .found import case_or_404, child_or_404, paged, places_in_scope
+from .found import case_or_404, child_or_404, keyset_paged, places_in_scope
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -52,12 +53,10 @@ def settings():
 def index():
     filters = case_search.CaseFilters.from_args(request.args)
     query = case_search.search(current_user, filters, clock.today())
-    rows, paging = paged(query)
     return render_template(
         "cases/list.html",
-        cases=rows,
+        page=keyset_paged(query, case_search.ORDER, descending=True),
         filters=filters,
-        **paging,
         args={k: v for k, v in vars(filters).items() if v not in (None, "")},
         **places_in_scope(),
         people=_people(),
@@ -78,9 +77,16 @@ def _people():
 @login_required
 def export():
     filters = case_search.CaseFilters.from_args(request.args)
-    data = case_export.workbook(current_user, filters, clock.today(), current_app.config["COUNTY_NAME"])
+    today = clock.today()
+    out = tempfile.TemporaryFile()  # on disk, not in memory, as the ledger's
+    try:
+        case_export.write_workbook(current_user, filters, today, current_app.config["COUNTY_NAME"], out)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
     return send_download(
-        data, f"cases-{clock.today():%Y%m%d}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        out, f"cases-{today:%Y%m%d}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
 
 
