@@ -39,7 +39,7 @@ from ..models import CaseEvent, DropoutCase, User
 from ..notices import notices
 from ..rules.numbers import parse_id
 from .downloads import send_download
-from .found import case_or_404, child_or_404, keyset_paged, places_in_scope
+from .found import case_or_404, child_or_404, paged, places_in_scope
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -53,10 +53,12 @@ def settings():
 def index():
     filters = case_search.CaseFilters.from_args(request.args)
     query = case_search.search(current_user, filters, clock.today())
+    rows, paging = paged(query)
     return render_template(
         "cases/list.html",
-        page=keyset_paged(query, case_search.ORDER, descending=True),
+        cases=rows,
         filters=filters,
+        **paging,
         args={k: v for k, v in vars(filters).items() if v not in (None, "")},
         **places_in_scope(),
         people=_people(),
