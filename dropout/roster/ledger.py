@@ -4,6 +4,7 @@ The ledger is the document the bureau sends upward, so its title, headers and la
 written in Chinese whatever the interface language.
 """
 
+import logging
 from dataclasses import asdict
 
 import xlsxwriter
@@ -137,8 +138,11 @@ def _chunks(query):
     client never holds the whole result."""
     sql, params = database.get_sql_context().sql(query).query()
     if is_postgres():
-        cursor = database.connection().cursor(name="ledger")
+        # peewee's connection is in autocommit (its BEGIN is plain SQL), where psycopg2 allows only a WITH HOLD
+        # cursor; inside read_snapshot's transaction it is closed before the commit, so nothing is materialised.
+        cursor = database.connection().cursor(name="ledger", withhold=True)
         cursor.itersize = CHUNK
+        logging.getLogger("peewee").debug((sql, params))  # as peewee logs the queries it runs itself
         cursor.execute(sql, params)
     else:
         cursor = database.execute_sql(sql, params)
