@@ -97,11 +97,13 @@ class PostgresCounty:
 
         self.psycopg2, self.keep, self.name, self.admin_url = psycopg2, keep, name, server_url
         self.url = urlparse(server_url)._replace(path=f"/{name}").geturl()
-        with self._admin() as admin, admin.cursor() as cursor:
+        admin = self._admin()  # not `with admin`: psycopg2 would open a transaction, where CREATE DATABASE fails
+        with admin.cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
             self.created = cursor.fetchone() is None
             if self.created:
                 cursor.execute(f"CREATE DATABASE {name}")
+        admin.close()
 
     def _admin(self):
         admin = self.psycopg2.connect(self.admin_url)
@@ -125,8 +127,10 @@ class PostgresCounty:
 
     def drop(self):
         if self.created and not self.keep:
-            with self._admin() as admin, admin.cursor() as cursor:
+            admin = self._admin()
+            with admin.cursor() as cursor:
                 cursor.execute(f"DROP DATABASE {self.name} WITH (FORCE)")
+            admin.close()
 
 
 def generate(start, stop, villages, schools, now):
