@@ -51,8 +51,8 @@ EXPECTED = {
     ("exemptions.scan", "GET", "own"): EVERYONE,
     ("exemptions.scan", "GET", "other"): by_role(404, admin=200, bureau=200),
     ("notices.index", "GET", None): EVERYONE,
-    ("notices.batch", "POST", "own"): EVERYONE,  # the PDF of the ticked notices in scope
-    ("notices.batch", "POST", "other"): by_role(302, admin=200, bureau=200),  # nothing in scope: back to the list
+    ("notices.batch", "POST", "own"): dict.fromkeys(ROLES, 302),  # the task printing the ticked notices in scope
+    ("notices.batch", "POST", "other"): dict.fromkeys(ROLES, 302),  # nothing in scope: back to the list
     ("notices.issue", "GET", "own"): by_role(403, admin=200, township=200, bureau=200),  # the bureau in its own name
     ("notices.issue", "GET", "other"): by_role(404, admin=200, bureau=200),
     ("notices.detail", "GET", "own"): EVERYONE,
@@ -94,6 +94,12 @@ EXPECTED = {
     ("registers.export", "GET", None): by_role(403, admin=404, bureau=404, township=404),
     ("registers.check_export", "GET", None): by_role(403, admin=200, bureau=200, township=200),
     ("registers.ledger_export", "GET", None): EVERYONE,
+    ("registers.ledger_export", "POST", None): dict.fromkeys(ROLES, 302),  # the task's page
+    ("tasks.index", "GET", None): EVERYONE,
+    ("tasks.show", "GET", None): dict.fromkeys(ROLES, 404),  # nobody's task: tests/test_tasks.py reads real ones
+    ("tasks.state", "GET", None): dict.fromkeys(ROLES, 404),
+    ("tasks.download", "GET", None): dict.fromkeys(ROLES, 404),
+    ("tasks.cancel", "POST", None): dict.fromkeys(ROLES, 404),
     ("imports.upload", "GET", None): by_role(403, admin=200, bureau=200, township=200),
     ("imports.template", "GET", None): by_role(403, admin=200, bureau=200, township=200),
     ("imports.preview", "GET", None): by_role(403, admin=404, bureau=404, township=404),  # no such upload
@@ -196,6 +202,8 @@ def _url(app, county, endpoint, target):
         args["entry_id"] = 1
     if "token" in rule.arguments:
         args["token"] = "0" * 32  # no such upload: test_crosscheck walks a real one
+    if "key" in rule.arguments:
+        args["key"] = "0" * 32  # no such task
     if "list_name" in rule.arguments:
         args["list_name"] = "duplicates" if endpoint == "registers.check_export" else "candidates"
     if "filename" in rule.arguments:

@@ -5,7 +5,7 @@ import csv
 import io
 
 from casework import add_casework
-from conftest import csrf_token, login, valid_id
+from conftest import csrf_token, login, task_result, valid_id
 from county import build_county
 from werkzeug.routing import AnyConverter, IntegerConverter
 
@@ -166,7 +166,6 @@ def test_a_well_formed_multipart_form_is_still_read(app, client):
 # Every route that sends a file. The walk below fails on a file from a route not listed here.
 FILE_ENDPOINTS = {
     "notices.pdf",
-    "notices.batch",
     "penalties.pdf",
     "cases.export",
     "visits.photo",
@@ -174,7 +173,7 @@ FILE_ENDPOINTS = {
     "scans.show",
     "registers.export",
     "registers.check_export",
-    "registers.ledger_export",
+    "tasks.download",  # a background task's result: the ledger, a batch of notices, …
     "imports.template",
     "imports.rejected",
     "reports.archived",
@@ -256,9 +255,8 @@ def test_every_file_is_sent_uncached_safely_named_and_unsniffed(app, client):
     downloads = {
         "notice PDF": client.get(url("notices.pdf")),
         "penalty PDF": client.get(url("penalties.pdf")),
-        "batch of notices": client.post(
-            url("notices.batch"),
-            data={"csrf_token": csrf_token(client, "/notices/"), "notice": [work.notice["own"].id]},
+        "batch of notices": task_result(
+            client, url("notices.batch"), {"notice": [work.notice["own"].id]}, form_url="/notices/"
         ),
         "cases": client.get(url("cases.export")),
         "visit photo": client.get(url("visits.photo")),
@@ -268,7 +266,7 @@ def test_every_file_is_sent_uncached_safely_named_and_unsniffed(app, client):
         "duplicates": client.get(url("registers.check_export", list_name="duplicates")),
         "past school age": client.get(url("registers.check_export", list_name="past_age")),
         "no school": client.get(url("registers.check_export", list_name="no_school")),
-        "ledger": client.get(url("registers.ledger_export")),
+        "ledger": task_result(client, url("registers.ledger_export")),
         "roster template": client.get(url("imports.template")),
         "rejected rows": client.get(url("imports.rejected")),
         "archived PDF": client.get(url("reports.archived", kind="pdf") + f"?unit={unit}"),
@@ -312,7 +310,7 @@ def test_any_response_naming_a_file_carries_the_download_headers(app, client):
             assert rule.endpoint in FILE_ENDPOINTS, f"{rule.endpoint} sends a file: list it in FILE_ENDPOINTS"
             _assert_download_headers(response, url)
             sent.add(rule.endpoint)
-    assert sent == FILE_ENDPOINTS - {"notices.batch"}  # the batch is a POST, above
+    assert sent == FILE_ENDPOINTS - {"tasks.download"}  # no task is walked here: its results are, above
 
 
 def test_a_download_name_never_breaks_the_header(app):

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import csrf_token, login
+from conftest import csrf_token, login, task_result
 from county import build_county
 
 from dropout import clock
@@ -100,8 +100,9 @@ def test_a_batch_prints_notice_and_proof_alternating(app, client, county, tmp_pa
     post(client, f"/cases/{other.id}/notice", {"return_school": "白马乡中心小学", "early_reason": "监护人已带孩子外出"})
     with database.connection_context():
         ids = [n.id for n in ReturnNotice.select()]
-    response = client.post("/notices/batch.pdf", data={"notice": ids, "csrf_token": csrf_token(client, "/notices/")})
+    response = task_result(client, "/notices/batch.pdf", {"notice": ids}, form_url="/notices/")
     text = pdftotext(response.data, tmp_path)
+    response.close()
     pages = text.split("\f")
     assert "限期复学通知书" in pages[0] and "送达回证" in pages[1] and "王小芳" in pages[2] and "送达回证" in pages[3]
 

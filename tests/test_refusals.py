@@ -326,6 +326,10 @@ EXCLUDED = {
     "in test_access and test_id_numbers",
     "/children/<id:child_id>/delete": "its one field (the reason) is optional free text, cut to 500 characters; who "
     "may remove a child is an access rule (403), tested in test_access",
+    "/children/ledger.xlsx": "its fields are the children list's filters, read as the list reads them (malformed ones "
+    "dropped, test_hostile_children); a second task while one runs is refused in test_tasks",
+    "/tasks/<key>/cancel": "takes no input; a task that has started cannot be cancelled (test_tasks), an unknown one "
+    "answers 404",
 }
 # URL parts that choose among several forms behind one rule, and where each view lists its choices.
 CHOICES = {"action": "ACTIONS", "step": "STEPS", "kind": "FORMS"}

@@ -58,6 +58,13 @@ def claim_period(job, period):
         return False
 
 
+def refuse_locked(month):
+    """MonthLocked when `month` is locked: its figures may no longer be generated (checked again when they are)."""
+    row = SummaryMonth.get_or_none(SummaryMonth.month == str(month))
+    if row is not None and row.locked_at is not None:
+        raise MonthLocked({"month": _("%(month)s is locked.", month=str(month))})
+
+
 def generate_month(month, user=None, start_age=6, due_day=5, claim=None):
     """Compute and freeze `month`'s summaries; 'generated', or 'done before' when `claim` (a job
     name) had already claimed the month. Raises MonthLocked for a locked month."""

@@ -18,7 +18,7 @@ from ..pdf.fonts import FontMissing
 from ..rules import measures as measure_rules
 from ..rules.dates import parse_date
 from ..rules.numbers import parse_id
-from . import scans
+from . import scans, tasks
 from .downloads import send_download
 from .found import case_or_404, flash_refusal, notice_or_404
 
@@ -68,19 +68,13 @@ def index():
 @bp.route("/notices/batch.pdf", methods=["POST"])
 @login_required
 def batch():
+    """The chosen notices as one PDF, each with its 送达回证, laid out by a background task."""
     ids = [id_ for value in request.values.getlist("notice") if (id_ := parse_id(value)) is not None][:1000]
-    chosen = list(
-        notices.listing(current_user).where(ReturnNotice.id.in_(ids)).order_by(ReturnNotice.township, ReturnNotice.seq)
-    )
+    chosen = [notice.id for notice in notices.listing(current_user).where(ReturnNotice.id.in_(ids))]
     if not chosen:
         flash(_("Choose the notices to print."), "error")
         return redirect(url_for("notices.index"))
-    return printed(
-        lambda: notices.batch_pdf(chosen, current_app.config["PDF_FONT"]),
-        f"notices-{clock.today():%Y%m%d}.pdf",
-        url_for("notices.index"),
-        attachment=True,
-    )
+    return tasks.start("notices", _("Print %(n)d notices", n=len(chosen)), {"ids": chosen})
 
 
 @bp.route("/cases/<id:case_id>/notice", methods=["GET", "POST"])

@@ -14,7 +14,7 @@ from ..reporting import dashboard, summaries
 from ..reporting.figures import Month
 from ..rules.indicators import balance_gap, total
 from ..rules.numbers import parse_id
-from . import charts
+from . import charts, tasks
 from .downloads import send_download
 from .found import flash_refusal
 from .notices import no_font
@@ -167,18 +167,16 @@ def _finish(month):
 @bp.route("/generate", methods=["POST"])
 @roles_required("admin", "bureau")
 def generate():
+    """Generate (or regenerate) a month's figures and archive, as a background task."""
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
         month = summaries.parse_month(request.form.get("month", ""), clock.today())
-        archived = report_archive.generate_and_archive(month, current_user, current_app.config)
+        summaries.refuse_locked(month)
     except ValidationError as exc:
         flash_refusal(exc)
         return redirect(url_for("reports.index"))
-    if not archived:
-        no_font()
-    flash(_("The figures of %(month)s were generated.", month=str(month)))
-    return _finish(month)
+    return tasks.start("month", _("Figures of %(month)s", month=str(month)), {"month": str(month)})
 
 
 @bp.route("/<month>/lock", methods=["POST"])
