@@ -32,6 +32,7 @@ EXPECTED = {
     ("children.reveal_ids", "POST", "other"): by_role(404, admin=200, bureau=200),
     ("cases.index", "GET", None): EVERYONE,
     ("cases.export", "GET", None): EVERYONE,
+    ("cases.export", "POST", None): dict.fromkeys(ROLES, 302),  # the task's page
     ("cases.create", "GET", "own"): by_role(200, bureau=403, village=403),
     ("cases.create", "GET", "other"): by_role(404, admin=200, bureau=403),
     ("cases.detail", "GET", "own"): EVERYONE,

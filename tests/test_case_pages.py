@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import csrf_token, login
+from conftest import csrf_token, login, task_result
 from county import build_county
 from python_calamine import CalamineWorkbook
 
@@ -122,10 +122,11 @@ def test_cases_export_to_a_spreadsheet_with_masked_ids(client, county):
         open_case(county.own, reason="work")
         open_case(county.other, "suspected")
     login(client, county.users["township"])
-    response = client.get("/cases/export.xlsx?status=dropped_out")
+    assert "开始导出" in client.get("/cases/export.xlsx?status=dropped_out").get_data(as_text=True)
+    response = task_result(client, "/cases/export.xlsx?status=dropped_out")
     assert response.status_code == 200
     rows = CalamineWorkbook.from_filelike(io.BytesIO(response.data)).get_sheet_by_index(0).to_python()
-    response.close()  # the workbook is sent from a temporary file
+    response.close()  # the workbook is sent from the task's file
     assert rows[1][:3] == ["案卷", "姓名", "身份证号"]
     assert [row[1] for row in rows[2:]] == ["李小红"]
     assert rows[2][2] == county.own.id_number[:4] + "*" * 10 + county.own.id_number[-4:]

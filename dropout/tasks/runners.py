@@ -18,6 +18,8 @@ from pathlib import Path
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from ..casework import export as case_export
+from ..casework import search as case_search
 from ..children import search as child_search
 from ..core.errors import PermissionDenied, ValidationError
 from ..models import BackgroundTask, ReturnNotice, User
@@ -67,6 +69,14 @@ def write_ledger(job):
     return Result({"rows": rows}, f"适龄儿童少年台账-{job.today:%Y%m%d}.xlsx", _("%(n)d children.", n=rows))
 
 
+def export_cases(job):
+    filters = case_search.CaseFilters(**job.params["filters"])
+    county = job.config["COUNTY_NAME"]
+    with open(job.part, "wb") as out:
+        rows = case_export.write_workbook(job.user, filters, job.today, county, out, progress=job.progress)
+    return Result({"rows": rows}, f"cases-{job.today:%Y%m%d}.xlsx", _("%(n)d cases.", n=rows))
+
+
 def print_notices(job):
     ids = [int(i) for i in job.params["ids"]]
     chosen = list(
@@ -95,7 +105,7 @@ def generate_month(job):
     return Result({"month": str(month), "archived": archived}, "", message)
 
 
-RUNNERS = {"ledger": write_ledger, "notices": print_notices, "month": generate_month}
+RUNNERS = {"ledger": write_ledger, "cases": export_cases, "notices": print_notices, "month": generate_month}
 
 
 def no_font_message():

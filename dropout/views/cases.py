@@ -1,11 +1,12 @@
 """一人一案 pages: the cases list and export, a case with its timeline and next steps."""
 
 import json
-import tempfile
+from dataclasses import asdict
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from .. import clock
 from ..case_forms import (
@@ -19,7 +20,6 @@ from ..case_forms import (
     read_dates,
 )
 from ..casework import cases
-from ..casework import export as case_export
 from ..casework import search as case_search
 from ..casework.settings import CaseSettings
 from ..choices import (
@@ -38,8 +38,8 @@ from ..forms import options, show_errors
 from ..models import CaseEvent, DropoutCase, User
 from ..notices import notices
 from ..rules.numbers import parse_id
-from .downloads import send_download
-from .found import case_or_404, child_or_404, paged, places_in_scope
+from . import tasks
+from .found import case_or_404, child_or_404, keyset_paged, places_in_scope
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -53,12 +53,10 @@ def settings():
 def index():
     filters = case_search.CaseFilters.from_args(request.args)
     query = case_search.search(current_user, filters, clock.today())
-    rows, paging = paged(query)
     return render_template(
         "cases/list.html",
-        cases=rows,
+        page=keyset_paged(query, case_search.ORDER, descending=True),
         filters=filters,
-        **paging,
         args={k: v for k, v in vars(filters).items() if v not in (None, "")},
         **places_in_scope(),
         people=_people(),
@@ -75,20 +73,25 @@ def _people():
     return User.select().where(User.id.in_(ids)).order_by(User.role, User.username)
 
 
-@bp.route("/export.xlsx")
+@bp.route("/export.xlsx", methods=["GET", "POST"])
 @login_required
 def export():
-    filters = case_search.CaseFilters.from_args(request.args)
-    today = clock.today()
-    out = tempfile.TemporaryFile()  # on disk, not in memory, as the ledger's
-    try:
-        case_export.write_workbook(current_user, filters, today, current_app.config["COUNTY_NAME"], out)
-    except BaseException:
-        out.close()
-        raise
-    out.seek(0)
-    return send_download(
-        out, f"cases-{today:%Y%m%d}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    """The filtered cases list as .xlsx (ID numbers masked), written by a background task: GET says what will be
+    exported, POST starts it."""
+    filters = case_search.CaseFilters.from_args(request.values)
+    chosen = {key: value for key, value in asdict(filters).items() if value not in (None, "")}
+    form = FlaskForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        return tasks.start("cases", _("Cases (一人一案) export"), {"filters": chosen})
+    text = _(
+        "The export holds every case the cases list shows with these filters, one row each, as an .xlsx workbook "
+        "(ID numbers masked). It is written in the background and kept for you to download."
+    )
+    back = url_for("cases.index", **chosen)
+    return render_template(
+        "tasks/start.html", heading=_("Export cases"), text=text, warning="", fields=chosen, back=back, form=form
     )
 
 

@@ -292,8 +292,23 @@ def ledger_export():
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        chosen = {key: value for key, value in asdict(filters).items() if value not in (None, "")}
         title = _("Ledger (台账) of school-age children")
-        return tasks.start("ledger", title, {"filters": chosen, "full_ids": full_ids})
-    shown = {key: value for key, value in asdict(filters).items() if value not in (None, "")}
-    return render_template("registers/ledger.html", form=form, filters=shown, full_ids=full_ids)
+        return tasks.start("ledger", title, {"filters": _chosen(filters), "full_ids": full_ids})
+    return render_template(
+        "tasks/start.html",
+        heading=_("Export the ledger (台账)"),
+        text=_(
+            "The ledger holds every child the children list shows with these filters, one row each, as an .xlsx "
+            "workbook. A large county takes a few minutes: it is written in the background and kept for you to "
+            "download."
+        ),
+        warning=_("With full ID numbers: the export is recorded in the audit trail.") if full_ids else "",
+        fields={**_chosen(filters), **({"full": 1} if full_ids else {})},
+        back=url_for("children.index", **_chosen(filters)),
+        form=form,
+    )
+
+
+def _chosen(filters):
+    """The filters given, by name (what the task and the links carry)."""
+    return {key: value for key, value in asdict(filters).items() if value not in (None, "")}
