@@ -29,6 +29,12 @@ class Todo:
         return sum(len(getattr(self, name)) for name in self.__dataclass_fields__)
 
 
+def _few(model, condition):
+    """The rows matching `condition`, found first (a few, through its indexes) and only then checked against the
+    user's scope: left in one WHERE, the planner may read every child in scope to find them."""
+    return model.id.in_(model.select(model.id).where(condition))
+
+
 def _own(user):
     return (DropoutCase.cadre == user.id) | (DropoutCase.teacher == user.id)
 
@@ -73,16 +79,22 @@ def todo(user, today, settings):
     result.followups_due = list(followups.order_by(DropoutCase.next_followup_on).limit(LIMIT))
     exemptions = scope.exemptions(user)
     result.exemptions_expiring = list(
-        exemptions.where(_expiring(today, settings)).order_by(Exemption.valid_until).limit(LIMIT)
+        exemptions.where(_few(Exemption, _expiring(today, settings))).order_by(Exemption.valid_until).limit(LIMIT)
     )
     if user.role in ("admin", "township"):
-        result.exemptions_to_approve = list(exemptions.where(Exemption.status == "applied").limit(LIMIT))
+        result.exemptions_to_approve = list(
+            exemptions.where(_few(Exemption, Exemption.status == "applied")).limit(LIMIT)
+        )
     if user.role in ("admin", "township"):
         decided = Escalation.select(Escalation.notice)
-        overdue = ReturnNotice.select().where(
-            (ReturnNotice.status == "overdue")
-            & ReturnNotice.case.in_(cases.select(DropoutCase.id))
-            & ReturnNotice.id.not_in(decided)
+        overdue = (
+            ReturnNotice.select(ReturnNotice, DropoutCase, Child)
+            .join(DropoutCase)
+            .join(Child)
+            .where(
+                _few(ReturnNotice, (ReturnNotice.status == "overdue") & ReturnNotice.id.not_in(decided))
+                & scope.child_condition(user)
+            )
         )
         result.notices_overdue = list(overdue.order_by(ReturnNotice.deadline_on).limit(LIMIT))
     result.reports_waiting = monthly_reports.to_do(user)[:LIMIT]
@@ -95,7 +107,7 @@ def todo(user, today, settings):
             missing.setdefault((r.month, r.due_on), []).append(names.get((r.unit_kind, r.unit_id), "?"))
         result.reports_missing = [(month, due_on, units) for (month, due_on), units in missing.items()]
     if user.role in ("admin", "bureau"):
-        result.exemptions_to_file = list(exemptions.where(Exemption.status == "approved").limit(LIMIT))
+        result.exemptions_to_file = list(exemptions.where(_few(Exemption, Exemption.status == "approved")).limit(LIMIT))
     return result
 
 

@@ -70,6 +70,26 @@ def child_condition(user):
     return nothing
 
 
+def township_parts(township_id):
+    """in_township(township_id) as disjoint conditions, each read in the lists' order through an index of its own
+    (child (village_id, name, id), child (school_id, village_id, name, id)): the township's residents, then for
+    each of its schools the pupils who live in another township."""
+    outside = Village.select(Village.id).where(Village.township != township_id)
+    schools = [s.id for s in School.select(School.id).where(School.township == township_id).order_by(School.id)]
+    return [living_in(township_id)] + [(Child.school == s) & Child.village.in_(outside) for s in schools]
+
+
+def child_condition_parts(user):
+    """child_condition(user) as disjoint conditions whose OR it is, so that a long list can be read a page at a
+    time through the index of its order (core/paging.py) instead of sorting every child in scope."""
+    if user.role == "township" and user.township_id:
+        return township_parts(user.township_id)
+    if user.role == "teacher" and user.school_id:
+        own = Child.school == user.school_id
+        return [own, (Child.responsible_teacher == user.id) & (Child.school.is_null() | ~own)]
+    return [child_condition(user)]
+
+
 def children(user):
     """All children in the user's scope."""
     return Child.select().where(child_condition(user))

@@ -16,7 +16,7 @@ from ..forms import CHILD_FIELDS, GUARDIAN_ROWS, ChildForm, options, show_errors
 from ..models import DropoutCase, Exemption, HomeVisit, School, User, Village
 from ..rules import id_number as idn
 from ..rules import school_age
-from .found import child_or_404, paged, places_in_scope
+from .found import child_or_404, keyset_paged, places_in_scope
 
 bp = Blueprint("children", __name__, url_prefix="/children")
 
@@ -26,13 +26,11 @@ bp = Blueprint("children", __name__, url_prefix="/children")
 def index():
     filters = child_search.Filters.from_args(request.args)
     today = clock.today()
-    query = child_search.search(current_user, filters, today, current_app.config["SCHOOL_START_AGE"])
-    rows, paging = paged(query)
+    parts = child_search.search_parts(current_user, filters, today, current_app.config["SCHOOL_START_AGE"])
     return render_template(
         "children/list.html",
-        children=rows,
+        page=keyset_paged(parts, child_search.ORDER),
         filters=filters,
-        **paging,
         args={key: value for key, value in asdict(filters).items() if value not in (None, "")},
         **places_in_scope(),
         statuses=CHILD_STATUSES,

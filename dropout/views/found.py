@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from ..accounts import users as accounts
 from ..children import places
-from ..core import scope
+from ..core import paging, scope
 from ..reporting import filing
 
 
@@ -61,6 +61,21 @@ def paged(query):
     total = query.count()
     pages = max((total + per_page - 1) // per_page, 1)
     return query.paginate(page, per_page), dict(total=total, page=page, pages=pages)
+
+
+def keyset_paged(query, order, descending=False):
+    """The page of a long list that ?after=, ?before= or ?last=1 asks for (core/paging.py): read through the index
+    of the list's order from where the last page ended, so the last page costs what the first does."""
+    args = request.args
+    return paging.page(
+        query,
+        order,
+        current_app.config["PAGE_SIZE"],
+        after=args.get("after", "")[:500],
+        before=args.get("before", "")[:500],
+        last=args.get("last") == "1",
+        descending=descending,
+    )
 
 
 def places_in_scope():
