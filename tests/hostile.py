@@ -120,3 +120,10 @@ def upload(client, url, data):
     response = client.post(url, data=data, content_type="multipart/form-data")
     response.request.input_stream.close()
     return response
+
+
+def landed(client, response):
+    """Where a 302 leads, through a background task's page: a done task goes on to its next page (an import's
+    preview), a failed one shows why. The final page's URL is `.request.path`."""
+    assert response.status_code == 302, response.status_code
+    return client.get(response.headers["Location"], follow_redirects=True)

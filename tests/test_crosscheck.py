@@ -15,6 +15,7 @@ from python_calamine import CalamineWorkbook
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from dropout import clock
 from dropout.db import database
 from dropout.models import AuditLog, Child, DropoutCase, Guardian, Village
 from dropout.roster import crosscheck
@@ -110,8 +111,8 @@ def upload(client, household=None, enrolment=None, name="户籍.xlsx"):
 def findings(app, user, token):
     """The upload's lists as read, and the comparison, as the page computes them."""
     with app.test_request_context(), database.connection_context():
-        lists_read = crosscheck.load(user, app.config["UPLOADS_DIR"], token, date.today())
-        return lists_read, crosscheck.compare(user, lists_read, date.today())
+        lists_read = crosscheck.load(user, app.config["UPLOADS_DIR"], token, clock.today())
+        return lists_read, crosscheck.compare(user, lists_read, clock.today())
 
 
 def token_of(response):
@@ -229,7 +230,7 @@ def test_a_long_list_is_matched_with_one_query_per_chunk_not_per_row(db, county)
     peewee_log.setLevel(logging.DEBUG)
     try:
         result = crosscheck.compare(
-            county.users["admin"], {"household": register_lists.UploadedList("household", "x", rows)}, date.today()
+            county.users["admin"], {"household": register_lists.UploadedList("household", "x", rows)}, clock.today()
         )
     finally:
         peewee_log.removeHandler(handler)
@@ -247,7 +248,7 @@ def test_an_id_number_excel_stored_as_a_number_is_never_guessed_back(db, county,
     workbook.active["D2"] = float(child.id_number[:17])  # what Excel keeps of a long number
     path = tmp_path / "户籍.xlsx"
     workbook.save(path)
-    result = register_lists.read_list(path, "household", "户籍.xlsx", date.today())
+    result = register_lists.read_list(path, "household", "户籍.xlsx", clock.today())
     assert [(row.name, row.id_number, row.birth_on) for row in result.rows] == [("刘小明", None, child.birth_on)]
     assert result.skipped == [(3, "没有有效的身份证号，也没有出生日期。")]
 
@@ -432,7 +433,7 @@ def doubtful(county):
 
 
 def test_the_register_checks_itself_within_the_users_scope(db, county, doubtful):
-    today = date.today()
+    today = clock.today()
     township, admin = county.users["township"], county.users["admin"]
     groups = crosscheck.duplicates(township)
     assert [(reasons, [child.name for child in children]) for reasons, children in groups] == [

@@ -20,6 +20,7 @@ from test_crosscheck import as_csv, as_xlsx, token_of
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from dropout import clock
 from dropout.choices import DISABILITY_CATEGORIES
 from dropout.core.errors import PermissionDenied
 from dropout.db import database
@@ -122,8 +123,8 @@ def upload(client, disability=None, name="残联名单.xlsx", **others):
 
 def findings(app, user, token):
     with app.test_request_context(), database.connection_context():
-        lists = crosscheck.load(user, app.config["UPLOADS_DIR"], token, date.today())
-        return lists, crosscheck.compare(user, lists, date.today(), app.config["SCHOOL_START_AGE"])
+        lists = crosscheck.load(user, app.config["UPLOADS_DIR"], token, clock.today())
+        return lists, crosscheck.compare(user, lists, clock.today(), app.config["SCHOOL_START_AGE"])
 
 
 def names(pairs):

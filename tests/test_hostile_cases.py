@@ -2,7 +2,7 @@
 handing over a caseload, and the cases list's filters."""
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -11,10 +11,11 @@ from hostile import HOSTILE, assert_sane, body, count, hostile_date, hostile_num
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from dropout import clock
 from dropout.db import database
 from dropout.models import CaseEvent, Child, DropoutCase
 
-TODAY = date.today()
+TODAY = clock.today()
 ABSENT = TODAY - timedelta(days=30)
 # Dates that may be right (today, the day of absence, blank for today) beside the hostile ones.
 DATES = st.one_of(hostile_date(), st.sampled_from(["", TODAY.isoformat(), ABSENT.isoformat(), "2099-01-01"]))

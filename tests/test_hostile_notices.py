@@ -2,7 +2,7 @@
 follows, and the notices list, batch print and public verification page."""
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -11,11 +11,12 @@ from hostile import HOSTILE, assert_sane, body, count, hostile_date, hostile_num
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from dropout import clock
 from dropout.db import database
 from dropout.models import CaseEvent, Child, DocumentCounter, DropoutCase, Escalation, ReturnNotice, User
 from dropout.notices import notices
 
-TODAY = date.today()
+TODAY = clock.today()
 ABSENT = TODAY - timedelta(days=40)
 DATES = st.one_of(hostile_date(), st.sampled_from(["", TODAY.isoformat(), (TODAY - timedelta(days=1)).isoformat()]))
 FEW = settings(HOSTILE, max_examples=12)  # each issued or corrected notice is printed to PDF: fewer examples

@@ -9,7 +9,18 @@ import pytest
 import xlsxwriter
 from conftest import born_aged, csrf_token, login, roster_cells
 from flask_babel import gettext
-from hostile import HOSTILE, assert_sane, body, count, hostile_date, hostile_number, hostile_text, stored, upload
+from hostile import (
+    HOSTILE,
+    assert_sane,
+    body,
+    count,
+    hostile_date,
+    hostile_number,
+    hostile_text,
+    landed,
+    stored,
+    upload,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import escape
@@ -105,7 +116,10 @@ def test_any_bytes_as_a_roster_are_refused_or_previewed_never_written(client, of
     response = upload(client, "/imports/", {"file": (io.BytesIO(data), name), "csrf_token": office["token"]})
     assert_sane(response, name)
     if response.status_code == 302:
-        assert_sane(client.get(response.headers["Location"]), name)
+        page = landed(client, response)
+        assert_sane(page, name)
+        if page.request.path.startswith("/tasks/"):  # its check failed: nothing of it is kept
+            assert 'role="status"' in body(page) and files_in(office["uploads"] / "imports") == before[1]
     else:
         assert response.status_code == 422 and 'role="alert"' in body(response)
         assert files_in(office["uploads"] / "imports") == before[1]  # nothing kept of a refused file
@@ -150,13 +164,15 @@ def test_a_roster_with_a_hostile_cell_is_written_exactly_or_not_at_all(client, o
     if response.status_code == 422:  # a file unreadable as a whole (a NUL in a CSV, say)
         assert register_state() == before
         return
-    assert response.status_code == 302
-    preview = client.get(response.headers["Location"])
+    preview = landed(client, response)
     assert_sane(preview, value)
-    committed = client.post(response.headers["Location"] + "/commit", data={"csrf_token": office["token"]})
-    assert committed.status_code == 302
-    assert_sane(client.get(committed.headers["Location"]), value)
-    rejected = client.get(response.headers["Location"] + "/rejected.xlsx")
+    if preview.request.path.startswith("/tasks/"):  # the check read no row (a NUL in a CSV, say)
+        assert register_state() == before
+        return
+    preview_url = preview.request.path
+    committed = client.post(preview_url + "/commit", data={"csrf_token": office["token"]})
+    assert_sane(landed(client, committed), value)
+    rejected = client.get(preview_url + "/rejected.xlsx")
     assert rejected.status_code == 200 and rejected.data[:2] == b"PK"
     if register_state()[0] == before[0]:
         assert register_state() == before  # all or nothing: a rejected row keeps every row out
@@ -189,8 +205,7 @@ def test_a_rosters_kind_is_read_from_its_content_not_its_name(client, office):
                 "/imports/",
                 {"file": (io.BytesIO(spreadsheet([row()], kind)), name), "csrf_token": office["token"]},
             )
-            assert response.status_code == 302, (kind, name)
-            assert "确认导入" in body(client.get(response.headers["Location"]))
+            assert "确认导入" in body(landed(client, response)), (kind, name)
 
 
 LIST_HEADER = ("姓名", "身份证号", "出生日期", "监护人", "村", "学校", "学籍状态")
@@ -252,12 +267,12 @@ def test_a_nul_deep_in_a_roster_rejects_its_row_and_writes_nothing(app, client, 
     response = upload(
         client, "/imports/", {"file": (io.BytesIO(spreadsheet(table, kind)), "名册"), "csrf_token": office["token"]}
     )
-    assert response.status_code == 302
+    preview = landed(client, response)
     with app.test_request_context():
         message = gettext("The cell contains a NUL character, which no field accepts.")
-    assert escape(message) in body(client.get(response.headers["Location"]))
+    assert escape(message) in body(preview)
     before = register_state()
-    client.post(response.headers["Location"] + "/commit", data={"csrf_token": office["token"]})
+    client.post(preview.request.path + "/commit", data={"csrf_token": office["token"]})
     assert register_state() == before
 
 

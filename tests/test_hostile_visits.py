@@ -2,7 +2,7 @@
 upload included): anything refused leaves no row and no orphan file; anything kept is kept exactly."""
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,11 +11,12 @@ from hostile import HOSTILE, assert_sane, count, hostile_date, hostile_number, h
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dropout import clock
 from dropout.core.uploads import MAX_BYTES
 from dropout.db import database
 from dropout.models import CaseEvent, DropoutCase, Exemption, HomeVisit
 
-TODAY = date.today()
+TODAY = clock.today()
 OPENED = TODAY - timedelta(days=20)
 DATES = st.one_of(hostile_date(), st.sampled_from(["", TODAY.isoformat(), OPENED.isoformat()]))
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64

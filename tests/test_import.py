@@ -660,6 +660,20 @@ def upload(client, content, name="名册.xlsx"):
     return client.post("/imports/", data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
+def after_task(client, response):
+    """The page a started task answers once it has run (tasks run inside the request in the tests): a done one
+    goes on to its next page (a 302 there), a failed one shows why."""
+    assert response.status_code == 302 and response.headers["Location"].startswith("/tasks/"), response.status_code
+    return client.get(response.headers["Location"])
+
+
+def previewed(client, response):
+    """The preview URL an upload's check task goes on to."""
+    done = after_task(client, response)
+    assert done.status_code == 302, done.get_data(as_text=True)[:1000]
+    return done.headers["Location"]
+
+
 def xlsx_bytes(tmp_path, rows, **kw):
     return write_xlsxwriter(tmp_path / "upload.xlsx", rows, **kw).read_bytes()
 
@@ -670,8 +684,7 @@ def test_a_township_officer_uploads_previews_and_confirms(app, client, county, t
     response = upload(
         client, xlsx_bytes(tmp_path, [roster_row(name="杨小梅", id_number=number), roster_row(name="杨小兰")])
     )
-    assert response.status_code == 302
-    preview_url = response.headers["Location"]
+    preview_url = previewed(client, response)
     token = re.fullmatch(r"/imports/([0-9a-f]{32})", preview_url).group(1)
     assert sorted(p.suffix for p in stored(app)) == [".json", ".rows", ".xlsx"]
     page = client.get(preview_url).get_data(as_text=True)
@@ -680,9 +693,9 @@ def test_a_township_officer_uploads_previews_and_confirms(app, client, county, t
         assert not Child.select().where(Child.id_number == number).exists()
     next(p for p in stored(app) if p.suffix == ".xlsx").unlink()  # the commit writes the checked rows, not the file
     response = client.post(f"/imports/{token}/commit", data={"csrf_token": csrf_token(client, preview_url)})
-    assert response.status_code == 302 and response.headers["Location"] == preview_url
+    assert previewed(client, response) == preview_url
     page = client.get(preview_url).get_data(as_text=True)
-    assert "导入完成" in page and "已导入。" in page
+    assert "导入完成" in page
     with database.connection_context():
         assert Child.get(Child.id_number == number).name == "杨小梅"
     assert sorted(p.suffix for p in stored(app)) == [".json"]
@@ -701,7 +714,7 @@ def test_the_preview_lists_rejected_rows_and_offers_them_as_a_workbook(client, c
         roster_row(name="好"),
         roster_row(name="外乡", township="白马乡", village="白马村", school="白马乡中心小学"),
     ]
-    preview_url = upload(client, xlsx_bytes(tmp_path, rows)).headers["Location"]
+    preview_url = previewed(client, upload(client, xlsx_bytes(tmp_path, rows)))
     page = client.get(preview_url).get_data(as_text=True)
     assert "有未通过的行时不能导入" in page and OUTSIDE in page and "确认导入" not in page
     response = client.get(preview_url + "/rejected.xlsx")
@@ -717,20 +730,19 @@ def test_a_register_changed_since_the_preview_imports_nothing_until_checked_agai
     login(client, county.users["township"])
     with database.connection_context():
         village = Village.create(township=county.home_village.township, name="新建村")
-    preview_url = upload(client, xlsx_bytes(tmp_path, [roster_row(name="新村娃", village="新建村")])).headers[
-        "Location"
-    ]
+    preview_url = previewed(client, upload(client, xlsx_bytes(tmp_path, [roster_row(name="新村娃", village="新建村")])))
     assert "确认导入" in client.get(preview_url).get_data(as_text=True)
     with database.connection_context():
         Village.update(name="改名村").where(Village.id == village.id).execute()
     response = client.post(preview_url + "/commit", data={"csrf_token": csrf_token(client, preview_url)})
-    assert response.headers["Location"] == preview_url
+    failed = after_task(client, response).get_data(as_text=True)  # the task's page says why, and leads back
+    assert CHANGED in failed and "失败" in failed and f'href="{preview_url}"' in failed
     page = client.get(preview_url).get_data(as_text=True)
-    assert CHANGED in page and "重新检查文件" in page and "确认导入" not in page
+    assert "重新检查文件" in page and "确认导入" not in page
     with database.connection_context():
         assert not Child.select().where(Child.name == "新村娃").exists()
     response = client.post(preview_url + "/check", data={"csrf_token": csrf_token(client, preview_url)})
-    assert response.headers["Location"] == preview_url
+    assert previewed(client, response) == preview_url
     page = client.get(preview_url).get_data(as_text=True)
     assert "没有这个村（社区）：城关镇新建村" in page and "重新检查文件" not in page and "确认导入" not in page
     with database.connection_context():
@@ -745,16 +757,21 @@ def test_an_upload_without_a_file_asks_for_one(client, county):
 
 @pytest.mark.parametrize(
     "name, content, message",
-    [
-        ("empty.xlsx", b"", "文件是空的。"),
-        ("photo.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(100), "这不是表格文件"),
-        ("headless.csv", "甲,乙\r\n1,2\r\n".encode(), "找不到表头"),
-    ],
+    [("empty.xlsx", b"", "文件是空的。"), ("photo.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(100), "这不是表格文件")],
 )
 def test_bad_uploads_get_a_clear_message_and_keep_nothing(app, client, county, name, content, message):
     login(client, county.users["township"])
     response = upload(client, content, name)
     assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert stored(app) == []
+
+
+def test_a_file_without_a_header_fails_its_check_with_the_reason_and_keeps_nothing(app, client, county):
+    """Read by the check task, not at upload: its page says why and leads back to the upload."""
+    login(client, county.users["township"])
+    page = after_task(client, upload(client, "甲,乙\r\n1,2\r\n".encode(), "headless.csv"))
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "找不到表头" in text and "失败" in text and 'href="/imports/"' in text
     assert stored(app) == []
 
 

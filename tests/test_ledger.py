@@ -3,14 +3,15 @@
 import io
 import json
 import logging
-from datetime import date, timedelta
+from datetime import timedelta
 
 import openpyxl
 import pytest
-from conftest import born_aged, login
+from conftest import born_aged, login, task_result
 from county import ROLES, build_county
 from python_calamine import CalamineWorkbook
 
+from dropout import clock
 from dropout.children import search as child_search
 from dropout.db import database
 from dropout.models import AuditLog, Child, Guardian
@@ -79,9 +80,9 @@ def sheet_of(response):
 
 def test_the_ledger_has_title_header_and_one_masked_row_per_child(client, county, app):
     login(client, county.users["admin"])
-    rows = sheet_of(client.get("/children/ledger.xlsx"))
+    rows = sheet_of(task_result(client, "/children/ledger.xlsx"))
     assert rows[0][0] == f"{app.config['COUNTY_NAME']}适龄儿童少年台账"
-    assert rows[0][-2:] == ["制表日期", date.today().isoformat()]
+    assert rows[0][-2:] == ["制表日期", clock.today().isoformat()]
     assert rows[1] == HEADER
     body = rows[2:]
     assert len(body) == MANY + 3 and [row[0] for row in body] == [str(n) for n in range(1, MANY + 4)]
@@ -115,7 +116,7 @@ def test_the_ledger_has_title_header_and_one_masked_row_per_child(client, county
 @pytest.mark.parametrize("role", ROLES)
 def test_full_id_numbers_only_for_the_roles_allowed_and_asking_and_the_choice_is_audited(client, county, role):
     login(client, county.users[role])
-    rows = sheet_of(client.get("/children/ledger.xlsx?full=1&status=enrolled"))
+    rows = sheet_of(task_result(client, "/children/ledger.xlsx?full=1&status=enrolled"))
     allowed = role in ("admin", "bureau", "township")
     with database.connection_context():
         numbers = {child.name: child.id_number for child in Child.select() if child.id_number}
@@ -133,7 +134,7 @@ def test_full_id_numbers_only_for_the_roles_allowed_and_asking_and_the_choice_is
 
 def test_without_asking_even_the_county_gets_masked_numbers_and_no_audit(client, county):
     login(client, county.users["bureau"])
-    rows = sheet_of(client.get("/children/ledger.xlsx"))
+    rows = sheet_of(task_result(client, "/children/ledger.xlsx"))
     assert all(row[3] == "" or "*" * 10 in row[3] for row in rows[2:])
     with database.connection_context():
         assert AuditLog.select().where(AuditLog.action == "export").count() == 0
@@ -143,29 +144,29 @@ def test_a_township_gets_its_own_children_under_its_own_name(client, county, app
     with database.connection_context():
         add_children(county, 5, village=county.other.village, prefix="白马")  # township 2
     login(client, county.users["township"])
-    rows = sheet_of(client.get("/children/ledger.xlsx"))
+    rows = sheet_of(task_result(client, "/children/ledger.xlsx"))
     assert rows[0][0] == "城关镇适龄儿童少年台账"
     assert {row[6] for row in rows[2:]} == {"城关镇"}
     assert len(rows) - 2 == MANY + 1  # the township's 300, and 李小红
     login(client, county.users["teacher"])
-    names = {row[1] for row in sheet_of(client.get("/children/ledger.xlsx"))[2:]}
+    names = {row[1] for row in sheet_of(task_result(client, "/children/ledger.xlsx"))[2:]}
     assert "赵小燕" in names and "王小芳" not in names  # the assigned child, not the other school's
 
 
 def test_the_list_filters_apply(client, county):
     login(client, county.users["admin"])
     url = f"/children/ledger.xlsx?status=dropped_out&village={county.home_village.id}&group=no_id"
-    rows = sheet_of(client.get(url))
+    rows = sheet_of(task_result(client, url))
     assert [row[1] for row in rows[2:]] == [f"台账{n:05d}" for n in range(MANY) if n % 70 == 0]
     assert [row[0] for row in rows[2:]] == [str(n) for n in range(1, len(rows) - 1)]
-    rows = sheet_of(client.get("/children/ledger.xlsx?q=李小红"))
+    rows = sheet_of(task_result(client, "/children/ledger.xlsx?q=李小红"))
     assert [row[1] for row in rows[2:]] == ["李小红"]
 
 
 def test_the_ledger_is_chinese_in_an_english_session_too(client, county):
     login(client, county.users["admin"])
     client.get("/lang/en")
-    rows = sheet_of(client.get("/children/ledger.xlsx?q=李小红"))
+    rows = sheet_of(task_result(client, "/children/ledger.xlsx?q=李小红"))
     assert rows[1] == HEADER and rows[2][2] == "女" and rows[2][16] == "在校"
 
 
@@ -196,7 +197,7 @@ def test_rows_are_fetched_with_the_same_few_queries_however_many_children(db, co
     """The first guardians come with the children, in one query: more children, no more queries."""
 
     def export():
-        return ledger.write_ledger(county.users["admin"], child_search.Filters(), date.today(), io.BytesIO(), "示例县")
+        return ledger.write_ledger(county.users["admin"], child_search.Filters(), clock.today(), io.BytesIO(), "示例县")
 
     few = statements_of(export)
     add_children(county, 2200, village=county.other.village, prefix="白马")
@@ -212,7 +213,7 @@ def test_progress_counts_up_every_chunk_to_the_total(db, county, monkeypatch):
     calls = []
     filters = child_search.Filters(status="enrolled")
     count = ledger.write_ledger(
-        county.users["admin"], filters, date.today(), io.BytesIO(), "示例县", progress=lambda *call: calls.append(call)
+        county.users["admin"], filters, clock.today(), io.BytesIO(), "示例县", progress=lambda *call: calls.append(call)
     )
     enrolled = MANY - len(range(0, MANY, 7)) + 3  # every seventh dropped out; the county's 3 are enrolled
     assert count == enrolled
@@ -223,7 +224,7 @@ def test_progress_of_an_empty_ledger_is_zero_of_zero(db, county):
     calls = []
     filters = child_search.Filters(q="没有这个人")
     count = ledger.write_ledger(
-        county.users["admin"], filters, date.today(), io.BytesIO(), "示例县", progress=lambda *call: calls.append(call)
+        county.users["admin"], filters, clock.today(), io.BytesIO(), "示例县", progress=lambda *call: calls.append(call)
     )
     assert count == 0 and calls == [(0, 0)]
 
@@ -233,11 +234,11 @@ def test_a_ledger_written_to_a_file_is_a_real_workbook_with_its_cells_and_format
     the text format, the header bold on its grey fill, the title in large type, the ID column wide."""
     path = tmp_path / "ledger.xlsx"
     with open(path, "wb") as out:
-        count = ledger.write_ledger(county.users["admin"], child_search.Filters(), date.today(), out, "示例县")
+        count = ledger.write_ledger(county.users["admin"], child_search.Filters(), clock.today(), out, "示例县")
     sheet = openpyxl.load_workbook(path).worksheets[0]
     cells = [["" if value is None else value for value in row] for row in sheet.iter_rows(values_only=True)]
     assert count == MANY + 3 and len(cells) == count + 2
-    assert cells[0][0] == "示例县适龄儿童少年台账" and cells[0][-2:] == ["制表日期", date.today().isoformat()]
+    assert cells[0][0] == "示例县适龄儿童少年台账" and cells[0][-2:] == ["制表日期", clock.today().isoformat()]
     assert cells[1] == HEADER
     assert [row[0] for row in cells[2:]] == [str(n) for n in range(1, count + 1)]
     first = next(row for row in cells[2:] if row[1] == "台账00000")

@@ -16,6 +16,7 @@
         done.textContent = state.done;
         label.textContent = state.label;
         if (state.status === "queued" || state.status === "running") setTimeout(poll, 1000);
+        else if (state.then) window.location.assign(state.then);
         else window.location.reload();
       })
       .catch(function () { setTimeout(poll, 3000); });

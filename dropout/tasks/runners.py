@@ -11,7 +11,7 @@ import json
 import logging
 import os
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -27,7 +27,11 @@ from ..notices import notices
 from ..pdf.fonts import FontMissing
 from ..reporting import archive as report_archive
 from ..reporting import summaries
+from ..roster import imports as roster_import
 from ..roster import ledger
+from ..roster import limits as workbook_limits
+from ..roster import read as roster_read
+from ..rules.dates import parse_date
 from . import records
 
 log = logging.getLogger(__name__)
@@ -77,6 +81,58 @@ def export_cases(job):
     return Result({"rows": rows}, f"cases-{job.today:%Y%m%d}.xlsx", _("%(n)d cases.", n=rows))
 
 
+def check_roster(job):
+    """The preview of an upload: every row read and checked once, the checked rows kept for the commit."""
+    uploads, token = job.config["UPLOADS_DIR"], job.params["token"]
+    note = _upload_note(uploads, token, job.user)
+    try:
+        outcome = roster_import.check(
+            job.user,
+            roster_read.upload_path(uploads, token, note),
+            roster_read.rows_path(uploads, token),
+            today=job.today,
+            start_age=job.config["SCHOOL_START_AGE"],
+            file_name=note["file"],
+            as_of=parse_date(note.get("as_of")),
+            limits=workbook_limits.Limits.from_config(job.config),
+            progress=job.progress,
+        )
+    except ValidationError:
+        if "outcome" not in note:  # a new upload that cannot be read: nothing of it is kept
+            roster_read.discard_upload(uploads, token, note, with_note=True)
+        raise
+    note["outcome"] = asdict(outcome)
+    note.pop("stale", None)
+    roster_read.save_note(uploads, token, note)
+    return Result({"counts": outcome.counts})
+
+
+def commit_roster(job):
+    """The kept rows of a previewed upload written in one transaction; refused, with nothing written, when the
+    register changed since the preview (the preview then offers to check the file again)."""
+    uploads, token = job.config["UPLOADS_DIR"], job.params["token"]
+    note = _upload_note(uploads, token, job.user)
+    if "outcome" not in note or note["outcome"]["committed"]:
+        return Result()
+    try:
+        outcome = roster_import.commit(job.user, roster_read.rows_path(uploads, token), job.today, job.progress)
+    except ValidationError:
+        note["stale"] = True
+        roster_read.save_note(uploads, token, note)
+        raise
+    note["outcome"] = asdict(outcome)
+    roster_read.save_note(uploads, token, note)
+    roster_read.discard_upload(uploads, token, note)
+    return Result({"counts": outcome.counts}, message=_("Imported."))
+
+
+def _upload_note(uploads, token, user):
+    note = roster_read.load_note(uploads, token, user.id)
+    if note is None:
+        raise ValidationError({"file": _("The uploaded file is gone: upload it again.")})
+    return note
+
+
 def print_notices(job):
     ids = [int(i) for i in job.params["ids"]]
     chosen = list(
@@ -105,7 +161,14 @@ def generate_month(job):
     return Result({"month": str(month), "archived": archived}, "", message)
 
 
-RUNNERS = {"ledger": write_ledger, "cases": export_cases, "notices": print_notices, "month": generate_month}
+RUNNERS = {
+    "ledger": write_ledger,
+    "cases": export_cases,
+    "import_check": check_roster,
+    "import_commit": commit_roster,
+    "notices": print_notices,
+    "month": generate_month,
+}
 
 
 def no_font_message():

@@ -1,8 +1,6 @@
 """Roster import pages: upload, preview (the check), confirm (the commit of the checked rows), result; the
 template and the rejected rows as .xlsx."""
 
-from dataclasses import asdict
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,12 +11,14 @@ from wtforms import StringField
 
 from .. import clock
 from ..auth import roles_required
+from ..children.records import future_message
 from ..core import spreadsheets as exports
 from ..core.errors import ValidationError
 from ..roster import imports as roster_import
 from ..roster import limits as workbook_limits
 from ..roster import read as roster_read
 from ..rules.dates import parse_date
+from . import tasks
 from .downloads import send_download
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -51,18 +51,13 @@ def _note_or_404(token):
     return note if note and "outcome" in note else abort(404)
 
 
-def _check(token, note):
-    """Check an upload as the current user, keeping its checked rows for the commit: the preview."""
-    return roster_import.check(
-        current_user,
-        roster_read.upload_path(_uploads(), token, note),
-        roster_read.rows_path(_uploads(), token),
-        today=clock.today(),
-        start_age=current_app.config["SCHOOL_START_AGE"],
-        file_name=note["file"],
-        as_of=parse_date(note.get("as_of")),
-        limits=upload_limits(),
-    )
+def _check(token, note, first=False):
+    """Check an upload as a background task, keeping its checked rows for the commit: the preview is the task's
+    next page. The first check of a new upload that fails takes the upload with it."""
+    then = url_for("imports.preview", token=token)
+    back = url_for("imports.upload") if first else then
+    title = _("Check of %(file)s", file=note["file"])
+    return tasks.start("import_check", title, {"token": token}, then=then, back=back)
 
 
 def _as_of(form):
@@ -72,7 +67,10 @@ def _as_of(form):
         day = parse_date(form.as_of.data)
     except ValueError:
         raise ValidationError({"as_of": _("Not a date; write it like 2015-09-01.")}) from None
-    return (day or clock.today()).isoformat()
+    today = clock.today()
+    if day is not None and day > today:
+        raise ValidationError({"as_of": future_message(day, today)})
+    return (day or today).isoformat()
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -91,8 +89,10 @@ def upload():
                 token, note = roster_read.store_upload(
                     stored.stream, _uploads(), current_user.id, stored.filename, _max_mb() * 1024 * 1024
                 )
-                note["as_of"] = as_of
-                note["outcome"] = asdict(_check(token, note))
+                # What an uploaded workbook may hold is checked now (a hostile file is refused here, at once);
+                # its rows are read and checked by the task.
+                path = roster_read.upload_path(_uploads(), token, note)
+                workbook_limits.check(path, upload_limits(), unreadable=roster_read.not_a_spreadsheet)
             except ValidationError as exc:
                 if "as_of" in exc.errors:
                     form.as_of.errors = [exc.errors["as_of"]]
@@ -100,8 +100,9 @@ def upload():
                 if note is not None:
                     roster_read.discard_upload(_uploads(), token, note, with_note=True)
             else:
+                note["as_of"] = as_of
                 roster_read.save_note(_uploads(), token, note)
-                return redirect(url_for("imports.preview", token=token))
+                return _check(token, note, first=True)
     page = render_template("imports/upload.html", form=form, error=error, max_mb=_max_mb())
     return page, 422 if error else 200
 
@@ -127,18 +128,9 @@ def commit(token):
     note = _note_or_404(token)
     if note["outcome"]["committed"]:
         return redirect(url_for("imports.preview", token=token))
-    try:
-        outcome = roster_import.commit(current_user, roster_read.rows_path(_uploads(), token), today=clock.today())
-    except ValidationError as exc:  # the register changed since the preview, or its rows are gone
-        note["stale"] = True
-        roster_read.save_note(_uploads(), token, note)
-        flash(exc.errors.get("file") or next(iter(exc.errors.values())), "error")
-        return redirect(url_for("imports.preview", token=token))
-    note["outcome"] = asdict(outcome)
-    roster_read.save_note(_uploads(), token, note)
-    roster_read.discard_upload(_uploads(), token, note)
-    flash(_("Imported."))
-    return redirect(url_for("imports.preview", token=token))
+    then = url_for("imports.preview", token=token)
+    title = _("Import of %(file)s", file=note["file"])
+    return tasks.start("import_commit", title, {"token": token}, then=then, back=then)
 
 
 @bp.route("/<token>/check", methods=["POST"])
@@ -148,16 +140,10 @@ def check_again(token):
     note = _note_or_404(token)
     if note["outcome"]["committed"]:
         return redirect(url_for("imports.preview", token=token))
-    try:
-        if not roster_read.upload_path(_uploads(), token, note).is_file():
-            raise ValidationError({"file": _("The uploaded file is gone: upload it again.")})
-        note["outcome"] = asdict(_check(token, note))
-    except ValidationError as exc:
-        flash(exc.errors.get("file") or next(iter(exc.errors.values())), "error")
+    if not roster_read.upload_path(_uploads(), token, note).is_file():
+        flash(_("The uploaded file is gone: upload it again."), "error")
         return redirect(url_for("imports.upload"))
-    note.pop("stale", None)
-    roster_read.save_note(_uploads(), token, note)
-    return redirect(url_for("imports.preview", token=token))
+    return _check(token, note)
 
 
 @bp.route("/<token>/rejected.xlsx")

@@ -21,11 +21,12 @@ _KEY = re.compile(r"[0-9a-f]{32}")
 TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
 
 
-def start(kind, title, params):
+def start(kind, title, params, then=None, back=None):
     """Queue a task of the current user and answer with its page; when they already have one queued or running,
-    that task's page with the reason. `params` is what the runner needs (JSON); today and the language are added."""
+    that task's page with the reason. `params` is what the runner needs (JSON); today and the language are added.
+    `then` is the page a done task goes on to (an import's preview), `back` the one a failed task offers."""
     config = current_app.config
-    params = {**params, "today": clock.today().isoformat(), "locale": str(get_locale())}
+    params = {**params, "today": clock.today().isoformat(), "locale": str(get_locale()), "then": then, "back": back}
     try:
         task = records.create(current_user, kind, title, params, config["TASKS_DIR"], config["TASK_STALE_SECONDS"])
     except records.Busy as busy:
@@ -49,6 +50,7 @@ def _task_or_404(key):
 def _state(task):
     """What the page and its refresh show: status, progress, message and where the result is."""
     done, total, _age = records.read_progress(current_app.config["TASKS_DIR"], task)
+    links = {key: value for key, value in json.loads(task.params).items() if key in ("then", "back") and value}
     if task.status == records.DONE:
         done = total or done
     percent = min(100, round(100 * done / total)) if total else (100 if task.status == records.DONE else 0)
@@ -61,6 +63,8 @@ def _state(task):
         "percent": percent,
         "message": task.message,
         "download": url_for("tasks.download", key=task.key) if task.result_name and not expired else None,
+        "then": links.get("then") if task.status == records.DONE else None,
+        "back": links.get("back"),
     }
 
 
@@ -85,8 +89,11 @@ def index():
 @login_required
 def show(key):
     task = _task_or_404(key)
+    state = _state(task)
+    if state["then"]:  # done: on to the page that shows what it did
+        return redirect(state["then"])
     outcome = json.loads(task.outcome or "{}")
-    return render_template("tasks/show.html", task=task, state=_state(task), outcome=outcome, form=FlaskForm())
+    return render_template("tasks/show.html", task=task, state=state, outcome=outcome, form=FlaskForm())
 
 
 @bp.route("/<key>.json")
