@@ -37,16 +37,23 @@ def _free_port():
         return s.getsockname()[1]
 
 
+def _environment(folder):
+    """The server's and the task worker's settings: a SQLite file and the tasks' folder in `folder`."""
+    return {
+        **os.environ,
+        "DROPOUT_DATABASE_URL": f"sqlite:///{folder / 'dropout.db'}",
+        "DROPOUT_SECRET_KEY": "browser test",
+        "DROPOUT_TASKS_DIR": str(folder / "tasks"),
+        "DROPOUT_TASK_IMMEDIATE": "0",
+        "FLASK_APP": "dropout",
+    }
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """gunicorn serving a small demo county from a temporary SQLite file."""
     folder = tmp_path_factory.mktemp("server")
-    env = {
-        **os.environ,
-        "DROPOUT_DATABASE_URL": f"sqlite:///{folder / 'dropout.db'}",
-        "DROPOUT_SECRET_KEY": "browser test",
-        "FLASK_APP": "dropout",
-    }
+    env = _environment(folder)
     bin_dir = Path(sys.executable).parent
     last_month = clock.today().replace(day=1) - timedelta(days=1)
     for args in (
@@ -79,6 +86,20 @@ def server(tmp_path_factory):
     process.terminate()
     process.wait(timeout=10)
     process.stderr.close()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def worker(server):
+    """The task worker beside the server (started when a test first asks for it)."""
+    folder = Path(server[1]).parent
+    log = (folder / "worker.log").open("wb")
+    process = subprocess.Popen(
+        [Path(sys.executable).parent / "flask", "worker"], env=_environment(folder), stdout=log, stderr=log
+    )
+    yield process
+    process.terminate()
+    process.wait(timeout=20)
     log.close()
 
 
@@ -201,7 +222,33 @@ def test_teacher_reports_confirms_and_logs_a_visit_on_a_phone(server, phone):
     assert "家长希望孩子打工挣钱" in phone.content() and name in phone.content()
 
 
-def test_township_staff_issue_serve_and_print_a_notice(server, phone, tmp_path):
+def test_the_bureau_watches_a_ledger_export_move_to_done_and_downloads_it(server, phone, tmp_path, request):
+    base, _database = server
+    log_in(phone, base, "bureau")
+    phone.goto(f"{base}/children/?status=enrolled")
+    phone.get_by_role("link", name="导出台账").click()
+    phone.get_by_role("button", name="开始导出").click()
+    phone.wait_for_url(f"{base}/tasks/*")
+    bar = phone.locator("#task-bar")
+    assert phone.locator("#task-label").inner_text() == "排队中" and bar.get_attribute("value") == "0"
+    screenshot(phone, "task-queued-phone")
+    request.getfixturevalue("worker")  # the worker starts: the page follows it without a reload
+    phone.locator("#task-download").wait_for(timeout=60000)
+    assert phone.locator("#task-label").inner_text() == "完成" and bar.get_attribute("value") == "100"
+    assert "已处理" in phone.locator("#task-count").inner_text()
+    screenshot(phone, "task-done-phone")
+    with phone.expect_download() as download_info:
+        phone.locator("#task-download").click()
+    path = tmp_path / "ledger.xlsx"
+    download_info.value.save_as(path)
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    assert rows[0][0] == "示例县适龄儿童少年台账" and rows[1][0] == "序号" and len(rows) > 100
+    assert {row[16] for row in rows[2:]} == {"在校"}
+
+
+def test_township_staff_issue_serve_and_print_a_notice(server, phone, tmp_path, worker):
     base, database = server
     with sqlite3.connect(database) as db:
         case_id, name = db.execute(
@@ -230,8 +277,10 @@ def test_township_staff_issue_serve_and_print_a_notice(server, phone, tmp_path):
     phone.locator("main").get_by_role("button", name="保存").click()
     assert "送达已记录" in phone.locator(".flash").inner_text()
     phone.goto(f"{base}/notices/")
+    phone.get_by_role("button", name="将勾选的通知书打印为一个 PDF（每份附送达回证）").click()
+    phone.locator("#task-download").wait_for(timeout=60000)  # laid out by the task worker
     with phone.expect_download() as download_info:
-        phone.get_by_role("button", name="将勾选的通知书打印为一个 PDF（每份附送达回证）").click()
+        phone.locator("#task-download").click()
     pdf = tmp_path / "batch.pdf"
     download_info.value.save_as(pdf)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
