@@ -9,7 +9,7 @@ from county import build_county
 
 from dropout import clock
 from dropout.db import database
-from dropout.models import AuditLog, CohortIntake, MonthlyReport, MonthlySummary, SummaryMonth
+from dropout.models import AuditLog, BackgroundTask, CohortIntake, MonthlyReport, MonthlySummary, SummaryMonth
 from dropout.reporting import summaries
 from dropout.reporting.figures import Month
 
@@ -69,6 +69,29 @@ def test_generating_a_bad_month_changes_nothing(client, county):
         assert SummaryMonth.select().count() == 1
     page = client.get("/reports/", follow_redirects=True).get_data(as_text=True)
     assert "YYYY-MM" in page or "尚未开始" in page or "has not begun" in page
+
+
+def test_generating_a_month_runs_as_a_task_that_lands_on_the_month(client, county):
+    login(client, county.users["bureau"])
+    response = post(client, "/reports/generate", month=str(MONTH))
+    assert response.status_code == 302 and response.headers["Location"].startswith("/tasks/")
+    page = client.get(response.headers["Location"], follow_redirects=True)
+    assert page.request.path == f"/reports/{MONTH}"
+    assert f"已生成 {MONTH} 的统计数据。" in page.get_data(as_text=True)
+    with database.connection_context():
+        month = SummaryMonth.get_by_id(str(MONTH))
+        assert month.generated_by_id == county.users["bureau"].id
+        assert BackgroundTask.get().status == "done"
+
+
+def test_a_locked_month_is_refused_before_any_task_starts(client, county):
+    login(client, county.users["bureau"])
+    post(client, f"/reports/{MONTH}/lock")
+    page = post(client, "/reports/generate", month=str(MONTH))
+    assert page.headers["Location"] == "/reports/"
+    assert f"{MONTH} 已锁定。" in client.get("/reports/", follow_redirects=True).get_data(as_text=True)
+    with database.connection_context():
+        assert BackgroundTask.select().count() == 0
 
 
 def test_a_locked_month_says_by_whom_and_only_an_admin_unlocks_with_a_reason(client, app, county):

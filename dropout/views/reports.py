@@ -176,7 +176,8 @@ def generate():
     except ValidationError as exc:
         flash_refusal(exc)
         return redirect(url_for("reports.index"))
-    return tasks.start("month", _("Figures of %(month)s", month=str(month)), {"month": str(month)})
+    title, then = _("Figures of %(month)s", month=str(month)), url_for("reports.month", month=str(month))
+    return tasks.start("month", title, {"month": str(month)}, then=then, back=url_for("reports.index"))
 
 
 @bp.route("/<month>/lock", methods=["POST"])

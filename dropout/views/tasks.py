@@ -90,7 +90,9 @@ def index():
 def show(key):
     task = _task_or_404(key)
     state = _state(task)
-    if state["then"]:  # done: on to the page that shows what it did
+    if state["then"]:  # done: on to the page that shows what it did, with the task's word on it
+        if task.message:
+            flash(task.message)
         return redirect(state["then"])
     outcome = json.loads(task.outcome or "{}")
     return render_template("tasks/show.html", task=task, state=state, outcome=outcome, form=FlaskForm())
