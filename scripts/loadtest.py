@@ -336,8 +336,8 @@ class Job:
 
 
 def follow_task(person, path, timeout):
-    """Open a task's page and poll its state until it ends; (its final state, the task page's HTML, seconds it
-    was seen queued)."""
+    """Open a task's page and poll its state until it ends; (its final state, with `then` where the page goes on
+    to when done, the task page's HTML, seconds it was seen queued)."""
     began = time.monotonic()
     deadline, queued = began + timeout, None
     _, _, page = person.get("task page", path)
@@ -353,7 +353,10 @@ def follow_task(person, path, timeout):
         time.sleep(POLL)
     if state["status"] != "done":
         person.fail("task", f"{path} ended {state['status']}: {state.get('message')}")
-    _, _, page = person.get("task page", path)  # what the person sees when it is done
+    # What the person sees when it is done: its page, or the page it goes on to (an import's preview).
+    status, headers, page = person.get("task page", path, expect=(200, 302))
+    if status == 302:
+        state = {**state, "then": state.get("then") or headers["Location"]}
     return state, page, queued
 
 
@@ -369,7 +372,7 @@ def settle(person, job, step, location, timeout, follow=None):
     job.step(f"{step} task in all", started)
     if follow is None:
         return path, state
-    link = state.get("next") or state.get("url")
+    link = state.get("then")
     if not link:
         found = re.search(follow, page)
         if found is None:
