@@ -224,6 +224,7 @@ def _files(app, client, county):
         data={"csrf_token": csrf_token(client, "/imports/"), "file": (io.BytesIO(roster), "名册.csv")},
     )
     assert imported.status_code == 302, imported.get_data(as_text=True)
+    previewed = client.get(imported.headers["Location"], follow_redirects=True)  # its check task, then the preview
 
     ids = {
         "child_id": county.own.id,
@@ -237,7 +238,7 @@ def _files(app, client, county):
         ids[name] = objects["own"].id
     tokens = {
         "registers": compared.headers["Location"].rsplit("/", 1)[1],
-        "imports": imported.headers["Location"].rsplit("/", 1)[1],
+        "imports": previewed.request.path.rsplit("/", 1)[1],
     }
     return ids, tokens, f"township-{town.id}", work
 
