@@ -135,6 +135,16 @@ def test_an_expired_result_answers_a_page_that_says_so_and_is_deleted(client, co
     assert "已过期" in client.get("/tasks/").get_data(as_text=True)
 
 
+def test_a_queue_that_cannot_be_reached_fails_the_task_with_the_reason_and_blocks_nothing(client, county, app):
+    app.config.update(TASK_IMMEDIATE=0, TASK_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")  # nobody listens
+    login(client, county.users["admin"])
+    page = run_task(client, "/children/ledger.xlsx")
+    state = client.get(page + ".json").get_json()
+    assert state["status"] == "failed" and state["message"] == "无法连接任务队列，请稍后再试。"
+    with database.connection_context():
+        assert BackgroundTask.get().active_owner is None
+
+
 def test_a_key_that_is_not_one_answers_404(client, county):
     login(client, county.users["admin"])
     for key in ("x" * 32, "0" * 31, "../../etc/passwd", "0" * 32):

@@ -32,7 +32,13 @@ def start(kind, title, params, then=None, back=None):
     except records.Busy as busy:
         flash(busy.message, "error")
         return redirect(url_for("tasks.show", key=busy.task.key) if busy.task else url_for("tasks.index"))
-    queue.enqueue(current_app, runners.run, task.key)
+    try:
+        queue.enqueue(current_app, runners.run, task.key)
+    except Exception as exc:  # the queue's store is unreachable (Redis down, a disk full): say so, hold nothing
+        if config["TASK_IMMEDIATE"]:
+            raise
+        current_app.logger.error("task %s could not be queued: %s", task.key, type(exc).__name__)
+        records.fail(task, config["TASKS_DIR"], _("The task queue cannot be reached. Try again later."))
     return redirect(url_for("tasks.show", key=task.key))
 
 
