@@ -172,6 +172,9 @@ COUNTED = {
 for _name, _condition in COUNTED.items():
     _columns = (Child.village, Child.school) + ((Child.status,) if _name == "not_enrolled" else ())
     Child.add_index(Child.index(*_columns, name=f"child_counted_{_name}").where(_condition))
+# A school's counts (a teacher's home page, a township's pupils from elsewhere) from one index, not its rows.
+SCHOOL_COUNTED = (Child.school, Child.status, Child.is_poor, Child.is_left_behind, Child.is_migrant, Child.is_orphan)
+Child.add_index(Child.index(*SCHOOL_COUNTED, Child.disability_category, name="child_school_counts"))
 
 
 class Guardian(BaseModel):
