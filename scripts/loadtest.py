@@ -1096,7 +1096,7 @@ def run(args, folder, port, env, county, started):
     print(
         f"p95 < {TARGET_P95 * 1000:.0f} ms on every page: "
         + (
-            "yes"
+            ("yes" if judged else f"not judged (no page had {JUDGED} requests)")
             if not slow
             else f"NO, over on {len(slow)} of {judged}: " + ", ".join(" ".join(p.split()) for p in slow)
         )
