@@ -83,7 +83,7 @@ SETTINGS = {
     "TASKS_DIR": (None, str),  # default: <instance>/tasks (their progress and results; shared by every worker)
     "TASK_REDIS_URL": ("", str),  # redis://host:6379/0: the queue in Redis, for workers on several machines
     "TASK_KEEP_DAYS": (7, int),  # a task's result can be downloaded for this many days
-    "TASK_WORKERS": (1, int),  # tasks one `flask worker` runs at once
+    "TASK_WORKERS": (2, int),  # tasks one `flask worker` runs at once (threads: a ledger holds up no import)
     "TASK_STALE_SECONDS": (60, int),  # a running task without a heartbeat for this long has lost its worker
     "TASK_IMMEDIATE": (0, int),  # 1: run each task inside the request that asks for it (no worker; small counties)
 }

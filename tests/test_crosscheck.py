@@ -115,9 +115,12 @@ def findings(app, user, token):
         return lists_read, crosscheck.compare(user, lists_read, clock.today())
 
 
-def token_of(response):
+def token_of(client, response):
+    """The token of an upload's result page, reached through the task that reads its lists."""
     assert response.status_code == 302, response.get_data(as_text=True)
-    return response.headers["Location"].rsplit("/", 1)[1]
+    page = client.get(response.headers["Location"], follow_redirects=True)
+    assert page.request.path.startswith("/registers/"), page.get_data(as_text=True)[:2000]
+    return page.request.path.rsplit("/", 1)[1]
 
 
 @pytest.fixture
@@ -162,7 +165,7 @@ def lists(county):
 def test_the_township_sees_who_is_enrolled_nowhere_and_where_the_registers_disagree(client, county, lists):
     _, household, enrolment = lists
     login(client, county.users["township"])
-    token = token_of(upload(client, as_xlsx(household, title="城关镇适龄儿童户籍名单"), as_xlsx(enrolment)))
+    token = token_of(client, upload(client, as_xlsx(household, title="城关镇适龄儿童户籍名单"), as_xlsx(enrolment)))
     page = client.get(f"/registers/{token}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -190,7 +193,7 @@ def test_the_township_sees_who_is_enrolled_nowhere_and_where_the_registers_disag
 def test_the_county_sees_the_other_townships_child_in_the_register(client, county, lists):
     _, household, enrolment = lists
     login(client, county.users["admin"])
-    token = token_of(upload(client, as_xlsx(household), as_xlsx(enrolment)))
+    token = token_of(client, upload(client, as_xlsx(household), as_xlsx(enrolment)))
     _, result = findings(client.application, county.users["admin"], token)
     assert [child.name for _, child in result.candidates] == ["刘小明", "陈小刚", "周小丽", "王小芳"]
     assert [row.name for row in result.unregistered] == ["孙小新"]
@@ -209,7 +212,7 @@ def test_the_county_sees_the_other_townships_child_in_the_register(client, count
 def test_every_kind_of_file_gives_the_same_findings(client, county, lists, write):
     _, household, _ = lists
     login(client, county.users["township"])
-    token = token_of(upload(client, write(household), name="户籍"))
+    token = token_of(client, upload(client, write(household), name="户籍"))
     _, result = findings(client.application, county.users["township"], token)
     # Without a 学籍 list, the register alone decides who is enrolled: 吴小军 is out of school there.
     assert [child.name for _, child in result.candidates] == ["刘小明", "陈小刚", "周小丽", "吴小军"]
@@ -256,7 +259,7 @@ def test_an_id_number_excel_stored_as_a_number_is_never_guessed_back(db, county,
 def test_flagging_opens_suspected_cases_in_one_go_and_skips_open_ones(client, county, lists, app):
     people, household, enrolment = lists
     login(client, county.users["township"])
-    token = token_of(upload(client, as_xlsx(household), as_xlsx(enrolment)))
+    token = token_of(client, upload(client, as_xlsx(household), as_xlsx(enrolment)))
     chosen = [
         str(child.id) for child in (people["dropped"], people["open"], people["no_id"], county.own)
     ]  # 李小红 is no candidate
@@ -284,7 +287,7 @@ def test_flagging_opens_suspected_cases_in_one_go_and_skips_open_ones(client, co
 def test_flagging_nothing_or_a_non_candidate_changes_nothing(client, county, lists):
     _, household, _ = lists
     login(client, county.users["township"])
-    token = token_of(upload(client, as_xlsx(household)))
+    token = token_of(client, upload(client, as_xlsx(household)))
     response = client.post(
         f"/registers/{token}/flag",
         data={"csrf_token": csrf_token(client, "/registers/"), "child": [str(county.own.id)]},
@@ -298,7 +301,7 @@ def test_flagging_nothing_or_a_non_candidate_changes_nothing(client, county, lis
 def test_the_bureau_compares_but_does_not_flag(client, county, lists):
     people, household, _ = lists
     login(client, county.users["bureau"])
-    token = token_of(upload(client, as_xlsx(household)))
+    token = token_of(client, upload(client, as_xlsx(household)))
     page = client.get(f"/registers/{token}").get_data(as_text=True)
     assert "刘小明" in page and 'name="child"' not in page
     response = client.post(
@@ -322,10 +325,19 @@ def test_bad_files_get_a_clear_message_and_leave_nothing(client, county, uploads
     if content is None:
         content = as_xlsx([[""]] * 11 + [HOUSEHOLD_HEADER, household_row(1, county.own)])
     login(client, county.users["township"])
-    response = upload(client, content)
-    assert response.status_code == 422
-    assert message in response.get_data(as_text=True)
+    assert message in refusal(client, upload(client, content))
     assert [path.name for path in uploads.iterdir()] == []
+
+
+def refusal(client, response):
+    """Why an upload was refused: at once (an empty or too large file, 422), or by the task that reads its lists
+    (a file that is no spreadsheet or has no header: the task's page, failed)."""
+    if response.status_code == 422:
+        return response.get_data(as_text=True)
+    page = client.get(response.headers["Location"], follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert page.request.path.startswith("/tasks/") and "失败" in text, text[:2000]
+    return text
 
 
 def test_a_file_over_the_size_limit_is_refused(client, county, app, uploads):
@@ -359,7 +371,7 @@ def test_no_file_at_all_is_refused(client, county):
 def test_each_list_exports_with_masked_id_numbers(client, county, lists):
     people, household, enrolment = lists
     login(client, county.users["township"])
-    token = token_of(upload(client, as_xlsx(household), as_xlsx(enrolment)))
+    token = token_of(client, upload(client, as_xlsx(household), as_xlsx(enrolment)))
     expected = {
         "candidates": ["刘小明", "陈小刚", "周小丽"],
         "unregistered": ["王小芳", "孙小新"],
@@ -386,7 +398,7 @@ def test_an_upload_is_seen_only_by_the_person_who_made_it(app, role):
     county = build_county()
     owner, other = app.test_client(), app.test_client()
     login(owner, county.users["township"])
-    token = token_of(upload(owner, as_xlsx([HOUSEHOLD_HEADER, household_row(1, county.own)])))
+    token = token_of(owner, upload(owner, as_xlsx([HOUSEHOLD_HEADER, household_row(1, county.own)])))
     login(other, county.users[role])
     expected = 200 if role == "township" else 403 if role in ("teacher", "village") else 404
     for url in (f"/registers/{token}", f"/registers/{token}/candidates.xlsx"):

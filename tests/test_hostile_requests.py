@@ -217,6 +217,7 @@ def _files(app, client, county):
         data={"csrf_token": csrf_token(client, "/registers/"), "household": household},
     )
     assert compared.status_code == 302, compared.get_data(as_text=True)
+    compared = client.get(compared.headers["Location"], follow_redirects=True)  # its reading task, then the result
     roster = "姓名,身份证号,出生日期\r\n张三,123,2015-01-01\r\n".encode()
     imported = client.post(
         "/imports/",
@@ -236,10 +237,7 @@ def _files(app, client, county):
     }
     for name, objects in work.by_argument().items():
         ids[name] = objects["own"].id
-    tokens = {
-        "registers": compared.headers["Location"].rsplit("/", 1)[1],
-        "imports": previewed.request.path.rsplit("/", 1)[1],
-    }
+    tokens = {"registers": compared.request.path.rsplit("/", 1)[1], "imports": previewed.request.path.rsplit("/", 1)[1]}
     return ids, tokens, f"township-{town.id}", work
 
 

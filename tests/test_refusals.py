@@ -115,7 +115,8 @@ class World:
         }
         response = self.client.post("/registers/", data=data, content_type="multipart/form-data")
         assert response.status_code == 302, response.get_data(as_text=True)
-        return {"token": response.headers["Location"].rsplit("/", 1)[1]}
+        result = self.client.get(response.headers["Location"], follow_redirects=True)  # through the reading task
+        return {"token": result.request.path.rsplit("/", 1)[1]}
 
 
 def _edit_child(w):

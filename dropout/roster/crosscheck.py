@@ -9,8 +9,10 @@ register_checks, the 残联 list's findings in register_disability, and the regi
 through this module too.
 """
 
+import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -38,7 +40,7 @@ from .checks import (
     require,
     without_school,
 )
-from .lists import UploadedList, cell_text, read_list
+from .lists import ListRow, UploadedList, cell_text, read_list
 
 # What the registers pages use, register_checks' part included.
 __all__ = [
@@ -108,7 +110,15 @@ def _store(stream, folder, max_bytes):
 
 
 def upload(user, files, uploads_dir, max_mb, today, limits=None):
-    """Store and check the uploaded lists ({kind: (stream, filename)}); return the upload's token."""
+    """Store and read the uploaded lists ({kind: (stream, filename)}) at once; return the upload's token."""
+    token = store(user, files, uploads_dir, max_mb)
+    read(user, uploads_dir, token, today, limits)
+    return token
+
+
+def store(user, files, uploads_dir, max_mb):
+    """Store the uploaded lists ({kind: (stream, filename)}), each refused when empty or too large, to be read
+    by read(); return the upload's token."""
     require(user)
     files = {kind: value for kind, value in files.items() if kind in KINDS and value is not None}
     if not files:
@@ -128,13 +138,11 @@ def upload(user, files, uploads_dir, max_mb, today, limits=None):
         for kind, (stream, filename) in files.items():
             try:
                 path = _store(stream, folder, max_mb * 1024 * 1024)
-                stored[kind] = {"file": path.name, "name": Path(filename or "").name[:200]}
-                read_list(path, kind, filename, today, limits)
             except ValidationError as exc:
                 raise ValidationError({kind: exc.errors["file"]}) from None
+            stored[kind] = {"file": path.name, "name": Path(filename or "").name[:200]}
     except ValidationError:
-        for entry in stored.values():
-            (folder / entry["file"]).unlink(missing_ok=True)
+        _discard(folder, stored)
         raise
     token = uuid.uuid4().hex
     manifest = {"user": user.id, "files": stored, "at": clock.now().isoformat(timespec="seconds")}
@@ -142,20 +150,66 @@ def upload(user, files, uploads_dir, max_mb, today, limits=None):
     return token
 
 
+def read(user, uploads_dir, token, today, limits=None, progress=None):
+    """Read each stored list of an upload and keep what was read (its rows, as data) for the result page, which
+    then never parses the files again. A list that cannot be read removes the whole upload: ValidationError
+    naming its kind. `progress(done, total)` hears of each list read."""
+    require(user)
+    folder = _folder(uploads_dir)
+    manifest = register_files.load_note(folder, token, user.id)
+    if manifest is None:
+        raise ValidationError({"file": _("The uploaded file is gone: upload it again.")})
+    lists = {}
+    for done, (kind, entry) in enumerate(manifest["files"].items()):
+        if progress is not None:
+            progress(done, len(manifest["files"]))
+        try:
+            lists[kind] = read_list(folder / entry["file"], kind, entry["name"], today, limits)
+        except ValidationError as exc:
+            _discard(folder, manifest["files"])
+            (folder / f"{token}.json").unlink(missing_ok=True)
+            raise ValidationError({kind: exc.errors["file"]}) from None
+    _cache_path(folder, token).write_text(json.dumps({kind: _as_data(listed) for kind, listed in lists.items()}))
+    return lists
+
+
+def _discard(folder, stored):
+    for entry in stored.values():
+        (folder / entry["file"]).unlink(missing_ok=True)
+
+
+def _cache_path(folder, token):
+    return folder / f"{token}.lists.json"
+
+
+def _as_data(listed):
+    rows = [{**asdict(row), "birth_on": row.birth_on and row.birth_on.isoformat()} for row in listed.rows]
+    return {**asdict(listed), "rows": rows}
+
+
+def _from_data(data):
+    rows = [
+        ListRow(**{**row, "birth_on": row["birth_on"] and date.fromisoformat(row["birth_on"])}) for row in data["rows"]
+    ]
+    skipped = [tuple(item) for item in data["skipped"]]
+    notes = [tuple(item) for item in data["notes"]]
+    return UploadedList(data["kind"], data["filename"], rows, skipped, notes)
+
+
 def load(user, uploads_dir, token, today, limits=None):
-    """The lists of an upload by this user, {kind: UploadedList}; None when there is no such upload."""
+    """The lists of an upload by this user, {kind: UploadedList}, as read() kept them (or read now, for an upload
+    kept before); None when there is no such upload, or its lists have not been read yet."""
     require(user)
     folder = _folder(uploads_dir)
     manifest = register_files.load_note(folder, token, user.id)
     if manifest is None:
         return None  # no such upload, or someone else's: as if it did not exist
-    lists = {}
-    for kind, entry in manifest["files"].items():
-        path = folder / entry["file"]
-        if not path.is_file():
-            return None
-        lists[kind] = read_list(path, kind, entry["name"], today, limits)
-    return lists
+    if any(not (folder / entry["file"]).is_file() for entry in manifest["files"].values()):
+        return None
+    cache = _cache_path(folder, token)
+    if not cache.is_file():
+        return None
+    return {kind: _from_data(data) for kind, data in json.loads(cache.read_text()).items()}
 
 
 # Matching ----------------------------------------------------------------------------------

@@ -27,8 +27,8 @@ from ..notices import notices
 from ..pdf.fonts import FontMissing
 from ..reporting import archive as report_archive
 from ..reporting import summaries
+from ..roster import crosscheck, ledger
 from ..roster import imports as roster_import
-from ..roster import ledger
 from ..roster import limits as workbook_limits
 from ..roster import read as roster_read
 from ..rules.dates import parse_date
@@ -133,6 +133,20 @@ def _upload_note(uploads, token, user):
     return note
 
 
+def read_registers(job):
+    """The register cross-check's lists read once and kept for its result page."""
+    config = job.config
+    lists = crosscheck.read(
+        job.user,
+        config["UPLOADS_DIR"],
+        job.params["token"],
+        job.today,
+        workbook_limits.Limits.from_config(config),
+        job.progress,
+    )
+    return Result({kind: len(listed.rows) for kind, listed in lists.items()})
+
+
 def print_notices(job):
     ids = [int(i) for i in job.params["ids"]]
     chosen = list(
@@ -166,6 +180,7 @@ RUNNERS = {
     "cases": export_cases,
     "import_check": check_roster,
     "import_commit": commit_roster,
+    "crosscheck": read_registers,
     "notices": print_notices,
     "month": generate_month,
 }

@@ -91,12 +91,12 @@ def index():
         }
         max_mb = int(current_app.config.get("IMPORT_MAX_MB") or 50)
         try:
-            uploads, today = current_app.config["UPLOADS_DIR"], clock.today()
-            token = crosscheck.upload(current_user, files, uploads, max_mb, today, upload_limits())
+            token = crosscheck.store(current_user, files, current_app.config["UPLOADS_DIR"], max_mb)
         except ValidationError as exc:
             errors = exc.errors
-        else:
-            return redirect(url_for("registers.result", token=token))
+        else:  # the lists are read by a task, once; the result page reads what it kept
+            then, back = url_for("registers.result", token=token), url_for("registers.index")
+            return tasks.start("crosscheck", _("Register cross-check"), {"token": token}, then=then, back=back)
     page = render_template(
         "registers/index.html",
         errors=errors,
