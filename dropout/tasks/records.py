@@ -95,7 +95,7 @@ def claim(task):
     return claimed == 1
 
 
-def finish(task, tasks_dir, keep_days, outcome=None, result_name="", message=""):
+def finish(task, keep_days, outcome=None, result_name="", message=""):
     """Mark a running task done: its result (already renamed into place) is kept for `keep_days`."""
     now = utcnow()
     BackgroundTask.update(

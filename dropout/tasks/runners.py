@@ -224,6 +224,6 @@ def run(config, key):
                 return
         if result.file_name:
             os.replace(part, records.result_path(tasks_dir, task))
-        records.finish(task, tasks_dir, config["TASK_KEEP_DAYS"], result.outcome, result.file_name, result.message)
+        records.finish(task, config["TASK_KEEP_DAYS"], result.outcome, result.file_name, result.message)
     finally:
         progress.close()

@@ -63,7 +63,7 @@ def _state(task):
     expired = records.expired(task)
     return {
         "status": "expired" if expired else task.status,
-        "label": STATUS_LABELS()["expired" if expired else task.status],
+        "label": status_labels()["expired" if expired else task.status],
         "done": done,
         "total": total,
         "percent": percent,
@@ -74,7 +74,8 @@ def _state(task):
     }
 
 
-def STATUS_LABELS():  # noqa: N802 - a table, translated when asked for
+def status_labels():
+    """Each status as the pages name it, in the interface language."""
     return {
         records.QUEUED: _("Queued"),
         records.RUNNING: _("Running"),
@@ -88,7 +89,7 @@ def STATUS_LABELS():  # noqa: N802 - a table, translated when asked for
 @login_required
 def index():
     tasks = records.listed(current_user)
-    return render_template("tasks/list.html", tasks=tasks, labels=STATUS_LABELS(), now=utcnow())
+    return render_template("tasks/list.html", tasks=tasks, labels=status_labels(), now=utcnow())
 
 
 @bp.route("/<key>")
