@@ -6,11 +6,12 @@ register changed in between. import_roster() does both, for the command line.
 
 A row is a new child, an update of the child already registered under its ID number, unchanged, or
 rejected, with the reason per column. One rejected row and nothing can be written: the preview lists
-them to correct in the file. New children and their guardians go in through db.bulk_insert, a chunk at
-a time, with ids handed out by the check; updates go row by row with their audit. Memory stays bounded: the
+them to correct in the file. New children and their guardians go in as the check kept them, a chunk at a
+time, with ids handed out by the check (one COPY per chunk and table on PostgreSQL, db.copy_rows; one
+executemany on SQLite); updates go row by row with their audit. Memory stays bounded: the
 rows are read, checked, kept and written a chunk at a time, and only eight bytes per ID number are held,
-to find the same number twice in one file. The file is read by roster_read, each cell by roster_cells,
-and the place names are looked up in roster_places.
+to find the same number twice in one file. The file is read by roster_read, each chunk by roster_cells
+(a column at a time), and the place names are looked up in roster_places.
 """
 
 import gc
@@ -18,7 +19,9 @@ import tempfile
 from array import array
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -29,9 +32,10 @@ from ..children import columns
 from ..children.records import child_snapshot, date_move, future_message, last_change_on, placement_of
 from ..core import audit, scope
 from ..core.errors import PermissionDenied, ValidationError
-from ..db import bulk_insert, database, is_postgres, next_id, reset_sequence
+from ..db import copy_rows, database, is_postgres, next_id, reset_sequence
 from ..models import Child, Guardian, utcnow
 from ..rules import school_age
+from ..rules.search_keys import KEYS, initials, reversed_id
 from . import cells as roster_cells
 from . import read as roster_read
 from . import staging
@@ -46,8 +50,16 @@ KINDS = ("new", "updated", "unchanged", "rejected")
 GUARDIAN_FIELDS = {column.key: column.field for column in columns.in_roster() if column.table == columns.GUARDIAN}
 NEW_CHILD = columns.blanks()  # a new child before its row gives anything
 NEW_GUARDIAN = columns.blanks(columns.GUARDIAN)
-_STAMPED = columns.CHILD_ROW.index("created_at")  # created_at, then updated_at: set when the rows are written
-assert columns.CHILD_ROW[_STAMPED + 1] == "updated_at"
+# A new child is kept as the columns of columns.child_row() but created_at and updated_at (set when the rows are
+# written): its id, its register fields, then its search keys.
+_STAMPED = columns.CHILD_ROW.index("created_at")
+assert columns.CHILD_ROW[_STAMPED + 1] == "updated_at" and len(columns.CHILD_ROW) == _STAMPED + 2 + len(KEYS)
+KEPT_CHILD = (*columns.CHILD_ROW[:_STAMPED], *columns.CHILD_ROW[_STAMPED + 2 :])
+STAMPS = ("created_at", "updated_at")
+_REGISTER = itemgetter(*(column.field for column in columns.of(columns.CHILD)))
+_GUARDIAN_REGISTER = itemgetter(*(column.field for column in columns.of(columns.GUARDIAN)))
+assert _STAMPED == 1 + len(columns.of(columns.CHILD)) and columns.GUARDIAN_ROW[-1] == "child_id"
+_initials = lru_cache(maxsize=1 << 16)(initials)  # a county's rosters repeat the common names
 
 
 class RegisterChanged(ValidationError):
@@ -253,7 +265,7 @@ class _Check:
     def _chunk(self, sheet, plan, batch):
         """Check a chunk of rows: (children, guardians) ready to insert and the updates ready to apply."""
         key_columns = [sheet.columns[f] for f in ("name", "id_number") if f in sheet.columns]
-        parsed = []
+        kept = []
         for number, cells in batch:
             for column in key_columns:
                 cell = cells[column] if column < len(cells) else None
@@ -262,8 +274,9 @@ class _Check:
             else:  # no name, no ID number: a blank row, or a footer, a sum, a signature line
                 self.outcome.counts["skipped"] += any(str(cell).strip() for cell in cells if cell is not None)
                 continue
-            given, errors = roster_cells.read_row(plan, sheet.flags, cells)
-            parsed.append((number, given, errors))
+            kept.append((number, cells))
+        read = roster_cells.read_rows(plan, sheet.flags, [cells for _number, cells in kept])
+        parsed = [(number, given, errors) for (number, _cells), (given, errors) in zip(kept, read, strict=True)]
         numbers = [given["id_number"].number for _, given, _ in parsed if "id_number" in given]
         existing = self._existing(numbers)
         wanted = [c.id for c in existing.values() if c.in_scope]
@@ -399,23 +412,13 @@ class _Check:
     def _new(self, record, guardian, children, guardians):
         child_id = self.next_child
         self.next_child += 1
-        at = self.at
+        record["birth_on"] = record["birth_on"].isoformat()
+        record["registered_on"] = record["registered_on"].isoformat()
         children.append(
-            columns.child_row(
-                {
-                    **record,
-                    "id": child_id,
-                    "birth_on": record["birth_on"].isoformat(),
-                    "registered_on": record["registered_on"].isoformat(),
-                    "created_at": at,
-                    "updated_at": at,
-                }
-            )
-        )
+            (child_id, *_REGISTER(record), _initials(record["name"]), reversed_id(record["id_number"]))
+        )  # KEPT_CHILD, as columns.child_row() gives them but the stamps
         if guardian:
-            guardians.append(
-                columns.guardian_row({**NEW_GUARDIAN, **guardian, "id": self.next_guardian, "child": child_id})
-            )
+            guardians.append((self.next_guardian, *_GUARDIAN_REGISTER({**NEW_GUARDIAN, **guardian}), child_id))
             self.next_guardian += 1
 
     def _update(self, child, before, record, guardian, guardians, updates):
@@ -480,6 +483,19 @@ class _Check:
             self.kinds[index] = REJECTED
 
 
+def _insert(table, names, rows, constants=None):
+    """Insert rows (tuples in the order of names) as they are, constants ({column: text}) the same on every row:
+    one COPY on PostgreSQL, one executemany on SQLite (the constants written into the statement)."""
+    if not rows:
+        return
+    if is_postgres():
+        copy_rows(table, names, rows, constants)
+        return
+    constants = constants or {}
+    marks = ", ".join(["?"] * len(names) + ["'" + str(value).replace("'", "''") + "'" for value in constants.values()])
+    database.cursor().executemany(f"INSERT INTO {table} ({', '.join((*names, *constants))}) VALUES ({marks})", rows)
+
+
 class _Commit:
     """The writing of a check's kept rows, inside the caller's write lock."""
 
@@ -495,9 +511,8 @@ class _Commit:
     def write(self, children, guardians, updates):
         """One chunk: its new children and their guardians in bulk, then its updates one by one."""
         if children:
-            at, stamped = self.at, _STAMPED
-            bulk_insert("child", columns.CHILD_ROW, [(*row[:stamped], at, at, *row[stamped + 2 :]) for row in children])
-            bulk_insert("guardian", columns.GUARDIAN_ROW, guardians)
+            _insert("child", KEPT_CHILD, children, dict.fromkeys(STAMPS, self.at))
+            _insert("guardian", columns.GUARDIAN_ROW, guardians)
         if updates:
             self._update(updates)
         self.done += len(children) + len(updates)

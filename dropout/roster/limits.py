@@ -282,16 +282,19 @@ class _MemberScan:
         if odd:
             buffer = _plain(buffer)
         rows = _ROW_OF_REF.findall(buffer)
-        if rows:
-            self.rows = max(self.rows, max(map(int, rows)))
+        if rows:  # a row's cells share its number: each number converted once
+            self.rows = max(self.rows, max(map(int, set(rows))))
         columns = _COLUMN_OF_REF.findall(buffer)
         if columns:
             self.addressed += len(columns)
             self.columns = max(self.columns, max(map(_column, set(columns))))
         # "<row" also counts a <rowBreaks> or two: on the safe side.
         self.row_tags += buffer.count(b"<row")
-        self.cell_tags += sum(map(buffer.count, CELL_TAGS))
-        if b":row" in buffer or b":c" in buffer:  # tags with a namespace prefix
+        cells = buffer.count(b"<c ")
+        if buffer.count(b"<c") != cells:  # some "<c" is not "<c ": count each spelling of a cell tag
+            cells = sum(map(buffer.count, CELL_TAGS))
+        self.cell_tags += cells
+        if b":" in buffer and (b":row" in buffer or b":c" in buffer):  # tags with a namespace prefix
             self.row_tags += buffer.count(b":row")
             self.cell_tags += sum(buffer.count(b":" + tag[1:]) for tag in CELL_TAGS)
         self.scan.shared_refs += buffer.count(b't="s"')

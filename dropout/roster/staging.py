@@ -53,7 +53,9 @@ class Writer:
         self.file = self.part.open("wb")
 
     def add(self, chunk):
-        pickle.dump(chunk, self.file, protocol=_PROTOCOL)
+        pickler = pickle.Pickler(self.file, protocol=_PROTOCOL)
+        pickler.fast = True  # no memo: a chunk is lists of tuples and dicts, no object in it twice that matters
+        pickler.dump(chunk)
 
     def close(self, summary):
         offset = self.file.tell()
