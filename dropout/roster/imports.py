@@ -314,7 +314,7 @@ class _Check:
         guardian = {GUARDIAN_FIELDS[f]: given.pop(f) for f in GUARDIAN_FIELDS if f in given}
         before = child_snapshot(child) if child is not None else None
         registered_on = given.pop("registered_on", None)  # only a new child takes it: a registration stays
-        record = dict(before or NEW_CHILD, **given)
+        record = {**(before or NEW_CHILD), **given}
         if child is None:
             record["registered_on"] = registered_on or self.as_of
         if child is None and parsed:
