@@ -27,6 +27,7 @@ from ..models import Child, DropoutCase
 from ..rules import case_status, school_age
 from . import disability as register_disability
 from . import files as register_files
+from . import limits as workbook_limits
 from .checks import (
     ACCOUNTED,
     ENROLLED,
@@ -40,7 +41,7 @@ from .checks import (
     require,
     without_school,
 )
-from .lists import ListRow, UploadedList, cell_text, read_list
+from .lists import ListRow, UploadedList, cell_text, not_a_spreadsheet, read_list
 
 # What the registers pages use, register_checks' part included.
 __all__ = [
@@ -111,14 +112,15 @@ def _store(stream, folder, max_bytes):
 
 def upload(user, files, uploads_dir, max_mb, today, limits=None):
     """Store and read the uploaded lists ({kind: (stream, filename)}) at once; return the upload's token."""
-    token = store(user, files, uploads_dir, max_mb)
+    token = store(user, files, uploads_dir, max_mb, limits)
     read(user, uploads_dir, token, today, limits)
     return token
 
 
-def store(user, files, uploads_dir, max_mb):
-    """Store the uploaded lists ({kind: (stream, filename)}), each refused when empty or too large, to be read
-    by read(); return the upload's token."""
+def store(user, files, uploads_dir, max_mb, limits=None):
+    """Store the uploaded lists ({kind: (stream, filename)}), each refused when empty, too large or past what a
+    workbook may hold (a zip bomb is refused here, before any reader sees it), to be read by read(); return the
+    upload's token."""
     require(user)
     files = {kind: value for kind, value in files.items() if kind in KINDS and value is not None}
     if not files:
@@ -138,9 +140,10 @@ def store(user, files, uploads_dir, max_mb):
         for kind, (stream, filename) in files.items():
             try:
                 path = _store(stream, folder, max_mb * 1024 * 1024)
+                stored[kind] = {"file": path.name, "name": Path(filename or "").name[:200]}
+                workbook_limits.check(path, limits, unreadable=not_a_spreadsheet)
             except ValidationError as exc:
                 raise ValidationError({kind: exc.errors["file"]}) from None
-            stored[kind] = {"file": path.name, "name": Path(filename or "").name[:200]}
     except ValidationError:
         _discard(folder, stored)
         raise

@@ -123,7 +123,7 @@ def _find_header(rows):
 def _sheets(path, suffix, limits=None):
     """Each sheet's rows as lists of cells (CSV: one sheet); ValidationError when unreadable or past the
     limits workbook_limits checks before anything is read."""
-    workbook_limits.check(path, limits, unreadable=_not_a_spreadsheet)
+    workbook_limits.check(path, limits, unreadable=not_a_spreadsheet)
     data = Path(path).read_bytes()
     if suffix == ".csv":
         return [_csv_rows(data)]
@@ -131,10 +131,10 @@ def _sheets(path, suffix, limits=None):
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         return [list(workbook.get_sheet_by_index(i).iter_rows()) for i in range(len(workbook.sheet_names))]
     except (CalamineError, ValueError, OSError):
-        raise ValidationError({"file": _not_a_spreadsheet()}) from None
+        raise ValidationError({"file": not_a_spreadsheet()}) from None
 
 
-def _not_a_spreadsheet():
+def not_a_spreadsheet():
     return _("This file is not a spreadsheet: upload an .xlsx, .xls or .csv file.")
 
 
@@ -155,7 +155,7 @@ def _decode(data):
 def _csv_rows(data):
     text = _decode(data)
     if text is None:
-        raise ValidationError({"file": _not_a_spreadsheet()})
+        raise ValidationError({"file": not_a_spreadsheet()})
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
     try:

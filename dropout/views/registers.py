@@ -91,7 +91,7 @@ def index():
         }
         max_mb = int(current_app.config.get("IMPORT_MAX_MB") or 50)
         try:
-            token = crosscheck.store(current_user, files, current_app.config["UPLOADS_DIR"], max_mb)
+            token = crosscheck.store(current_user, files, current_app.config["UPLOADS_DIR"], max_mb, upload_limits())
         except ValidationError as exc:
             errors = exc.errors
         else:  # the lists are read by a task, once; the result page reads what it kept
