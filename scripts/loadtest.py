@@ -340,7 +340,7 @@ def follow_task(person, path, timeout):
     to when done, the task page's HTML, seconds it was seen queued)."""
     began = time.monotonic()
     deadline, queued = began + timeout, None
-    _, _, page = person.get("task page", path)
+    person.get("task page", path, expect=(200, 302))  # a task already done goes on at once (an import's check)
     while True:
         _, _, body = person.get("task poll", f"{path}.json")
         state = json.loads(body)
