@@ -111,7 +111,7 @@ def upload(client, household=None, enrolment=None, name="户籍.xlsx"):
 def findings(app, user, token):
     """The upload's lists as read, and the comparison, as the page computes them."""
     with app.test_request_context(), database.connection_context():
-        lists_read = crosscheck.load(user, app.config["UPLOADS_DIR"], token, clock.today())
+        lists_read = crosscheck.load(user, app.config["UPLOADS_DIR"], token)
         return lists_read, crosscheck.compare(user, lists_read, clock.today())
 
 

@@ -123,7 +123,7 @@ def upload(client, disability=None, name="残联名单.xlsx", **others):
 
 def findings(app, user, token):
     with app.test_request_context(), database.connection_context():
-        lists = crosscheck.load(user, app.config["UPLOADS_DIR"], token, clock.today())
+        lists = crosscheck.load(user, app.config["UPLOADS_DIR"], token)
         return lists, crosscheck.compare(user, lists, clock.today(), app.config["SCHOOL_START_AGE"])
 
 

@@ -199,9 +199,9 @@ def _from_data(data):
     return UploadedList(data["kind"], data["filename"], rows, skipped, notes)
 
 
-def load(user, uploads_dir, token, today, limits=None):
-    """The lists of an upload by this user, {kind: UploadedList}, as read() kept them (or read now, for an upload
-    kept before); None when there is no such upload, or its lists have not been read yet."""
+def load(user, uploads_dir, token):
+    """The lists of an upload by this user, {kind: UploadedList}, as read() kept them; None when there is no such
+    upload (or one kept before read() kept its lists), or its lists have not been read yet."""
     require(user)
     folder = _folder(uploads_dir)
     manifest = register_files.load_note(folder, token, user.id)

@@ -64,7 +64,7 @@ def _today_and_age():
 
 def _comparison(token):
     today, start_age = _today_and_age()
-    lists = or_404(crosscheck.load(current_user, current_app.config["UPLOADS_DIR"], token, today, upload_limits()))
+    lists = or_404(crosscheck.load(current_user, current_app.config["UPLOADS_DIR"], token))
     return crosscheck.compare(current_user, lists, today, start_age)
 
 
