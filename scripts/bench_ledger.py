@@ -21,7 +21,6 @@ Exits 1 when one is missed.
 """
 
 import argparse
-import io
 import os
 import sqlite3
 import sys
@@ -30,16 +29,16 @@ import time
 import tracemalloc
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import bench_summary  # noqa: E402  (beside this script)
 import xlsxwriter  # noqa: E402
 
 from dropout import create_app  # noqa: E402
 from dropout.children import columns  # noqa: E402
 from dropout.children import search as child_search  # noqa: E402
-from dropout.db import bulk_insert, database, open_database, reset_sequence  # noqa: E402
+from dropout.db import bulk_insert, copy_rows, database, open_database, reset_sequence  # noqa: E402
 from dropout.migrations import migrate  # noqa: E402
 from dropout.models import School, Township, User, Village  # noqa: E402
 from dropout.roster import ledger  # noqa: E402
@@ -87,28 +86,8 @@ class SqliteCounty:
         pass
 
 
-class PostgresCounty:
-    """A database on a PostgreSQL server, created when missing, and psycopg2 for the floor."""
-
-    dialect = "psycopg2"
-
-    def __init__(self, server_url, name, keep):
-        import psycopg2
-
-        self.psycopg2, self.keep, self.name, self.admin_url = psycopg2, keep, name, server_url
-        self.url = urlparse(server_url)._replace(path=f"/{name}").geturl()
-        admin = self._admin()  # not `with admin`: psycopg2 would open a transaction, where CREATE DATABASE fails
-        with admin.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-            self.created = cursor.fetchone() is None
-            if self.created:
-                cursor.execute(f"CREATE DATABASE {name}")
-        admin.close()
-
-    def _admin(self):
-        admin = self.psycopg2.connect(self.admin_url)
-        admin.autocommit = True
-        return admin
+class PostgresCounty(bench_summary.PostgresCounty):
+    """A database on a PostgreSQL server, created when missing (as bench_summary's), and psycopg2 for the floor."""
 
     def floor_rows(self):
         connection = self.psycopg2.connect(self.url)
@@ -121,16 +100,7 @@ class PostgresCounty:
             connection.close()
 
     def copy(self, table, names, rows):
-        """COPY the rows in (text format; the generated values hold no tab, newline or backslash)."""
-        text = "".join("\t".join(r"\N" if value is None else str(value) for value in row) + "\n" for row in rows)
-        database.cursor().copy_expert(f"COPY {table} ({', '.join(names)}) FROM STDIN", io.StringIO(text))
-
-    def drop(self):
-        if self.created and not self.keep:
-            admin = self._admin()
-            with admin.cursor() as cursor:
-                cursor.execute(f"DROP DATABASE {self.name} WITH (FORCE)")
-            admin.close()
+        copy_rows(table, names, rows)
 
 
 def generate(start, stop, villages, schools, now):
