@@ -162,16 +162,12 @@ def print_notices(job):
 
 def generate_month(job):
     month = summaries.parse_month(job.params["month"], job.today)
-    job.progress(0, 2)
-    summaries.generate_month(month, job.user, job.config["SCHOOL_START_AGE"], job.config["REPORT_DUE_DAY"])
-    job.progress(1, 2)
-    archived = report_archive.archive_month(month, job.config)
-    job.progress(2, 2)
+    job.progress(0, 1)
+    archived = report_archive.generate_and_archive(month, job.user, job.config)
+    job.progress(1, 1)
     message = _("The figures of %(month)s were generated.", month=str(month))
     if not archived:
-        message += " " + _(
-            "No Chinese font is installed for printing: install fonts-arphic-uming or set DROPOUT_PDF_FONT."
-        )
+        message += " " + no_font_message()
     return Result({"month": str(month), "archived": archived}, "", message)
 
 

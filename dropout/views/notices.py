@@ -18,6 +18,7 @@ from ..pdf.fonts import FontMissing
 from ..rules import measures as measure_rules
 from ..rules.dates import parse_date
 from ..rules.numbers import parse_id
+from ..tasks import runners
 from . import scans, tasks
 from .downloads import send_download
 from .found import case_or_404, flash_refusal, notice_or_404
@@ -30,7 +31,7 @@ def _pdf_response(data, name, attachment=False):
 
 
 def no_font():
-    flash(_("No Chinese font is installed for printing: install fonts-arphic-uming or set DROPOUT_PDF_FONT."), "error")
+    flash(runners.no_font_message(), "error")
 
 
 def printed(render, name, back, attachment=False):
