@@ -12,7 +12,6 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from .. import clock
-from ..models import utcnow
 from ..tasks import queue, records, runners
 from .downloads import send_download
 
@@ -89,7 +88,7 @@ def status_labels():
 @login_required
 def index():
     tasks = records.listed(current_user)
-    return render_template("tasks/list.html", tasks=tasks, labels=status_labels(), now=utcnow())
+    return render_template("tasks/list.html", tasks=tasks, labels=status_labels(), expired=records.expired)
 
 
 @bp.route("/<key>")
