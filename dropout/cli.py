@@ -150,8 +150,8 @@ def backup(dest):
 def print_notices(township, since, out):
     """Print a township's notices in force as one PDF, each followed by its proof of service."""
     from .core import scope
-    from .models import ReturnNotice, Township
-    from .notices import notices
+    from .models import ReturnNotice, Township, utcnow
+    from .notices import notices, printing
     from .pdf.fonts import FontMissing
     from .rules.dates import parse_date
 
@@ -168,7 +168,7 @@ def print_notices(township, since, out):
         if not chosen:
             _fail({"notices": "no notice matches"})
         try:
-            data = notices.batch_pdf(chosen, current_app.config["PDF_FONT"])
+            data = printing.print_batch(chosen, current_app.config["PDF_FONT"], utcnow())
         except FontMissing as exc:
             _fail({"font": str(exc)})
     with open(out, "wb") as file:

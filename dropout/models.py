@@ -328,6 +328,7 @@ class ReturnNotice(BaseModel):
     service = TextField(default="{}")
     deadline_on = DateField(null=True)
     early_reason = TextField(default="")  # why it was issued before the required contacts; never printed
+    printed_at = DateTimeField(null=True)  # first printed (UTC): a notice in force not yet printed is one click away
     created_at = DateTimeField(default=utcnow)
 
     class Meta:

@@ -45,7 +45,7 @@ from dropout.models import (
     User,
     Village,
 )
-from dropout.notices import documents, notices
+from dropout.notices import documents, notices, printing
 from dropout.pdf.fonts import FontMissing
 from dropout.rules import case_status, id_number, school_age
 from dropout.todo import todo
@@ -712,7 +712,7 @@ def test_verification_and_printing(casework, app):
     found = notices.verify(chosen[0].verify_code.lower())
     assert found["number"] == chosen[0].number and found["authority"] == "城关镇人民政府"
     try:
-        data = notices.batch_pdf(chosen, app.config["PDF_FONT"])
+        data = printing.print_batch(chosen, app.config["PDF_FONT"], datetime(2026, 12, 1))
     except FontMissing:
         pytest.skip("no CJK font to print with")
     assert data.startswith(b"%PDF")

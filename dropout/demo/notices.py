@@ -42,6 +42,7 @@ NOTICE_COLUMNS = (
     "served_on",
     "service",
     "deadline_on",
+    "printed_at",
     "created_at",
 )
 ESCALATION_COLUMNS = (
@@ -298,6 +299,7 @@ def rows(planned, case_of, rng, today, config):
                 notice.served_on,
                 service,
                 notice.deadline_on,
+                notice.at if notice.served_on else None,  # a served notice was printed; one waiting may not be
                 notice.at,
             )
         )

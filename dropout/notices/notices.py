@@ -5,10 +5,8 @@ is always a person's decision (escalate), never automatic.
 """
 
 import dataclasses
-import hashlib
 import json
 import secrets
-from pathlib import Path
 
 from flask_babel import gettext as _
 
@@ -22,10 +20,10 @@ from ..core.errors import PermissionDenied, ValidationError
 from ..db import database
 from ..models import Child, DropoutCase, Escalation, HomeVisit, ReturnNotice, Township, Village
 from ..pdf.fonts import FontMissing
-from ..pdf.notice import render_notices
 from ..rules import measures
 from . import numbering
 from .documents import build_data, chinese_date, data_of, persuasion_visits
+from .printing import archive
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 IN_PERSON = ("home", "school")
@@ -169,10 +167,15 @@ def issue(user, case, config, today, return_school="", issuer=None, early_reason
     return notice
 
 
-def listing(user, township=None, status=None, since=None, superseded=True):
+def listing(user, township=None, status=None, since=None, superseded=True, unprinted=False):
     """The notices in the user's scope (with their case and child), of a township, in a status, issued on or after
-    `since`; without the versions replaced by a correction when `superseded` is False (those printed as in force)."""
+    `since`; without the versions replaced by a correction when `superseded` is False (those printed as in force);
+    only those in force (not replaced, the child not back, the case open) never printed when `unprinted`."""
     query = scope.notices(user)
+    if unprinted:
+        query = query.where(
+            ReturnNotice.status.in_(ACTIVE) & ReturnNotice.printed_at.is_null() & (DropoutCase.status != "closed")
+        )
     if township:
         query = query.where(ReturnNotice.township == township)
     if status:
@@ -204,36 +207,6 @@ def _archived(notice, config):
     except FontMissing:
         return False
     return True
-
-
-def archive(notice, reports_dir, font_path=None):
-    """Render the notice once into reports/notices/<year>/ and record its SHA-256; return the bytes.
-
-    Called after the issuing transaction: a failed rendering leaves the notice recorded.
-    """
-    if notice.pdf_path:
-        path = Path(reports_dir) / notice.pdf_path
-        if path.is_file():
-            data = path.read_bytes()
-            if hashlib.sha256(data).hexdigest() == notice.sha256:
-                return data
-    data = render_notices([data_of(notice)], font_path)
-    relative = Path("notices") / str(notice.year) / f"{notice.township_id}-{notice.seq:05d}-v{notice.version}.pdf"
-    target = Path(reports_dir) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # A name of its own per writer: two workers printing the same notice at once must not write into, or
-    # rename away, each other's half-written file. The rendering is deterministic, so either rename may win.
-    partial = target.with_name(f"{target.stem}.{secrets.token_hex(6)}.partial")
-    partial.write_bytes(data)
-    partial.replace(target)
-    notice.pdf_path, notice.sha256 = str(relative), hashlib.sha256(data).hexdigest()
-    notice.save(only=[ReturnNotice.pdf_path, ReturnNotice.sha256])
-    return data
-
-
-def batch_pdf(notices, font_path=None, progress=None):
-    """One PDF of several notices, each followed by its 送达回证; `progress(done, total)` hears of each laid out."""
-    return render_notices([data_of(notice) for notice in notices], font_path, progress)
 
 
 def check_service(values, issued_on, today):

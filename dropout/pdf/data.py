@@ -41,6 +41,9 @@ class NoticeData:
     verify_code: str  # ABCD-EFGH
     verify_url: str  # https://…/verify/ABCD-EFGH
     service: Service = field(default_factory=Service)
+    # Set only when a superseded version is printed again (never stored): what replaced it, e.g. "已被同号更正件
+    # 第2版（2026年11月29日印发）取代"; every page of it then carries a large 作废.
+    void_note: str = ""
 
     @property
     def addressee(self):

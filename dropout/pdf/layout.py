@@ -32,12 +32,15 @@ BLANK_TIME = "\u3000" * 4 + "年\u3000\u3000月\u3000\u3000日\u3000\u3000时\u3
 
 
 class NumberedCanvas(Canvas):
-    """Keeps every page until the end so each footer can say how many pages the batch has (as pretix does)."""
+    """Keeps every page until the end so each footer can say how many pages the batch has (as pretix does).
+    A flowable may set `page_mark`, a callable drawing over the page (a 作废 stamp): it marks every page from the
+    flowable's own until another sets it again."""
 
     def __init__(self, *args, footer_font, **kwargs):
         super().__init__(*args, **kwargs)
         self._footer_font = footer_font
         self._saved_page_states = []
+        self.page_mark = None
 
     def showPage(self):
         self._saved_page_states.append(dict(self.__dict__))
@@ -47,6 +50,8 @@ class NumberedCanvas(Canvas):
         total = len(self._saved_page_states)
         for number, state in enumerate(self._saved_page_states, 1):
             self.__dict__.update(state)
+            if self.page_mark is not None:
+                self.page_mark(self)
             self.setFont(self._footer_font, 9)
             self.drawCentredString(PAGE_WIDTH / 2, 16 * mm, f"第 {number} 页 共 {total} 页")
             super().showPage()

@@ -1,7 +1,10 @@
 """限期复学通知书 followed by its 送达回证, for a batch of notices, as one A4 PDF (NoticeData in, bytes out)."""
 
+from functools import partial
 from xml.sax.saxutils import escape
 
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
 
@@ -18,6 +21,8 @@ from dropout.pdf.layout import (
 )
 from dropout.pdf.qr import draw_qr
 
+VOID_RED = colors.HexColor("#c8102e")
+
 
 def render_notices(notices, body_font_path=None, progress=None):
     """One PDF with each notice and then its 送达回证; the same notices give the same bytes.
@@ -28,7 +33,8 @@ def render_notices(notices, body_font_path=None, progress=None):
     styles = stylesheet(names)
     story = []
     for number, notice in enumerate(notices, start=1):
-        story += notice_story(notice, styles) + [PageBreak()] + service_story(notice, styles)
+        mark = partial(draw_void, names.heading, notice.void_note) if notice.void_note else None
+        story += [PageMark(mark)] + notice_story(notice, styles) + [PageBreak()] + service_story(notice, styles)
         if progress is not None:
             story.append(_Tick(progress, number, len(notices)))
         story.append(PageBreak())
@@ -47,6 +53,39 @@ class _Tick(Flowable):
 
     def draw(self):
         self.progress(self.done, self.total)
+
+
+class PageMark(Flowable):
+    """Draws nothing where it stands; sets what is drawn over each page from this one on (see NumberedCanvas), so
+    a notice and its 送达回证 carry their own mark, or none, however many pages they take."""
+
+    def __init__(self, mark):
+        super().__init__()
+        self.mark = mark
+
+    def wrap(self, available_width, available_height):
+        return 0, 0
+
+    def draw(self):
+        self.canv.page_mark = self.mark
+
+
+def draw_void(font, note, canvas):
+    """A large red 作废 stamp across the middle of the page, and in the top margin what replaced the notice (in the
+    margin, so the notice keeps the pages it was issued on)."""
+    canvas.saveState()
+    canvas.setFillColor(VOID_RED)
+    canvas.setFont(font, 11)
+    canvas.drawCentredString(A4[0] / 2, A4[1] - 15 * mm, f"本通知书已作废，不再执行：{note}")
+    canvas.translate(A4[0] / 2, A4[1] / 2)
+    canvas.rotate(30)
+    canvas.setFillColor(VOID_RED, alpha=0.45)
+    canvas.setStrokeColor(VOID_RED, alpha=0.45)
+    canvas.setLineWidth(4)
+    canvas.roundRect(-62 * mm, -24 * mm, 124 * mm, 58 * mm, 6 * mm, stroke=1, fill=0)
+    canvas.setFont(font, 120)
+    canvas.drawCentredString(0, -12 * mm, "作废")
+    canvas.restoreState()
 
 
 def notice_story(notice, styles):

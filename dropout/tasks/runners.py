@@ -22,8 +22,8 @@ from ..casework import export as case_export
 from ..casework import search as case_search
 from ..children import search as child_search
 from ..core.errors import PermissionDenied, ValidationError
-from ..models import BackgroundTask, ReturnNotice, User
-from ..notices import notices
+from ..models import BackgroundTask, ReturnNotice, User, utcnow
+from ..notices import notices, printing
 from ..pdf.fonts import FontMissing
 from ..reporting import archive as report_archive
 from ..reporting import summaries
@@ -148,13 +148,16 @@ def read_registers(job):
 
 
 def print_notices(job):
+    """The chosen notices in the owner's scope as one PDF, in number order, recorded as printed."""
     ids = [int(i) for i in job.params["ids"]]
     chosen = list(
-        notices.listing(job.user).where(ReturnNotice.id.in_(ids)).order_by(ReturnNotice.township, ReturnNotice.seq)
+        notices.listing(job.user)
+        .where(ReturnNotice.id.in_(ids))
+        .order_by(ReturnNotice.township, ReturnNotice.seq, ReturnNotice.version)
     )
     if not chosen:
         raise ValidationError({"notice": _("Choose the notices to print.")})
-    data = notices.batch_pdf(chosen, job.config["PDF_FONT"], progress=job.progress)
+    data = printing.print_batch(chosen, job.config["PDF_FONT"], utcnow(), progress=job.progress)
     job.part.write_bytes(data)
     message = _("%(n)d notices, each with its proof of service.", n=len(chosen))
     return Result({"notices": len(chosen)}, f"notices-{job.today:%Y%m%d}.pdf", message)

@@ -12,8 +12,8 @@ from ..choices import MEASURES, NOTICE_STATUSES, PENALTIES, PENALTY_DOCUMENTS, S
 from ..core import scope
 from ..core.errors import ValidationError
 from ..forms import options, show_errors
-from ..models import ReturnNotice
-from ..notices import documents, notices, numbering
+from ..models import ReturnNotice, utcnow
+from ..notices import documents, notices, numbering, printing
 from ..pdf.fonts import FontMissing
 from ..rules import measures as measure_rules
 from ..rules.dates import parse_date
@@ -24,6 +24,8 @@ from .downloads import send_download
 from .found import case_or_404, flash_refusal, notice_or_404
 
 bp = Blueprint("notices", __name__)
+SHOWN = 500  # notices listed on the page
+BATCH_MAX = 1000  # notices in one printed batch
 
 
 def _pdf_response(data, name, attachment=False):
@@ -54,10 +56,11 @@ def index():
     except ValueError:
         since = None
     query = notices.listing(current_user, township, status if status in NOTICE_STATUSES else None, since)
-    rows = list(query.order_by(ReturnNotice.issued_on.desc(), ReturnNotice.id.desc()).limit(500))
+    rows = list(query.order_by(ReturnNotice.issued_on.desc(), ReturnNotice.id.desc()).limit(SHOWN))
     return render_template(
         "notices/list.html",
         notices=rows,
+        unprinted=notices.listing(current_user, unprinted=True).count(),
         townships=scope.townships(current_user),
         statuses=NOTICE_STATUSES,
         township=township,
@@ -69,9 +72,14 @@ def index():
 @bp.route("/notices/batch.pdf", methods=["POST"])
 @login_required
 def batch():
-    """The chosen notices as one PDF, each with its 送达回证, laid out by a background task."""
-    ids = [id_ for value in request.values.getlist("notice") if (id_ := parse_id(value)) is not None][:1000]
-    chosen = [notice.id for notice in notices.listing(current_user).where(ReturnNotice.id.in_(ids))]
+    """The ticked notices (or, with which=unprinted, every notice in force not yet printed) as one PDF, each with
+    its 送达回证, laid out by a background task."""
+    if request.values.get("which") == "unprinted":
+        query = notices.listing(current_user, unprinted=True)
+    else:
+        ids = [id_ for value in request.values.getlist("notice") if (id_ := parse_id(value)) is not None]
+        query = notices.listing(current_user).where(ReturnNotice.id.in_(ids[:BATCH_MAX]))
+    chosen = [notice.id for notice in query.order_by(ReturnNotice.id).limit(BATCH_MAX)]
     if not chosen:
         flash(_("Choose the notices to print."), "error")
         return redirect(url_for("notices.index"))
@@ -174,6 +182,7 @@ def render_detail(notice, service_form, measure_form, status=200, penalty=None):
         ),
         top_errors=[error for form in (service_form, measure_form, penalty) if form for error in form.form_errors],
         **scans.panel(notice=notice),
+        successor=printing.successor(notice),
         versions=ReturnNotice.select()
         .where(
             (ReturnNotice.series == notice.series)
@@ -189,7 +198,7 @@ def render_detail(notice, service_form, measure_form, status=200, penalty=None):
 def pdf(notice_id):
     notice = notice_or_404(notice_id)
     return printed(
-        lambda: notices.archive(notice, current_app.config["REPORTS_DIR"], current_app.config["PDF_FONT"]),
+        lambda: printing.print_one(notice, current_app.config, utcnow()),
         f"notice-{notice.id}-v{notice.version}.pdf",
         url_for("notices.detail", notice_id=notice.id),
     )
