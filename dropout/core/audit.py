@@ -3,6 +3,7 @@
 import json
 from datetime import date, datetime
 
+from peewee import JOIN
 from playhouse.shortcuts import model_to_dict
 
 from ..models import AuditLog, School, User, Village, utcnow
@@ -73,9 +74,14 @@ def _names(entries_changes):
 
 
 def child_timeline(child_id):
-    """[(entry, [(field, before, after)])] about a child and its guardians, newest first;
-    referenced villages, schools and teachers are given by name."""
-    query = AuditLog.select().where(AuditLog.child_id == child_id).order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    """[(entry, [(field, before, after)])] about a child and its guardians, newest first, each entry with the
+    account that acted (in the same query); referenced villages, schools and teachers are given by name."""
+    query = (
+        AuditLog.select(AuditLog, User)
+        .join(User, JOIN.LEFT_OUTER)
+        .where(AuditLog.child_id == child_id)
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    )
     timeline = [(entry, changes(entry)) for entry in query]
     names = _names(timeline)
     return [

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from peewee import JOIN
 
 from .. import clock
 from ..case_forms import (
@@ -35,7 +36,7 @@ from ..choices import (
 from ..core import scope
 from ..core.errors import ValidationError
 from ..forms import options, show_errors
-from ..models import CaseEvent, DropoutCase, User
+from ..models import CaseEvent, DropoutCase, HomeVisit, User
 from ..notices import notices
 from ..rules.numbers import parse_id
 from . import tasks
@@ -120,8 +121,15 @@ def create():
 
 
 def _timeline(case):
-    """The case's steps, newest first, with their data read back."""
-    rows = case.events.order_by(CaseEvent.happened_on.desc(), CaseEvent.id.desc())
+    """The case's steps, newest first, with their data read back; who acted and the visit logged come in the same
+    query, not one query per step."""
+    rows = (
+        CaseEvent.select(CaseEvent, User, HomeVisit)
+        .join_from(CaseEvent, User, JOIN.LEFT_OUTER)
+        .join_from(CaseEvent, HomeVisit, JOIN.LEFT_OUTER)
+        .where(CaseEvent.case == case.id)
+        .order_by(CaseEvent.happened_on.desc(), CaseEvent.id.desc())
+    )
     return [(event, json.loads(event.data or "{}")) for event in rows]
 
 

@@ -1,4 +1,4 @@
-"""Template filters: codes to labels, masked ID numbers."""
+"""Template filters: codes to labels, masked ID numbers, people by name and role."""
 
 from datetime import UTC
 
@@ -61,6 +61,14 @@ def change_value(value, field):
     return VALUE_LABELS.get(field, {}).get(value, value)
 
 
+def person(user):
+    """Who acted, as people read it: the name (the login when no name is recorded) with the role, 刘芳（教师）;
+    系统 when no one did (a scheduled job, the demo loader)."""
+    if user is None:
+        return _("system")
+    return _("%(name)s (%(role)s)", name=user.full_name or user.username, role=ROLES.get(user.role, user.role))
+
+
 FILTERS = {
     "action_label": _label(AUDIT_ACTIONS),
     "entity_label": _label(AUDIT_ENTITIES),
@@ -75,6 +83,7 @@ FILTERS = {
     "disability_label": _label(DISABILITY_CATEGORIES),
     "mask_id": id_number.mask,
     "local_time": local_time,
+    "person": person,
     "case_status_label": _label(CASE_STATUSES),
     "reason_label": _label(DROPOUT_REASONS),
     "placement_label": _label(PLACEMENTS),
