@@ -292,7 +292,7 @@ def worker():
 @with_appcontext
 def summaries(month, force):
     """Generate a month's summaries and write its archive by hand (back-fills, corrections)."""
-    from . import jobs
+    from . import job_results, jobs
     from .models import SummaryMonth
     from .reporting.summaries import generate_month, parse_month
 
@@ -319,7 +319,7 @@ def summaries(month, force):
             _fail(exc.errors)
         click.echo(f"{key}: summaries {'regenerated' if before else 'generated'} for {jobs.unit_count(chosen)} units")
         try:
-            click.echo(f"{key}: archive: {jobs.archive(chosen, config)}")
+            click.echo(f"{key}: archive: {job_results.in_english(jobs.archive(chosen, config))}")
         except Exception as exc:
             _fail({"archive": f"{jobs.describe(exc)}; the summaries are saved, run the command again with --force"})
 
@@ -329,13 +329,13 @@ def summaries(month, force):
 @with_appcontext
 def run_jobs(day):
     """Run once what the scheduler would have done by this day (missed months, today's daily job), then exit."""
-    from . import jobs
+    from . import job_results, jobs
 
     today = _county_day(day, "date")
     with database.connection_context():
         runs = jobs.catch_up(today, current_app.config)
     for run in runs:
-        click.echo(f"{run.job} {run.period}: {run.error or run.result}", err=bool(run.error))
+        click.echo(f"{run.job} {run.period}: {run.error or job_results.in_english(run.result)}", err=bool(run.error))
     if not runs:
         click.echo("nothing to do")
     if any(run.error for run in runs):

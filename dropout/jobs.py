@@ -4,9 +4,11 @@ Each run is a JobRun row (start, end, result, error), written before the work an
 it, so a run killed half-way stays visible as unfinished. The database decides who does a
 period's work: a JobClaim row per (job, period), inserted in the same transaction as the work,
 so a re-run, a second scheduler or two `run-jobs` at once do each period once. Results and
-errors hold counts and kinds, never a name or an ID number.
+errors hold counts and kinds, never a name or an ID number; a result is stored as JSON (its outcome
+and counts) and worded in the reader's language when shown (job_results.py).
 """
 
+import json
 import logging
 import traceback
 from pathlib import Path
@@ -37,12 +39,18 @@ def is_claimed(job, period):
     return JobClaim.select().where((JobClaim.job == job) & (JobClaim.period == period)).exists()
 
 
+def outcome(name, **counts):
+    """A job's result: what came of it (done_before, counted, generated, locked, archived, archive_off) and its
+    counts."""
+    return {"outcome": name, **counts}
+
+
 def run_job(name, period, work):
-    """Run `work()` (which returns the result text) as job `name` for `period`, recorded in a JobRun row."""
+    """Run `work()` (which returns its outcome()) as job `name` for `period`, recorded in a JobRun row."""
     run = JobRun.create(job=name, period=period, started_at=utcnow())
     result, error = "", ""
     try:
-        result = work() or ""
+        result = json.dumps(work(), ensure_ascii=False)
     except Exception as exc:
         error = describe(exc)
         log.error("job %s %s failed: %s\n%s", name, period, error, "".join(traceback.format_tb(exc.__traceback__)))
@@ -87,12 +95,12 @@ def daily(today, config):
         # passes; check_deadlines refreshes those cases in the same transaction.)
         with database.atomic():
             if not claim_period(DAILY, today.isoformat()):
-                return "done before"
+                return outcome("done_before")
             overdue = notices.check_deadlines(config, today)
         counts = {"notices_overdue": overdue, **todo.county_counts(today, settings)}
         if config.get("TASKS_DIR"):
             counts["task_results_deleted"] = task_records.purge_expired(config["TASKS_DIR"])
-        return " ".join(f"{key}={value}" for key, value in counts.items())
+        return outcome("counted", **counts)
 
     return run_job(DAILY, today.isoformat(), work)
 
@@ -104,20 +112,20 @@ def monthly(month, config):
 
     def work():
         try:
-            outcome = generate_month(
+            generated = generate_month(
                 month, start_age=config["SCHOOL_START_AGE"], due_day=config["REPORT_DUE_DAY"], claim=MONTHLY
             )
         except MonthLocked:
             # Locked by the bureau: its figures stay as they are; the claim settles the period.
             with database.atomic():
                 claim_period(MONTHLY, str(month))
-            return f"skipped: {month} is locked"
-        if outcome != "generated":
-            return outcome
-        return f"generated: {unit_count(month)} units"
+            return outcome("locked", month=str(month))
+        if generated != "generated":
+            return outcome("done_before")
+        return outcome("generated", units=unit_count(month))
 
     runs = [run_job(MONTHLY, str(month), work)]
-    if runs[0].result.startswith("generated"):
+    if outcome_of(runs[0]) == "generated":
         runs.append(run_job(ARCHIVE, str(month), lambda: archive(month, config)))
     return runs
 
@@ -137,11 +145,11 @@ def archive(month, config):
     """Write the month's archive (PDF and .xlsx) and claim it after: writing is idempotent, so a
     crash before the claim only means the files are written again."""
     if not archive_enabled(config):
-        return "skipped: the report archive is not available"
+        return outcome("archive_off")
     paths = write_month(month, config)
     with database.atomic():
         claim_period(ARCHIVE, str(month))
-    return f"{len(paths)} files written"
+    return outcome("archived", files=len(paths))
 
 
 def months_due(today):
@@ -189,6 +197,14 @@ def catch_up(today, config):
     for month in left:
         runs.append(run_job(ARCHIVE, str(month), lambda month=month: archive(month, config)))
     return runs
+
+
+def outcome_of(run):
+    """The outcome name of a run's stored result (None for a run that failed or stored no JSON)."""
+    try:
+        return json.loads(run.result)["outcome"]
+    except (ValueError, TypeError, KeyError):
+        return None
 
 
 def recent_runs(limit=50):

@@ -4,6 +4,7 @@ leaves a month absent or complete, never half-written."""
 
 import os
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import POSTGRES, on_postgres, postgres_database
 
-from dropout import create_app, jobs
+from dropout import create_app, job_results, jobs
 from dropout.db import database
 from dropout.demo import county as demo
 from dropout.migrations import migrate
@@ -152,11 +153,15 @@ def county_copy(big_county, tmp_path):
 
 def test_the_monthly_job_run_twice_generates_once(app, county):
     first = jobs.monthly(OCTOBER, app.config)
-    assert (first[0].job, first[0].result, first[0].error) == ("monthly", f"generated: {units()} units", "")
+    assert (first[0].job, job_results.read(first[0].result), first[0].error) == (
+        "monthly",
+        {"outcome": "generated", "units": units()},
+        "",
+    )
     assert [r.job for r in first] == ["monthly", "archive"]  # the archive follows once the summaries are saved
     generated_at = SummaryMonth.get_by_id(str(OCTOBER)).generated_at
     again = jobs.monthly(OCTOBER, app.config)
-    assert [(r.job, r.result, r.error) for r in again] == [("monthly", "done before", "")]
+    assert [(r.job, jobs.outcome_of(r), r.error) for r in again] == [("monthly", "done_before", "")]
     assert summary_rows() == units()
     assert claims() == ["2026-10"]
     assert SummaryMonth.get_by_id(str(OCTOBER)).generated_at == generated_at
@@ -167,7 +172,7 @@ def test_an_archive_left_unwritten_is_written_at_the_next_catch_up(app, county, 
     assert jobs.unarchived_months() == [OCTOBER]
     runs = [r for r in jobs.catch_up(date(2026, 11, 2), app.config) if r.job == jobs.ARCHIVE]
     assert [(r.period, r.error) for r in runs] == [("2026-10", "")]
-    assert runs[0].result.endswith("files written")
+    assert jobs.outcome_of(runs[0]) == "archived" and job_results.read(runs[0].result)["files"] > 0
     assert claims(jobs.ARCHIVE) == ["2026-10"] and jobs.unarchived_months() == []
     assert list((tmp_path / "reports").rglob("*.pdf")) and list((tmp_path / "reports").rglob("*.xlsx"))
 
@@ -205,7 +210,7 @@ def test_a_locked_month_is_not_changed_by_the_job(app, county, no_archive, make_
     make_child()  # the county changed since; the locked figures must not
     runs = jobs.catch_up(date(2026, 11, 2), app.config)
     monthly = [r for r in runs if r.job == jobs.MONTHLY]
-    assert [(r.result, r.error) for r in monthly] == [("skipped: 2026-10 is locked", "")]
+    assert [(job_results.read(r.result), r.error) for r in monthly] == [({"outcome": "locked", "month": "2026-10"}, "")]
     assert [(r.unit_kind, r.unit_id, r.figures) for r in MonthlySummary.select().order_by(MonthlySummary.id)] == before
     assert SummaryMonth.get_by_id(str(OCTOBER)).generated_at == generated_at
     assert claims() == ["2026-10"]  # settled: not tried again at every catch-up
@@ -221,16 +226,16 @@ def test_the_daily_job_marks_overdue_notices_once_and_counts_what_is_due(app, co
     assert served  # the demo county has notices whose deadline passes
     run = jobs.daily(date(2026, 11, 10), app.config)
     assert run.error == ""
-    assert run.result.startswith(f"notices_overdue={served} visits_due=")
-    for key in ("to_confirm=", "followups_due=", "exemptions_expiring="):
-        assert key in run.result
-    assert jobs.daily(date(2026, 11, 10), app.config).result == "done before"
+    result = job_results.read(run.result)
+    assert (result.pop("outcome"), result.pop("notices_overdue")) == ("counted", served)
+    assert set(result) >= {"visits_due", "to_confirm", "followups_due", "exemptions_expiring"}
+    assert jobs.outcome_of(jobs.daily(date(2026, 11, 10), app.config)) == "done_before"
     assert claims(jobs.DAILY) == ["2026-11-10"]
 
 
 def test_job_runs_record_start_end_result_and_error_without_personal_data(app, db):
-    ok = jobs.run_job("test", "2026-11-02", lambda: "3 things done")
-    assert (ok.job, ok.period, ok.result, ok.error) == ("test", "2026-11-02", "3 things done", "")
+    ok = jobs.run_job("test", "2026-11-02", lambda: jobs.outcome("archived", files=3))
+    assert (ok.job, ok.period, ok.result, ok.error) == ("test", "2026-11-02", '{"outcome": "archived", "files": 3}', "")
     assert ok.started_at <= ok.finished_at
 
     def fail():
@@ -288,7 +293,7 @@ def test_summaries_command_generates_a_month_and_refuses_bad_input(app, runner, 
     monkeypatch.setitem(app.config, "ARCHIVE_REPORTS", 0)  # written once is enough here
     forced = runner.invoke(args=["summaries", "--month", "2026-10", "--force"])
     assert forced.exit_code == 0 and "summaries regenerated" in forced.output
-    assert "archive: skipped: the report archive is not available" in forced.output
+    assert "archive: Not written: the report archive is turned off" in forced.output
     for bad in ("2026-13", "2026/10", "oct", ""):
         result = runner.invoke(args=["summaries", "--month", bad])
         assert result.exit_code == 1 and "month: " in result.output and "YYYY-MM" in result.output, bad
@@ -303,7 +308,8 @@ def test_summaries_command_generates_a_month_and_refuses_bad_input(app, runner, 
 def test_run_jobs_command_catches_up_once(app, runner, county, no_archive):
     result = runner.invoke(args=["run-jobs", "--date", "2026-11-02"])
     assert result.exit_code == 0, result.output
-    assert "monthly 2026-10: generated" in result.output and "daily 2026-11-02: notices_overdue=" in result.output
+    assert "monthly 2026-10: Figures generated for" in result.output
+    assert re.search(r"daily 2026-11-02: \d+ notices newly overdue; \d+ children due a visit", result.output)
     assert runner.invoke(args=["run-jobs", "--date", "2026-11-02"]).output.strip() == "nothing to do"
     bad = runner.invoke(args=["run-jobs", "--date", "2026-02-30"])
     assert bad.exit_code == 1 and "date: not a date" in bad.output
@@ -366,8 +372,8 @@ def test_two_run_jobs_at_once_generate_one_set_of_summaries(county_copy, tmp_pat
         assert months() == ["2026-10"]
         assert summary_rows() == units()
         assert claims() == ["2026-10"] and claims(jobs.DAILY) == ["2026-11-02"]
-        generated = JobRun.select().where((JobRun.job == jobs.MONTHLY) & JobRun.result.startswith("generated"))
-        assert generated.count() == 1
+        runs = JobRun.select().where(JobRun.job == jobs.MONTHLY)
+        assert [jobs.outcome_of(run) for run in runs].count("generated") == 1
 
 
 def test_a_job_killed_half_way_leaves_the_month_absent_or_complete(county_copy, tmp_path):

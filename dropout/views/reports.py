@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from .. import choices, clock, jobs
+from .. import choices, clock, job_results, jobs
 from ..auth import roles_required
 from ..config import thresholds, veto_indicators
 from ..core.errors import ValidationError
@@ -235,4 +235,4 @@ def intake(month):
 @roles_required("admin")
 def job_runs():
     """The scheduler's recent runs: when, what came of them, the error if any."""
-    return render_template("reports/jobs.html", runs=jobs.recent_runs(100))
+    return render_template("reports/jobs.html", runs=jobs.recent_runs(100), worded=job_results)
