@@ -125,6 +125,7 @@ EXPECTED = {
     ("reports.unlock", "POST", None): by_role(403, admin=302),
     ("reports.intake", "POST", None): by_role(403, admin=302, bureau=302),
     ("reports.job_runs", "GET", None): by_role(403, admin=200),
+    ("filing.latest", "GET", None): dict.fromkeys(ROLES, 302),  # to the newest month
     ("filing.index", "GET", None): EVERYONE,
     # a school's report: its township approves it (the bureau approves the townships')
     ("filing.advance", "POST", "own"): by_role(403, admin=302, township=302, village=404),

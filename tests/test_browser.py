@@ -297,8 +297,9 @@ def test_the_bureau_drills_down_from_the_county_to_a_child(server, phone):
     phone.locator("table.ranking").get_by_role("link", name="城关镇").click()
     assert "城关镇" in phone.locator("h1").inner_text()
     # A village of the township, one with dropouts still out when there is one.
-    rows = phone.locator("table.ranking tbody tr")
-    villages = [rows.nth(i) for i in range(rows.count()) if rows.nth(i).locator(".muted").inner_text() == "村（社区）"]
+    ranking = phone.locator("section.card", has=phone.get_by_role("heading", name="村（社区）排名"))
+    rows = ranking.locator("table.ranking tbody tr")
+    villages = [rows.nth(i) for i in range(rows.count())]
     assert villages, "the township's villages are ranked"
     village = next((row for row in villages if row.locator("td").nth(2).inner_text().strip() != "0"), villages[0])
     link = village.locator("td").first.get_by_role("link")
@@ -309,6 +310,7 @@ def test_the_bureau_drills_down_from_the_county_to_a_child(server, phone):
     expected = int(out.inner_text())
     out.click()
     phone.wait_for_url("**/children/**")
+    assert f"月报统计 {expected} 人" in phone.locator(".figure-note").inner_text()  # what the figure counted
     rows = phone.locator("table.list tbody tr")
     assert rows.count() == expected
     if expected:

@@ -210,3 +210,171 @@ def test_a_townships_still_out_lists_its_residents_as_the_figure_counts_them(cli
     assert county.own.name in listing and commuter.name not in listing
     everyone = client.get(f"/children/?status=dropped_out&township={county.home_school.township_id}")
     assert commuter.name in everyone.get_data(as_text=True)  # without home=1: residents and pupils
+
+
+def crumbs(page):
+    """The breadcrumbs' text, levels joined by ' › '."""
+    nav = re.search(r'<nav class="crumbs"[^>]*>(.*?)</nav>', page, re.S)
+    return " › ".join(part.strip() for part in re.sub(r"<[^>]+>", "", nav.group(1)).split("›")) if nav else ""
+
+
+def test_breadcrumbs_name_every_level_the_user_may_open(client, county):
+    with database.connection_context():
+        village = f"village-{county.home_village.id}"
+        school = f"school-{county.home_school.id}"
+    login(client, county.users["bureau"])
+    assert crumbs(client.get(f"/reports/{MONTH}?unit={village}").get_data(as_text=True)) == "示例县 › 城关镇 › 东街社区"
+    page = client.get(f"/reports/{MONTH}?unit={school}").get_data(as_text=True)
+    assert crumbs(page) == "示例县 › 城关镇 › 城关镇中心小学"
+    township = re.search(r'<a href="(/reports/[0-9-]+\?unit=township-\d+)">城关镇</a>', page)
+    assert township, "the township's level links to its page"
+    assert crumbs(client.get(f"/reports/{MONTH}").get_data(as_text=True)) == ""  # the county page is the top
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, county.users["township"])
+    page = client.get(f"/reports/{MONTH}?unit={village}").get_data(as_text=True)
+    assert crumbs(page) == "城关镇 › 东街社区" and "unit=county-0" not in page  # not the county it may not open
+
+
+def test_the_months_actions_are_on_the_county_page_only(client, county):
+    login(client, county.users["admin"])
+    with database.connection_context():
+        units = ["county-0", f"township-{county.home_village.township_id}", f"village-{county.home_village.id}"]
+    county_page, *below = [client.get(f"/reports/{MONTH}?unit={unit}").get_data(as_text=True) for unit in units]
+    assert 'action="/reports/generate"' in county_page and f'action="/reports/{MONTH}/lock"' in county_page
+    for page in below:
+        assert 'action="/reports/generate"' not in page and f'action="/reports/{MONTH}/lock"' not in page
+        assert "请在全县页面操作" in page and 'href="/reports/' in page
+    post(client, f"/reports/{MONTH}/lock")
+    assert f'action="/reports/{MONTH}/unlock"' in client.get(f"/reports/{MONTH}?unit=county-0").get_data(as_text=True)
+    for unit in units[1:]:
+        page = client.get(f"/reports/{MONTH}?unit={unit}").get_data(as_text=True)
+        assert "已锁定" in page and f'action="/reports/{MONTH}/unlock"' not in page
+
+
+def rankings(page):
+    """{ranking title: [unit names in its rows]}."""
+    found = {}
+    for title, table in re.findall(r"<h2>([^<]*排名)</h2>.*?<table[^>]*>(.*?)</table>", page, re.S):
+        found[title] = re.findall(r'<tr><td><a href="/reports/[^"]+">([^<]+)</a>', table)
+    return found
+
+
+def test_villages_and_schools_are_ranked_apart_and_the_county_ranks_townships(client, county):
+    login(client, county.users["bureau"])
+    assert rankings(client.get(f"/reports/{MONTH}").get_data(as_text=True)) == {"乡镇排名": ["城关镇", "白马乡"]}
+    with database.connection_context():
+        township = county.home_village.township_id
+    page = client.get(f"/reports/{MONTH}?unit=township-{township}").get_data(as_text=True)
+    assert rankings(page) == {"村（社区）排名": ["东街社区"], "学校排名": ["城关镇中心小学"]}
+    assert "两表数字不能相加" in page
+
+
+def drill_link(page, label):
+    """The children-list link of a figure's total on a monthly page, by the figure's label."""
+    row = re.search(rf"<td>{label}</td>.*?<a href=\"(/children/\?[^\"]+)\">(\d+)</a>", page, re.S)
+    return row.group(1).replace("&amp;", "&"), int(row.group(2))
+
+
+def test_a_figures_list_says_what_the_figure_counted_beside_what_it_shows_today(client, county):
+    from dropout.models import Child
+
+    with database.connection_context():
+        village = county.home_village.id
+        # After the month was counted another child of the village drops out: the list now shows two.
+        Child.update(status="dropped_out", status_since=clock.today()).where(Child.name == "李小红").execute()
+        late = Child.create(
+            name="新辍学",
+            sex="M",
+            birth_on=county.own.birth_on,
+            village=village,
+            school=county.home_school.id,
+            grade=5,
+            status="dropped_out",
+        )
+    login(client, county.users["bureau"])
+    page = client.get(f"/reports/{MONTH}?unit=village-{village}").get_data(as_text=True)
+    url, counted = drill_link(page, "月末仍未返校辍学生")
+    assert counted == 1 and "figure=still_out" in url and f"month={MONTH}" in url and f"village={village}" in url
+    listing = client.get(url).get_data(as_text=True)
+    assert county.own.name in listing and late.name in listing
+    note = re.search(r'<div class="flash figure-note" role="note">(.*?)</div>', listing, re.S).group(1)
+    assert f"东街社区 · 月末仍未返校辍学生：{MONTH} 月报统计 1 人（按 {MONTH.last} 的名册" in note
+    assert "下面列出的是今天的情况（共 2 人）" in note and "月报数字统计后即固定不变" in note
+    # The count is read from the stored summary: a number in the address changes nothing.
+    assert "统计 1 人" in client.get(url + "&counted=99").get_data(as_text=True)
+    client.get("/lang/en")
+    english = client.get(url).get_data(as_text=True)
+    assert f"the report of {MONTH} counted 1" in english and "as they are today (2 found)" in english
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda url: url.replace("status=dropped_out", "status=suspected"),  # not what the figure counted
+        lambda url: url + "&q=李",  # narrowed further
+        lambda url: url.replace("figure=still_out", "figure=students_end"),  # not a figure the list can show
+        lambda url: url.replace(f"month={MONTH}", "month=2001-01"),  # not generated
+        lambda url: url.replace(f"month={MONTH}", "month=2026-13"),
+        lambda url: re.sub(r"village=\d+", "village=999999", url),
+    ],
+)
+def test_no_note_when_the_list_is_not_the_figures_drill_down(client, county, change):
+    login(client, county.users["bureau"])
+    with database.connection_context():
+        village = county.home_village.id
+    url, _counted = drill_link(
+        client.get(f"/reports/{MONTH}?unit=village-{village}").get_data(as_text=True), "月末仍未返校辍学生"
+    )
+    assert "figure-note" in client.get(url).get_data(as_text=True)
+    assert "figure-note" not in client.get(change(url)).get_data(as_text=True)
+
+
+def test_no_note_of_a_unit_outside_the_users_area(client, county):
+    with database.connection_context():
+        other = county.other.village_id
+    login(client, county.users["township"])
+    url = f"/children/?status=dropped_out&village={other}&home=1&figure=still_out&month={MONTH}"
+    assert "figure-note" not in client.get(url).get_data(as_text=True)
+    assert "figure-note" not in client.get(f"/children/?status=dropped_out&figure=still_out&month={MONTH}").get_data(
+        as_text=True
+    )  # the county's figure is the bureau's
+
+
+def test_the_rankings_still_out_link_carries_its_figure(client, county):
+    login(client, county.users["bureau"])
+    page = client.get(f"/reports/{MONTH}").get_data(as_text=True)
+    row = re.search(r'>城关镇</a>.*?href="([^"]*figure=still_out[^"]*)">(\d+)<', page, re.S)
+    listing = client.get(row.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert f"城关镇 · 月末仍未返校辍学生：{MONTH} 月报统计 {row.group(2)} 人" in listing
+
+
+def test_filing_without_a_month_opens_the_newest_one(client, county):
+    login(client, county.users["township"])
+    response = client.get("/reports/filing/")
+    assert response.status_code == 302 and response.headers["Location"] == f"/reports/filing/{MONTH}"
+
+
+def test_filing_before_any_month_says_so(client, make_user):
+    login(client, make_user("bureau"))
+    response = client.get("/reports/filing/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "尚未生成任何月份" in page and 'action="/reports/generate"' in page
+
+
+def test_the_total_is_the_first_column_of_figures(client, county):
+    login(client, county.users["bureau"])
+    page = client.get(f"/reports/{MONTH}").get_data(as_text=True)
+    tables = re.findall(r'<table class="compact figures">\s*<thead><tr><th></th><th class="num">([^<]+)</th>', page)
+    assert tables and set(tables) == {"合计"}  # in view on a phone, before the stage and sex columns
+
+
+def test_the_filing_page_offers_each_user_their_own_step_first(client, county):
+    login(client, county.users["teacher"])
+    page = client.get(f"/reports/filing/{MONTH}").get_data(as_text=True)
+    header = re.search(r"<thead><tr>(.*?)</tr></thead>", page).group(1)
+    assert re.findall(r"<th>([^<]*)</th>", header)[:2] == ["单位", "待您办理"]
+    assert len(re.findall(r'action="/reports/filing/report/\d+/submit"', page)) == 1 and "/approve" not in page
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, county.users["bureau"])
+    page = client.get(f"/reports/filing/{MONTH}").get_data(as_text=True)
+    assert "待您办理" not in page and 'action="/reports/filing/report/' not in page  # nothing submitted to approve

@@ -1,4 +1,5 @@
-"""What the monthly pages show: a unit's frozen figures and indicators, its trend, the units below it ranked."""
+"""What the monthly pages show: a unit's frozen figures and indicators, its trend, the units below it ranked
+(townships on the county's page; villages and schools, each in their own ranking, on a township's)."""
 
 from dataclasses import dataclass, field
 
@@ -48,7 +49,8 @@ class Dashboard:
     cells: dict
     indicators: list
     trend: list = field(default_factory=list)  # [(month, still out, dropout rate)]
-    below: list = field(default_factory=list)  # [Ranked], a veto missed first, then most indicators missed
+    # [(kind, [Ranked])], one ranking per kind of unit below, each a veto missed first, then most indicators missed
+    rankings: list = field(default_factory=list)
     locked: SummaryMonth | None = None
     intake: object = None  # rules.indicators.Intake of the cohort in grade 9, or None
     entry_year: int = 0  # the school year that cohort entered grade 1
@@ -102,15 +104,25 @@ def may_see(user, unit):
     return False
 
 
+def path(user, unit, county_name):
+    """The units from the county down to `unit` that the user may see, each level named (its page's breadcrumbs)."""
+    above = [county_unit(county_name)] if unit.kind != "county" else []
+    if unit.kind in ("village", "school"):
+        above.append(find_unit("township", unit.township_id, county_name))
+    return [u for u in [*above, unit] if may_see(user, u)]
+
+
 def units_below(unit):
-    """The units a unit's figures break down into: townships, then villages and schools."""
+    """[(kind, [Unit])] a unit's figures break down into: the county's townships; a township's villages, then
+    its schools (ranked apart: a child may count in both a village and a school)."""
     if unit.kind == "county":
-        return [Unit("township", t.id, t.name, t.id) for t in Township.select().order_by(Township.name)]
+        return [("township", [Unit("township", t.id, t.name, t.id) for t in Township.select().order_by(Township.name)])]
     if unit.kind == "township":
         villages = Village.select().where(Village.township == unit.id).order_by(Village.name)
         schools = School.select().where(School.township == unit.id).order_by(School.name)
-        return [Unit("village", v.id, v.name, unit.id) for v in villages] + [
-            Unit("school", s.id, s.name, unit.id) for s in schools
+        return [
+            ("village", [Unit("village", v.id, v.name, unit.id) for v in villages]),
+            ("school", [Unit("school", s.id, s.name, unit.id) for s in schools]),
         ]
     return []
 
@@ -191,26 +203,32 @@ def build(month, unit, thresholds, zone, veto=()):
                 summaries.dropout_rate(past_cells) if generated else None,
             )
         )
-    below = units_below(unit)
-    if below:
-        kinds = {u.kind for u in below}
-        by_kind = {kind: summaries.figures_by_unit(month, kind) for kind in kinds}
-        intakes = {kind: summaries.intakes_of(month, kind) for kind in kinds}
-        on_time = _on_time(month, below, zone)
-        for u in below:
-            c = by_kind[u.kind].get(u.id, {})
-            misses, vetoed = missed(official(c, thresholds, intakes[u.kind].get(u.id), veto))
-            board.below.append(
-                Ranked(
-                    u,
-                    summaries.dropout_rate(c),
-                    total(c, "still_out"),
-                    total(c, "notices_overdue"),
-                    _coverage(c),
-                    on_time.get(u.key),
-                    misses,
-                    vetoed,
-                )
-            )
-        board.below.sort(key=lambda r: (not r.vetoed, -r.missed, -(r.dropout_rate or 0), -r.still_out, r.unit.name))
+    board.rankings = [
+        (kind, _ranked(month, kind, units, thresholds, veto, zone)) for kind, units in units_below(unit) if units
+    ]
     return board
+
+
+def _ranked(month, kind, units, thresholds, veto, zone):
+    """[Ranked] of units of one kind: a veto missed first, then most indicators missed, highest dropout rate."""
+    cells = summaries.figures_by_unit(month, kind)
+    intakes = summaries.intakes_of(month, kind)
+    on_time = _on_time(month, units, zone)
+    rows = []
+    for u in units:
+        c = cells.get(u.id, {})
+        misses, vetoed = missed(official(c, thresholds, intakes.get(u.id), veto))
+        rows.append(
+            Ranked(
+                u,
+                summaries.dropout_rate(c),
+                total(c, "still_out"),
+                total(c, "notices_overdue"),
+                _coverage(c),
+                on_time.get(u.key),
+                misses,
+                vetoed,
+            )
+        )
+    rows.sort(key=lambda r: (not r.vetoed, -r.missed, -(r.dropout_rate or 0), -r.still_out, r.unit.name))
+    return rows

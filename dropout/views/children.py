@@ -14,6 +14,7 @@ from ..core import audit, scope
 from ..core.errors import ValidationError
 from ..forms import CHILD_FIELDS, GUARDIAN_ROWS, ChildForm, options, show_errors
 from ..models import DropoutCase, Exemption, HomeVisit, School, User, Village
+from ..reporting import drill
 from ..rules import id_number as idn
 from ..rules import school_age
 from .found import child_or_404, keyset_paged, places_in_scope
@@ -36,6 +37,7 @@ def index():
         statuses=CHILD_STATUSES,
         stages=STAGES,
         groups=PRIORITY_GROUPS,
+        figure_note=drill.figure_note(current_user, request.args, filters, current_app.config),
     )
 
 

@@ -9,9 +9,20 @@ from ..core.errors import ValidationError
 from ..reporting import filing as monthly_reports
 from ..reporting import summaries
 from .found import flash_refusal, report_or_404
-from .reports import month_or_404
+from .reports import month_or_404, nothing_generated
 
 bp = Blueprint("filing", __name__, url_prefix="/reports/filing")
+
+
+@bp.route("/")
+@login_required
+def latest():
+    """The newest generated month's reports (each generation opens its month's reports), else the page that
+    says no month has been generated yet."""
+    months = summaries.generated_months()
+    if months:
+        return redirect(url_for("filing.index", month=months[0].month))
+    return nothing_generated()
 
 
 @bp.route("/<month>")
@@ -23,17 +34,26 @@ def index(month):
             monthly_reports.MonthlyReport.unit_kind.desc(), monthly_reports.MonthlyReport.unit_id
         )
     )
+    locked = summaries.is_locked(month)
     return render_template(
         "reports/filing.html",
         month=month,
         reports=reports,
         names=monthly_reports.unit_names(),
         done=monthly_reports.completeness(current_user, month, current_app.config["TIMEZONE"]),
-        locked=summaries.is_locked(month),
+        locked=locked,
         form=FlaskForm(),
-        can_submit=monthly_reports.can_submit,
-        can_approve=monthly_reports.can_approve,
+        steps={} if locked else {report.id: step for report in reports if (step := _step(report))},
     )
+
+
+def _step(report):
+    """What the user may do next with a report: 'submit' it, 'approve' it (or send it back), or None."""
+    if report.status == "open" and monthly_reports.can_submit(current_user, report):
+        return "submit"
+    if report.status == "submitted" and monthly_reports.can_approve(current_user, report):
+        return "approve"
+    return None
 
 
 STEPS = {"submit": None, "approve": monthly_reports.approve, "return": monthly_reports.send_back}

@@ -10,7 +10,7 @@ from ..auth import roles_required
 from ..config import thresholds, veto_indicators
 from ..core.errors import ValidationError
 from ..reporting import archive as report_archive
-from ..reporting import dashboard, summaries
+from ..reporting import dashboard, drill, summaries
 from ..reporting.figures import Month
 from ..rules.indicators import balance_gap, total
 from ..rules.numbers import parse_id
@@ -50,6 +50,11 @@ def index():
     months = summaries.generated_months()
     if months:
         return redirect(url_for("reports.month", month=months[0].month, unit=request.args.get("unit") or None))
+    return nothing_generated()
+
+
+def nothing_generated():
+    """The page saying no month has been generated yet, with the form generating last month for the bureau."""
     return render_template("reports/none.html", form=FlaskForm(), suggested=str(Month.of(clock.today()).previous()))
 
 
@@ -94,7 +99,9 @@ def month(month):
         total=total,
         STAGES=choices.STAGES,
         SEX=choices.SEX,
-        links=_children_links(unit),
+        crumbs=dashboard.path(current_user, unit, current_app.config["COUNTY_NAME"]),
+        drill_link=lambda figure, of=unit: url_for("children.index", **drill.list_args(figure, of, month)),
+        DRILLED=drill.FILTERS,
         gap=balance_gap(board.cells),
         INDICATORS=choices.INDICATORS,
         refused=refused,
@@ -120,20 +127,6 @@ def archived(month, kind):
     path, _sha = found
     mimetype = "application/pdf" if kind == "pdf" else XLSX
     return send_download(path, f"{month}-{unit.key}.{kind}", mimetype, inline=kind == "pdf")
-
-
-# Figures whose children can be listed (as they are now) from the children list's filters.
-DRILL = {
-    "still_out": {"status": "dropped_out"},
-    "suspected_open": {"status": "suspected"},
-    **{f"out_{group}": {"status": "dropped_out", "group": group} for group in choices.PRIORITY_GROUPS},
-}
-
-
-def _children_links(unit):
-    """{figure: the children list filtered to the unit and the figure's children}."""
-    place = {} if unit.kind == "county" else {unit.kind: unit.id, "home": 1}
-    return {key: url_for("children.index", **args, **place) for key, args in DRILL.items()}
 
 
 def _sections():
