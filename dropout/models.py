@@ -106,6 +106,12 @@ class User(UserMixin, BaseModel):
         return self.role == "admin"
 
     @property
+    def can_report_absence(self):
+        """报告失学: the school, the village committee (the first to know) and the township report a child out of
+        school; the bureau reads."""
+        return self.role in ("admin", "township", "teacher", "village")
+
+    @property
     def can_assign_teacher(self):
         return self.role in ("admin", "township")
 

@@ -1,32 +1,58 @@
-"""我的待办: what each user should do on a given day, computed from the records."""
+"""我的待办: what each user should do on a given day, computed from the records.
+
+The list is grouped by kind, each group's most urgent item first (the latest, or the oldest waiting); every item
+about a child comes with the child's village, township and school from the same query."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from peewee import JOIN
+
 from .core import calendar as county_calendar
 from .core import scope
-from .models import Child, DropoutCase, Escalation, Exemption, MonthlyReport, ReturnNotice
+from .models import Child, DropoutCase, Escalation, Exemption, MonthlyReport, ReturnNotice, School, Township, Village
 from .reporting import filing as monthly_reports
 from .rules.case_status import VISITING_STATUSES
 
-LIMIT = 100
+LIMIT = 100  # items listed per group; a longer group says how many it holds in all
+# The groups, in the order the page shows them: a legal step waiting first, then the visits, then paperwork.
+GROUPS = (
+    "notices_overdue",
+    "visits_due",
+    "to_confirm",
+    "suspected",
+    "notices_unserved",
+    "followups_due",
+    "reports_missing",
+    "reports_waiting",
+    "exemptions_to_approve",
+    "exemptions_to_file",
+    "exemptions_expiring",
+)
 
 
 @dataclass
 class Todo:
-    visits_due: list = field(default_factory=list)  # [(case, days overdue)]
-    to_confirm: list = field(default_factory=list)
-    followups_due: list = field(default_factory=list)
-    exemptions_expiring: list = field(default_factory=list)
+    notices_overdue: list = field(default_factory=list)  # deadline passed, no measure decided yet
+    visits_due: list = field(default_factory=list)  # [(case, school days overdue, None before the first visit)]
+    to_confirm: list = field(default_factory=list)  # suspected cases this user decides on
+    suspected: list = field(default_factory=list)  # a village cadre's: the township or the school confirms them
+    notices_unserved: list = field(default_factory=list)  # issued, not yet served on the guardian
+    followups_due: list = field(default_factory=list)  # [(case, school days overdue)]
+    reports_missing: list = field(default_factory=list)  # [(month, due day, [unit names])] past due, not submitted
+    reports_waiting: list = field(default_factory=list)  # monthly reports to submit or approve
     exemptions_to_approve: list = field(default_factory=list)
     exemptions_to_file: list = field(default_factory=list)
-    notices_overdue: list = field(default_factory=list)  # deadline passed, no measure decided yet
-    reports_waiting: list = field(default_factory=list)  # monthly reports to submit or approve
-    reports_missing: list = field(default_factory=list)  # [(month, due day, [unit names])] past due, not submitted
+    exemptions_expiring: list = field(default_factory=list)
+    totals: dict = field(default_factory=dict)  # {group: how many in all} for a group cut at LIMIT
+
+    def total(self, group):
+        """How many items the group holds, listed or not."""
+        return self.totals.get(group, len(getattr(self, group)))
 
     @property
     def count(self):
-        return sum(len(getattr(self, name)) for name in self.__dataclass_fields__)
+        return sum(self.total(group) for group in GROUPS)
 
 
 def _few(model, condition):
@@ -35,8 +61,31 @@ def _few(model, condition):
     return model.id.in_(model.select(model.id).where(condition))
 
 
-def _own(user):
-    return (DropoutCase.cadre == user.id) | (DropoutCase.teacher == user.id)
+def _named(query):
+    """The query (which joins Child) with each child's village, township and school, so a page of items names
+    them without a query per item."""
+    return (
+        query.select_extend(Village, Township, School)
+        .join_from(Child, Village)
+        .join_from(Village, Township)
+        .join_from(Child, School, JOIN.LEFT_OUTER)
+    )
+
+
+def _listed(result, group, query):
+    """The first LIMIT rows of `query`, in its order; when there are more, the group's total is counted."""
+    rows = list(_named(query).limit(LIMIT))
+    if len(rows) == LIMIT:
+        result.totals[group] = query.order_by().count()
+    return rows
+
+
+def _visits_of(user, cases):
+    """The cases whose visits are the user's to make: those naming them as cadre or teacher; a village cadre
+    joins the visits to every case of their village (the scope narrows `cases` to it)."""
+    if user.role == "village":
+        return cases
+    return cases.where((DropoutCase.cadre == user.id) | (DropoutCase.teacher == user.id))
 
 
 def _visit_due(today):
@@ -63,40 +112,56 @@ def _to_confirm(user):
     return query.where(DropoutCase.id.is_null())
 
 
-def todo(user, today, settings):
-    """The user's to-do list on `today` (any day, so tests and back-fills can stand on it)."""
-    cases = scope.cases(user)
-    due = cases.where(_own(user) & _visit_due(today))
-    result = Todo()
-    calendar = county_calendar.load()
-    for case in due.order_by(DropoutCase.next_visit_on.asc(nulls="first"), DropoutCase.id).limit(LIMIT):
-        late = None  # days overdue, school holidays left out: a visit due in early July is not 40 days late in August
-        if case.next_visit_on:
-            late = county_calendar.days_outside_school_holidays(case.next_visit_on + timedelta(days=1), today, calendar)
-        result.visits_due.append((case, late))
-    result.to_confirm = list(_to_confirm(user).order_by(DropoutCase.opened_on).limit(LIMIT))
-    followups = cases.where(_own(user) & _followup_due(today))
-    result.followups_due = list(followups.order_by(DropoutCase.next_followup_on).limit(LIMIT))
-    exemptions = scope.exemptions(user)
-    result.exemptions_expiring = list(
-        exemptions.where(_few(Exemption, _expiring(today, settings))).order_by(Exemption.valid_until).limit(LIMIT)
+def _notices(user, condition):
+    """The notices in the user's area matching `condition`, with their case and child."""
+    return (
+        ReturnNotice.select(ReturnNotice, DropoutCase, Child)
+        .join(DropoutCase)
+        .join(Child)
+        .where(_few(ReturnNotice, condition) & scope.child_condition(user))
     )
-    if user.role in ("admin", "township"):
-        result.exemptions_to_approve = list(
-            exemptions.where(_few(Exemption, Exemption.status == "applied")).limit(LIMIT)
-        )
-    if user.role in ("admin", "township"):
-        decided = Escalation.select(Escalation.notice)
-        overdue = (
-            ReturnNotice.select(ReturnNotice, DropoutCase, Child)
-            .join(DropoutCase)
-            .join(Child)
-            .where(
-                _few(ReturnNotice, (ReturnNotice.status == "overdue") & ReturnNotice.id.not_in(decided))
-                & scope.child_condition(user)
-            )
-        )
-        result.notices_overdue = list(overdue.order_by(ReturnNotice.deadline_on).limit(LIMIT))
+
+
+def _days_late(day, today, calendar):
+    """Days overdue of a visit due on `day`, school holidays left out: a visit due in early July is not 40 days
+    late in August. None when no day is set (no visit yet)."""
+    if day is None:
+        return None
+    return county_calendar.days_outside_school_holidays(day + timedelta(days=1), today, calendar)
+
+
+def _case_items(result, user, today):
+    """The groups about cases: visits and follow-ups due, suspected children, the oldest absence first."""
+    cases = scope.cases(user)
+    due = _visits_of(user, cases).where(_visit_due(today))
+    by_lateness = (DropoutCase.next_visit_on.asc(nulls="first"), DropoutCase.absent_since, DropoutCase.id)
+    calendar = county_calendar.load()
+    visits = _listed(result, "visits_due", due.order_by(*by_lateness))
+    result.visits_due = [(case, _days_late(case.next_visit_on, today, calendar)) for case in visits]
+    oldest_absence = (DropoutCase.absent_since, DropoutCase.id)
+    result.to_confirm = _listed(result, "to_confirm", _to_confirm(user).order_by(*oldest_absence))
+    if user.role == "village":
+        suspected = cases.where(DropoutCase.status == "suspected").order_by(*oldest_absence)
+        result.suspected = _listed(result, "suspected", suspected)
+    followups = _visits_of(user, cases).where(_followup_due(today))
+    followups = _listed(result, "followups_due", followups.order_by(DropoutCase.next_followup_on, DropoutCase.id))
+    result.followups_due = [(case, _days_late(case.next_followup_on, today, calendar)) for case in followups]
+
+
+def _notice_items(result, user):
+    """The notices waiting for the township: past their deadline with no measure decided, or not yet served."""
+    if user.role not in ("admin", "township"):
+        return
+    overdue = (ReturnNotice.status == "overdue") & ReturnNotice.id.not_in(Escalation.select(Escalation.notice))
+    result.notices_overdue = _listed(
+        result, "notices_overdue", _notices(user, overdue).order_by(ReturnNotice.deadline_on, ReturnNotice.id)
+    )
+    unserved = _notices(user, ReturnNotice.status == "issued").order_by(ReturnNotice.issued_on, ReturnNotice.id)
+    result.notices_unserved = _listed(result, "notices_unserved", unserved)
+
+
+def _report_items(result, user, today):
+    """Monthly reports to submit or approve, and those past due."""
     result.reports_waiting = monthly_reports.to_do(user)[:LIMIT]
     if user.role in ("admin", "bureau", "township"):
         names, missing = monthly_reports.unit_names(), {}
@@ -106,8 +171,34 @@ def todo(user, today, settings):
         for r in overdue:
             missing.setdefault((r.month, r.due_on), []).append(names.get((r.unit_kind, r.unit_id), "?"))
         result.reports_missing = [(month, due_on, units) for (month, due_on), units in missing.items()]
+
+
+def _exemption_items(result, user, today, settings):
+    """Applications to approve (township) or file (bureau), the oldest first, and those about to expire."""
+    exemptions = scope.exemptions(user)
+    if user.role in ("admin", "township"):
+        applied = exemptions.where(_few(Exemption, Exemption.status == "applied"))
+        result.exemptions_to_approve = _listed(
+            result, "exemptions_to_approve", applied.order_by(Exemption.applied_on, Exemption.id)
+        )
     if user.role in ("admin", "bureau"):
-        result.exemptions_to_file = list(exemptions.where(_few(Exemption, Exemption.status == "approved")).limit(LIMIT))
+        approved = exemptions.where(_few(Exemption, Exemption.status == "approved"))
+        result.exemptions_to_file = _listed(
+            result, "exemptions_to_file", approved.order_by(Exemption.approved_on, Exemption.id)
+        )
+    expiring = exemptions.where(_few(Exemption, _expiring(today, settings)))
+    result.exemptions_expiring = _listed(
+        result, "exemptions_expiring", expiring.order_by(Exemption.valid_until, Exemption.id)
+    )
+
+
+def todo(user, today, settings):
+    """The user's to-do list on `today` (any day, so tests and back-fills can stand on it)."""
+    result = Todo()
+    _case_items(result, user, today)
+    _notice_items(result, user)
+    _report_items(result, user, today)
+    _exemption_items(result, user, today, settings)
     return result
 
 

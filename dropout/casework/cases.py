@@ -133,9 +133,21 @@ def set_child_status(user, child, status, reason, on, field="on", **changes):
         audit.record(user, "update", "child", child.id, before, after, child.id, reason=reason)
 
 
+def check_may_report(user, child):
+    """Refuse a report of absence by a role that does not report (the bureau), or about a child outside the
+    user's area: a village cadre reports the children of their own village, a teacher their school's."""
+    _require(user.can_report_absence)
+    if not scope.children(user).where(Child.id == child.id).exists():
+        if user.role == "village":
+            reason = _("A village cadre reports only the children of their own village.")
+        else:
+            reason = _("This child is outside your area.")
+        raise ValidationError({"absent_since": reason})
+
+
 def open_case(user, child, absent_since, settings, today, notes=""):
     """Report a child absent since a day: a new case, or the same case reopened when the child left again."""
-    _require(user.role in ("admin", "township", "teacher"))
+    check_may_report(user, child)
     _check_day(absent_since, today, "absent_since", not_before=child.birth_on)
     notes = _text(notes, "notes")
     case = DropoutCase.get_or_none(DropoutCase.child == child)

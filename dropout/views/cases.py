@@ -100,7 +100,7 @@ def export():
 @login_required
 def create():
     child = child_or_404(parse_id(request.args.get("child")) or 0)
-    if current_user.role not in ("admin", "township", "teacher"):
+    if not current_user.can_report_absence:
         abort(403)
     form = CaseOpenForm()
     failed = False
