@@ -5,26 +5,25 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 
+from . import clock
 from .choices import CLOSURES, DROPOUT_REASONS, EXEMPTION_KINDS, PLACEMENTS, VISIT_MET, VISIT_METHODS, VISIT_OUTCOMES
-from .forms import options
+from .forms import FUTURE, DayField, options
 from .rules.dates import parse_date
-
-DATE_HINT = {"placeholder": "yyyy-mm-dd", "inputmode": "numeric"}
 
 
 class CaseOpenForm(FlaskForm):
-    absent_since = StringField(_l("Absent since"), render_kw=DATE_HINT)
+    absent_since = DayField(_l("Absent since"))
     notes = TextAreaField(_l("Notes"))
 
 
 class ConfirmForm(FlaskForm):
     reason = SelectField(_l("Reason"), choices=options(DROPOUT_REASONS.items(), "—"), validate_choice=False)
     details = TextAreaField(_l("Details"))
-    on = StringField(_l("Date"), render_kw=DATE_HINT)
+    on = DayField(_l("Date"))
 
 
 class NotDropoutForm(FlaskForm):
-    on = StringField(_l("Date"), render_kw=DATE_HINT)
+    on = DayField(_l("Date"))
     notes = TextAreaField(_l("Notes"))
 
 
@@ -34,7 +33,7 @@ class AssignForm(FlaskForm):
 
 
 class ReturnForm(FlaskForm):
-    on = StringField(_l("Return date"), render_kw=DATE_HINT)
+    on = DayField(_l("Return date"))
     placement = SelectField(_l("Placement"), choices=options(PLACEMENTS.items(), "—"), validate_choice=False)
     school = SelectField(_l("School"), validate_choice=False)
     grade = SelectField(_l("Grade"), choices=options(((g, g) for g in range(1, 10)), "—"), validate_choice=False)
@@ -43,10 +42,10 @@ class ReturnForm(FlaskForm):
 
 class CloseForm(FlaskForm):
     closure = SelectField(_l("Why the case closes"), choices=options(CLOSURES.items(), "—"), validate_choice=False)
-    on = StringField(_l("Date"), render_kw=DATE_HINT)
+    on = DayField(_l("Date"))
     receiving_school = StringField(_l("Receiving school (moved away)"))
     certificate = StringField(_l("Completion certificate number"))
-    death_on = StringField(_l("Date of death"), render_kw=DATE_HINT)
+    death_on = DayField(_l("Date of death"))
 
 
 class HandoverForm(FlaskForm):
@@ -56,13 +55,13 @@ class HandoverForm(FlaskForm):
 
 class VisitForm(FlaskForm):
     case = SelectField(_l("Case"), validate_choice=False)
-    visited_on = StringField(_l("Visit date"), render_kw=DATE_HINT)
+    visited_on = DayField(_l("Visit date"))
     method = SelectField(_l("How"), choices=options(VISIT_METHODS.items()), validate_choice=False)
     met = SelectField(_l("Met"), choices=options(VISIT_MET.items()), validate_choice=False)
     outcome = SelectField(_l("Outcome"), choices=options(VISIT_OUTCOMES.items(), "—"), validate_choice=False)
     reasons = TextAreaField(_l("Reasons heard"))
     notes = TextAreaField(_l("Notes"))
-    next_visit_on = StringField(_l("Next visit"), render_kw=DATE_HINT)
+    next_visit_on = DayField(_l("Next visit"), kind=FUTURE)
     lessons = StringField(_l("Lessons delivered"), render_kw={"inputmode": "numeric"})
     photo = FileField(_l("Photo (JPEG or PNG, at most 5 MB)"), render_kw={"accept": "image/jpeg,image/png"})
     latitude = HiddenField()
@@ -72,8 +71,8 @@ class VisitForm(FlaskForm):
 class ExemptionForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=options(EXEMPTION_KINDS.items(), "—"), validate_choice=False)
     reason = TextAreaField(_l("Reason given in the application"))
-    applied_on = StringField(_l("Application date"), render_kw=DATE_HINT)
-    valid_until = StringField(_l("Valid until"), render_kw=DATE_HINT)
+    applied_on = DayField(_l("Application date"))
+    valid_until = DayField(_l("Valid until"), kind=FUTURE)
     scan = FileField(_l("Scan of the application (optional)"))
 
 
@@ -108,7 +107,7 @@ def read_float(form, name):
 
 
 class ServiceForm(FlaskForm):
-    served_on = StringField(_l("Day of service"), render_kw=DATE_HINT)
+    served_on = DayField(_l("Day of service"))
     served_time = StringField(_l("Time of service"), render_kw={"placeholder": "10:30"})
     method = SelectField(_l("Method of service"), validate_choice=False)
     recipient = StringField(_l("Received by (name; for an adult family member, also the relation)"))
@@ -143,7 +142,7 @@ def service_values(form):
 class MeasureForm(FlaskForm):
     kind = SelectField(_l("Measure"), validate_choice=False)
     document_number = StringField(_l("Document number"))
-    decided_on = StringField(_l("Decided on"), render_kw=DATE_HINT)
+    decided_on = DayField(_l("Decided on"), default=clock.today)
     notes = TextAreaField(_l("Notes"))
 
 
@@ -162,12 +161,12 @@ class PenaltyForm(FlaskForm):
 
 class StatementForm(FlaskForm):
     kind = SelectField(_l("What came of the prior notice"), validate_choice=False)
-    stated_on = StringField(_l("Day of the statement or hearing"), render_kw=DATE_HINT)
+    stated_on = DayField(_l("Day of the statement or hearing"))
     statement = TextAreaField(_l("What the party stated, or what the hearing found"))
 
 
 class DecisionForm(FlaskForm):
     penalty = SelectField(_l("Penalty decided"), validate_choice=False)
     fine_amount = StringField(_l("Fine (yuan)"), render_kw={"inputmode": "numeric"})
-    decided_on = StringField(_l("Day of the decision"), render_kw=DATE_HINT)
+    decided_on = DayField(_l("Day of the decision"))
     review = TextAreaField(_l("How the statement was considered (复核意见)"))

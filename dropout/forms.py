@@ -1,5 +1,8 @@
 """Form classes: rendering and CSRF. Domain checks live in services, once."""
 
+from datetime import date
+
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -13,10 +16,14 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
+    widgets,
 )
 
+from . import clock
 from .children import columns
 from .choices import CHILD_STATUSES, DISABILITY_CATEGORIES, DISABILITY_GRADES, ROLES, SCHOOL_KINDS, SEX
+from .rules import school_age
+from .rules.dates import parse_date
 
 GUARDIAN_ROWS = 3
 CHILD_FIELDS = tuple(column.key for column in columns.on_form())  # the register's fields on the child form
@@ -26,6 +33,46 @@ def options(pairs, blank=None):
     """Select options from (value, label) pairs, with a leading blank option if labelled."""
     chosen = [SelectChoice("", blank)] if blank is not None else []
     return chosen + [SelectChoice(str(value), label) for value, label in pairs]
+
+
+# The days a date field's picker offers (DayField): a birth date of a child of compulsory-school age; a day that
+# has come, not before the oldest such child was born; a day to come, before the youngest leaves compulsory school.
+BIRTH, PAST, FUTURE = "birth", "past", "future"
+
+
+def day_span(kind, today, start_age):
+    """(first, last) day a DayField of this kind offers; the services still decide, and say why in words."""
+    oldest, youngest = school_age.birth_range_for_ages(start_age, school_age.last_school_age(start_age), today)
+    if kind == BIRTH:
+        return oldest, youngest
+    if kind == PAST:
+        return oldest, today
+    return today, date(school_age.school_year(today) + school_age.COMPULSORY_YEARS + 1, 8, 31)
+
+
+class DayField(StringField):
+    """A day, shown as the phone's date picker (type=date) bounded by day_span(kind). It stays text: a browser
+    without a picker, or a plain POST, may send 2026/12/10 or 20261210, which the view reads with parse_date
+    (case_forms.read_dates, or the service) and refuses in words when it is no date."""
+
+    widget = widgets.DateInput()
+
+    def __init__(self, label=None, validators=None, kind=PAST, **kwargs):
+        render_kw = {"placeholder": _l("e.g. 2015-09-01, 2015/9/1 or 20150901"), **kwargs.pop("render_kw", {})}
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+        self.kind = kind
+
+    def __call__(self, **kwargs):
+        first, last = day_span(self.kind, clock.today(), current_app.config["SCHOOL_START_AGE"])
+        return super().__call__(**{"min": first.isoformat(), "max": last.isoformat(), **kwargs})
+
+    def _value(self):
+        """The day as yyyy-mm-dd, the one spelling a date input shows; text that is no date, as it came."""
+        try:
+            day = parse_date(self.data)
+        except ValueError:
+            return super()._value()
+        return day.isoformat() if day else ""
 
 
 class LoginForm(FlaskForm):
@@ -58,13 +105,20 @@ _CONTROL_OPTIONS = {
 }
 
 
+# The register's date columns (read as dates from a roster, columns.Column.cell) and the days each offers.
+_DAY_KINDS = {"birth_on": BIRTH, "registered_on": PAST}
+
+
 def _register_fields(table):
     """The form fields of a table's register columns on the form, named by their model field, in order."""
     fields = {}
     for column in columns.on_form(table):
-        control = _CONTROLS[column.form]
-        extra = {"validate_choice": False} if control is SelectField else {}
-        fields[column.field] = control(column.label, **extra, **_CONTROL_OPTIONS.get(column.key, {}))
+        if column.cell == "date":
+            fields[column.field] = DayField(column.label, kind=_DAY_KINDS[column.key])
+        else:
+            control = _CONTROLS[column.form]
+            extra = {"validate_choice": False} if control is SelectField else {}
+            fields[column.field] = control(column.label, **extra, **_CONTROL_OPTIONS.get(column.key, {}))
     return fields
 
 
@@ -75,7 +129,7 @@ _ChildFields = type("_ChildFields", (FlaskForm,), _register_fields(columns.CHILD
 
 
 class ChildForm(_ChildFields):
-    changed_on = StringField(_l("Date of the change"))
+    changed_on = DayField(_l("Date of the change"))
     guardians = FieldList(FormField(GuardianForm), min_entries=GUARDIAN_ROWS)
 
     def service_data(self):

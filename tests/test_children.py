@@ -257,7 +257,7 @@ def test_the_form_has_its_fields_in_order(app):
             "StringField",
             "SelectField",
             "StringField",
-            "StringField",
+            "DayField",
             "StringField",
             "SelectField",
             "StringField",
@@ -274,7 +274,7 @@ def test_the_form_has_its_fields_in_order(app):
             "SelectField",
             "SelectField",
             "TextAreaField",
-            "StringField",
+            "DayField",
         ]
         assert form.ethnicity.data == "汉族"
         assert [field.short_name for field in form.guardians.entries[0].form] == [

@@ -139,7 +139,9 @@ def measure_form():
     config = current_app.config
     form = MeasureForm()
     kinds = [kind for kind in config["MEASURES"] if kind != "penalty" and measure_rules.available(kind, config)]
-    form.kind.choices = options(((kind, _label(kind, config)) for kind in kinds), "—")
+    form.kind.choices = options((kind, _label(kind, config)) for kind in kinds)
+    if form.kind.data is None and kinds:
+        form.kind.data = kinds[0]  # nothing chosen yet: the first measure the province allows
     return form
 
 
