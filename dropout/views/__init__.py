@@ -24,6 +24,7 @@ def init_app(app):
         exemptions,
         filing,
         filters,
+        help,
         home,
         imports,
         notices,
@@ -56,6 +57,7 @@ def init_app(app):
         calendar,
         scans,
         tasks,
+        help,
     ):
         app.register_blueprint(module.bp)
 
