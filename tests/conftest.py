@@ -21,6 +21,9 @@ from dropout.models import Child, Guardian, School, Township, User, Village
 from dropout.rules import id_number
 from dropout.rules.school_age import school_year
 
+# The browser tests' fixtures (gunicorn serving a demo county, one Chromium): tests/browser.py.
+pytest_plugins = ["browser"]
+
 PASSWORD = "correct horse"
 TODAY = date(2026, 11, 22)
 # The indicators' thresholds (percentages) the indicator and summary tests hold a county to.
