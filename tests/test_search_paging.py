@@ -163,7 +163,9 @@ def test_the_children_list_pages_walk_every_child_once_in_order(crowd, role, arg
         assert paging.count_capped(parts, cap=3) == (min(len(expected), 3), len(expected) > 3)
 
 
-def test_the_cases_list_pages_walk_every_case_once_newest_first(crowd, app):
+@pytest.fixture
+def crowd_cases(crowd):
+    """A case for each child of the crowd, several updated at the same moment (ties broken by id)."""
     start = datetime(2026, 3, 1, 8, 0, 0, 250000)
     with database.connection_context():
         for i, child in enumerate(Child.select().order_by(Child.id)):
@@ -172,8 +174,14 @@ def test_the_cases_list_pages_walk_every_case_once_newest_first(crowd, app):
                 absent_since=TODAY,
                 opened_on=TODAY,
                 status=("dropped_out", "persuading")[i % 2],
-                updated_at=start + timedelta(minutes=i // 3, microseconds=i % 2),  # ties broken by id
+                updated_at=start + timedelta(minutes=i // 3, microseconds=i % 2),
             )
+    return crowd
+
+
+def test_the_cases_list_pages_walk_every_case_once_newest_first(crowd_cases):
+    crowd = crowd_cases
+    with database.connection_context():
         for role in ("admin", "township", "village"):
             for filters in (case_search.CaseFilters(), case_search.CaseFilters(status="persuading")):
                 query = case_search.search(crowd.users[role], filters, TODAY)
@@ -182,22 +190,94 @@ def test_the_cases_list_pages_walk_every_case_once_newest_first(crowd, app):
                 assert forward == backward == expected and expected
 
 
+def jumps(queries, order, descending=False, cap=paging.COUNT_CAP):
+    """For page sizes 1 to 5: the rows of each page jumped to (page=N), the page's number and the pages counted."""
+    found = {}
+    for per_page in range(1, 6):
+        first = paging.page(queries, order, per_page, descending=descending, cap=cap)
+        for number in range(1, first.reachable + 1):
+            page = paging.page(queries, order, per_page, number=number, descending=descending, cap=cap)
+            found[per_page, number] = ([row.id for row in page.rows], page.number, page.pages)
+    return found
+
+
+def expected_jumps(ids, cap=paging.COUNT_CAP):
+    """What jumps() should find in a list of `ids`: the counted rows (up to the cap) cut into pages."""
+    found = {}
+    for per_page in range(1, 6):
+        pages = None if len(ids) > cap else max(-(-len(ids) // per_page), 1)
+        for number in range(1, max(-(-min(len(ids), cap) // per_page), 1) + 1):
+            found[per_page, number] = (ids[(number - 1) * per_page : number * per_page], number, pages)
+    return found
+
+
+@pytest.mark.parametrize("role", ["admin", "township", "teacher", "village"])
+@pytest.mark.parametrize("args", [{}, {"status": "dropped_out"}, {"township": "T2"}])
+def test_a_jump_to_a_page_finds_the_rows_the_next_links_reach(crowd, role, args):
+    """Page N by position, in a list read from one query or merged from several (a township's, a teacher's)."""
+    with database.connection_context():
+        values = {k: str(crowd.other.village.township_id) if v == "T2" else v for k, v in args.items()}
+        filters = child_search.Filters.from_args(values)
+        ids = [c.id for c in child_search.search(crowd.users[role], filters, TODAY)]
+        parts = child_search.search_parts(crowd.users[role], filters, TODAY)
+        assert jumps(parts, child_search.ORDER) == expected_jumps(ids)
+
+
+def test_a_jump_in_a_newest_first_list_and_beyond_the_count_cap(crowd_cases):
+    with database.connection_context():
+        query = case_search.search(crowd_cases.users["admin"], case_search.CaseFilters(), TODAY)
+        ids = [c.id for c in query]
+        assert jumps(query, case_search.ORDER, descending=True) == expected_jumps(ids)
+        # Counted up to 7 of 23: a jump reaches the pages of the first 7 rows only, and none says how many follow.
+        assert jumps(query, case_search.ORDER, descending=True, cap=7) == expected_jumps(ids, cap=7)
+        beyond = paging.page(query, case_search.ORDER, 5, number=99, descending=True, cap=7)
+        assert ([c.id for c in beyond.rows], beyond.number, beyond.pages) == (ids[5:10], 2, None)
+
+
+def test_a_page_reached_by_its_links_knows_its_number(crowd):
+    with database.connection_context():
+        parts = child_search.search_parts(crowd.users["township"], child_search.Filters(), TODAY)
+        total = paging.count_capped(parts)[0]
+        page = paging.page(parts, child_search.ORDER, 2, number=3)
+        following = paging.page(parts, child_search.ORDER, 2, after=page.next_key)
+        preceding = paging.page(parts, child_search.ORDER, 2, before=page.previous_key)
+        last = paging.page(parts, child_search.ORDER, 2, last=True)
+        assert (following.number, preceding.number, page.pages) == (4, 2, -(-total // 2))
+        assert last.number == (total - 2) // 2 + 1  # the last two rows, whether or not they fill a page of their own
+        # Beyond the counted rows a page has no number, and the list no count of pages.
+        far = paging.page(parts, child_search.ORDER, 2, after=page.next_key, cap=3)
+        assert (far.number, far.pages) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "raw, size", [(None, 20), ("", 20), ("50", 50), ("7", 7), ("100", 100), ("101", 20), ("0", 20), ("-5", 20)]
+)
+def test_a_page_size_is_bounded(raw, size):
+    assert paging.page_size(raw) == size
+
+
+@pytest.mark.parametrize("raw, number", [("3", 3), ("0", None), ("x", None), ("99999999999", None), ("١", None)])
+def test_a_page_number_is_a_plain_positive_number(raw, number):
+    assert paging.page_number(raw) == number
+
+
 def test_the_list_page_links_lead_through_every_child(crowd, client, app):
     from conftest import login
 
-    app.config["PAGE_SIZE"] = 3
     login(client, crowd.users["township"])
     with database.connection_context():
         expected = [c.id for c in child_search.search(crowd.users["township"], child_search.Filters(), TODAY)]
-    seen, url = [], "/children/"
+    seen, url, pages = [], "/children/?size=3", 0
     import re
 
     while url:
         page = client.get(url).get_data(as_text=True)
+        pages += 1
         seen += [int(i) for i in re.findall(r'href="/children/(\d+)"', page)]
         link = re.search(r'<a href="([^"]+)" rel="next">', page)
         url = link.group(1).replace("&amp;", "&") if link else None
-    assert seen == expected
+        assert url is None or "size=3" in url  # the page size is kept from page to page
+    assert seen == expected and pages == -(-len(expected) // 3)
     assert client.get("/children/?after=garbage&before=[1,2]").status_code == 200
     assert client.get("/children/?last=1").status_code == 200
 

@@ -4,7 +4,7 @@ import functools
 import operator
 import re
 import sys
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 from peewee import JOIN
 
@@ -55,6 +55,12 @@ class Filters:
             if values[age] is not None:
                 values[age] = min(values[age], MAX_AGE)
         return cls(**values)
+
+    def chosen(self):
+        """How many filters narrow the list besides the search box (an age range counts once; `home` qualifies the
+        township chosen, it is no filter of its own)."""
+        values = {k: v for k, v in asdict(self).items() if k not in ("q", "home") and v not in (None, "")}
+        return len(values.keys() - {"min_age", "max_age"}) + bool(values.keys() & {"min_age", "max_age"})
 
 
 GROUP_CONDITIONS = {

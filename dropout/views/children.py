@@ -10,7 +10,7 @@ from .. import clock
 from ..children import records as children
 from ..children import search as child_search
 from ..choices import CHILD_STATUSES, GUARDIAN_RELATIONS, PRIORITY_GROUPS, STAGES
-from ..core import audit, scope
+from ..core import audit, paging, scope
 from ..core.errors import ValidationError
 from ..forms import CHILD_FIELDS, GUARDIAN_ROWS, ChildForm, options, show_errors
 from ..models import DropoutCase, Exemption, HomeVisit, School, User, Village
@@ -28,11 +28,16 @@ def index():
     filters = child_search.Filters.from_args(request.args)
     today = clock.today()
     parts = child_search.search_parts(current_user, filters, today, current_app.config["SCHOOL_START_AGE"])
+    size = paging.page_size(request.args.get("size"))
+    args = {key: value for key, value in asdict(filters).items() if value not in (None, "")}
     return render_template(
         "children/list.html",
-        page=keyset_paged(parts, child_search.ORDER),
+        page=keyset_paged(parts, child_search.ORDER, per_page=size),
         filters=filters,
-        args={key: value for key, value in asdict(filters).items() if value not in (None, "")},
+        args=args,  # the filters, as the ledger export takes them
+        list_args={**args, "size": size} if size != paging.PAGE_SIZES[0] else args,  # and the page size, for paging
+        sizes=sorted({*paging.PAGE_SIZES, size}),
+        size=size,
         **places_in_scope(),
         statuses=CHILD_STATUSES,
         stages=STAGES,

@@ -63,18 +63,20 @@ def paged(query):
     return query.paginate(page, per_page), dict(total=total, page=page, pages=pages)
 
 
-def keyset_paged(query, order, descending=False):
+def keyset_paged(query, order, descending=False, per_page=None):
     """The page of a long list that ?after=, ?before= or ?last=1 asks for (core/paging.py): read through the index
-    of the list's order from where the last page ended, so the last page costs what the first does."""
+    of the list's order from where the last page ended, so the last page costs what the first does; or the page
+    ?page=N jumps to, among the counted rows."""
     args = request.args
     return paging.page(
         query,
         order,
-        current_app.config["PAGE_SIZE"],
+        per_page or current_app.config["PAGE_SIZE"],
         after=args.get("after", "")[:500],
         before=args.get("before", "")[:500],
         last=args.get("last") == "1",
         descending=descending,
+        number=paging.page_number(args.get("page")),
     )
 
 
