@@ -27,6 +27,7 @@ def init_app(app):
         help,
         home,
         imports,
+        menu,
         notices,
         penalties,
         places,
@@ -39,6 +40,7 @@ def init_app(app):
 
     app.url_map.converters["id"] = IdConverter
     filters.init_app(app)
+    menu.init_app(app)
     for module in (
         auth,
         home,

@@ -1,0 +1,80 @@
+"""The menu at the top of every page: the pages the signed-in user's role may open, in the order of the day's work.
+
+A link is offered only to the roles its page lets in (tests/test_menu.py opens every link as every role), and only
+when this installation has the page (a page added later joins the menu by being listed here)."""
+
+from dataclasses import dataclass
+
+from flask import request, url_for
+from flask_babel import lazy_gettext as _l
+from werkzeug.routing import BuildError
+
+from ..roster.checks import ROLES as CHECK_ROLES
+from ..roster.imports import IMPORT_ROLES
+
+EVERYONE = ("admin", "bureau", "township", "teacher", "village")
+EDITORS = ("admin", "township", "teacher", "village")  # User.can_edit_children: all but the bureau, who reads
+FILERS = ("admin", "bureau", "township", "teacher")  # a village committee files no monthly report
+COUNTY = ("admin", "bureau")  # User.can_read_places
+
+
+@dataclass(frozen=True)
+class Link:
+    endpoint: str
+    label: str
+    roles: tuple
+    group: str = "main"  # "admin": the county's settings, folded under one entry
+
+
+LINKS = (
+    Link("home.index", _l("Home"), EVERYONE),
+    Link("children.index", _l("Children"), EVERYONE),
+    Link("cases.index", _l("Cases"), EVERYONE),
+    Link("visits.create", _l("Log a visit"), EDITORS),
+    Link("notices.index", _l("Notices"), EVERYONE),
+    Link("exemptions.index", _l("Deferrals and exemptions"), EVERYONE),
+    Link("reports.index", _l("Monthly report"), EVERYONE),
+    Link("filing.latest", _l("Monthly filing"), FILERS),
+    Link("imports.upload", _l("Import a roster"), IMPORT_ROLES),
+    Link("registers.index", _l("Cross-check the registers"), CHECK_ROLES),
+    Link("tasks.index", _l("My tasks"), EVERYONE),
+    Link("help.index", _l("Help"), EVERYONE),
+    Link("places.index", _l("Places"), COUNTY, "admin"),
+    Link("calendar.index", _l("County calendar"), COUNTY, "admin"),
+    Link("accounts.index", _l("Accounts"), ("admin",), "admin"),
+    Link("reports.job_runs", _l("Scheduled jobs"), ("admin",), "admin"),
+)
+
+
+@dataclass(frozen=True)
+class Item:
+    label: str
+    url: str
+    current: bool  # the page shown is this link's area
+
+
+def _current_endpoint():
+    """The menu link of the page shown: its own, or else its area's first (a case's page: 一人一案)."""
+    endpoints = [link.endpoint for link in LINKS]
+    if request.endpoint in endpoints:
+        return request.endpoint
+    return next((e for e in endpoints if e.partition(".")[0] == request.blueprint), None)
+
+
+def items(user, group="main"):
+    """The menu's entries of a group for this user, in order; a page this installation does not have is left out."""
+    current = _current_endpoint()
+    found = []
+    for link in LINKS:
+        if link.group != group or user.role not in link.roles:
+            continue
+        try:
+            url = url_for(link.endpoint)
+        except BuildError:
+            continue
+        found.append(Item(str(link.label), url, link.endpoint == current))
+    return found
+
+
+def init_app(app):
+    app.context_processor(lambda: {"menu_items": items})
