@@ -43,6 +43,7 @@ EXPECTED = {
     ("visits.create", "GET", None): by_role(200, bureau=403),
     ("visits.photo", "GET", "own"): EVERYONE,
     ("visits.photo", "GET", "other"): by_role(404, admin=200, bureau=200),
+    ("exemptions.index", "GET", None): EVERYONE,
     ("exemptions.create", "GET", "own"): by_role(200, bureau=403),
     ("exemptions.create", "GET", "other"): by_role(404, admin=200, bureau=403),
     ("exemptions.detail", "GET", "own"): EVERYONE,

@@ -75,7 +75,7 @@ def test_the_list_ticks_nothing_and_each_checkbox_names_its_notice(client, offic
     county, ids = office
     login(client, county.users["township"])
     page = client.get("/notices/").get_data(as_text=True)
-    boxes = re.findall(r'<input type="checkbox"[^>]*>', page)
+    boxes = re.findall(r'<input type="checkbox" name="notice"[^>]*>', page)
     assert len(boxes) == 5 and not any("checked" in box for box in boxes)
     assert "选择 城关镇控辍通〔2026〕1号（李小红）" in page and "选择 城关镇控辍通〔2026〕4号（吴小刚）" in page
     assert "更正件第 2 版" in page and "v2" not in page
