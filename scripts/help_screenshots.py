@@ -59,20 +59,23 @@ PRINT_UNPRINTED = "打印有效且未打印的通知书"
 
 @dataclass(frozen=True)
 class Shot:
-    """One picture: the page `path` (formatted with the targets) seen by `role`, with `mark` outlined (labels as
-    the page writes them, or "css=" selectors). It
-    starts just above `top` (a Playwright selector; none: the top of the page) and is at most `height` pixels tall.
+    """One picture: the page `path` (formatted with the targets) seen by the shot's role, with `mark` outlined
+    (labels as the page writes them, or "css=" selectors). It starts just above `top` (a Playwright selector, by
+    default the page's heading) and is at most `height` pixels tall.
     `prepare(page, targets)` runs before the picture (open a section, fill a field); `then(page, targets)` after
     it: the step done, for the pictures that follow (it may add targets)."""
 
-    name: str
-    role: str
+    name: str  # <role>-<what>: the demo account that takes it, then what it shows
     path: str
     mark: tuple = ()
-    top: str = None
+    top: str = "h1"
     height: int = 560
     prepare: object = None
     then: object = None
+
+    @property
+    def role(self):
+        return self.name.split("-")[0]
 
 
 def path_of(url):
@@ -113,7 +116,7 @@ def click_and_follow(label, target):
 
 
 def follow(selector, target):
-    """A then step: open the link `selector` finds and keep its address as the target `target`."""
+    """A then step: keep the address of the link `selector` finds as the target `target`, for a later shot."""
 
     def then(page, targets):
         targets[target] = path_of(page.locator(selector).first.get_attribute("href"))
@@ -136,97 +139,70 @@ def choose_roster(page, targets):
 
 SHOTS = [
     # 教师
-    Shot("teacher-todo", "teacher", "/", mark=("我的待办", "应家访"), top="text=我的待办"),
-    Shot("teacher-visit-form", "teacher", "/visits/new?case={teacher_case}", mark=("方式", "见到", "结果"), top="h1"),
-    Shot(
-        "teacher-visit-save",
-        "teacher",
-        "/visits/new?case={teacher_case}",
-        mark=("添加我的位置", "保存"),
-        top="text=下次家访",
-    ),
-    Shot("teacher-child", "teacher", "/children/{teacher_child}", mark=("报告失学",), top="h1"),
-    Shot("teacher-report", "teacher", "/cases/new?child={teacher_child}", mark=("未到校起始日期", "保存"), top="h1"),
-    Shot("teacher-filing", "teacher", "/reports/filing/{month}", mark=("上报",), top="h1", then=submit_school_report),
+    Shot("teacher-todo", "/", mark=("我的待办", "应家访"), top="text=我的待办"),
+    Shot("teacher-visit-form", "/visits/new?case={teacher_case}", mark=("方式", "见到", "结果")),
+    Shot("teacher-visit-save", "/visits/new?case={teacher_case}", mark=("添加我的位置", "保存"), top="text=下次家访"),
+    Shot("teacher-child", "/children/{teacher_child}", mark=("报告失学",)),
+    Shot("teacher-report", "/cases/new?child={teacher_child}", mark=("未到校起始日期", "保存")),
+    Shot("teacher-filing", "/reports/filing/{month}", mark=("上报",), then=submit_school_report),
     # 村干部
-    Shot("village-todo", "village", "/", mark=("我的待办",), top="text=我的待办"),
-    Shot("village-child", "village", "/children/{village_child}", mark=("报告失学",), top="h1"),
-    Shot("village-case", "village", "/cases/{village_case}", mark=("记录家访",), top="h1"),
+    Shot("village-todo", "/", mark=("我的待办",), top="text=我的待办"),
+    Shot("village-child", "/children/{village_child}", mark=("报告失学",)),
+    Shot("village-case", "/cases/{village_case}", mark=("记录家访",)),
     # 乡镇干事
     Shot(
         "township-confirm",
-        "township",
         "/cases/{suspected_case}",
         mark=("确认辍学", "确认"),
         top="summary >> text=确认辍学",
         prepare=open_details("确认辍学"),
     ),
-    Shot(
-        "township-case",
-        "township",
-        "/cases/{ready_case}",
-        mark=("签发限期复学通知书",),
-        top="text=可以发出通知书",
-        height=300,
-    ),
-    Shot("township-issue", "township", "/cases/{ready_case}/notice", mark=("复学学校", "签发"), top="h1"),
+    Shot("township-case", "/cases/{ready_case}", mark=("签发限期复学通知书",), top="text=可以发出通知书", height=300),
+    Shot("township-issue", "/cases/{ready_case}/notice", mark=("复学学校", "签发")),
     Shot(
         "township-serve",
-        "township",
         "/notices/{unserved_notice}",
         mark=("登记送达（送达回证）", "送达方式"),
         top="summary >> text=登记送达（送达回证）",
         height=680,
         prepare=fill_service,
     ),
-    Shot("township-notice", "township", "/notices/{unserved_notice}", mark=("打印（PDF）",), top="h1", height=420),
+    Shot("township-notice", "/notices/{unserved_notice}", mark=("打印（PDF）",), height=420),
     Shot(
         "township-notices",
-        "township",
         "/notices/",
         mark=(PRINT_UNPRINTED,),
-        top="h1",
         height=420,
         then=click_and_follow(PRINT_UNPRINTED, "print_task"),
     ),
-    Shot("township-printed", "township", "{print_task}", mark=("下载",), top="h1", height=420),
-    Shot("township-filing", "township", "/reports/filing/{month}", mark=("批准", "退回"), top="table"),
+    Shot("township-printed", "{print_task}", mark=("下载",), height=420),
+    Shot("township-filing", "/reports/filing/{month}", mark=("批准", "退回"), top="table"),
     # 县教育局
-    Shot("bureau-indicators", "bureau", "/reports/{month}", mark=("css=.indicators .tile >> nth=0",), top="text=指标"),
-    Shot("bureau-ranking", "bureau", "/reports/{month}", mark=("城关镇",), top="text=排名"),
+    Shot("bureau-indicators", "/reports/{month}", mark=("css=.indicators .tile >> nth=0",), top="text=指标"),
+    Shot("bureau-ranking", "/reports/{month}", mark=("城关镇",), top="text=排名"),
     Shot(
         "bureau-township",
-        "bureau",
         "/reports/{month}?unit=township-{township}",
         mark=("月末仍未返校辍学生", f"css={STILL_OUT_ROW} a"),
         top=f"section:has({STILL_OUT_ROW})",
         height=360,
         then=follow(f"{STILL_OUT_ROW} a", "drill_list"),
     ),
-    Shot("bureau-drill-list", "bureau", "{drill_list}", top="h1", height=460),
-    Shot("bureau-lock", "bureau", "/reports/{month}", mark=("锁定本月", "PDF", "XLSX"), top="h1", height=460),
-    Shot(
-        "bureau-ledger",
-        "bureau",
-        "/children/?status=out_of_school",
-        mark=("筛选", "导出台账"),
-        top="h1",
-        prepare=open_details("筛选"),
-    ),
+    Shot("bureau-drill-list", "{drill_list}", height=460),
+    Shot("bureau-lock", "/reports/{month}", mark=("锁定本月", "PDF", "XLSX"), height=460),
+    Shot("bureau-ledger", "/children/?status=out_of_school", mark=("筛选", "导出台账"), prepare=open_details("筛选")),
     # 县级管理员
     Shot(
         "admin-import",
-        "admin",
         "/imports/",
         mark=("下载模板", "检查文件"),
-        top="h1",
         prepare=choose_roster,
         then=click_and_follow("检查文件", "preview"),
     ),
-    Shot("admin-preview", "admin", "{preview}", mark=("确认导入",), top="h1"),
-    Shot("admin-accounts", "admin", "/accounts/", mark=("新增账号", "登录记录", "停用"), top="h1"),
-    Shot("admin-account-new", "admin", "/accounts/new", mark=("角色", "保存"), top="h1", height=680),
-    Shot("admin-jobs", "admin", "/reports/jobs", top="h1", height=460),
+    Shot("admin-preview", "{preview}", mark=("确认导入",)),
+    Shot("admin-accounts", "/accounts/", mark=("新增账号", "登录记录", "停用")),
+    Shot("admin-account-new", "/accounts/new", mark=("角色", "保存"), height=680),
+    Shot("admin-jobs", "/reports/jobs", height=460),
 ]
 # The teacher goes first: the school's monthly report it submits is the one the township approves.
 ROLES = ("teacher", "village", "township", "bureau", "admin")
@@ -287,19 +263,7 @@ def example_roster(folder, today):
     book = xlsxwriter.Workbook(path)
     sheet = book.add_worksheet("名册")
     text = book.add_format({"num_format": "@"})
-    header = [
-        "姓名",
-        "性别",
-        "身份证号",
-        "乡镇",
-        "村（社区）",
-        "村民小组",
-        "监护人",
-        "与学生关系",
-        "联系电话",
-        "学校",
-        "年级",
-    ]
+    header = "姓名 性别 身份证号 乡镇 村（社区） 村民小组 监护人 与学生关系 联系电话 学校 年级".split()
     sheet.write_row(0, 0, header)
     for row, (name, sex, age, sequence, guardian, grade) in enumerate(
         (("赵小雨", "女", 8, 902, "赵建华", 2), ("钱多多", "男", 11, 913, "钱国平", 5)), start=1
@@ -352,8 +316,6 @@ def page_y(locator):
 
 def top_of(page, shot):
     """Where the shot's picture starts on the page."""
-    if not shot.top:
-        return 0
     return max(0, int(page_y(page.locator(shot.top).filter(visible=True).first)) - ABOVE)
 
 
