@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 ROLES = ("admin", "bureau", "township", "teacher", "village")
 PHONE = {"width": 360, "height": 740}
 DESK = {"width": 1280, "height": 800}
-PAGES_PER_ROLE = 40
+PAGES_PER_ROLE = 50
 PAGES_PER_KIND = 2  # e.g. two children's pages, two monthly reports
 # Links that leave the page for a file, change the session or act: never followed.
 NOT_PAGES = re.compile(
