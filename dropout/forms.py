@@ -141,17 +141,17 @@ class ChildForm(_ChildFields):
 
 
 class TownshipForm(FlaskForm):
-    name = StringField(_l("Name"))
+    name = StringField(_l("Township name"))
     notice_prefix = StringField(_l("Notice number prefix"))
 
 
 class VillageForm(FlaskForm):
-    name = StringField(_l("Name"))
+    name = StringField(_l("Village name"))
     township = SelectField(_l("Township"), validate_choice=False)
 
 
 class SchoolForm(FlaskForm):
-    name = StringField(_l("Name"))
+    name = StringField(_l("School name"))
     township = SelectField(_l("Township"), validate_choice=False)
     kind = SelectField(_l("Kind"), choices=options(SCHOOL_KINDS.items()), validate_choice=False)
 

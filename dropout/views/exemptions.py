@@ -9,7 +9,7 @@ from .. import clock
 from ..case_forms import ExemptionForm, read_dates
 from ..casework import exemptions
 from ..choices import EXEMPTION_KINDS, EXEMPTION_STATUSES
-from ..core import scope
+from ..core import paging, scope
 from ..core.errors import ValidationError
 from ..forms import show_errors
 from ..models import Child, Exemption, Village
@@ -31,11 +31,13 @@ def index():
         query = query.where(Exemption.status == status)
     if kind in EXEMPTION_KINDS:
         query = query.where(Exemption.kind == kind)
+    size = paging.page_size(request.args.get("size"))  # a few screens of a phone unless ?size= asks for more
     args = {name: value for name, value in (("status", status), ("kind", kind)) if value}
     return render_template(
         "exemptions/list.html",
-        page=keyset_paged(query, ORDER, descending=True),
+        page=keyset_paged(query, ORDER, descending=True, per_page=size),
         args=args,
+        list_args={**args, "size": size} if size != paging.PAGE_SIZES[0] else args,
         statuses=EXEMPTION_STATUSES,
         kinds=EXEMPTION_KINDS,
         today=clock.today(),
