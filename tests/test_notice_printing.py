@@ -126,11 +126,12 @@ def test_a_superseded_version_prints_marked_void_on_each_of_its_pages(client, of
     assert "城关镇第二小学" not in pages[0] and "城关镇第二小学" in pages[2]  # v1, then the correction
 
 
-def test_the_notice_page_says_when_it_was_printed_and_which_version_replaced_it(client, office):
+def test_the_notice_page_says_who_issued_it_when_it_was_printed_and_what_replaced_it(client, office):
     county, ids = office
     login(client, county.users["township"])
     page = client.get(f"/notices/{ids['printed']}").get_data(as_text=True)
     assert "2026-11-02 09:30 首次打印" in page  # stored in UTC, shown in county time
+    assert "· township（乡镇干事）" in page  # who issued it, by name (the login when none) and role
     page = client.get(f"/notices/{ids['first']}").get_data(as_text=True)
     assert "此版本已作废，已被第 2 版" in page and f'href="/notices/{ids["corrected"]}"' in page
     assert "打印（PDF，标注作废）" in page and "尚未打印" in page
