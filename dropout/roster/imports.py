@@ -147,6 +147,13 @@ def _write_checked(user, store, today, progress):
     return run.outcome
 
 
+def no_child_message():
+    return _(
+        "The file holds no child: below the header, fill in one child a row, each with a name or an ID number "
+        "(the template's example row, whose first cell starts with 示例, is not imported)."
+    )
+
+
 def changed_message():
     return _(
         "Nothing was imported: the register changed after the preview (or a day has passed). "
@@ -246,6 +253,8 @@ class _Check:
                     self.progress(self.done, self.total if self.total is None else max(self.total, self.done))
         if not found:
             raise ValidationError({"file": _("The file is empty.") if empty else roster_read.no_header_message()})
+        if not any(self.outcome.counts[kind] for kind in KINDS):  # a header alone, or the untouched template
+            raise ValidationError({"file": no_child_message()})
         self._duplicates()
         self.outcome.rejections.sort(key=lambda line: (self.sheet_names.index(line[0]), line[1]))
 

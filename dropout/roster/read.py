@@ -1,19 +1,17 @@
-"""Roster files: what kind of file an upload is, its sheets, which row and columns are the header; the
-template; uploads waiting between their preview and their commit. Each cell is read in roster_cells.
+"""Roster files: what kind of file an upload is, its sheets, which row and columns are the header, which rows are
+the template's examples; uploads waiting between their preview and their commit. Each cell is read in roster_cells.
 
 Rows are read lazily, one sheet at a time (python-calamine for workbooks, csv for text), so the
 import works through them in chunks; nothing here knows about the database.
 """
 
 import csv
-import io
 import itertools
 import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import xlsxwriter
 from flask_babel import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
@@ -28,11 +26,11 @@ from .files import HEADER_SCAN, csv_encoding
 HEADERS = {column.key: column.headers for column in columns.in_roster()}
 # Yes/no columns: several may feed one flag (脱贫户 and 监测户 both mean is_poor).
 FLAG_FIELDS = tuple(column.key for column in columns.in_roster() if column.cell == "flag")
-# Columns the template writes as text, so Excel keeps every digit; and those it formats as dates.
-TEXT_COLUMNS = tuple(column.key for column in columns.in_roster() if column.cell in ("id_number", "phone", "digits"))
-DATE_COLUMNS = tuple(column.key for column in columns.in_roster() if column.cell == "date")
-WIDE_COLUMNS = ("id_number", "address", "school", "student_number")  # 20 characters wide in the template, others 12
 _TRAILING_NOTE = re.compile(r"\([^()]*\)$")
+# The template's (roster/template.py) example rows, whose first cell starts with EXAMPLE, and its explanation
+# sheet are no part of a roster: the import skips them.
+EXAMPLE = "示例"
+NOTES_SHEET = "填写说明"
 
 
 _LOOKUP = register_files.header_lookup(HEADERS)
@@ -95,7 +93,9 @@ def _workbook_sheets(path):
         names = [
             meta.name
             for meta in workbook.sheets_metadata
-            if meta.typ == SheetTypeEnum.WorkSheet and meta.visible == SheetVisibleEnum.Visible
+            if meta.typ == SheetTypeEnum.WorkSheet
+            and meta.visible == SheetVisibleEnum.Visible
+            and meta.name != NOTES_SHEET
         ]
     except CalamineError:
         raise ValidationError({"file": not_a_spreadsheet()}) from None
@@ -160,7 +160,15 @@ def _header(name, rows, height=None):
         else:
             columns[field_], headers[field_] = column, header
     size = None if height is None else max(height - head[last][0], 0)
-    return Sheet(name, columns, flags, headers, ignored, itertools.chain(head[last + 1 :], rows), size=size)
+    rows = itertools.filterfalse(_is_example, itertools.chain(head[last + 1 :], rows))
+    return Sheet(name, columns, flags, headers, ignored, rows, size=size)
+
+
+def _is_example(numbered_row):
+    """Whether a (row number, cells) is an example row: its first cell starts with 示例."""
+    cells = numbered_row[1]
+    first = cells[0] if cells else None
+    return first.__class__ is str and first.lstrip().startswith(EXAMPLE)
 
 
 def sheets(path, csv_name="CSV", limits=None):
@@ -175,27 +183,6 @@ def sheets(path, csv_name="CSV", limits=None):
         head = list(itertools.islice(rows, HEADER_SCAN))
         sheet = _header(name, itertools.chain(head, rows), height)
         yield name, sheet, sheet is not None or _has_content(head) or _has_content(rows)
-
-
-def template_bytes():
-    """The roster template: the headers, with the ID number, phone and student number columns as text."""
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = workbook.add_worksheet("名册")
-    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    text = workbook.add_format({"num_format": "@"})
-    day = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    for column, (name, spellings) in enumerate(HEADERS.items()):
-        sheet.write_string(0, column, spellings[0], bold)
-        width = 20 if name in WIDE_COLUMNS else 12
-        sheet.set_column(column, column, width, text if name in TEXT_COLUMNS else day if name in DATE_COLUMNS else None)
-        if name == "sex":
-            sheet.data_validation(1, column, 100000, column, {"validate": "list", "source": ["男", "女"]})
-        elif name in FLAG_FIELDS:
-            sheet.data_validation(1, column, 100000, column, {"validate": "list", "source": ["是", "否"]})
-    sheet.freeze_panes(1, 0)
-    workbook.close()
-    return buffer.getvalue()
 
 
 def no_header_message():

@@ -17,6 +17,7 @@ from ..core.errors import ValidationError
 from ..roster import imports as roster_import
 from ..roster import limits as workbook_limits
 from ..roster import read as roster_read
+from ..roster import template as roster_template
 from ..rules.dates import parse_date
 from . import tasks
 from .downloads import send_download
@@ -110,7 +111,7 @@ def upload():
 @bp.route("/template.xlsx")
 @allowed
 def template():
-    return send_download(roster_read.template_bytes(), "适龄儿童名册模板.xlsx", XLSX)
+    return send_download(roster_template.template_bytes(), "适龄儿童名册模板.xlsx", XLSX)
 
 
 @bp.route("/<token>")
