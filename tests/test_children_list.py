@@ -4,6 +4,7 @@ them, villages narrowed to the chosen township, a page size, and a jump to a pag
 import re
 
 import pytest
+from browser import log_in
 from conftest import TODAY, login
 from county import build_county
 
@@ -112,3 +113,36 @@ def test_the_pager_jumps_to_a_page_keeping_the_filters_and_the_size(client, coun
     page = client.get(following).get_data(as_text=True)
     assert shown(page) == many[30:40] and "第 4 页，共 5 页" in page
     assert shown(client.get("/children/?size=10&page=99").get_data(as_text=True)) == many[40:]  # the last
+
+
+@pytest.mark.browser
+def test_on_a_phone_the_filters_fold_and_the_villages_follow_the_township_chosen(server, phone, browser):
+    base, _ = server
+    log_in(phone, base, "admin")
+    phone.goto(base + "/children/")
+    assert not phone.locator("details[data-open-wide]").evaluate("details => details.open")
+    assert phone.get_by_role("button", name="搜索").is_visible()
+    phone.locator("summary", has_text="筛选").click()
+    kept = phone.evaluate(
+        """() => Object.fromEntries([...document.querySelector('template.villages').content.children]
+                 .map(group => [group.dataset.township, [...group.children].map(option => option.value)]))"""
+    )
+    village_values = "() => [...document.querySelector('select[name=village]').options].map(o => o.value)"
+    groups = "() => document.querySelectorAll('select[name=village] optgroup').length"
+    assert phone.evaluate(groups) == len(kept) > 1
+    township, villages = list(kept.items())[1]
+    phone.locator("select[name=township]").select_option(township)
+    assert phone.evaluate(village_values) == ["", *villages] and phone.evaluate(groups) == 0
+    phone.locator("select[name=village]").select_option(villages[-1])
+    phone.locator("select[name=township]").select_option("")
+    assert phone.evaluate(groups) == len(kept)
+    assert phone.locator("select[name=village]").input_value() == villages[-1]  # still in the list: still chosen
+    other = list(kept)[0]
+    phone.locator("select[name=township]").select_option(other)
+    assert phone.locator("select[name=village]").input_value() == ""  # not of that township: all villages
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    desk = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    log_in(desk, base, "admin")
+    desk.goto(base + "/children/")
+    assert desk.locator("details[data-open-wide]").evaluate("details => details.open")  # opened on a wide screen
+    desk.context.close()
