@@ -7,13 +7,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import StringField
 
 from .. import clock
 from ..auth import roles_required
 from ..children.records import future_message
 from ..core import spreadsheets as exports
 from ..core.errors import ValidationError
+from ..forms import DayField
 from ..roster import imports as roster_import
 from ..roster import limits as workbook_limits
 from ..roster import read as roster_read
@@ -30,7 +30,7 @@ allowed = roles_required(*roster_import.IMPORT_ROLES)
 
 class UploadForm(FlaskForm):
     file = FileField(_l("Roster file (.xlsx or .csv)"))
-    as_of = StringField(_l("Date of the register's changes"))
+    as_of = DayField(_l("Date of the register's changes"))
 
 
 def _max_mb():
