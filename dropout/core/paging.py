@@ -6,8 +6,8 @@ or previous page. The total is counted only up to a cap: beyond it the page says
 
 A jump to page N (a phone user's "第 N 页") is the one read by position: the sort key of the row just before the
 page is found with OFFSET, and the page is read from there as any other. OFFSET reads every row before the position,
-so a jump is allowed only within the counted rows (COUNT_CAP: at most 10,000 index entries, a few milliseconds
-even in a county of a million children); beyond them the list is walked with its next and last links.
+so a jump is allowed only within the counted rows (COUNT_CAP: at most 10,000 index entries, some tens of
+milliseconds whatever the county's size); beyond them the list is walked with its next and last links.
 """
 
 import heapq
@@ -111,13 +111,15 @@ def _before(keys, key, descending):
 
 
 def key_at(queries, order, position, descending=False):
-    """The sort key of the row at `position` (0: the first) of the list, or None past its end. It reads the first
-    position + 1 rows of each part (OFFSET would read them too): keep `position` within COUNT_CAP."""
-    parts = [
-        query.select(*order).order_by(*_ordered(order, not descending)).limit(position + 1).tuples()
-        for query in queries
-    ]
-    found = next(islice(heapq.merge(*parts, reverse=descending), position, None), None)
+    """The sort key of the row at `position` (0: the first) of the list, or None past its end. The database reads
+    every row before it (OFFSET), so keep `position` within COUNT_CAP; a list of several parts reads the first
+    position + 1 rows of each and merges them."""
+    parts = [query.select(*order).order_by(*_ordered(order, not descending)) for query in queries]
+    if len(parts) == 1:
+        found = parts[0].offset(position).limit(1).tuples().first()
+    else:
+        merged = heapq.merge(*(part.limit(position + 1).tuples() for part in parts), reverse=descending)
+        found = next(islice(merged, position, None), None)
     return list(found) if found is not None else None
 
 
