@@ -98,6 +98,7 @@ EXPECTED = {
     ("registers.ledger_export", "GET", None): EVERYONE,
     ("registers.ledger_export", "POST", None): dict.fromkeys(ROLES, 302),  # the task's page
     ("tasks.index", "GET", None): EVERYONE,
+    ("help.index", "GET", None): EVERYONE,
     ("tasks.show", "GET", None): dict.fromkeys(ROLES, 404),  # nobody's task: tests/test_tasks.py reads real ones
     ("tasks.state", "GET", None): dict.fromkeys(ROLES, 404),
     ("tasks.download", "GET", None): dict.fromkeys(ROLES, 404),
