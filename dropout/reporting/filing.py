@@ -8,11 +8,12 @@ the month, nothing changes.
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from peewee import JOIN
 
 from ..core import audit
 from ..core.errors import PermissionDenied, ValidationError
 from ..db import database
-from ..models import MonthlyReport, School, SummaryMonth, Township, utcnow
+from ..models import MonthlyReport, School, SummaryMonth, Township, User, utcnow
 from ..rules.dates import local_date
 from . import summaries
 
@@ -37,6 +38,12 @@ def _scoped(user, query):
 def visible(user, month):
     """The month's reports this user may read."""
     return _scoped(user, MonthlyReport.select().where(MonthlyReport.month == str(month)))
+
+
+def listed(user, month):
+    """The month's reports this user may read, townships first, each with who submitted it (one query)."""
+    query = visible(user, month).select_extend(User).join(User, JOIN.LEFT_OUTER, on=MonthlyReport.submitted_by)
+    return query.order_by(MonthlyReport.unit_kind.desc(), MonthlyReport.unit_id)
 
 
 def get_visible(user, report_id):

@@ -29,11 +29,7 @@ def latest():
 @login_required
 def index(month):
     month = month_or_404(month)
-    reports = list(
-        monthly_reports.visible(current_user, month).order_by(
-            monthly_reports.MonthlyReport.unit_kind.desc(), monthly_reports.MonthlyReport.unit_id
-        )
-    )
+    reports = list(monthly_reports.listed(current_user, month))
     locked = summaries.is_locked(month)
     return render_template(
         "reports/filing.html",
