@@ -302,6 +302,10 @@ def test_a_figures_list_says_what_the_figure_counted_beside_what_it_shows_today(
     assert "下面列出的是今天的情况（共 2 人）" in note and "月报数字统计后即固定不变" in note
     # The count is read from the stored summary: a number in the address changes nothing.
     assert "统计 1 人" in client.get(url + "&counted=99").get_data(as_text=True)
+    # A page at a time, the next page still says what the figure counted.
+    first = client.get(url + "&size=1").get_data(as_text=True)
+    following = re.search(r'href="([^"]*)" rel="next"', first).group(1).replace("&amp;", "&")
+    assert "figure=still_out" in following and "统计 1 人" in client.get(following).get_data(as_text=True)
     client.get("/lang/en")
     english = client.get(url).get_data(as_text=True)
     assert f"the report of {MONTH} counted 1" in english and "as they are today (2 found)" in english

@@ -30,19 +30,23 @@ def index():
     parts = child_search.search_parts(current_user, filters, today, current_app.config["SCHOOL_START_AGE"])
     size = paging.page_size(request.args.get("size"))
     args = {key: value for key, value in asdict(filters).items() if value not in (None, "")}
+    note = drill.figure_note(current_user, request.args, filters, current_app.config)
+    list_args = {**args, "size": size} if size != paging.PAGE_SIZES[0] else args  # and the page size, for paging
+    if note:  # a drill-down's later pages still say what the figure counted
+        list_args = {**list_args, "figure": request.args["figure"], "month": note.month}
     return render_template(
         "children/list.html",
         page=keyset_paged(parts, child_search.ORDER, per_page=size),
         filters=filters,
         args=args,  # the filters, as the ledger export takes them
-        list_args={**args, "size": size} if size != paging.PAGE_SIZES[0] else args,  # and the page size, for paging
+        list_args=list_args,
         sizes=sorted({*paging.PAGE_SIZES, size}),
         size=size,
         **places_in_scope(),
         statuses=CHILD_STATUSES,
         stages=STAGES,
         groups=PRIORITY_GROUPS,
-        figure_note=drill.figure_note(current_user, request.args, filters, current_app.config),
+        figure_note=note,
     )
 
 
@@ -73,7 +77,13 @@ def _detail(child, full_ids=False):
         timeline=audit.child_timeline(child.id),
         case=DropoutCase.get_or_none(DropoutCase.child == child.id),
         exemptions=list(child.exemptions.order_by(Exemption.applied_on.desc())),
-        teaching_visits=list(child.visits.where(HomeVisit.is_teaching).order_by(HomeVisit.visited_on.desc()).limit(20)),
+        teaching_visits=list(
+            child.visits.select(HomeVisit, User)
+            .join(User)
+            .where(HomeVisit.is_teaching)
+            .order_by(HomeVisit.visited_on.desc())
+            .limit(20)
+        ),
         full_ids=full_ids,
         may_reveal=scope.may_see_full_ids(current_user)
         and (bool(child.id_number) or any(g.id_number for g in child.guardians)),
