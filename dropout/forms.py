@@ -51,9 +51,9 @@ def day_span(kind, today, start_age):
 
 
 class DayField(StringField):
-    """A day, shown as the phone's date picker (type=date) bounded by day_span(kind). It stays text: a browser
-    without a picker, or a plain POST, may send 2026/12/10 or 20261210, which the view reads with parse_date
-    (case_forms.read_dates, or the service) and refuses in words when it is no date."""
+    """A day, shown as the phone's date picker (type=date) bounded by day_span(kind), unbounded when kind is None.
+    It stays text: a browser without a picker, or a plain POST, may send 2026/12/10 or 20261210, which the view
+    reads with parse_date (case_forms.read_dates, or the service) and refuses in words when it is no date."""
 
     widget = widgets.DateInput()
 
@@ -63,6 +63,8 @@ class DayField(StringField):
         self.kind = kind
 
     def __call__(self, **kwargs):
+        if self.kind is None:  # any day: a calendar's entries lie in past and coming school years alike
+            return super().__call__(**kwargs)
         first, last = day_span(self.kind, clock.today(), current_app.config["SCHOOL_START_AGE"])
         return super().__call__(**{"min": first.isoformat(), "max": last.isoformat(), **kwargs})
 

@@ -251,6 +251,10 @@ def test_the_bureau_adds_and_removes_days_on_the_page(client, county):
         assert entry.created_by_id == county.users["bureau"].id
     page = client.get("/calendar/").get_data(as_text=True)
     assert "已保存" in page and "暑假" in page and "学校假期" in page
+    # Both days are the phone's date picker, open to past and coming school years alike.
+    for name in ("starts_on", "ends_on"):
+        tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', page).group(0)
+        assert 'type="date"' in tag and "min=" not in tag and "max=" not in tag
     assert post(client, f"/calendar/{entry.id}/delete", {}).status_code == 302
     with database.connection_context():
         assert CalendarEntry.select().count() == 0

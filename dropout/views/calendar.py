@@ -11,7 +11,7 @@ from .. import clock
 from ..case_forms import read_dates
 from ..core import calendar as county_calendar
 from ..core.errors import ValidationError
-from ..forms import options, show_errors
+from ..forms import DayField, options, show_errors
 from ..models import CalendarEntry
 from ..rules import calendar as rules
 from ..rules.case_status import OPEN_STATUSES
@@ -22,8 +22,8 @@ bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 class EntryForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=options(county_calendar.KINDS.items()), validate_choice=False)
     name = StringField(_l("Name of the entry"), render_kw={"placeholder": _l("e.g. 暑假")})
-    starts_on = StringField(_l("First day"), render_kw={"placeholder": "2026-07-11"})
-    ends_on = StringField(_l("Last day"), render_kw={"placeholder": "2026-08-31"})
+    starts_on = DayField(_l("First day"), kind=None)
+    ends_on = DayField(_l("Last day"), kind=None)
 
 
 def _page(form, errors=(), status=200):
