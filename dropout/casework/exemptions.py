@@ -2,12 +2,25 @@
 
 from flask_babel import gettext as _
 
-from ..choices import EXEMPTION_KINDS
-from ..core import audit, uploads
+from ..choices import EXEMPTION_KINDS, EXEMPTION_STATUSES
+from ..core import audit, scope, uploads
 from ..core.errors import PermissionDenied, ValidationError
 from ..db import database
-from ..models import Exemption
+from ..models import Child, Exemption, Village
 from .cases import MAX_TEXT, set_child_status
+
+ORDER = (Exemption.applied_on, Exemption.id)  # the list's order (read newest first)
+
+
+def listing(user, status="", kind=""):
+    """The applications of the children in the user's scope, with the child and its village, in a status and of a
+    kind (an unknown one filters nothing)."""
+    query = scope.exemptions(user).select_extend(Village).join_from(Child, Village)
+    if status in EXEMPTION_STATUSES:
+        query = query.where(Exemption.status == status)
+    if kind in EXEMPTION_KINDS:
+        query = query.where(Exemption.kind == kind)
+    return query
 
 
 def _snapshot(exemption):

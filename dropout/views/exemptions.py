@@ -9,16 +9,14 @@ from .. import clock
 from ..case_forms import ExemptionForm, read_dates
 from ..casework import exemptions
 from ..choices import EXEMPTION_KINDS, EXEMPTION_STATUSES
-from ..core import paging, scope
+from ..core import paging
 from ..core.errors import ValidationError
 from ..forms import show_errors
-from ..models import Child, Exemption, Village
 from ..rules.numbers import parse_id
 from .downloads import send_upload
 from .found import child_or_404, exemption_or_404, flash_refusal, keyset_paged
 
 bp = Blueprint("exemptions", __name__, url_prefix="/exemptions")
-ORDER = (Exemption.applied_on, Exemption.id)  # the newest application first
 
 
 @bp.route("/")
@@ -26,16 +24,12 @@ ORDER = (Exemption.applied_on, Exemption.id)  # the newest application first
 def index():
     """The applications of the children in the user's scope, in a status and of a kind, a page at a time."""
     status, kind = request.args.get("status", ""), request.args.get("kind", "")
-    query = scope.exemptions(current_user).select_extend(Village).join_from(Child, Village)
-    if status in EXEMPTION_STATUSES:
-        query = query.where(Exemption.status == status)
-    if kind in EXEMPTION_KINDS:
-        query = query.where(Exemption.kind == kind)
+    query = exemptions.listing(current_user, status, kind)
     size = paging.page_size(request.args.get("size"))  # a few screens of a phone unless ?size= asks for more
     args = {name: value for name, value in (("status", status), ("kind", kind)) if value}
     return render_template(
         "exemptions/list.html",
-        page=keyset_paged(query, ORDER, descending=True, per_page=size),
+        page=keyset_paged(query, exemptions.ORDER, descending=True, per_page=size),
         args=args,
         list_args={**args, "size": size} if size != paging.PAGE_SIZES[0] else args,
         statuses=EXEMPTION_STATUSES,
