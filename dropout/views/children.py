@@ -17,7 +17,7 @@ from ..models import DropoutCase, Exemption, HomeVisit, School, User, Village
 from ..reporting import drill
 from ..rules import id_number as idn
 from ..rules import school_age
-from .found import child_or_404, keyset_paged, places_in_scope
+from .found import child_or_404, keyset_paged, places_in_scope, sized
 
 bp = Blueprint("children", __name__, url_prefix="/children")
 
@@ -31,7 +31,7 @@ def index():
     size = paging.page_size(request.args.get("size"))
     args = {key: value for key, value in asdict(filters).items() if value not in (None, "")}
     note = drill.figure_note(current_user, request.args, filters, current_app.config)
-    list_args = {**args, "size": size} if size != paging.PAGE_SIZES[0] else args  # and the page size, for paging
+    list_args = sized(args, size)
     if note:  # a drill-down's later pages still say what the figure counted
         list_args = {**list_args, "figure": request.args["figure"], "month": note.month}
     return render_template(

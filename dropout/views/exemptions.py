@@ -14,7 +14,7 @@ from ..core.errors import ValidationError
 from ..forms import show_errors
 from ..rules.numbers import parse_id
 from .downloads import send_upload
-from .found import child_or_404, exemption_or_404, flash_refusal, keyset_paged
+from .found import child_or_404, exemption_or_404, flash_refusal, keyset_paged, sized
 
 bp = Blueprint("exemptions", __name__, url_prefix="/exemptions")
 
@@ -31,7 +31,7 @@ def index():
         "exemptions/list.html",
         page=keyset_paged(query, exemptions.ORDER, descending=True, per_page=size),
         args=args,
-        list_args={**args, "size": size} if size != paging.PAGE_SIZES[0] else args,
+        list_args=sized(args, size),
         statuses=EXEMPTION_STATUSES,
         kinds=EXEMPTION_KINDS,
         today=clock.today(),

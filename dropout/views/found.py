@@ -63,6 +63,11 @@ def paged(query):
     return query.paginate(page, per_page), dict(total=total, page=page, pages=pages)
 
 
+def sized(args, size):
+    """A list's arguments for its pager's links: its filters, and the page size unless it is the default."""
+    return {**args, "size": size} if size != paging.PAGE_SIZES[0] else args
+
+
 def keyset_paged(query, order, descending=False, per_page=None):
     """The page of a long list that ?after=, ?before= or ?last=1 asks for (core/paging.py): read through the index
     of the list's order from where the last page ended, so the last page costs what the first does; or the page
