@@ -66,7 +66,7 @@ def person(user):
     系统 when no one did (a scheduled job, the demo loader)."""
     if user is None:
         return _("system")
-    return _("%(name)s (%(role)s)", name=user.full_name or user.username, role=ROLES.get(user.role, user.role))
+    return _("%(name)s (%(role)s)", name=str(user), role=ROLES.get(user.role, user.role))
 
 
 FILTERS = {
