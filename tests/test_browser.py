@@ -3,11 +3,15 @@
 import re
 import sqlite3
 import subprocess
+from datetime import date, timedelta
 
+import openpyxl
 import pytest
 from browser import DEMO_PASSWORD, log_in, screenshot
+from conftest import valid_id
 
 from dropout import clock
+from dropout.rules import school_age
 
 pytestmark = pytest.mark.browser
 
@@ -102,10 +106,94 @@ def test_teacher_reports_confirms_and_logs_a_visit_on_a_phone(server, phone):
     assert "家长希望孩子打工挣钱" in phone.content() and name in phone.content()
 
 
+def test_a_village_cadre_reports_a_child_out_of_school_and_finds_it_on_the_to_do_list(server, phone):
+    base, database = server
+    with sqlite3.connect(database) as db:
+        # A pupil of the cadre's own village, whose name no other child of the county bears.
+        child_id, name = db.execute(
+            "SELECT c.id, c.name FROM child c JOIN app_user u ON u.village_id = c.village_id "
+            "WHERE u.username = 'village' AND c.status = 'enrolled' "
+            "AND c.id NOT IN (SELECT child_id FROM dropout_case) "
+            "AND (SELECT COUNT(*) FROM child o WHERE o.name = c.name) = 1 ORDER BY c.id LIMIT 1"
+        ).fetchone()
+    log_in(phone, base, "village")
+    phone.get_by_text("菜单").click()
+    phone.get_by_role("link", name="儿童名册").first.click()
+    phone.get_by_label("搜索").fill(name)
+    phone.get_by_role("button", name="搜索").click()
+    phone.locator("table.list").get_by_role("link", name=name).click()
+    phone.wait_for_url(f"{base}/children/{child_id}")
+    phone.get_by_role("link", name="报告失学").click()
+    absent_since = clock.today() - timedelta(days=3)
+    phone.get_by_label("未到校起始日期").fill(absent_since.isoformat())
+    phone.get_by_role("button", name="保存").click()
+    phone.wait_for_url(f"{base}/cases/*")
+    case_url = phone.url
+    assert phone.locator("h1 .status").inner_text() == "疑似辍学"
+    # Back home, the child is among the village's suspected children (a long group folds its later items).
+    phone.get_by_text("菜单").click()
+    phone.get_by_role("link", name="首页").click()
+    group = phone.locator("section.todo-group", has=phone.get_by_role("heading", name="本村疑似失学儿童"))
+    child = group.get_by_role("link", name=name)
+    if not child.is_visible():
+        group.locator("summary").click()
+    assert absent_since.isoformat() in group.locator("li", has=phone.get_by_role("link", name=name)).inner_text()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(phone, "village-todo-phone")
+    child.click()
+    assert phone.url == case_url
+
+
+def test_the_admin_imports_a_roster_from_the_template_on_a_phone(server, phone, tmp_path, worker):
+    base, _ = server
+    log_in(phone, base, "admin")
+    phone.get_by_text("菜单").click()
+    phone.get_by_role("link", name="导入名册").click()
+    with phone.expect_download() as download_info:
+        phone.get_by_role("link", name="下载模板").click()
+    roster = tmp_path / "名册.xlsx"
+    download_info.value.save_as(roster)
+    # Three children below the template's example row, each cell under the header the template gives it.
+    workbook = openpyxl.load_workbook(roster)
+    sheet = workbook["名册"]
+    column = {cell.value: cell.column for cell in sheet[1]}
+    born = date(school_age.school_year(clock.today()) - 10, 4, 20)
+    names = ("欧阳晓晨", "欧阳晓雨", "欧阳晓林")
+    for row, (name, sex) in enumerate(zip(names, ("M", "F", "M"), strict=True), start=3):
+        values = {
+            "姓名": name,
+            "身份证号": valid_id(born, sex),
+            "乡镇": "城关镇",
+            "村（社区）": "东街社区",
+            "就读学校": "城关镇中心小学",
+            "年级": "4",
+        }
+        for header, value in values.items():
+            sheet.cell(row, column[header], value)
+    workbook.save(roster)
+    phone.get_by_label("名册文件（.xlsx 或 .csv）").set_input_files(roster)
+    phone.get_by_role("button", name="检查文件").click()
+    # The check runs in the worker; its page follows it to the preview.
+    phone.get_by_role("heading", name="预览：尚未写入任何数据").wait_for(timeout=60000)
+    assert phone.locator("table.counts tr", has_text="新增儿童").locator("td.num").inner_text() == "3"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(phone, "admin-import-preview-phone")
+    phone.get_by_role("button", name="确认导入").click()
+    phone.get_by_role("heading", name="导入完成").wait_for(timeout=60000)
+    phone.locator("main").get_by_role("link", name="儿童名册").click()
+    phone.get_by_label("搜索").fill("欧阳晓")
+    phone.get_by_role("button", name="搜索").click()
+    found = phone.locator("table.list tbody tr")
+    assert sorted(found.locator("td:first-child a").all_inner_texts()) == sorted(names)
+    assert all("东街社区" in text for text in found.all_inner_texts())
+    screenshot(phone, "admin-imported-children-phone")
+
+
 def test_the_bureau_watches_a_ledger_export_move_to_done_and_downloads_it(server, phone, tmp_path, request):
     base, _database = server
     log_in(phone, base, "bureau")
     phone.goto(f"{base}/children/?status=enrolled")
+    phone.get_by_text("筛选（已选 1 项）").click()  # on a phone the filters and the export are folded
     phone.get_by_role("link", name="导出台账").click()
     phone.get_by_role("button", name="开始导出").click()
     phone.wait_for_url(f"{base}/tasks/*")
