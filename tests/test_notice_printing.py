@@ -111,6 +111,21 @@ def test_one_click_with_nothing_to_print_says_so(client, office):
     assert "请选择要打印的通知书。" in client.get("/notices/").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("role", ["bureau", "village"])
+def test_a_readers_copy_leaves_the_notice_among_those_not_yet_printed(client, office, role):
+    county, ids = office
+    login(client, county.users[role])  # reads the township's notices, may not serve them
+    assert client.get(f"/notices/{ids['waiting']}.pdf").status_code == 200
+    if role == "bureau":
+        batch = task_result(client, "/notices/batch.pdf", {"notice": [ids["waiting"]]}, form_url="/notices/")
+        assert batch.status_code == 200 and batch.data.startswith(b"%PDF")
+        batch.close()
+    assert printed_at(ids["waiting"]) is None
+    login(client, county.users["township"])
+    assert client.get(f"/notices/{ids['waiting']}.pdf").status_code == 200
+    assert printed_at(ids["waiting"])
+
+
 def test_a_superseded_version_prints_marked_void_on_each_of_its_pages(client, office, tmp_path):
     county, ids = office
     login(client, county.users["township"])

@@ -56,22 +56,24 @@ def printed_data(notice):
     return dataclasses.replace(data_of(notice), void_note=void_note(notice))
 
 
-def print_one(notice, config, at):
-    """The PDF to print one notice from, recorded as printed at `at` (UTC): its archived copy, or for a superseded
+def print_one(notice, config, at, record=True):
+    """The PDF to print one notice from, recorded as printed at `at` (UTC) when `record` (the one printing may
+    serve it: a reader's copy leaves it among those not yet printed): its archived copy, or for a superseded
     version a copy marked 作废 (the archive keeps what was issued)."""
     if notice.status == "superseded":
         data = render_notices([printed_data(notice)], config["PDF_FONT"])
     else:
         data = archive(notice, config["REPORTS_DIR"], config["PDF_FONT"])
-    mark_printed([notice.id], at)
+    if record:
+        mark_printed([notice.id], at)
     return data
 
 
-def print_batch(notices, font_path, at, progress=None):
-    """One PDF of several notices, each followed by its 送达回证 (a superseded one marked 作废), recorded as printed
-    at `at` (UTC); `progress(done, total)` hears of each laid out."""
+def print_batch(notices, font_path, at, progress=None, record=lambda notice: True):
+    """One PDF of several notices, each followed by its 送达回证 (a superseded one marked 作废), those for which
+    `record(notice)` recorded as printed at `at` (UTC); `progress(done, total)` hears of each laid out."""
     data = render_notices([printed_data(notice) for notice in notices], font_path, progress)
-    mark_printed([notice.id for notice in notices], at)
+    mark_printed([notice.id for notice in notices if record(notice)], at)
     return data
 
 

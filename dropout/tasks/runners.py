@@ -148,7 +148,8 @@ def read_registers(job):
 
 
 def print_notices(job):
-    """The chosen notices in the owner's scope as one PDF, in number order, recorded as printed."""
+    """The chosen notices in the owner's scope as one PDF, in number order, recorded as printed when the owner may
+    serve them (a reader's copy leaves them among those not yet printed)."""
     ids = [int(i) for i in job.params["ids"]]
     chosen = list(
         notices.listing(job.user)
@@ -157,7 +158,10 @@ def print_notices(job):
     )
     if not chosen:
         raise ValidationError({"notice": _("Choose the notices to print.")})
-    data = printing.print_batch(chosen, job.config["PDF_FONT"], utcnow(), progress=job.progress)
+    printer = job.user
+    data = printing.print_batch(
+        chosen, job.config["PDF_FONT"], utcnow(), job.progress, lambda notice: notices.may_act(printer, notice)
+    )
     job.part.write_bytes(data)
     message = _("%(n)d notices, each with its proof of service.", n=len(chosen))
     return Result({"notices": len(chosen)}, f"notices-{job.today:%Y%m%d}.pdf", message)

@@ -200,7 +200,7 @@ def render_detail(notice, service_form, measure_form, status=200, penalty=None):
 def pdf(notice_id):
     notice = notice_or_404(notice_id)
     return printed(
-        lambda: printing.print_one(notice, current_app.config, utcnow()),
+        lambda: printing.print_one(notice, current_app.config, utcnow(), record=notices.may_act(current_user, notice)),
         f"notice-{notice.id}-v{notice.version}.pdf",
         url_for("notices.detail", notice_id=notice.id),
     )
