@@ -12,7 +12,24 @@ from dropout.views import menu
 
 # The pages each role finds in the menu (among those this installation has).
 EXPECTED = {
-    "admin": {link.endpoint for link in menu.LINKS},
+    "admin": {
+        "home.index",
+        "children.index",
+        "cases.index",
+        "visits.create",
+        "notices.index",
+        "exemptions.index",
+        "reports.index",
+        "filing.latest",
+        "imports.upload",
+        "registers.index",
+        "tasks.index",
+        "help.index",
+        "places.index",
+        "calendar.index",
+        "accounts.index",
+        "reports.job_runs",
+    },
     "bureau": {
         "home.index",
         "children.index",

@@ -3,7 +3,9 @@
 A link is offered only to the roles its page lets in (tests/test_menu.py opens every link as every role), and only
 when this installation has the page (a page added later joins the menu by being listed here)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 
 from flask import request, url_for
 from flask_babel import lazy_gettext as _l
@@ -12,17 +14,23 @@ from werkzeug.routing import BuildError
 from ..roster.checks import ROLES as CHECK_ROLES
 from ..roster.imports import IMPORT_ROLES
 
-EVERYONE = ("admin", "bureau", "township", "teacher", "village")
-EDITORS = ("admin", "township", "teacher", "village")  # User.can_edit_children: all but the bureau, who reads
-FILERS = ("admin", "bureau", "township", "teacher")  # a village committee files no monthly report
-COUNTY = ("admin", "bureau")  # User.can_read_places
+
+def _roles(*roles):
+    """Who may open a page its view lets in by role."""
+    return lambda user: user.role in roles
+
+
+EVERYONE = _roles("admin", "bureau", "township", "teacher", "village")
+EDITORS = attrgetter("can_edit_children")  # all but the bureau, who reads
+FILERS = _roles("admin", "bureau", "township", "teacher")  # a village committee files no monthly report
+COUNTY = attrgetter("can_read_places")
 
 
 @dataclass(frozen=True)
 class Link:
     endpoint: str
     label: str
-    roles: tuple
+    may_open: Callable  # the user's role lets them in: the same test as the page's view
     group: str = "main"  # "admin": the county's settings, folded under one entry
 
 
@@ -35,14 +43,14 @@ LINKS = (
     Link("exemptions.index", _l("Deferrals and exemptions"), EVERYONE),
     Link("reports.index", _l("Monthly report"), EVERYONE),
     Link("filing.latest", _l("Monthly filing"), FILERS),
-    Link("imports.upload", _l("Import a roster"), IMPORT_ROLES),
-    Link("registers.index", _l("Cross-check the registers"), CHECK_ROLES),
+    Link("imports.upload", _l("Import a roster"), _roles(*IMPORT_ROLES)),
+    Link("registers.index", _l("Cross-check the registers"), _roles(*CHECK_ROLES)),
     Link("tasks.index", _l("My tasks"), EVERYONE),
     Link("help.index", _l("Help"), EVERYONE),
     Link("places.index", _l("Places"), COUNTY, "admin"),
     Link("calendar.index", _l("County calendar"), COUNTY, "admin"),
-    Link("accounts.index", _l("Accounts"), ("admin",), "admin"),
-    Link("reports.job_runs", _l("Scheduled jobs"), ("admin",), "admin"),
+    Link("accounts.index", _l("Accounts"), _roles("admin"), "admin"),
+    Link("reports.job_runs", _l("Scheduled jobs"), _roles("admin"), "admin"),
 )
 
 
@@ -66,7 +74,7 @@ def items(user, group="main"):
     current = _current_endpoint()
     found = []
     for link in LINKS:
-        if link.group != group or user.role not in link.roles:
+        if link.group != group or not link.may_open(user):
             continue
         try:
             url = url_for(link.endpoint)
