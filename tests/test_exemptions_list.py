@@ -78,3 +78,6 @@ def test_nothing_recorded_yet_says_where_applications_come_from(client, county):
     login(client, county.users["village"])
     page, count = rows(client)
     assert count == 0 and "尚未登记缓学、免学或休学" in page
+    # An unknown status or kind filters nothing, so the page does not claim that nothing matches it.
+    page, count = rows(client, "?status=bogus&kind=nothing")
+    assert count == 0 and "尚未登记缓学、免学或休学" in page and "没有符合" not in page

@@ -24,6 +24,8 @@ bp = Blueprint("exemptions", __name__, url_prefix="/exemptions")
 def index():
     """The applications of the children in the user's scope, in a status and of a kind, a page at a time."""
     status, kind = request.args.get("status", ""), request.args.get("kind", "")
+    status = status if status in EXEMPTION_STATUSES else ""  # an unknown one is no filter, as the list treats it
+    kind = kind if kind in EXEMPTION_KINDS else ""
     query = exemptions.listing(current_user, status, kind)
     size = paging.page_size(request.args.get("size"))  # a few screens of a phone unless ?size= asks for more
     args = {name: value for name, value in (("status", status), ("kind", kind)) if value}
