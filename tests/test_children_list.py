@@ -40,6 +40,14 @@ def test_the_search_box_stays_out_and_the_other_filters_fold_under_their_count(c
     assert "<details data-open-wide>" in page  # opened by the page's script on a wide screen only
 
 
+def test_the_cases_list_folds_its_filters_under_their_count_too(client, county):
+    login(client, county.users["township"])
+    page = client.get("/cases/").get_data(as_text=True)
+    assert "<summary>筛选</summary>" in page and page.index("<details data-open-wide>") < page.index('name="status"')
+    page = client.get(f"/cases/?status=open&village={county.home_village.id}&overdue=1").get_data(as_text=True)
+    assert "<summary>筛选（已选 3 项）</summary>" in page
+
+
 def test_without_a_township_the_villages_are_grouped_by_township(client, county):
     login(client, county.users["admin"])
     villages = select(client.get("/children/").get_data(as_text=True), "village")

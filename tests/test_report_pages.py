@@ -58,6 +58,13 @@ def test_a_township_sees_its_own_units_only(client, county):
     assert client.get(f"/reports/{MONTH}?unit=county-0").status_code == 404
     assert client.get(f"/reports/{MONTH}?unit=village-x1").status_code == 404
     assert client.get("/reports/2026-13").status_code == 404
+    assert "月报上报情况" in client.get(f"/reports/{MONTH}").get_data(as_text=True)
+
+
+def test_a_village_cadre_reads_the_villages_month_and_is_offered_no_filing(client, county):
+    login(client, county.users["village"])
+    page = client.get(f"/reports/{MONTH}").get_data(as_text=True)
+    assert county.home_village.name in page and "月报上报情况" not in page  # a village committee files no report
 
 
 def test_generating_a_bad_month_changes_nothing(client, county):

@@ -1,6 +1,6 @@
 """The filtered cases list: one query for the page and the export."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from peewee import JOIN
 
@@ -27,6 +27,10 @@ class CaseFilters:
     @classmethod
     def from_args(cls, args):
         return cls(**read_args(cls, args, text_limit=50))
+
+    def chosen(self):
+        """How many filters narrow the list (the folded filters' summary says so)."""
+        return sum(value not in (None, "") for value in asdict(self).values())
 
 
 def search(user, filters, today):
