@@ -97,6 +97,13 @@ EXPECTED = {
     ("registers.check_export", "GET", None): by_role(403, admin=200, bureau=200, township=200),
     ("registers.ledger_export", "GET", None): EVERYONE,
     ("registers.ledger_export", "POST", None): dict.fromkeys(ROLES, 302),  # the task's page
+    ("ledgers.index", "GET", None): by_role(200, village=403),  # a village committee keeps no 台账
+    ("ledgers.suspected", "GET", None): by_role(200, village=403),
+    ("ledgers.dropouts", "GET", None): by_role(200, village=403),
+    ("ledgers.suspected_export", "GET", None): by_role(200, village=403),
+    ("ledgers.suspected_export", "POST", None): by_role(302, village=403),  # the task's page
+    ("ledgers.dropouts_export", "GET", None): by_role(200, village=403),
+    ("ledgers.dropouts_export", "POST", None): by_role(302, village=403),
     ("tasks.index", "GET", None): EVERYONE,
     ("help.index", "GET", None): EVERYONE,
     ("tasks.show", "GET", None): dict.fromkeys(ROLES, 404),  # nobody's task: tests/test_tasks.py reads real ones

@@ -26,6 +26,7 @@ from ..models import BackgroundTask, ReturnNotice, User, utcnow
 from ..notices import notices, printing
 from ..pdf.fonts import FontMissing
 from ..reporting import archive as report_archive
+from ..reporting import ledgers as case_ledgers
 from ..reporting import summaries
 from ..roster import crosscheck, ledger
 from ..roster import imports as roster_import
@@ -71,6 +72,17 @@ def write_ledger(job):
             progress=job.progress,
         )
     return Result({"rows": rows}, f"适龄儿童少年台账-{job.today:%Y%m%d}.xlsx", _("%(n)d children.", n=rows))
+
+
+def write_case_ledger(job):
+    """The 疑似辍学 or 辍学 台账: open rows, then those closed this school year on a second sheet."""
+    book, filters = job.params["book"], case_ledgers.LedgerFilters(**job.params["filters"])
+    unit = ledger.place_name(job.user, filters, job.config["COUNTY_NAME"])
+    full_ids = bool(job.params.get("full_ids"))
+    with open(job.part, "wb") as out:
+        rows = case_ledgers.write_book(job.user, book, filters, job.today, out, unit, full_ids, job.progress)
+    name = f"{case_ledgers.BOOKS[book]}-{job.today:%Y%m%d}.xlsx"
+    return Result(rows, name, _("%(open)d open; %(closed)d closed (销号) this school year.", **rows))
 
 
 def export_cases(job):
@@ -181,6 +193,7 @@ def generate_month(job):
 RUNNERS = {
     "ledger": write_ledger,
     "cases": export_cases,
+    "case_ledger": write_case_ledger,
     "import_check": check_roster,
     "import_commit": commit_roster,
     "crosscheck": read_registers,

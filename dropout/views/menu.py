@@ -13,6 +13,7 @@ from werkzeug.routing import BuildError
 
 from ..roster.checks import ROLES as CHECK_ROLES
 from ..roster.imports import IMPORT_ROLES
+from .ledgers import ROLES as LEDGER_ROLES
 
 
 def _roles(*roles):
@@ -44,6 +45,7 @@ LINKS = (
     Link("reports.index", _l("Monthly report"), EVERYONE),
     Link("filing.latest", _l("Monthly filing"), FILERS),
     Link("imports.upload", _l("Import a roster"), _roles(*IMPORT_ROLES)),
+    Link("ledgers.index", _l("Ledgers"), _roles(*LEDGER_ROLES)),
     Link("registers.index", _l("Cross-check the registers"), _roles(*CHECK_ROLES)),
     Link("tasks.index", _l("My tasks"), EVERYONE),
     Link("help.index", _l("Help"), EVERYONE),

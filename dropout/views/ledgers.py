@@ -1,0 +1,111 @@
+"""三本台账: the 适龄儿童少年台账 (the children ledger's export), the 疑似辍学 and the 辍学 台账, each a page with
+filters and an .xlsx written by a background task."""
+
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from .. import clock
+from ..choices import CASE_STATUSES, DROPOUT_REASONS
+from ..core import scope
+from ..reporting import ledgers
+from . import tasks
+from .found import places_in_scope
+
+bp = Blueprint("ledgers", __name__, url_prefix="/ledgers")
+ROLES = ("admin", "bureau", "township", "teacher")  # a village committee keeps no 台账
+TITLES = {"suspected": _l("Ledger of suspected dropouts"), "dropouts": _l("Ledger of dropouts")}
+STATUSES = {
+    "suspected": ("suspected", "closed"),
+    "dropouts": ("dropped_out", "persuading", "notice_running", "overdue", "returned", "closed"),
+}
+
+
+def _gate():
+    if current_user.role not in ROLES:
+        abort(403, _("The 台账 are kept by the bureau, the townships and the schools, not by a village committee."))
+
+
+@bp.route("/")
+@login_required
+def index():
+    _gate()
+    return render_template("ledgers/index.html", counts=ledgers.counts(current_user, clock.today()), titles=TITLES)
+
+
+def _book(book):
+    _gate()
+    filters = ledgers.LedgerFilters.from_args(request.args)
+    closed = request.args.get("closed") == "1"
+    today = clock.today()
+    total, rows = ledgers.page_rows(current_user, book, filters, today, closed)
+    return render_template(
+        "ledgers/book.html",
+        book=book,
+        title=TITLES[book],
+        headers=[header for header, _width in ledgers.HEADERS],
+        rows=rows,
+        total=total,
+        shown=ledgers.SHOWN,
+        closed=closed,
+        since=ledgers.year_start(today),
+        filters=filters,
+        args=filters.chosen(),
+        statuses={code: CASE_STATUSES[code] for code in STATUSES[book]},
+        reasons=DROPOUT_REASONS,
+        may_see_full_ids=scope.may_see_full_ids(current_user),
+        **places_in_scope(),
+    )
+
+
+@bp.route("/suspected")
+@login_required
+def suspected():
+    return _book("suspected")
+
+
+@bp.route("/dropouts")
+@login_required
+def dropouts():
+    return _book("dropouts")
+
+
+def _export(book):
+    """GET says what the workbook holds, POST starts the task. ?full=1 gives full ID numbers to the roles allowed
+    them, recorded in the audit trail."""
+    _gate()
+    filters = ledgers.LedgerFilters.from_args(request.values)
+    full_ids = request.values.get("full") == "1" and scope.may_see_full_ids(current_user)
+    form = FlaskForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        params = {"book": book, "filters": filters.chosen(), "full_ids": full_ids}
+        return tasks.start("case_ledger", str(TITLES[book]), params)
+    return render_template(
+        "tasks/start.html",
+        heading=_("Export: %(title)s", title=TITLES[book]),
+        text=_(
+            "The workbook holds the open cases these filters show on its first sheet, and those closed (销号) "
+            "since the school year began on a second sheet, one row each. It is written in the background and "
+            "kept for you to download."
+        ),
+        warning=_("With full ID numbers: the export is recorded in the audit trail.") if full_ids else "",
+        fields={**filters.chosen(), **({"full": 1} if full_ids else {})},
+        back=url_for(f"ledgers.{book}", **filters.chosen()),
+        form=form,
+    )
+
+
+@bp.route("/suspected.xlsx", methods=["GET", "POST"])
+@login_required
+def suspected_export():
+    return _export("suspected")
+
+
+@bp.route("/dropouts.xlsx", methods=["GET", "POST"])
+@login_required
+def dropouts_export():
+    return _export("dropouts")
