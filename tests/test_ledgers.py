@@ -196,3 +196,38 @@ def test_the_pages_show_the_open_rows_and_link_the_closed(county, client):
     client.get("/logout")
     login(client, county.users["village"])
     assert client.get("/ledgers/dropouts").status_code == 403
+
+
+def test_a_stable_return_closes_on_its_last_follow_up_and_a_child_who_leaves_again_is_suspected_again(app, county):
+    """The returned case closes after its follow-up visits (not counted as 劝返) and moves to the closed sheet;
+    the moved-away child reported absent again starts a new episode: suspected, out of the 辍学 book."""
+    settings = CaseSettings.from_config(app.config)
+    with app.test_request_context(), database.connection_context():
+        cadre = User.get(User.username == "township")
+        back = cases.DropoutCase.get_by_id(county.back.id)
+        for _ in settings.followup_months:
+            _visit(cadre, back, settings)
+        moved = Child.get(Child.name == "戊转出")
+        cases.open_case(cadre, moved, TODAY, settings, TODAY)
+        closed = {row[1]: row for row in cells(cadre, "dropouts", closed=True)}
+        assert sorted(closed) == ["丁复学"]
+        assert closed["丁复学"][12] == "1" and closed["丁复学"][16] == TODAY.isoformat()
+        assert closed["丁复学"][17] == "已销号（稳定复学）"
+        assert names(cells(cadre, "suspected")) == ["戊转出", "甲疑似"]
+
+
+def test_the_filters_narrow_each_book(county, db):
+    """Township, village, school, status and reason, as on the cases list."""
+    bureau, other = county.users["bureau"], county.other
+
+    def named(**chosen):
+        found = ledgers.query(bureau, "suspected", ledgers.LedgerFilters(**chosen), TODAY).tuples()
+        return [row[0] for row in found]
+
+    assert named(township=other.village.township_id) == ["庚外乡"]
+    assert named(village=county.home_village.id) == ["甲疑似"]
+    assert named(school=other.school_id) == ["庚外乡"]
+    assert [
+        row[0] for row in ledgers.query(bureau, "dropouts", ledgers.LedgerFilters(status="returned"), TODAY).tuples()
+    ] == ["丁复学"]
+    assert named(reason="work") == [] and len(named()) == 2

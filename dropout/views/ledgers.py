@@ -17,9 +17,9 @@ from .found import places_in_scope
 bp = Blueprint("ledgers", __name__, url_prefix="/ledgers")
 ROLES = ("admin", "bureau", "township", "teacher")  # a village committee keeps no 台账
 TITLES = {"suspected": _l("Ledger of suspected dropouts"), "dropouts": _l("Ledger of dropouts")}
-STATUSES = {
-    "suspected": ("suspected", "closed"),
-    "dropouts": ("dropped_out", "persuading", "notice_running", "overdue", "returned", "closed"),
+STATUSES = {  # the open rows' statuses; the closed rows have their own tab
+    "suspected": ("suspected",),
+    "dropouts": ("dropped_out", "persuading", "notice_running", "overdue", "returned"),
 }
 
 
