@@ -23,7 +23,7 @@ from ..core import audit, scope
 from ..core.errors import PermissionDenied
 from ..db import read_snapshot
 from ..models import CaseEvent, Child, DropoutCase, HomeVisit, School, Township, User, Village
-from ..roster.ledger import BOOK_OPTIONS, GRADES
+from ..roster.ledger import BOOK_OPTIONS, GRADES, chunks
 from ..rules import id_number
 from ..rules.case_status import VISITING_STATUSES
 from ..rules.school_age import school_year
@@ -281,13 +281,17 @@ def write_book(user, book, filters, today, out, unit_name, full_ids=False, progr
     cells = row_maker(full_ids)
     workbook = xlsxwriter.Workbook(out, BOOK_OPTIONS)
     written = {}
+    if progress is not None:
+        progress(0, 2)  # the sheets: the open rows, then the closed
     with read_snapshot():  # both sheets see the same cases
         for closed, name in ((False, "台账"), (True, CLOSED_SHEET)):
             title = f"{unit_name}{BOOKS[book]}" + (f"（{CLOSED_SHEET}）" if closed else "")
             sheet = _sheet(workbook, name, title, today)
             count = 0
-            for count, row in enumerate(query(user, book, filters, today, closed).tuples().iterator(), start=1):
-                sheet.write_row(count + 1, 0, cells(count, row)[1])
+            for rows in chunks(query(user, book, filters, today, closed)):  # a server-side cursor on PostgreSQL
+                for row in rows:
+                    count += 1
+                    sheet.write_row(count + 1, 0, cells(count, row)[1])
             written["closed" if closed else "open"] = count
             if progress is not None:
                 progress(len(written), 2)

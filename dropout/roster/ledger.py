@@ -133,7 +133,7 @@ def _query(user, filters, today, start_age):
     )
 
 
-def _chunks(query):
+def chunks(query):
     """The query's raw rows (tuples, no model) in lists of CHUNK: a server-side cursor on PostgreSQL, so the
     client never holds the whole result."""
     sql, params = database.get_sql_context().sql(query).query()
@@ -190,7 +190,7 @@ def write_ledger(user, filters, today, out, county_name, start_age=6, full_ids=F
             matching = child_search.search(user, filters, today, start_age)
             total = matching.select(fn.COUNT(Child.id)).order_by().scalar()
             progress(0, total)
-        for rows in _chunks(_query(user, filters, today, start_age)):
+        for rows in chunks(_query(user, filters, today, start_age)):
             for row in rows:
                 count += 1
                 write_row(count + 1, 0, row_cells(count, row))  # blank (None or "") cells are not written
