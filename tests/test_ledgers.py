@@ -10,12 +10,13 @@ import pytest
 from conftest import born_aged, login, task_result, valid_id
 from county import build_county
 from python_calamine import CalamineWorkbook
+from test_ledger import statements_of
 
 from dropout import clock
 from dropout.casework import cases, visits
 from dropout.casework.settings import CaseSettings
 from dropout.db import database
-from dropout.models import AuditLog, Child, User
+from dropout.models import AuditLog, CaseEvent, Child, DropoutCase, HomeVisit, User
 from dropout.reporting import ledgers
 
 TODAY = clock.today()
@@ -231,3 +232,26 @@ def test_the_filters_narrow_each_book(county, db):
         row[0] for row in ledgers.query(bureau, "dropouts", ledgers.LedgerFilters(status="returned"), TODAY).tuples()
     ] == ["丁复学"]
     assert named(reason="work") == [] and len(named()) == 2
+
+
+def test_each_sheet_is_one_query_however_many_cases(county, db):
+    """The history, visits and names come with the cases: more cases, more visits, no more queries."""
+    township = county.users["township"]
+
+    def export():
+        return ledgers.write_book(township, "dropouts", ledgers.LedgerFilters(), TODAY, io.BytesIO(), "城关镇")
+
+    few = statements_of(export)
+    for n in range(30):
+        child = Child.create(name=f"外出{n}", sex="F", birth_on=county.own.birth_on, village=county.home_village)
+        case = DropoutCase.create(child=child, absent_since=ABSENT, opened_on=TODAY, status="persuading")
+        CaseEvent.create(case=case, kind="opened", happened_on=ABSENT)
+        CaseEvent.create(case=case, kind="confirmed", happened_on=ABSENT)
+        for _ in range(2):
+            HomeVisit.create(
+                case=case, child=child, user=township, visited_on=TODAY, method="home", met="guardian", outcome="other"
+            )
+    many = statements_of(export)
+    assert export() == {"open": 32, "closed": 1}
+    assert len(many) == len(few)
+    assert len([s for s in many if 'FROM "dropout_case"' in s]) == 2  # one a sheet
