@@ -255,3 +255,23 @@ def test_each_sheet_is_one_query_however_many_cases(county, db):
     assert export() == {"open": 32, "closed": 1}
     assert len(many) == len(few)
     assert len([s for s in many if 'FROM "dropout_case"' in s]) == 2  # one a sheet
+
+
+def test_a_suspected_case_closed_before_confirmation_leaves_the_suspected_book(app, county):
+    """Closed (moved away) while still suspected: 销号 from the 疑似 台账 on that day, never in the 辍学 台账."""
+    settings = CaseSettings.from_config(app.config)
+    with app.test_request_context(), database.connection_context():
+        cadre = User.get(User.username == "township")
+        case = DropoutCase.get(DropoutCase.child == Child.get(Child.name == "甲疑似"))
+        cases.close(cadre, case, "moved_away", TODAY, {"receiving_school": "外县小学"}, settings, TODAY)
+        closed = {row[1]: row for row in cells(cadre, "suspected", closed=True)}
+        assert sorted(closed) == ["乙排除", "甲疑似"] and closed["甲疑似"][16] == TODAY.isoformat()
+        assert names(cells(cadre, "suspected")) == [] and "甲疑似" not in names(cells(cadre, "dropouts", closed=True))
+
+
+def test_the_workbook_is_chinese_in_an_english_session_too(county, client):
+    login(client, county.users["township"])
+    client.get("/lang/en")
+    _names, (first, _second) = book_sheets(task_result(client, "/ledgers/dropouts.xlsx?status=persuading"))
+    assert first[1][1] == "姓名" and [row[1:3] for row in first[2:]] == [["丙辍学", "男"]]
+    assert first[2][10] == "外出务工" and first[2][17] == "劝返中"
