@@ -4,6 +4,7 @@ asks, and only the cases of the user's scope."""
 
 import io
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -189,6 +190,8 @@ def test_the_pages_show_the_open_rows_and_link_the_closed(county, client):
     """The page lists the open rows; its tab lists those closed this school year; a village cadre is refused."""
     login(client, county.users["township"])
     page = client.get("/ledgers/suspected").get_data(as_text=True)
+    headers = re.findall(r"<th>([^<]+)</th>", page)
+    assert headers == [header for header, _width in ledgers.HEADERS[1:]]  # the workbook's columns, in Chinese
     assert "甲疑似" in page and "乙排除" not in page and "庚外乡" not in page and "?closed=1" in page
     closed = client.get("/ledgers/suspected?closed=1").get_data(as_text=True)
     assert "乙排除" in closed and "甲疑似" not in closed
@@ -270,8 +273,11 @@ def test_a_suspected_case_closed_before_confirmation_leaves_the_suspected_book(a
 
 
 def test_the_workbook_is_chinese_in_an_english_session_too(county, client):
+    """The page speaks the session's language; the workbook is always Chinese."""
     login(client, county.users["township"])
     client.get("/lang/en")
+    page = client.get("/ledgers/dropouts?status=persuading").get_data(as_text=True)
+    assert "<th>Persuasion visits</th>" in page and "Gone to work" in page and "Persuading" in page
     _names, (first, _second) = book_sheets(task_result(client, "/ledgers/dropouts.xlsx?status=persuading"))
     assert first[1][1] == "姓名" and [row[1:3] for row in first[2:]] == [["丙辍学", "男"]]
     assert first[2][10] == "外出务工" and first[2][17] == "劝返中"

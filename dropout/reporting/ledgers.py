@@ -10,6 +10,7 @@ workbook is written in Chinese whatever the interface language, in xlsxwriter's 
 """
 
 import json
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from datetime import date
 
@@ -190,9 +191,9 @@ def _iso(value):
     return value[:10] if isinstance(value, str) else value.isoformat()
 
 
-def _labels():
-    """The codes' labels in Chinese, resolved once."""
-    with force_locale("zh_CN"):
+def _labels(chinese):
+    """The codes' labels, resolved once: in Chinese (a workbook), or in the interface's language (a page)."""
+    with force_locale("zh_CN") if chinese else nullcontext():
         return {
             name: {code: str(label) for code, label in mapping.items()}
             for name, mapping in (
@@ -205,9 +206,11 @@ def _labels():
         }
 
 
-def row_maker(full_ids=False):
-    """A function (number, fetched row) -> (case id, the row's cells as text)."""
-    labels = _labels()
+def row_maker(full_ids=False, chinese=True):
+    """A function (number, fetched row) -> (case id, the row's cells as text), in Chinese unless `chinese` is
+    False (a page, in the interface's language)."""
+    labels = _labels(chinese)
+    grades = GRADES if chinese else {grade: str(grade) for grade in GRADES}
 
     def cells(number, row):
         (name, sex, id_no, birth_on, township, village, school, grade, absent_since, reason, cadre, teacher) = row[:12]
@@ -225,7 +228,7 @@ def row_maker(full_ids=False):
             township,
             village,
             school or "",
-            GRADES.get(grade, ""),
+            grades.get(grade, ""),
             _iso(absent_since),
             labels["reason"].get(reason, reason or ""),
             f"{cadre or '—'} / {teacher or '—'}",
@@ -243,7 +246,7 @@ def row_maker(full_ids=False):
 def page_rows(user, book, filters, today, closed=False):
     """(the rows' count, the first SHOWN rows as (case id, cells)) for the page, ID numbers masked."""
     found = query(user, book, filters, today, closed)
-    cells = row_maker()
+    cells = row_maker(chinese=False)
     shown = [cells(number, row) for number, row in enumerate(found.limit(SHOWN).tuples(), start=1)]
     return found.order_by().count(), shown
 

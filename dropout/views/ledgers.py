@@ -17,6 +17,25 @@ from .found import places_in_scope
 bp = Blueprint("ledgers", __name__, url_prefix="/ledgers")
 ROLES = ("admin", "bureau", "township", "teacher")  # a village committee keeps no 台账
 TITLES = {"suspected": _l("Ledger of suspected dropouts"), "dropouts": _l("Ledger of dropouts")}
+HEADERS = (  # the page's columns: the workbook's (reporting/ledgers.HEADERS, always Chinese) after 序号
+    _l("Name"),
+    _l("Sex"),
+    _l("ID number"),
+    _l("Birth date"),
+    _l("Township"),
+    _l("Village"),
+    _l("School"),
+    _l("Grade"),
+    _l("Dropped out on"),
+    _l("Reason for dropping out"),
+    _l("Responsible (cadre / teacher)"),
+    _l("Persuasion visits"),
+    _l("Last persuasion visit"),
+    _l("Back at school on"),
+    _l("Placed at"),
+    _l("Closed (销号) on"),
+    _l("Status"),
+)
 STATUSES = {  # the open rows' statuses; the closed rows have their own tab
     "suspected": ("suspected",),
     "dropouts": ("dropped_out", "persuading", "notice_running", "overdue", "returned"),
@@ -45,7 +64,7 @@ def _book(book):
         "ledgers/book.html",
         book=book,
         title=TITLES[book],
-        headers=[header for header, _width in ledgers.HEADERS],
+        headers=HEADERS,
         rows=rows,
         total=total,
         shown=ledgers.SHOWN,
