@@ -197,6 +197,15 @@ def test_the_pages_show_the_open_rows_and_link_the_closed(county, client):
     assert "乙排除" in closed and "甲疑似" not in closed
     filtered = client.get("/ledgers/dropouts?status=returned").get_data(as_text=True)
     assert "丁复学" in filtered and "丙辍学" not in filtered
+    # Malformed filters are dropped, as the lists drop them: the whole book, never an error.
+    for url in (
+        "/ledgers/dropouts?township=x&village=-1&school=99999999999&status=nonsense",
+        "/ledgers/dropouts.xlsx?school=x",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200
+    malformed = client.get("/ledgers/dropouts?township=x&status=nonsense").get_data(as_text=True)
+    assert "丁复学" in malformed and "丙辍学" in malformed
     client.get("/logout")
     login(client, county.users["village"])
     assert client.get("/ledgers/dropouts").status_code == 403
