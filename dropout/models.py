@@ -541,3 +541,106 @@ class BackgroundTask(BaseModel):
     started_at = DateTimeField(null=True)
     finished_at = DateTimeField(null=True)
     expires_at = DateTimeField(null=True, index=True)
+
+
+class ClosureRequest(BaseModel):
+    """销号: a request to close a case. Both responsible persons (双线: the cadre and the teacher) sign it off and
+    the township approves it with the closure's proof; a refusal sends it back with a reason."""
+
+    case = ForeignKeyField(DropoutCase, backref="closure_requests", on_delete="CASCADE")
+    closure = CharField(max_length=16)  # stable_return, moved_away, exempted, aged_out, completed, deceased
+    closes_on = DateField()  # the day the closure takes effect (county day)
+    proof = TextField(default="{}")  # JSON: what the closure needs (receiving school's confirmation, attendance…)
+    scan_path = CharField(null=True)  # an optional scan of the proof
+    status = CharField(max_length=16, index=True)  # pending, approved, refused, withdrawn
+    requested_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
+    requested_at = DateTimeField(default=utcnow)
+    cadre_signed_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
+    cadre_signed_at = DateTimeField(null=True)
+    teacher_signed_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
+    teacher_signed_at = DateTimeField(null=True)
+    decided_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
+    decided_at = DateTimeField(null=True)
+    refusal = TextField(default="")  # why it was sent back
+
+
+class PushedList(BaseModel):
+    """核查: a suspected-dropout list the national platform pushed down, uploaded to be verified row by row."""
+
+    title = CharField()
+    file_name = CharField()
+    sha256 = CharField(max_length=64, unique=True)  # the same file uploaded twice is refused
+    headers = TextField()  # JSON: the file's headers as received, in order (the feedback keeps them)
+    township = ForeignKeyField(Township, null=True, on_delete="RESTRICT")  # a township's own upload; NULL: bureau's
+    due_on = DateField()
+    row_count = IntegerField(default=0)
+    uploaded_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
+    uploaded_at = DateTimeField(default=utcnow)
+
+
+class PushedRow(BaseModel):
+    """One row of a pushed list: its cells as received, the child it matched, and its verification."""
+
+    pushed_list = ForeignKeyField(PushedList, backref="rows", on_delete="CASCADE", index=False)
+    row_number = IntegerField()  # the row's number in the file (header = 1)
+    cells = TextField()  # JSON list of the row's cells as received
+    id_number = CharField(max_length=18, null=True, index=True)
+    student_number = CharField(null=True)
+    name = CharField(default="")
+    birth_on = DateField(null=True)
+    child = ForeignKeyField(Child, null=True, on_delete="SET NULL")
+    matched_by = CharField(max_length=16, null=True)  # id_number, student_number, name_birth
+    township = ForeignKeyField(Township, null=True, on_delete="RESTRICT")  # who verifies it
+    result = CharField(max_length=16, null=True)  # in_school, returned, case_opened, transferred, deceased, other
+    transfer_to = CharField(default="")
+    note = TextField(default="")
+    case = ForeignKeyField(DropoutCase, null=True, on_delete="SET NULL", index=False)
+    verified_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
+    verified_at = DateTimeField(null=True)
+    carried_from = ForeignKeyField("self", null=True, on_delete="SET NULL", index=False)  # kept from an earlier push
+
+    class Meta:
+        indexes = ((("pushed_list", "row_number"), True),)
+
+
+class Bulletin(BaseModel):
+    """通报: the bureau's monthly bulletin from a locked month, numbered, its printed content kept as issued."""
+
+    month = CharField(max_length=7, unique=True)
+    year = IntegerField()
+    seq = IntegerField()
+    number = CharField()
+    issued_on = DateField()
+    rectify_by = DateField()  # the date by which lagging units put things right
+    data = TextField()  # JSON: the printed content, so a reprint gives the same document
+    pdf_path = CharField(null=True)
+    sha256 = CharField(max_length=64, default="")
+    issued_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
+    created_at = DateTimeField(default=utcnow)
+
+
+class SupervisionLetter(BaseModel):
+    """督办函: to one lagging unit of a 通报, numbered, tracked until the bureau accepts its rectification."""
+
+    bulletin = ForeignKeyField(Bulletin, backref="letters", on_delete="RESTRICT")
+    unit_kind = CharField(max_length=16)  # township, school
+    unit_id = IntegerField()
+    township = ForeignKeyField(Township, on_delete="RESTRICT")  # the unit's township, for scope and to-do lists
+    year = IntegerField()
+    seq = IntegerField()
+    number = CharField()
+    issues = TextField()  # JSON: the rules the unit broke, with its figures
+    due_on = DateField()
+    status = CharField(max_length=16, index=True)  # open, answered, accepted
+    answer = TextField(default="")
+    answer_scan_path = CharField(null=True)
+    answered_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
+    answered_at = DateTimeField(null=True)
+    decided_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
+    decided_at = DateTimeField(null=True)
+    return_reason = TextField(default="")  # why the last answer was sent back
+    pdf_path = CharField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("bulletin", "unit_kind", "unit_id"), True),)
