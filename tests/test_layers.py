@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "dropout"
-DOMAINS = ("core", "children", "roster", "casework", "notices", "reporting", "accounts")
+DOMAINS = ("core", "children", "roster", "casework", "notices", "reporting", "accounts", "verification")
 # What stands above the domain packages: pages, commands, the scheduler and what gathers from every area.
 ABOVE = ("views", "cli", "scheduler", "jobs", "todo", "tasks", "forms", "case_forms", "auth", "security", "i18n")
 

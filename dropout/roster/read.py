@@ -58,6 +58,7 @@ class Sheet:
     rows: object = field(repr=False)
     index: int = 0  # among the file's sheets with a header
     size: int | None = None  # data rows below the header (to the sheet's last used row), None when unknown (CSV)
+    labels: list = field(default_factory=list, repr=False)  # the header row's cells as the file gives them
 
 
 def kind_of(path):
@@ -161,7 +162,7 @@ def _header(name, rows, height=None):
             columns[field_], headers[field_] = column, header
     size = None if height is None else max(height - head[last][0], 0)
     rows = itertools.filterfalse(_is_example, itertools.chain(head[last + 1 :], rows))
-    return Sheet(name, columns, flags, headers, ignored, rows, size=size)
+    return Sheet(name, columns, flags, headers, ignored, rows, size=size, labels=list(head[best][1]))
 
 
 def _is_example(numbered_row):
