@@ -76,6 +76,14 @@ SETTINGS = {
     "THRESHOLD_DISABLED": (97.0, float),
     "THRESHOLD_RETENTION": (95.0, float),
     "VETO_INDICATORS": ((), text_list),  # indicator codes the province treats as 一票否决 (veto)
+    # 通报 and 督办函: what makes a unit lag in a locked month's figures (a rule at 0 is off), the days to put it right.
+    "BULLETIN_UNITS": (("township", "school"), text_list),  # the kinds of unit a 通报 names: township, school
+    "BULLETIN_DROPOUT_RATE": (1, int),  # 1: a dropout rate above its THRESHOLD_DROPOUT_* lags
+    "BULLETIN_MIN_STILL_OUT": (1, int),  # this many children still out at the month's end lag
+    "BULLETIN_MIN_OVERDUE_NOTICES": (1, int),  # this many 限期复学通知书 past their deadline lag
+    "BULLETIN_MIN_COVERAGE": (80.0, float),  # visit coverage (children visited ÷ children out) below this percent lags
+    "BULLETIN_LATE_REPORT": (1, int),  # 1: a monthly report submitted after its due day, or not at all, lags
+    "BULLETIN_RECTIFY_DAYS": (15, int),  # days from the 通报 to the 督办函's deadline
     "SCHEDULER_DAILY_AT": ("01:30", str),  # the daily jobs' time of day, in the county's time zone
     "TRUSTED_PROXIES": (0, int),  # reverse proxies in front whose X-Forwarded-For/-Proto/-Host are believed
     "HTTPS": (0, int),  # 1: served over HTTPS only (Secure cookies, HSTS)
@@ -106,6 +114,18 @@ def veto_indicators(config):
     return frozenset(codes)
 
 
+BULLETIN_KINDS = ("township", "school")
+
+
+def bulletin_units(config):
+    """The kinds of unit a 通报 names; SystemExit naming the setting when one is neither township nor school."""
+    kinds = tuple(config.get("BULLETIN_UNITS") or ())
+    unknown = [kind for kind in kinds if kind not in BULLETIN_KINDS]
+    if unknown:
+        raise SystemExit(f"DROPOUT_BULLETIN_UNITS names unknown units: {', '.join(unknown)} (known: township, school)")
+    return kinds
+
+
 def from_environment(environ=None):
     """The settings present in the environment, converted to their types."""
     environ = os.environ if environ is None else environ
@@ -120,6 +140,7 @@ def from_environment(environ=None):
         except ValueError:
             raise SystemExit(f"DROPOUT_{name} has the wrong form ({kind.__name__}): {raw!r}") from None
     veto_indicators(values)  # an unknown code stops the app at start, not at the first report
+    bulletin_units(values)
     return values
 
 

@@ -12,6 +12,7 @@ from .core import calendar as county_calendar
 from .core import scope
 from .models import Child, DropoutCase, Escalation, Exemption, MonthlyReport, ReturnNotice, School, Township, Village
 from .reporting import filing as monthly_reports
+from .reporting import supervision
 from .rules.case_status import VISITING_STATUSES
 
 LIMIT = 100  # items listed per group; a longer group says how many it holds in all
@@ -25,6 +26,8 @@ GROUPS = (
     "followups_due",
     "reports_missing",
     "reports_waiting",
+    "letters_to_answer",
+    "letters_to_accept",
     "exemptions_to_approve",
     "exemptions_to_file",
     "exemptions_expiring",
@@ -41,6 +44,8 @@ class Todo:
     followups_due: list = field(default_factory=list)  # [(case, school days overdue)]
     reports_missing: list = field(default_factory=list)  # [(month, due day, [unit names])] past due, not submitted
     reports_waiting: list = field(default_factory=list)  # monthly reports to submit or approve
+    letters_to_answer: list = field(default_factory=list)  # 督办函 to the user's unit, open (returned ones too)
+    letters_to_accept: list = field(default_factory=list)  # 督办函 answered, waiting for the bureau
     exemptions_to_approve: list = field(default_factory=list)
     exemptions_to_file: list = field(default_factory=list)
     exemptions_expiring: list = field(default_factory=list)
@@ -173,6 +178,12 @@ def _report_items(result, user, today):
         result.reports_missing = [(month, due_on, units) for (month, due_on), units in missing.items()]
 
 
+def _letter_items(result, user):
+    """督办函: the unit's open letters to answer; the answered ones the bureau accepts or returns."""
+    result.letters_to_answer = supervision.to_answer(user)[:LIMIT]
+    result.letters_to_accept = supervision.to_accept(user)[:LIMIT]
+
+
 def _exemption_items(result, user, today, settings):
     """Applications to approve (township) or file (bureau), the oldest first, and those about to expire."""
     exemptions = scope.exemptions(user)
@@ -198,6 +209,7 @@ def todo(user, today, settings):
     _case_items(result, user, today)
     _notice_items(result, user)
     _report_items(result, user, today)
+    _letter_items(result, user)
     _exemption_items(result, user, today, settings)
     return result
 

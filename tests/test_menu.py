@@ -21,6 +21,7 @@ EXPECTED = {
         "exemptions.index",
         "reports.index",
         "filing.latest",
+        "bulletins.index",
         "ledgers.index",
         "imports.upload",
         "registers.index",
@@ -39,6 +40,7 @@ EXPECTED = {
         "exemptions.index",
         "reports.index",
         "filing.latest",
+        "bulletins.index",
         "ledgers.index",
         "imports.upload",
         "registers.index",
@@ -56,6 +58,7 @@ EXPECTED = {
         "exemptions.index",
         "reports.index",
         "filing.latest",
+        "bulletins.index",
         "ledgers.index",
         "imports.upload",
         "registers.index",
@@ -71,12 +74,13 @@ EXPECTED = {
         "exemptions.index",
         "reports.index",
         "filing.latest",
+        "bulletins.index",
         "ledgers.index",
         "tasks.index",
         "help.index",
     },
 }
-EXPECTED["village"] = EXPECTED["teacher"] - {"filing.latest", "ledgers.index"}  # nor keeps 台账
+EXPECTED["village"] = EXPECTED["teacher"] - {"filing.latest", "ledgers.index", "bulletins.index"}  # no 台账, no 通报
 
 
 @pytest.fixture

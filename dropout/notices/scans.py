@@ -32,7 +32,7 @@ def may_attach(user, target):
     return notices.may_act(user, target if isinstance(target, ReturnNotice) else target.notice)
 
 
-def _read(stream):
+def read_upload(stream):
     """The upload's bytes, or a ValidationError naming what is wrong with it."""
     data = stream.read(uploads.MAX_BYTES + 1) if stream is not None else b""
     if not data:
@@ -55,9 +55,9 @@ def attach(user, kind, stream, uploads_dir, notice=None, document=None):
         raise ValidationError(
             {"scan": _("Record the service first: a signed proof of service is attached once served.")}
         )
-    data = _read(stream)
+    data = read_upload(stream)
     stored = uploads.store(io.BytesIO(data), uploads_dir, f"scans/{target.year}", ALLOWED)
-    if stored is None:  # _read checked the same as store; kept in case the two ever differ
+    if stored is None:  # read_upload checked the same as store; kept in case the two ever differ
         raise ValidationError({"scan": _("The scan is not a PDF, JPEG or PNG file.")})
     try:
         with database.atomic():

@@ -156,7 +156,8 @@ def enter_intake(user, month, unit, raw):
         raise ValidationError({"intake": _("The intake of %(year)d was entered before.", year=entry_year)}) from None
 
 
-def _coverage(cells):
+def coverage(cells):
+    """Children visited in the month ÷ children out of school (still out or suspected) at its end, in percent."""
     out = total(cells, "still_out") + total(cells, "suspected_open")
     return min(100.0, 100.0 * total(cells, "children_visited") / out) if out else None
 
@@ -224,7 +225,7 @@ def _ranked(month, kind, units, thresholds, veto, zone):
                 summaries.dropout_rate(c),
                 total(c, "still_out"),
                 total(c, "notices_overdue"),
-                _coverage(c),
+                coverage(c),
                 on_time.get(u.key),
                 misses,
                 vetoed,

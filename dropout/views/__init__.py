@@ -18,6 +18,7 @@ def init_app(app):
     from . import (
         accounts,
         auth,
+        bulletins,
         calendar,
         cases,
         children,
@@ -58,6 +59,7 @@ def init_app(app):
         accounts,
         reports,
         filing,
+        bulletins,
         calendar,
         scans,
         tasks,
