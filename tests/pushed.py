@@ -2,11 +2,14 @@
 
 import csv
 import io
+import json
 
 import xlsxwriter
 from conftest import csrf_token
 
 from dropout import clock
+from dropout.db import database
+from dropout.models import PushedList, PushedRow
 
 HEADERS = ["序号", "全国学籍号", "学生姓名", "身份证号码", "出生日期", "学校名称", "年级", "疑似辍学原因", "平台编号"]
 
@@ -49,3 +52,30 @@ def upload(client, data, name="名单.xlsx", title="2026年11月疑似辍学名�
     response = client.post("/verification/new", data=form, content_type="multipart/form-data")
     response.request.input_stream.close()
     return response
+
+
+def pushed_list(county):
+    """The bureau's list of the access-test county: a row of its own child (城关镇) and one of the other (白马乡);
+    {list_id, row_id: {target: id}}."""
+    with database.connection_context():
+        pushed = PushedList.create(
+            title="测试名单",
+            file_name="名单.csv",
+            sha256="0" * 64,
+            headers=json.dumps({"kind": "csv", "headers": HEADERS, "columns": {}}),
+            due_on=clock.today(),
+            row_count=2,
+        )
+        found = {}
+        for number, target in enumerate(("own", "other"), start=2):
+            child = getattr(county, target)
+            found[target] = PushedRow.create(
+                pushed_list=pushed,
+                row_number=number,
+                cells=json.dumps(row(number, child.name)),
+                name=child.name,
+                child=child,
+                matched_by="name_birth",
+                township=child.village.township_id,
+            ).id
+    return {"list_id": pushed.id, "row_id": found}

@@ -4,6 +4,7 @@ import pytest
 from casework import add_casework
 from conftest import csrf_token, login
 from county import ROLES, build_county
+from pushed import pushed_list
 
 from dropout import clock
 from dropout.db import database
@@ -135,22 +136,20 @@ EXPECTED = {
     ("reports.intake", "POST", None): by_role(403, admin=302, bureau=302),
     ("reports.job_runs", "GET", None): by_role(403, admin=200),
     ("filing.latest", "GET", None): dict.fromkeys(ROLES, 302),  # to the newest month
-    # 通报 and 督办函 (a village committee is named in none); no such bulletin or letter: tests/test_bulletins.py
-    ("bulletins.index", "GET", None): by_role(200, village=403),
-    ("bulletins.generate", "POST", None): by_role(403, admin=302, bureau=302),  # no month: back with the reason
-    ("bulletins.detail", "GET", None): by_role(404, village=403),
-    ("bulletins.pdf", "GET", None): by_role(404, village=403),
-    ("bulletins.letters", "GET", None): by_role(200, village=403),
-    ("bulletins.letter", "GET", None): by_role(404, village=403),
-    ("bulletins.letter_pdf", "GET", None): by_role(404, village=403),
-    ("bulletins.scan", "GET", None): by_role(404, village=403),
-    ("bulletins.answer", "POST", None): by_role(404, village=403),
-    ("bulletins.accept", "POST", None): by_role(404, village=403),
-    ("bulletins.send_back", "POST", None): by_role(404, village=403),
     ("filing.index", "GET", None): EVERYONE,
     # a school's report: its township approves it (the bureau approves the townships')
     ("filing.advance", "POST", "own"): by_role(403, admin=302, township=302, village=404),
     ("filing.advance", "POST", "other"): by_role(404, admin=302, bureau=403),
+    ("verification.index", "GET", None): by_role(200, teacher=403, village=403),  # 核查: bureau and townships
+    ("verification.upload", "GET", None): by_role(200, teacher=403, village=403),
+    ("verification.upload", "POST", None): by_role(422, teacher=403, village=403),  # no file uploaded: refused
+    ("verification.detail", "GET", None): by_role(200, teacher=403, village=403),  # the township has a row in it
+    ("verification.row", "GET", "own"): by_role(200, teacher=403, village=403),
+    ("verification.row", "GET", "other"): by_role(403, admin=200, bureau=200),  # another township's row: refused
+    ("verification.row", "POST", "own"): by_role(422, teacher=403, village=403),  # no result chosen
+    ("verification.row", "POST", "other"): by_role(403, admin=422, bureau=422),
+    ("verification.open_case", "POST", "own"): by_role(422, bureau=403, teacher=403, village=403),  # case already open
+    ("verification.export", "POST", None): by_role(403, admin=200, bureau=200),  # the bureau's list: its feedback
     ("auth.login", "GET", None): EVERYONE,
     ("auth.logout", "POST", None): dict.fromkeys(ROLES, 302),
     ("auth.change_password", "GET", None): EVERYONE,
@@ -223,13 +222,13 @@ def _url(app, county, endpoint, target):
         args["scan_id"] = 1
     if "entry_id" in rule.arguments:
         args["entry_id"] = 1
-    for name in ("bulletin_id", "letter_id"):  # no such bulletin or letter
-        if name in rule.arguments:
-            args[name] = 1
     if "token" in rule.arguments:
         args["token"] = "0" * 32  # no such upload: test_crosscheck walks a real one
     if "key" in rule.arguments:
         args["key"] = "0" * 32  # no such task
+    if "list_id" in rule.arguments or "row_id" in rule.arguments:
+        made = pushed_list(county)
+        args.update({"list_id": made["list_id"]} if "list_id" in rule.arguments else {"row_id": made["row_id"][target]})
     if "list_name" in rule.arguments:
         args["list_name"] = "duplicates" if endpoint == "registers.check_export" else "candidates"
     if "filename" in rule.arguments:

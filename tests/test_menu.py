@@ -21,8 +21,8 @@ EXPECTED = {
         "exemptions.index",
         "reports.index",
         "filing.latest",
-        "bulletins.index",
         "ledgers.index",
+        "verification.index",
         "imports.upload",
         "registers.index",
         "tasks.index",
@@ -40,8 +40,8 @@ EXPECTED = {
         "exemptions.index",
         "reports.index",
         "filing.latest",
-        "bulletins.index",
         "ledgers.index",
+        "verification.index",
         "imports.upload",
         "registers.index",
         "tasks.index",
@@ -58,8 +58,8 @@ EXPECTED = {
         "exemptions.index",
         "reports.index",
         "filing.latest",
-        "bulletins.index",
         "ledgers.index",
+        "verification.index",
         "imports.upload",
         "registers.index",
         "tasks.index",
@@ -74,13 +74,12 @@ EXPECTED = {
         "exemptions.index",
         "reports.index",
         "filing.latest",
-        "bulletins.index",
         "ledgers.index",
         "tasks.index",
         "help.index",
     },
 }
-EXPECTED["village"] = EXPECTED["teacher"] - {"filing.latest", "ledgers.index", "bulletins.index"}  # no 台账, no 通报
+EXPECTED["village"] = EXPECTED["teacher"] - {"filing.latest", "ledgers.index"}  # nor keeps 台账
 
 
 @pytest.fixture

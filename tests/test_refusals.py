@@ -13,10 +13,11 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
-from bulletins import add_letter
 from casework import add_casework
 from conftest import PASSWORD, child_form, csrf_token, login, valid_id
 from county import build_county
+from pushed import csv_bytes, pushed_list
+from pushed import row as pushed_row
 
 from dropout import clock
 from dropout.db import database
@@ -261,6 +262,19 @@ REFUSALS = [
             World.crosscheck_upload),
     Refusal("take no category", "township", "/registers/{token}/disability", {}, "请至少勾选一名儿童。", TOP,
             World.crosscheck_upload),
+    # The platform's pushed lists (核查)
+    Refusal("pushed list without file", "township", "/verification/new", {"title": "名单", "due_on": ""},
+            "请选择文件。", TOP),
+    Refusal("pushed list of another township", "township", "/verification/new", {"title": "名单", "due_on": "{today}"},
+            "是其他乡镇的儿童", TOP, lambda w: {"today": clock.today().isoformat(), "data": {"file": lambda: (
+                io.BytesIO(csv_bytes([pushed_row(1, "王小芳", w.county.other.id_number)])), "名单.csv")}}),
+    Refusal("verify without a result", "township", "/verification/row/{row}", {"result": ""}, "请选择核查结果。",
+            "result", lambda w: {"row": pushed_list(w.county)["row_id"]["own"]}),
+    Refusal("transfer without the school", "township", "/verification/row/{row}", {"result": "transferred"},
+            "请填写转入学校。", "transfer_to", lambda w: {"row": pushed_list(w.county)["row_id"]["own"]}),
+    Refusal("a case from a row whose child has one", "township", "/verification/row/{row}/case",
+            {"case-absent_since": "{today}"}, "该儿童已有未销号的案卷。", "case-absent_since",
+            lambda w: {"row": pushed_list(w.county)["row_id"]["own"], "today": clock.today().isoformat()}),
     # Monthly reports
     Refusal("generate a bad month", "bureau", "/reports/generate", {"month": "2026-13"},
             "请按“年-月”（YYYY-MM）填写月份，例如 2026-10。", TOP),
@@ -277,15 +291,6 @@ REFUSALS = [
             "该月报当前不能进行此操作。", TOP, World.school_report),
     Refusal("return an open report", "township", "/reports/filing/report/{report}/return", {},
             "该月报当前不能进行此操作。", TOP, World.school_report),
-    # 通报 and 督办函
-    Refusal("bulletin of an open month", "bureau", "/bulletins/generate", {"month": "{month}"}, "尚未锁定", TOP,
-            World.generated),
-    Refusal("answer a letter with no note", "township", "/bulletins/letters/{letter}/answer", {"answer": " "},
-            "请填写整改情况。", TOP, lambda w: {"letter": add_letter(w.county).id}),
-    Refusal("accept an open letter", "bureau", "/bulletins/letters/{letter}/accept", {},
-            "只有已答复的督办函才能验收。", TOP, lambda w: {"letter": add_letter(w.county).id}),
-    Refusal("return a letter with no reason", "bureau", "/bulletins/letters/{letter}/return", {"reason": ""},
-            "请填写退回理由。", TOP, lambda w: {"letter": add_letter(w.county, "answered").id}),
     # Places and accounts (the admin's)
     Refusal("township without name", "admin", "/places/township/new", {"name": ""}, "请填写名称。", "name"),
     Refusal("village without township", "admin", "/places/village/new", {"name": "新村", "township": ""},
@@ -334,6 +339,8 @@ EXCLUDED = {
     "/imports/<token>/commit": "takes no input; it starts the commit task, whose refusal (the register changed "
     "since the preview: nothing written) is on the task's page, tested in test_import",
     "/imports/<token>/check": "takes no input; it starts a new check of the stored upload (test_import)",
+    "/verification/<id:list_id>/feedback": "takes no input; who may export a list's feedback is an access rule "
+    "(test_access, test_pushed_lists)",
     "/tasks/<key>/cancel": "takes no input; a task that has started cannot be cancelled (test_tasks), an unknown one "
     "answers 404",
 }

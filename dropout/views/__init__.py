@@ -18,7 +18,6 @@ def init_app(app):
     from . import (
         accounts,
         auth,
-        bulletins,
         calendar,
         cases,
         children,
@@ -37,6 +36,7 @@ def init_app(app):
         reports,
         scans,
         tasks,
+        verification,
         visits,
     )
 
@@ -54,12 +54,12 @@ def init_app(app):
         penalties,
         registers,
         ledgers,
+        verification,
         imports,
         places,
         accounts,
         reports,
         filing,
-        bulletins,
         calendar,
         scans,
         tasks,
