@@ -136,6 +136,18 @@ EXPECTED = {
     ("reports.intake", "POST", None): by_role(403, admin=302, bureau=302),
     ("reports.job_runs", "GET", None): by_role(403, admin=200),
     ("filing.latest", "GET", None): dict.fromkeys(ROLES, 302),  # to the newest month
+    # 通报 and 督办函 (a village committee is named in none); no such bulletin or letter: tests/test_bulletins.py
+    ("bulletins.index", "GET", None): by_role(200, village=403),
+    ("bulletins.generate", "POST", None): by_role(403, admin=302, bureau=302),  # no month: back with the reason
+    ("bulletins.detail", "GET", None): by_role(404, village=403),
+    ("bulletins.pdf", "GET", None): by_role(404, village=403),
+    ("bulletins.letters", "GET", None): by_role(200, village=403),
+    ("bulletins.letter", "GET", None): by_role(404, village=403),
+    ("bulletins.letter_pdf", "GET", None): by_role(404, village=403),
+    ("bulletins.scan", "GET", None): by_role(404, village=403),
+    ("bulletins.answer", "POST", None): by_role(404, village=403),
+    ("bulletins.accept", "POST", None): by_role(404, village=403),
+    ("bulletins.send_back", "POST", None): by_role(404, village=403),
     ("filing.index", "GET", None): EVERYONE,
     # a school's report: its township approves it (the bureau approves the townships')
     ("filing.advance", "POST", "own"): by_role(403, admin=302, township=302, village=404),
@@ -222,6 +234,9 @@ def _url(app, county, endpoint, target):
         args["scan_id"] = 1
     if "entry_id" in rule.arguments:
         args["entry_id"] = 1
+    for name in ("bulletin_id", "letter_id"):  # no such bulletin or letter
+        if name in rule.arguments:
+            args[name] = 1
     if "token" in rule.arguments:
         args["token"] = "0" * 32  # no such upload: test_crosscheck walks a real one
     if "key" in rule.arguments:

@@ -21,6 +21,7 @@ EXPECTED = {
         "exemptions.index",
         "reports.index",
         "filing.latest",
+        "bulletins.index",
         "ledgers.index",
         "verification.index",
         "imports.upload",
@@ -40,6 +41,7 @@ EXPECTED = {
         "exemptions.index",
         "reports.index",
         "filing.latest",
+        "bulletins.index",
         "ledgers.index",
         "verification.index",
         "imports.upload",
@@ -58,6 +60,7 @@ EXPECTED = {
         "exemptions.index",
         "reports.index",
         "filing.latest",
+        "bulletins.index",
         "ledgers.index",
         "verification.index",
         "imports.upload",
@@ -74,12 +77,13 @@ EXPECTED = {
         "exemptions.index",
         "reports.index",
         "filing.latest",
+        "bulletins.index",
         "ledgers.index",
         "tasks.index",
         "help.index",
     },
 }
-EXPECTED["village"] = EXPECTED["teacher"] - {"filing.latest", "ledgers.index"}  # nor keeps 台账
+EXPECTED["village"] = EXPECTED["teacher"] - {"filing.latest", "ledgers.index", "bulletins.index"}  # no 台账, no 通报
 
 
 @pytest.fixture

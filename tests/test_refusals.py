@@ -13,6 +13,7 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
+from bulletins import add_letter
 from casework import add_casework
 from conftest import PASSWORD, child_form, csrf_token, login, valid_id
 from county import build_county
@@ -291,6 +292,15 @@ REFUSALS = [
             "该月报当前不能进行此操作。", TOP, World.school_report),
     Refusal("return an open report", "township", "/reports/filing/report/{report}/return", {},
             "该月报当前不能进行此操作。", TOP, World.school_report),
+    # 通报 and 督办函
+    Refusal("bulletin of an open month", "bureau", "/bulletins/generate", {"month": "{month}"}, "尚未锁定", TOP,
+            World.generated),
+    Refusal("answer a letter with no note", "township", "/bulletins/letters/{letter}/answer", {"answer": " "},
+            "请填写整改情况。", TOP, lambda w: {"letter": add_letter(w.county).id}),
+    Refusal("accept an open letter", "bureau", "/bulletins/letters/{letter}/accept", {},
+            "只有已答复的督办函才能验收。", TOP, lambda w: {"letter": add_letter(w.county).id}),
+    Refusal("return a letter with no reason", "bureau", "/bulletins/letters/{letter}/return", {"reason": ""},
+            "请填写退回理由。", TOP, lambda w: {"letter": add_letter(w.county, "answered").id}),
     # Places and accounts (the admin's)
     Refusal("township without name", "admin", "/places/township/new", {"name": ""}, "请填写名称。", "name"),
     Refusal("village without township", "admin", "/places/village/new", {"name": "新村", "township": ""},

@@ -18,6 +18,7 @@ def init_app(app):
     from . import (
         accounts,
         auth,
+        bulletins,
         calendar,
         cases,
         children,
@@ -60,6 +61,7 @@ def init_app(app):
         accounts,
         reports,
         filing,
+        bulletins,
         calendar,
         scans,
         tasks,

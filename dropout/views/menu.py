@@ -14,6 +14,7 @@ from werkzeug.routing import BuildError
 from ..roster.checks import ROLES as CHECK_ROLES
 from ..roster.imports import IMPORT_ROLES
 from ..verification.lists import ROLES as VERIFICATION_ROLES
+from .bulletins import ROLES as BULLETIN_ROLES
 from .ledgers import ROLES as LEDGER_ROLES
 
 
@@ -45,6 +46,7 @@ LINKS = (
     Link("exemptions.index", _l("Deferrals and exemptions"), EVERYONE),
     Link("reports.index", _l("Monthly report"), EVERYONE),
     Link("filing.latest", _l("Monthly filing"), FILERS),
+    Link("bulletins.index", _l("Bulletins"), _roles(*BULLETIN_ROLES)),
     Link("imports.upload", _l("Import a roster"), _roles(*IMPORT_ROLES)),
     Link("ledgers.index", _l("Ledgers"), _roles(*LEDGER_ROLES)),
     Link("verification.index", _l("Verify the platform's lists"), _roles(*VERIFICATION_ROLES)),
