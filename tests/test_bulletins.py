@@ -130,6 +130,17 @@ def test_the_rules_pick_the_units_from_the_frozen_figures(app, county):
     }
 
 
+def test_a_report_is_missing_only_once_its_due_day_has_passed():
+    rules = bulletins.Rules(("township",), False, 0, 0, 0.0, True, 15, {})
+    today, before, after = date(2026, 12, 3), date(2026, 12, 2), date(2026, 12, 5)
+
+    def broken(due_on, submitted_on):
+        return [i["rule"] for i in bulletins.issues_of({}, bulletins.Filed(due_on, submitted_on), rules, {}, today)]
+
+    assert broken(after, None) == [] and broken(after, today) == [] and broken(before, before) == []
+    assert broken(before, None) == ["report_missing"] and broken(before, today) == ["report_late"]
+
+
 def test_the_bulletin_quotes_the_locked_month_not_the_register_now(app, county):
     configure(app, BULLETIN_MIN_STILL_OUT=1, BULLETIN_UNITS=("township",))
     with opened(app):  # a back-dated entry after the lock: the register says 3 out in October, the month says 2

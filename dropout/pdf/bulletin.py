@@ -35,7 +35,7 @@ def render_bulletin(data, body_font_path=None):
     for number, kind in enumerate(k for k in KIND_WORDS if any(u["kind"] == k for u in lagging)):
         units = [u for u in lagging if u["kind"] == kind]
         title = f"（{NUMERALS[number]}）被通报{KIND_WORDS[kind]}（{len(units)}个）"
-        story.append(KeepTogether([Paragraph(title, styles["subsection"]), _lag_table(units, kind, styles)]))
+        story += [Paragraph(title, styles["subsection"]), _lag_table(units, kind, styles)]
     story.append(Paragraph("三、工作要求", styles["section"]))
     body = [
         Paragraph(escape(f"（{NUMERALS[i]}）{text}"), styles["body"]) for i, text in enumerate(data["requirements"])
@@ -52,7 +52,7 @@ def render_letter(data, body_font_path=None):
     styles = _styles(names)
     story = [RedHead(f"{data['authority']}督办函", data["number"], names.heading, names.body)]
     story += [Paragraph(escape(data["title"]), styles["title"]), Paragraph(escape(data["addressee"]), styles["to"])]
-    story.append(Paragraph(escape(data["opening"]), styles["body"]))
+    story += [Paragraph(escape(data["opening"]), styles["body"]), Spacer(1, 2 * mm)]
     story.append(_issue_table(data["issues"], styles))
     story.append(Spacer(1, 3 * mm))
     story.append(Paragraph(f"整改时限：{escape(data['due_text'])}前。", styles["deadline"]))
@@ -70,7 +70,7 @@ def _styles(names):
         title=cjk_style("b_title", heading, 18, 26, alignment=1, spaceBefore=4 * mm, spaceAfter=5 * mm),
         to=cjk_style("b_to", body, 12, 20, spaceAfter=1 * mm),
         section=cjk_style("b_section", heading, 12.5, 20, spaceBefore=3 * mm, spaceAfter=1.5 * mm),
-        subsection=cjk_style("b_subsection", heading, 12, 19, spaceBefore=2 * mm, spaceAfter=1.5 * mm),
+        subsection=cjk_style("b_subsection", heading, 12, 19, spaceBefore=2 * mm, spaceAfter=1.5 * mm, keepWithNext=1),
         deadline=cjk_style("b_deadline", heading, 12, 19, textColor=RED),
         small=cjk_style("b_small", body, 10, 13),
         small_head=cjk_style("b_small_head", heading, 10, 13, alignment=1),
@@ -118,9 +118,9 @@ def _lag_table(units, kind, styles):
         last = len(rows) - 1
         if last > first:
             spans += [("SPAN", (c, first), (c, last)) for c in range(3 if township else 2)]
-    lead = [11 * mm, 34 * mm] + ([22 * mm] if township else [])
+    lead = [12 * mm, 30 * mm] + ([20 * mm] if township else [])
     rest = FRAME_WIDTH - sum(lead)
-    widths = lead + [rest * 0.42, rest * 0.26, rest * 0.32]
+    widths = lead + [rest * 0.40, rest * 0.22, rest * 0.38]
     table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle(_grid(styles) + spans + [("ALIGN", (0, 1), (0, -1), "CENTER")]))
     return table

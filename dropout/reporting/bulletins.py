@@ -96,9 +96,10 @@ def _day(day):
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def issues_of(cells, filed, rules, labels):
-    """The rules a unit's frozen figures break: [{rule, label, figure, standard}], in the rules' order.
-    `filed`: its Filed report, or None when it has none; `labels`: {indicator code: Chinese label}."""
+def issues_of(cells, filed, rules, labels, today):
+    """The rules a unit's frozen figures break on `today`: [{rule, label, figure, standard}], in the rules' order.
+    `filed`: its Filed report, or None when it has none (a report not yet due is not missing);
+    `labels`: {indicator code: Chinese label}."""
     found = []
     if rules.dropout_rate:
         for indicator in official(cells, rules.thresholds):
@@ -136,15 +137,15 @@ def issues_of(cells, filed, rules, labels):
         )
     if rules.late_report and filed is not None:
         due = f"应于{_day(filed.due_on)}前报送"
-        if filed.submitted_on is None:
+        if filed.submitted_on is None and filed.due_on < today:
             found.append({"rule": "report_missing", "label": "流失生月报", "figure": "未报送", "standard": due})
-        elif filed.submitted_on > filed.due_on:
+        elif filed.submitted_on is not None and filed.submitted_on > filed.due_on:
             late = f"{_day(filed.submitted_on)}报送"
             found.append({"rule": "report_late", "label": "流失生月报", "figure": late, "standard": due})
     return found
 
 
-def lagging(units, cells_by_unit, filed, rules, labels):
+def lagging(units, cells_by_unit, filed, rules, labels, today):
     """The units that break a rule, ranked within their kind (most rules broken, then most children still out,
     then most notices overdue, then by name): [{kind, id, name, township_id, township, rank, still_out, issues}].
     `units`: [(kind, id, name, township id, township name)]; `cells_by_unit` and `filed` keyed by (kind, id)."""
@@ -155,7 +156,7 @@ def lagging(units, cells_by_unit, filed, rules, labels):
         cells = cells_by_unit.get((kind, unit_id))
         if cells is None:  # a unit added after the month: it has no figures to judge
             continue
-        issues = issues_of(cells, filed.get((kind, unit_id)), rules, labels)
+        issues = issues_of(cells, filed.get((kind, unit_id)), rules, labels, today)
         if issues:
             rows.append(
                 {
@@ -259,7 +260,7 @@ def content(month, config, today):
     cells = {}
     for kind in ("township", "school"):
         cells.update({(kind, uid): c for uid, c in summaries.figures_by_unit(month, kind).items()})
-    units = lagging(_units(), cells, _filed(month, clock.zone_name(config)), rules, labels["indicators"])
+    units = lagging(_units(), cells, _filed(month, clock.zone_name(config)), rules, labels["indicators"], today)
     issuer = bureau_name(config)
     rectify_by = today + timedelta(days=rules.rectify_days)
     data = {
@@ -323,7 +324,7 @@ def _letter_content(unit, bulletin_data, number):
     return {
         "authority": bulletin_data["authority"],
         "number": number,
-        "title": f"关于{unit['name']}控辍保学工作问题限期整改的督办函",
+        "title": f"关于{unit['name']}控辍保学问题限期整改的督办函",
         "addressee": f"{addressee}：",
         "unit": unit["name"],
         "township": unit["township"],
