@@ -39,7 +39,7 @@ class UploadForm(FlaskForm):
 
 
 class VerifyForm(FlaskForm):
-    result = SelectField(_l("Result"), choices=options(lists.RESULTS.items(), "—"), validate_choice=False)
+    result = SelectField(_l("Verification result"), choices=options(lists.RESULTS.items(), "—"), validate_choice=False)
     transfer_to = StringField(_l("Transferred to (school)"))
     note = TextAreaField(_l("Verification note"))
 
