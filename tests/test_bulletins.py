@@ -308,9 +308,9 @@ def test_a_school_letter_goes_to_its_teachers_and_its_township(app, client, coun
         mine = SupervisionLetter.get(unit_id=county["p"].id)
         other = SupervisionLetter.get(unit_id=county["j"].id)
         teacher = User.get_by_id(county["users"]["teacher"].id)
-        assert [x.id for x in supervision.to_answer(teacher)] == [mine.id]
+        assert [x.id for x, _name in supervision.to_answer(teacher)] == [mine.id]
         town = User.get_by_id(county["users"]["town"].id)
-        assert {x.id for x in supervision.to_answer(town)} == {mine.id, other.id}
+        assert {x.id for x, _name in supervision.to_answer(town)} == {mine.id, other.id}
     login(client, county["users"]["teacher"])
     assert client.get(f"/bulletins/letters/{other.id}").status_code == 404
     post(client, f"/bulletins/letters/{mine.id}/answer", answer="已劝返")
@@ -327,12 +327,12 @@ def test_the_to_do_lists_carry_the_letters_until_they_close(app, county):
         other = User.get_by_id(county["users"]["other_town"].id)
         letter = SupervisionLetter.get()
         today = clock.today()
-        assert [x.id for x in todo(town, today, settings).letters_to_answer] == [letter.id]
+        assert todo(town, today, settings).letters_to_answer == [(letter, "城关镇")]
         assert todo(other, today, settings).letters_to_answer == []
         assert todo(bureau, today, settings).letters_to_accept == []
         supervision.answer(town, letter, "已整改", None, app.config["UPLOADS_DIR"])
         assert todo(town, today, settings).letters_to_answer == []
-        assert [x.id for x in todo(bureau, today, settings).letters_to_accept] == [letter.id]
+        assert [(x.id, name) for x, name in todo(bureau, today, settings).letters_to_accept] == [(letter.id, "城关镇")]
         supervision.accept(bureau, SupervisionLetter.get_by_id(letter.id))
         assert todo(bureau, today, settings).letters_to_accept == []
         with pytest.raises(ValidationError):  # closed: nothing more to answer

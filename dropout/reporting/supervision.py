@@ -16,8 +16,13 @@ from ..core.errors import PermissionDenied, ValidationError
 from ..db import database
 from ..models import Bulletin, SupervisionLetter, User, utcnow
 from ..notices.scans import ALLOWED, read_upload
+from .filing import unit_names
 
-STATUSES = {"open": _l("Open, waiting for the answer"), "answered": _l("Answered, waiting for acceptance"), "accepted": _l("Accepted")}
+STATUSES = {
+    "open": _l("Open, waiting for the answer"),
+    "answered": _l("Answered, waiting for acceptance"),
+    "accepted": _l("Accepted"),
+}
 MAX_TEXT = 2000
 DECIDERS = ("admin", "bureau")
 
@@ -159,17 +164,23 @@ def people(letter):
     return found.get(letter.answered_by_id), found.get(letter.decided_by_id)
 
 
+def _with_names(letters):
+    """[(letter, its unit's name)]."""
+    names = unit_names()
+    return [(letter, names.get((letter.unit_kind, letter.unit_id), "?")) for letter in letters]
+
+
 def to_answer(user):
-    """The open letters this user's unit must answer, the earliest due first."""
+    """[(letter, unit name)] of the open letters this user's unit must answer, the earliest due first."""
     if user.role not in ("township", "teacher"):
         return []
     query = visible(user).where(SupervisionLetter.status == "open")
-    return list(query.order_by(SupervisionLetter.due_on, SupervisionLetter.id))  # their scope: what they answer
+    return _with_names(query.order_by(SupervisionLetter.due_on, SupervisionLetter.id))  # their scope: theirs to answer
 
 
 def to_accept(user):
-    """The answered letters waiting for the bureau's acceptance, the earliest answered first."""
+    """[(letter, unit name)] of the answered letters waiting for the bureau, the earliest answered first."""
     if not may_decide(user):
         return []
     query = SupervisionLetter.select().where(SupervisionLetter.status == "answered")
-    return list(query.order_by(SupervisionLetter.answered_at, SupervisionLetter.id))
+    return _with_names(query.order_by(SupervisionLetter.answered_at, SupervisionLetter.id))
