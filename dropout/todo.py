@@ -14,6 +14,7 @@ from .models import Child, DropoutCase, Escalation, Exemption, MonthlyReport, Re
 from .reporting import filing as monthly_reports
 from .reporting import supervision
 from .rules.case_status import VISITING_STATUSES
+from .verification import lists as pushed_lists
 
 LIMIT = 100  # items listed per group; a longer group says how many it holds in all
 # The groups, in the order the page shows them: a legal step waiting first, then the visits, then paperwork.
@@ -28,6 +29,7 @@ GROUPS = (
     "reports_waiting",
     "letters_to_answer",
     "letters_to_accept",
+    "lists_to_verify",
     "exemptions_to_approve",
     "exemptions_to_file",
     "exemptions_expiring",
@@ -46,6 +48,7 @@ class Todo:
     reports_waiting: list = field(default_factory=list)  # monthly reports to submit or approve
     letters_to_answer: list = field(default_factory=list)  # 督办函 to the user's unit, open (returned ones too)
     letters_to_accept: list = field(default_factory=list)  # 督办函 answered, waiting for the bureau
+    lists_to_verify: list = field(default_factory=list)  # [(pushed list, rows left)]: a township's 核查
     exemptions_to_approve: list = field(default_factory=list)
     exemptions_to_file: list = field(default_factory=list)
     exemptions_expiring: list = field(default_factory=list)
@@ -184,6 +187,11 @@ def _letter_items(result, user):
     result.letters_to_accept = supervision.to_accept(user)[:LIMIT]
 
 
+def _verification_items(result, user):
+    """核查: the platform's lists with rows of the township not yet verified, the earliest due first."""
+    result.lists_to_verify = pushed_lists.to_verify(user)[:LIMIT]
+
+
 def _exemption_items(result, user, today, settings):
     """Applications to approve (township) or file (bureau), the oldest first, and those about to expire."""
     exemptions = scope.exemptions(user)
@@ -210,6 +218,7 @@ def todo(user, today, settings):
     _notice_items(result, user)
     _report_items(result, user, today)
     _letter_items(result, user)
+    _verification_items(result, user)
     _exemption_items(result, user, today, settings)
     return result
 

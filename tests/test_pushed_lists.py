@@ -10,6 +10,9 @@ from urllib.parse import quote
 import pytest
 from conftest import login, valid_id
 from county import build_county
+from hostile import HOSTILE, assert_sane, body, count, hostile_text
+from hypothesis import given
+from hypothesis import strategies as st
 from pushed import HEADERS, csv_bytes, row, upload, xlsx
 from python_calamine import CalamineWorkbook
 from test_ledger import statements_of
@@ -348,3 +351,65 @@ def test_teachers_and_village_cadres_do_not_verify_lists(client, county):
     for role in ("teacher", "village"):
         login(client, county.users[role])
         assert client.get("/verification/").status_code == 403
+
+
+HOSTILE_FILE = st.builds(
+    lambda magic, rest: magic + rest,
+    st.sampled_from([b"", b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"\xef\xbb\xbf", b"\xff\xfe", b"%PDF-"]),
+    st.binary(max_size=2048),
+)
+
+
+@pytest.fixture
+def bureau(client, county):
+    login(client, county.users["bureau"])
+    return client
+
+
+@HOSTILE
+@given(data=HOSTILE_FILE, name=st.sampled_from(["名单.csv", "名单.xlsx", "名单.xls", "<script>alert(1)</script>.csv"]))
+def test_any_bytes_as_a_pushed_list_are_refused_or_taken_in_whole(bureau, data, name):
+    before = count(PushedList), count(PushedRow)
+    response = upload(bureau, data, name, title=f"名单 {data[:8].hex()} {name}")
+    assert_sane(response, name)
+    if response.status_code == 422:
+        assert 'role="alert"' in body(response) and (count(PushedList), count(PushedRow)) == before
+    else:
+        assert response.status_code == 302
+        pushed = the_list()
+        assert count(PushedRow, PushedRow.pushed_list == pushed.id) == pushed.row_count > 0
+        assert_sane(bureau.get(response.headers["Location"]), name)
+
+
+@HOSTILE
+@given(value=hostile_text(nul=True), kind=st.sampled_from(["csv", "xlsx"]), column=st.sampled_from([2, 3, 7, 8]))
+def test_a_hostile_cell_is_kept_exactly_or_the_file_refused(bureau, county, value, kind, column):
+    cells = row(1, "李小红", county.own.id_number)
+    cells[column] = value
+    data = xlsx([cells]) if kind == "xlsx" else csv_bytes([cells])
+    before = count(PushedList)
+    response = upload(bureau, data, f"名单.{kind}", title=f"名单{before}")
+    assert_sane(response, value)
+    if response.status_code == 422:  # a NUL in a CSV, a cell past Excel's limit, a header broken by the value
+        assert count(PushedList) == before
+        return
+    pushed = the_list()
+    with database.connection_context():
+        kept = json.loads(PushedRow.get(PushedRow.pushed_list == pushed.id).cells)
+    if kind == "csv":
+        assert kept[column] == value or not value.strip()  # as received (a blank last cell is not kept)
+    assert_sane(bureau.get(response.headers["Location"]), value)
+    first = PushedRow.get(PushedRow.pushed_list == pushed.id)
+    assert_sane(bureau.get(f"/verification/row/{first.id}"), value)
+    assert _feedback(bureau, pushed).status_code == 200
+
+
+def test_a_townships_to_do_list_carries_its_rows_not_yet_verified(client, county):
+    found = _uploaded(client, county)
+    login(client, county.users["township"])
+    home = page(client, "/")
+    assert "待核查的平台名单" in home and "1 行待核查" in home
+    assert _verify(client, found[0], result="in_school").status_code == 302
+    assert "待核查的平台名单" not in page(client, "/")
+    login(client, county.users["bureau"])
+    assert "待核查的平台名单" not in page(client, "/")  # the bureau watches the progress page instead

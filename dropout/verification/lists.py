@@ -308,8 +308,17 @@ def totals(user, pushed_lists, today):
     return {list_id: (verified, total) for list_id, total, verified in query}
 
 
-def unverified_count(user):
-    """Rows waiting for the user's verification: a township's rows of every list (the to-do list's count)."""
+def to_verify(user):
+    """[(list, rows left)] of the lists with rows of a township user's township no one has verified, the earliest
+    due first (the to-do list's group); [] for other roles, who verify no township's rows."""
     if user.role != "township":
-        return 0
-    return PushedRow.select().where((PushedRow.township == user.township_id) & PushedRow.result.is_null()).count()
+        return []
+    left = fn.COUNT(PushedRow.id)
+    query = (
+        PushedList.select(PushedList, left.alias("left"))
+        .join(PushedRow)
+        .where((PushedRow.township == user.township_id) & PushedRow.result.is_null())
+        .group_by(PushedList.id)
+        .order_by(PushedList.due_on, PushedList.id)
+    )
+    return [(pushed, pushed.left) for pushed in query]
