@@ -358,3 +358,14 @@ def test_the_tracking_page_filters_by_status_and_overdue(app, client, county):
     assert school_letter.number in home  # waiting for the bureau's acceptance
     login(client, county["users"]["town"])
     assert township_letter.number in client.get("/").get_data(as_text=True)
+
+
+def test_without_a_chinese_font_nothing_is_issued_and_no_number_used(app, county, tmp_path):
+    configure(app, BULLETIN_MIN_STILL_OUT=1)
+    app.config["PDF_FONT"] = str(tmp_path / "missing.ttf")
+    with pytest.raises(ValidationError, match="未安装中文字体"), opened(app):
+        bulletins.generate(county["users"]["bureau"], OCTOBER, app.config)
+    app.config["PDF_FONT"] = None
+    with opened(app):
+        assert Bulletin.select().count() == 0 and SupervisionLetter.select().count() == 0
+    assert issue(app, county["users"]["bureau"]).seq == 1
