@@ -27,7 +27,7 @@ def render_bulletin(data, body_font_path=None):
     story.append(_county_table(data["county_table"], styles))
     story.append(Paragraph("二、存在问题的单位", styles["section"]))
     story.append(
-        Paragraph(escape(f"通报标准：{data['rules']}。有下列情形之一的单位予以通报，按问题项数排名。"), styles["body"])
+        Paragraph(escape(f"有下列情形之一的单位予以通报，按存在问题项数排名：{data['rules']}。"), styles["body"])
     )
     lagging = data["lagging"]
     if not lagging:

@@ -36,7 +36,6 @@ LOCALE = "zh_Hans_CN"
 BULLETIN_SERIES = "bulletin:bureau"
 LETTER_SERIES = "supervision:bureau"
 DROPOUT_RATES = ("dropout_primary", "dropout_junior")  # the school year's rates (the net ones are children still out)
-KIND_WORDS = {"township": "乡镇", "school": "学校"}
 # The county's figures the 通报 quotes, by stage: (figure, its label's catalogue).
 COUNTY_FIGURES = (
     ("students_year", choices.POPULATION_FIGURES),
@@ -292,7 +291,7 @@ def _rules_text(rules):
         primary, junior = rules.thresholds["dropout_primary"], rules.thresholds["dropout_junior"]
         parts.append(f"小学学年辍学率高于{primary:g}%或初中学年辍学率高于{junior:g}%")
     if rules.min_still_out:
-        parts.append(f"月末在册辍学学生{rules.min_still_out}人及以上")
+        parts.append(f"月末仍未返校辍学生{rules.min_still_out}人及以上")
     if rules.min_overdue_notices:
         parts.append(f"限期复学通知书逾期未复学{rules.min_overdue_notices}份及以上")
     if rules.min_coverage:
