@@ -135,6 +135,9 @@ EXPECTED = {
     ("reports.unlock", "POST", None): by_role(403, admin=302),
     ("reports.intake", "POST", None): by_role(403, admin=302, bureau=302),
     ("reports.job_runs", "GET", None): by_role(403, admin=200),
+    ("self_evaluation.index", "GET", None): by_role(403, admin=200, bureau=200),  # the county's extract
+    ("self_evaluation.workbook", "GET", None): by_role(403, admin=200, bureau=200),
+    ("self_evaluation.pdf", "GET", None): by_role(403, admin=200, bureau=200),
     ("filing.latest", "GET", None): dict.fromkeys(ROLES, 302),  # to the newest month
     # 通报 and 督办函 (a village committee is named in none); no such bulletin or letter: tests/test_bulletins.py
     ("bulletins.index", "GET", None): by_role(200, village=403),

@@ -1,7 +1,7 @@
 """Blueprints, one per area, and the error pages."""
 
 from flask import render_template
-from werkzeug.exceptions import Forbidden
+from werkzeug.exceptions import Forbidden, default_exceptions
 from werkzeug.routing import IntegerConverter
 
 from ..core.errors import PermissionDenied
@@ -36,6 +36,7 @@ def init_app(app):
         registers,
         reports,
         scans,
+        self_evaluation,
         tasks,
         verification,
         visits,
@@ -62,6 +63,7 @@ def init_app(app):
         reports,
         filing,
         bulletins,
+        self_evaluation,
         calendar,
         scans,
         tasks,
@@ -82,4 +84,6 @@ def init_app(app):
 
 
 def error_page(code, description):
-    return render_template("errors/error.html", code=code, description=description), code
+    """The error page; a reason given to abort() (not werkzeug's own English text) is shown as its message."""
+    reason = None if description == default_exceptions[code].description else description
+    return render_template("errors/error.html", code=code, description=description, message=reason), code

@@ -16,6 +16,7 @@ from ..roster.imports import IMPORT_ROLES
 from ..verification.lists import ROLES as VERIFICATION_ROLES
 from .bulletins import ROLES as BULLETIN_ROLES
 from .ledgers import ROLES as LEDGER_ROLES
+from .self_evaluation import ROLES as SELF_EVALUATION_ROLES
 
 
 def _roles(*roles):
@@ -47,6 +48,7 @@ LINKS = (
     Link("reports.index", _l("Monthly report"), EVERYONE),
     Link("filing.latest", _l("Monthly filing"), FILERS),
     Link("bulletins.index", _l("Bulletins"), _roles(*BULLETIN_ROLES)),
+    Link("self_evaluation.index", _l("Self-evaluation extract"), _roles(*SELF_EVALUATION_ROLES)),
     Link("imports.upload", _l("Import a roster"), _roles(*IMPORT_ROLES)),
     Link("ledgers.index", _l("Ledgers"), _roles(*LEDGER_ROLES)),
     Link("verification.index", _l("Verify the platform's lists"), _roles(*VERIFICATION_ROLES)),
