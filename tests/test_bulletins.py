@@ -215,7 +215,7 @@ def test_the_pages_refuse_an_unlocked_month_and_link_a_second_bulletin_to_the_fi
     assert "已于此前印发" in client.get(again.location).get_data(as_text=True)
     with opened(app):
         assert Bulletin.select().count() == 1
-    assert client.get(response.location + "/pdf").data.startswith(b"%PDF")
+    assert client.get(response.location + ".pdf").data.startswith(b"%PDF")
 
 
 @POPPLER

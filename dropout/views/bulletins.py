@@ -85,7 +85,7 @@ def detail(bulletin_id):
     )
 
 
-@bp.route("/<id:bulletin_id>/pdf")
+@bp.route("/<id:bulletin_id>.pdf")
 @login_required
 def pdf(bulletin_id):
     _gate()
@@ -131,7 +131,7 @@ def letter(letter_id):
     )
 
 
-@bp.route("/letters/<id:letter_id>/pdf")
+@bp.route("/letters/<id:letter_id>.pdf")
 @login_required
 def letter_pdf(letter_id):
     letter = _letter_or_404(letter_id)
