@@ -62,7 +62,7 @@ class BulletinLine:
 class LetterLine:
     number: str
     unit: str  # 城关镇, 城关镇中心小学
-    bulletin: str  # the 通报's number
+    month: str  # its 通报's month (2026-10)
     due_on: date
     status: str  # open, answered, accepted
     is_overdue: bool
@@ -304,7 +304,7 @@ def _supervision(data, styles):
         story.append(Paragraph("本学年未印发通报。", styles["summary"]))
     story.append(Paragraph("（二）督办函", styles["subsection"]))
     if data.letters:
-        rows = [_head(("文号", "督办单位", "所属通报", "办理期限", "状态"), styles)]
+        rows = [_head(("文号", "督办单位", "通报月份", "办理期限", "状态"), styles)]
         marks = []
         for index, letter in enumerate(data.letters, start=1):
             state = LETTER_STATUSES[letter.status] + ("（逾期）" if letter.is_overdue else "")
@@ -312,14 +312,14 @@ def _supervision(data, styles):
                 [
                     _text(letter.number, styles),
                     _text(letter.unit, styles),
-                    _text(letter.bulletin, styles),
+                    month_text(letter.month),
                     _day(letter.due_on),
                     state,  # plain text, so an overdue letter's state can be coloured
                 ]
             )
             if letter.is_overdue:
                 marks.append(("TEXTCOLOR", (4, index), (4, index), NOT_MET))
-        story.append(_grid(rows, (0.26, 0.2, 0.26, 0.14, 0.14), styles, marks))
+        story.append(_grid(rows, (0.32, 0.22, 0.14, 0.16, 0.16), styles, marks))
     else:
         story.append(Paragraph("本学年无督办函。", styles["summary"]))
     return story

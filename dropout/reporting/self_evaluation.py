@@ -200,10 +200,10 @@ def _supervision(year, today):
     )
     if not bulletins:
         return (), ()
-    numbers = {b.id: b.number for b in bulletins}
+    months = {b.id: b.month for b in bulletins}
     letters = list(
         SupervisionLetter.select()
-        .where(SupervisionLetter.bulletin.in_(list(numbers)))
+        .where(SupervisionLetter.bulletin.in_(list(months)))
         .order_by(SupervisionLetter.year, SupervisionLetter.seq)
     )
     names = {
@@ -217,7 +217,7 @@ def _supervision(year, today):
             LetterLine(
                 letter.number,
                 names.get(letter.unit_kind, {}).get(letter.unit_id, ""),
-                numbers[letter.bulletin_id],
+                months[letter.bulletin_id],
                 letter.due_on,
                 letter.status,
                 letter.status != "accepted" and letter.due_on < today,

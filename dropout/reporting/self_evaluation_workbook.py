@@ -104,13 +104,13 @@ def _supervision(book, data):
     ]
     book.rows(sheet, first, rows)
     below = first + len(rows) + 1
-    for column, text in enumerate(("督办函文号", "督办单位", "所属通报", "办理期限", "状态")):
+    for column, text in enumerate(("督办函文号", "督办单位", "通报月份", "办理期限", "状态")):
         sheet.write_string(below, column, text, book.header)
     letters = [
         (
             letter.number,
             letter.unit,
-            letter.bulletin,
+            month_text(letter.month),
             letter.due_on.isoformat(),
             LETTER_STATUSES[letter.status] + ("（逾期）" if letter.is_overdue else ""),
         )
