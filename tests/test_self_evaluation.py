@@ -266,7 +266,8 @@ def test_the_bureau_reads_the_page_and_downloads_both_files(app, county, client)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "自评材料" in html and "甲无教师" in html and "戊迁出" in html and "丁久未访" in html
-    assert f"{YEAR}—{YEAR + 1}学年" in html
+    assert f"{YEAR}—{YEAR + 1}学年" in html and "一票否决项未达标 1 项" in html
+    assert f"最近生成的 {OCTOBER} 数据" in html  # no month locked: the last generated, said to be unlocked
     workbook = client.get(f"/reports/self-evaluation/workbook?year={YEAR}")
     assert workbook.status_code == 200 and workbook.data[:2] == b"PK"
     assert "attachment" in workbook.headers["Content-Disposition"]
