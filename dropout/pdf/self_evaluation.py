@@ -9,7 +9,7 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Table, TableStyle
+from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from dropout.pdf import fonts
 from dropout.pdf.data import IndicatorRow
@@ -269,7 +269,7 @@ def _gap(number, gap, styles):
     rule = Paragraph(escape(gap.rule), styles["note"])
     if not gap.cases:
         return [KeepTogether([heading, rule, Paragraph("无。", styles["summary"])])]
-    rows = [_head(("序号", "姓名", "身份证号", "乡镇", "村（社区）", "学校", "案件号", "说明"), styles)]
+    rows = [_head(("序号", "姓名", "身份证号", "乡镇", "村（社区）", "学校", "案号", "说明"), styles)]
     for index, case in enumerate(gap.cases[:LISTED], start=1):
         rows.append(
             [
@@ -283,11 +283,11 @@ def _gap(number, gap, styles):
                 _text(case.note, styles),
             ]
         )
-    widths = (0.06, 0.1, 0.21, 0.09, 0.1, 0.17, 0.07, 0.2)
+    widths = (0.06, 0.09, 0.2, 0.08, 0.12, 0.17, 0.06, 0.22)
     story = [CondPageBreak(50 * mm), heading, rule, _grid(rows, widths, styles)]  # a heading keeps a few rows
     if len(gap.cases) > LISTED:
         more = f"以上列出前{LISTED}件，共{len(gap.cases)}件，完整名单见工作簿“{gap.sheet}”表。"
-        story.append(Paragraph(more, styles["note"]))
+        story += [Spacer(1, 1.5 * mm), Paragraph(more, styles["note"])]
     return story
 
 
