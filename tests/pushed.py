@@ -41,7 +41,8 @@ def row(number, name="", id_number="", student_number="", birth_on="", school=""
 
 
 def upload(client, data, name="名单.xlsx", title="2026年11月疑似辍学名单", due_on=None):
-    """POST a pushed list as the logged-in user; the response (302 to the list, or 422 with the reason)."""
+    """POST a pushed list as the logged-in user, through the task that reads it: the page it ends on, the lists with
+    the new one (taken(page)), the form again (422: refused at once) or the failed task's page with the reason."""
     due_on = due_on or clock.today().isoformat()
     form = {
         "csrf_token": csrf_token(client, "/verification/new"),
@@ -51,7 +52,14 @@ def upload(client, data, name="名单.xlsx", title="2026年11月疑似辍学名�
     }
     response = client.post("/verification/new", data=form, content_type="multipart/form-data")
     response.request.input_stream.close()
+    if response.status_code == 302:
+        return client.get(response.headers["Location"], follow_redirects=True)
     return response
+
+
+def taken(page):
+    """Whether an upload ended on the lists, taken in."""
+    return page.status_code == 200 and page.request.path == "/verification/"
 
 
 def pushed_list(county):

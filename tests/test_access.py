@@ -164,7 +164,7 @@ EXPECTED = {
     ("verification.row", "POST", "own"): by_role(422, teacher=403, village=403),  # no result chosen
     ("verification.row", "POST", "other"): by_role(403, admin=422, bureau=422),
     ("verification.open_case", "POST", "own"): by_role(422, bureau=403, teacher=403, village=403),  # case already open
-    ("verification.export", "POST", None): by_role(403, admin=200, bureau=200),  # the bureau's list: its feedback
+    ("verification.export", "POST", None): by_role(403, admin=302, bureau=302),  # the bureau's list: the task's page
     ("auth.login", "GET", None): EVERYONE,
     ("auth.logout", "POST", None): dict.fromkeys(ROLES, 302),
     ("auth.change_password", "GET", None): EVERYONE,

@@ -24,7 +24,7 @@ def _township_children(database):
         ).fetchall()
 
 
-def test_a_township_verifies_a_pushed_list_row_by_row_and_downloads_the_feedback(server, browser, tmp_path):
+def test_a_township_verifies_a_pushed_list_row_by_row_and_downloads_the_feedback(server, worker, browser, tmp_path):
     base, database = server
     children = _township_children(database)
     rows = [row(n, name, number) for n, (name, number) in enumerate(children, start=1)]
@@ -42,8 +42,9 @@ def test_a_township_verifies_a_pushed_list_row_by_row_and_downloads_the_feedback
     phone.get_by_label("核查截止日期").fill(clock.today().isoformat())
     phone.get_by_label("平台名单（.xlsx 或 .csv）").set_input_files(listed)
     screenshot(phone, "verification/upload-phone")
-    phone.get_by_role("button", name="上传").click()
-    assert "名单已导入：共 4 行。" in phone.content()
+    phone.get_by_role("button", name="上传").click()  # read and matched by the task worker; its page follows it
+    phone.wait_for_url(base + "/verification/", timeout=60000)
+    phone.get_by_role("link", name="11月疑似辍学名单").click()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(phone, "verification/list-phone")
 
@@ -64,8 +65,10 @@ def test_a_township_verifies_a_pushed_list_row_by_row_and_downloads_the_feedback
         phone.get_by_role("button", name="保存核查结果").click()
     assert "已核查 4 / 4" in phone.locator("h1").inner_text()
 
+    phone.get_by_role("button", name="导出核查反馈").click()
+    phone.locator("#task-download").wait_for(timeout=60000)  # written by the task worker
     with phone.expect_download() as download_info:
-        phone.get_by_role("button", name="下载核查反馈").click()
+        phone.locator("#task-download").click()
     download = download_info.value
     assert download.suggested_filename == "核查反馈-疑似辍学名单.xlsx"
     sheet = CalamineWorkbook.from_path(download.path()).get_sheet_by_index(0).to_python()

@@ -268,7 +268,8 @@ REFUSALS = [
             "请选择文件。", TOP),
     Refusal("pushed list of another township", "township", "/verification/new", {"title": "名单", "due_on": "{today}"},
             "是其他乡镇的儿童", TOP, lambda w: {"today": clock.today().isoformat(), "data": {"file": lambda: (
-                io.BytesIO(csv_bytes([pushed_row(1, "王小芳", w.county.other.id_number)])), "名单.csv")}}),
+                io.BytesIO(csv_bytes([pushed_row(1, "王小芳", w.county.other.id_number)])), "名单.csv")}},
+            writes=("background_task",)),  # refused by the task that reads the rows
     Refusal("verify without a result", "township", "/verification/row/{row}", {"result": ""}, "请选择核查结果。",
             "result", lambda w: {"row": pushed_list(w.county)["row_id"]["own"]}),
     Refusal("transfer without the school", "township", "/verification/row/{row}", {"result": "transferred"},

@@ -18,12 +18,14 @@ from pathlib import Path
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from .. import clock
 from ..casework import export as case_export
 from ..casework import search as case_search
 from ..children import search as child_search
 from ..core.errors import PermissionDenied, ValidationError
 from ..models import BackgroundTask, ReturnNotice, User, utcnow
 from ..notices import notices, printing
+from ..notices.numbering import bureau_name
 from ..pdf.fonts import FontMissing
 from ..reporting import archive as report_archive
 from ..reporting import ledgers as case_ledgers
@@ -33,6 +35,8 @@ from ..roster import imports as roster_import
 from ..roster import limits as workbook_limits
 from ..roster import read as roster_read
 from ..rules.dates import parse_date
+from ..verification import feedback, intake
+from ..verification import lists as pushed_lists
 from . import records
 
 log = logging.getLogger(__name__)
@@ -159,6 +163,39 @@ def read_registers(job):
     return Result({kind: len(listed.rows) for kind, listed in lists.items()})
 
 
+def take_pushed_list(job):
+    """核查: an uploaded pushed list read, matched and saved with its rows, all or nothing; the upload goes after."""
+    uploads, token = job.config["UPLOADS_DIR"], job.params["token"]
+    note = _upload_note(uploads, token, job.user)
+    try:
+        pushed = intake.upload(
+            job.user,
+            roster_read.upload_path(uploads, token, note),
+            note["file"],
+            note["title"],
+            date.fromisoformat(note["due_on"]),
+            job.today,
+            clock.zone_name(job.config),
+            workbook_limits.Limits.from_config(job.config),
+        )
+    finally:
+        roster_read.discard_upload(uploads, token, note, with_note=True)
+    return Result({"rows": pushed.row_count}, message=_("The list was taken in: %(n)d rows.", n=pushed.row_count))
+
+
+def write_feedback(job):
+    """核查反馈: a pushed list as received with its verification appended, in the format received (audited)."""
+    pushed = pushed_lists.get_list(job.user, job.params["list"])
+    if pushed is None:
+        raise PermissionDenied()
+    reason = pushed_lists.export_refusal(job.user, pushed)
+    if reason:
+        raise ValidationError({"list": reason})
+    config = job.config
+    rows = feedback.write(job.user, pushed, job.part, bureau_name(config), clock.zone_name(config), job.progress)
+    return Result({"rows": rows}, feedback.file_name(pushed), _("%(n)d rows.", n=rows))
+
+
 def print_notices(job):
     """The chosen notices in the owner's scope as one PDF, in number order, recorded as printed when the owner may
     serve them (a reader's copy leaves them among those not yet printed)."""
@@ -199,6 +236,8 @@ RUNNERS = {
     "crosscheck": read_registers,
     "notices": print_notices,
     "month": generate_month,
+    "pushed_list": take_pushed_list,
+    "pushed_feedback": write_feedback,
 }
 
 

@@ -27,8 +27,8 @@ def file_name(pushed):
     return f"核查反馈-{stem or pushed.id}.{kind}"
 
 
-def _rows(pushed):
-    """Each row with its township and verifier, in the file's order, read a chunk at a time."""
+def _rows(pushed, progress=None):
+    """Each row with its township and verifier, in the file's order, read a chunk at a time (progress after each)."""
     query = (
         PushedRow.select(PushedRow, Township, User)
         .join_from(PushedRow, Township, JOIN.LEFT_OUTER)
@@ -36,10 +36,13 @@ def _rows(pushed):
         .where(PushedRow.pushed_list == pushed.id)
         .order_by(PushedRow.row_number)
     )
-    last = 0
+    last = done = 0
     while True:
         chunk = list(query.where(PushedRow.row_number > last).limit(CHUNK))
         yield from chunk
+        done += len(chunk)
+        if progress is not None:
+            progress(done, pushed.row_count)
         if len(chunk) < CHUNK:
             return
         last = chunk[-1].row_number
@@ -57,9 +60,9 @@ def _appended(row, bureau, zone_name):
     return [result, row.note, row.transfer_to, unit, who, day]
 
 
-def write(user, pushed, target, bureau, zone_name):
+def write(user, pushed, target, bureau, zone_name, progress=None):
     """Write the feedback file of the list to the path target; the export is audited (the file holds full ID
-    numbers). Returns the rows written."""
+    numbers). Returns the rows written; progress(done, total) is told every CHUNK rows."""
     data = layout(pushed)
     headers = [*data["headers"], *APPENDED]
     width = len(data["headers"])
@@ -68,12 +71,12 @@ def write(user, pushed, target, bureau, zone_name):
         with open(target, "w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out)
             writer.writerow(headers)
-            for row in _rows(pushed):
+            for row in _rows(pushed, progress):
                 cells = [_text(cell) for cell in json.loads(row.cells)]
                 writer.writerow(cells + [""] * (width - len(cells)) + _appended(row, bureau, zone_name))
                 count += 1
     else:
-        count = _write_xlsx(pushed, target, headers, width, bureau, zone_name)
+        count = _write_xlsx(pushed, target, headers, width, bureau, zone_name, progress)
     audit.record(user, "exported", "pushed_list", pushed.id, after={"feedback": file_name(pushed), "rows": count})
     return count
 
@@ -85,7 +88,7 @@ def _text(cell):
     return "" if cell is None else cell
 
 
-def _write_xlsx(pushed, target, headers, width, bureau, zone_name):
+def _write_xlsx(pushed, target, headers, width, bureau, zone_name, progress):
     workbook = xlsxwriter.Workbook(str(target), {"constant_memory": True, "strings_to_numbers": False})
     sheet = workbook.add_worksheet("核查反馈")
     bold = workbook.add_format({"bold": True})
@@ -94,7 +97,7 @@ def _write_xlsx(pushed, target, headers, width, bureau, zone_name):
     for column, header in enumerate(headers):
         sheet.write_string(0, column, str(header), bold if column >= width else None)
     count = 0
-    for line, row in enumerate(_rows(pushed), start=1):
+    for line, row in enumerate(_rows(pushed, progress), start=1):
         for column, value in enumerate(json.loads(row.cells)):
             cell = from_json(value)
             if cell is None or cell == "":

@@ -4,27 +4,19 @@ A list is the bureau's (township NULL: rows across the county) or a township's o
 township). Township staff see the lists with rows in their township, and only those rows; the bureau and the
 county's administrators see everything. Teachers and village cadres do not verify lists."""
 
-import hashlib
 import json
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, IntegrityError, fn
+from peewee import JOIN, fn
 
-from ..core import audit
-from ..core.errors import PermissionDenied, ValidationError
-from ..db import database
+from ..core.errors import PermissionDenied
 from ..models import PushedList, PushedRow, Township, User
 from ..rules import id_number as idn
-from ..rules.dates import local_date
-from . import matching
-from .read import from_json, read_pushed
+from .read import from_json
 
 ROLES = ("admin", "bureau", "township")
-MAX_TITLE = 100
-INSERT_CHUNK = 500
-NAMED_ROWS = 20  # a refusal names this many rows, then counts the rest
 RESULTS = {
     "in_school": _l("In school"),
     "returned": _l("Back at school"),
@@ -38,7 +30,6 @@ MATCHED_BY = {
     "student_number": _l("by student number (学籍号)"),
     "name_birth": _l("by name and birth date"),
 }
-CARRIED = ("result", "note", "transfer_to", "case", "verified_by", "verified_at")
 
 
 def may_use(user):
@@ -46,141 +37,9 @@ def may_use(user):
     return user.role in ROLES
 
 
-def _require(user):
+def require(user):
     if not may_use(user):
         raise PermissionDenied()
-
-
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        while block := file.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _check_form(title, due_on, today):
-    errors = {}
-    title = (title or "").strip()
-    if not title:
-        errors["title"] = _("Give the list a title, such as the platform's notice.")
-    elif len(title) > MAX_TITLE:
-        errors["title"] = _("At most %(n)d characters.", n=MAX_TITLE)
-    if due_on is None:
-        errors["due_on"] = _("Give the date the verification is due.")
-    elif due_on < today:
-        errors["due_on"] = _("The due date has passed: give a day from today on.")
-    if errors:
-        raise ValidationError(errors)
-    return title
-
-
-def _duplicate(digest, zone_name):
-    earlier = PushedList.get_or_none(PushedList.sha256 == digest)
-    if earlier is None:
-        return None
-    return _(
-        "This file was uploaded before, as “%(title)s” on %(day)s: nothing was saved.",
-        title=earlier.title,
-        day=local_date(earlier.uploaded_at, zone_name).isoformat(),
-    )
-
-
-def _named(numbers):
-    shown = "、".join(str(n) for n in numbers[:NAMED_ROWS])
-    more = len(numbers) - NAMED_ROWS
-    return shown + (_(" and %(n)d more", n=more) if more > 0 else "")
-
-
-def upload(user, path, file_name, title, due_on, today, zone_name, limits=None):
-    """Take in a pushed list: read, match, carry the earlier verifications over, and save it with its rows, all or
-    nothing; the PushedList. ValidationError (nothing saved) for a bad title or due date, a file seen before, a
-    file that cannot be read or has no recognisable header, or (a township's upload) rows outside its township."""
-    _require(user)
-    title = _check_form(title, due_on, today)
-    digest = sha256_of(path)
-    duplicate = _duplicate(digest, zone_name)
-    if duplicate:
-        raise ValidationError({"file": duplicate})
-    received = read_pushed(path, today, limits)
-    matches = matching.match(received.rows)
-    own = user.township_id if user.role == "township" else None
-    if own is not None:
-        outside = [row.number for row, m in zip(received.rows, matches, strict=True) if m.township not in (None, own)]
-        if outside:
-            raise ValidationError(
-                {
-                    "file": _(
-                        "Rows %(rows)s are children of another township: nothing was saved. Only the bureau "
-                        "uploads a list across townships.",
-                        rows=_named(outside),
-                    )
-                }
-            )
-        for m in matches:
-            m.township = own  # a child the register does not know, on the township's own list: theirs to verify
-    carried = matching.carry_over(received.rows)
-    width = max([len(received.headers)] + [len(row.cells) for row in received.rows])
-    headers = received.headers + [""] * (width - len(received.headers))
-    try:
-        with database.atomic():  # the list and all its rows, or nothing
-            pushed = PushedList.create(
-                title=title,
-                file_name=(file_name or "")[:200],
-                sha256=digest,
-                headers=json.dumps(
-                    {"kind": received.kind, "headers": headers, "columns": received.columns}, ensure_ascii=False
-                ),
-                township=own,
-                due_on=due_on,
-                row_count=len(received.rows),
-                uploaded_by=user,
-            )
-            values = [
-                _row_values(pushed, row, m, carried.get(index))
-                for index, (row, m) in enumerate(zip(received.rows, matches, strict=True))
-            ]
-            for start in range(0, len(values), INSERT_CHUNK):
-                PushedRow.insert_many(values[start : start + INSERT_CHUNK]).execute()
-            audit.record(
-                user,
-                "uploaded",
-                "pushed_list",
-                pushed.id,
-                after={
-                    "title": title,
-                    "file": pushed.file_name,
-                    "rows": pushed.row_count,
-                    "due_on": due_on,
-                    "carried": len(carried),
-                },
-            )
-    except IntegrityError:  # the same file, uploaded at the same moment by someone else
-        raise ValidationError({"file": _duplicate(digest, zone_name) or _("This file was uploaded before.")}) from None
-    return pushed
-
-
-def _row_values(pushed, row, found, earlier):
-    values = {
-        "pushed_list": pushed.id,
-        "row_number": row.number,
-        "cells": json.dumps(row.cells, ensure_ascii=False),
-        "id_number": row.id_number,
-        "student_number": (row.student_number or None) and row.student_number[:255],
-        "name": row.name,
-        "birth_on": row.birth_on,
-        "child": found.child,
-        "matched_by": found.matched_by,
-        "township": found.township,
-        "transfer_to": "",
-        "note": "",
-    }
-    if earlier is not None:
-        values.update(
-            {name: getattr(earlier, f"{name}_id" if name in ("case", "verified_by") else name) for name in CARRIED}
-        )
-        values["carried_from"] = earlier.id
-    return values
 
 
 def layout(pushed):
@@ -204,7 +63,7 @@ def page_cells(row):
 
 def lists(user):
     """The lists the user sees, newest first."""
-    _require(user)
+    require(user)
     query = PushedList.select().order_by(PushedList.uploaded_at.desc(), PushedList.id.desc())
     if user.role == "township":
         theirs = PushedRow.select(PushedRow.pushed_list).where(PushedRow.township == user.township_id)
@@ -259,6 +118,14 @@ def refusal(user, row):
         return _("Only the bureau and township staff verify the platform's lists.")
     if user.role == "township" and row.township_id != user.township_id:
         return _("This row is another township's to verify: only its staff or the bureau may.")
+    return None
+
+
+def export_refusal(user, pushed):
+    """Why the user may not export the list's feedback, or None: the bureau sends back its own lists, a township
+    its own uploads."""
+    if user.role == "township" and pushed.township_id != user.township_id:
+        return _("The bureau sends the feedback of its own lists; a township exports its own uploads.")
     return None
 
 

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from ..core.errors import ValidationError
 from ..roster import cells as roster_cells
+from ..roster import limits as workbook_limits
 from ..roster import read as roster_read
 from ..roster.files import header_lookup, normalise_header
 from ..roster.lists import cell_text
@@ -69,6 +70,16 @@ def read_pushed(path, today, limits=None):
     if not rows:
         raise ValidationError({"file": _("The list has a header but no rows.")})
     return Received(kind, headers, columns, rows)
+
+
+def check_file(path, limits=None):
+    """The file's kind ("xlsx" or "csv", from its first bytes), once it is within the upload limits; ValidationError
+    for an empty file, another kind, or one past the limits (roster/limits.py)."""
+    kind = roster_read.kind_of(path)
+    if kind not in KINDS:
+        raise ValidationError({"file": wrong_kind()})
+    workbook_limits.check(path, limits, unreadable=roster_read.not_a_spreadsheet)
+    return kind
 
 
 def wrong_kind():

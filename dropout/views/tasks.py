@@ -17,7 +17,11 @@ from .downloads import send_download
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 _KEY = re.compile(r"[0-9a-f]{32}")
-TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
+TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+    "csv": "text/csv",
+}
 
 
 def start(kind, title, params, then=None, back=None):

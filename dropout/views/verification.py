@@ -1,10 +1,6 @@
 """核查 pages: the platform's pushed lists (upload, progress per township, rows filtered and paged), a row's
 verification and the case opened from it, and the feedback file (核查反馈) to upload back."""
 
-import os
-import tempfile
-from pathlib import Path
-
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,11 +15,10 @@ from ..case_forms import CaseOpenForm, read_dates
 from ..casework.settings import CaseSettings
 from ..core.errors import PermissionDenied, ValidationError
 from ..forms import FUTURE, DayField, options, show_errors
-from ..notices.numbering import bureau_name
-from ..roster import files as register_files
 from ..roster import limits as workbook_limits
-from ..verification import feedback, lists, rows
-from .downloads import send_download
+from ..roster import read as roster_read
+from ..verification import intake, lists, rows
+from . import tasks
 from .found import or_404, paged
 
 bp = Blueprint("verification", __name__, url_prefix="/verification")
@@ -60,50 +55,49 @@ def index():
     )
 
 
-def _receive(form):
-    """The uploaded file saved to a temporary path (removed by the caller), within DROPOUT_IMPORT_MAX_MB."""
+def _uploads():
+    return _config()["UPLOADS_DIR"]
+
+
+def _stored(form):
+    """The uploaded file kept by content (roster/read.py's store, beside the roster uploads) within
+    DROPOUT_IMPORT_MAX_MB: (token, note)."""
     stored = form.file.data
     if not stored or not stored.filename:
         raise ValidationError({"file": _("Choose a file.")})
     max_mb = int(_config().get("IMPORT_MAX_MB") or 50)
-    handle, path = tempfile.mkstemp(suffix=".upload")
-    os.close(handle)
-    too_large = lambda: _("The file is larger than %(mb)d MB: split it into several files.", mb=max_mb)  # noqa: E731
-    register_files.receive(stored.stream, Path(path), max_mb * 1024 * 1024, too_large)
-    return path, stored.filename
+    return roster_read.store_upload(stored.stream, _uploads(), current_user.id, stored.filename, max_mb * 1024 * 1024)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @allowed
 def upload():
+    """The upload is checked at once (title, due date, the file's kind and size, the same file twice); its rows are
+    read, matched and saved by a background task, whose page says why when it refuses them."""
     form = UploadForm()
     error = None
     if form.validate_on_submit():
         values = read_dates(form, "due_on")
-        path = None
+        token = note = None
         try:
             if form.due_on.errors:
                 raise ValidationError({})
-            path, name = _receive(form)
-            pushed = lists.upload(
-                current_user,
-                path,
-                name,
-                form.title.data,
-                values["due_on"],
-                clock.today(),
-                clock.zone_name(),
-                workbook_limits.Limits.from_config(_config()),
+            token, note = _stored(form)
+            path = roster_read.upload_path(_uploads(), token, note)
+            limits = workbook_limits.Limits.from_config(_config())
+            title, _digest = intake.check(
+                current_user, path, form.title.data, values["due_on"], clock.today(), clock.zone_name(), limits
             )
         except ValidationError as exc:
+            if note is not None:
+                roster_read.discard_upload(_uploads(), token, note, with_note=True)
             error = exc.errors.pop("file", None)
             show_errors(form, exc.errors)
         else:
-            flash(_("The list was taken in: %(n)d rows.", n=pushed.row_count))
-            return redirect(url_for("verification.detail", list_id=pushed.id))
-        finally:
-            if path:
-                os.unlink(path)
+            note.update(title=title, due_on=values["due_on"].isoformat())
+            roster_read.save_note(_uploads(), token, note)
+            then, back = url_for("verification.index"), url_for("verification.upload")
+            return tasks.start("pushed_list", _("Taking in %(file)s", file=note["file"]), {"token": token}, then, back)
         error = error or _("Nothing was saved. Correct the fields marked below.")
     page = render_template("verification/upload.html", form=form, error=error)
     return page, 422 if error else 200
@@ -225,17 +219,15 @@ def open_case(row_id):
 @bp.route("/<id:list_id>/feedback", methods=["POST"])
 @allowed
 def export(list_id):
-    """The 核查反馈 file: full ID numbers as the platform sent them, so the export is audited (a POST)."""
+    """The 核查反馈 file, written by a background task: full ID numbers as the platform sent them, so the export is
+    audited (a POST)."""
     pushed = or_404(lists.get_list(current_user, list_id))
-    if current_user.role == "township" and pushed.township_id != current_user.township_id:
-        _refuse(_("The bureau sends the feedback of its own lists; a township exports its own uploads."))
+    reason = lists.export_refusal(current_user, pushed)
+    if reason:
+        _refuse(reason)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    handle, path = tempfile.mkstemp(suffix=".feedback")
-    os.close(handle)
-    try:
-        feedback.write(current_user, pushed, path, bureau_name(_config()), clock.zone_name())
-        data = Path(path).read_bytes()
-    finally:
-        os.unlink(path)
-    return send_download(data, feedback.file_name(pushed), TYPES[lists.layout(pushed)["kind"]])
+    back = url_for("verification.detail", list_id=pushed.id)
+    return tasks.start(
+        "pushed_feedback", _("Feedback of %(title)s", title=pushed.title), {"list": pushed.id}, back=back
+    )
