@@ -6,9 +6,11 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 
 from . import clock
-from .choices import CLOSURES, DROPOUT_REASONS, EXEMPTION_KINDS, PLACEMENTS, VISIT_MET, VISIT_METHODS, VISIT_OUTCOMES
+from .choices import DROPOUT_REASONS, EXEMPTION_KINDS, PLACEMENTS, VISIT_MET, VISIT_METHODS, VISIT_OUTCOMES
 from .forms import FUTURE, DayField, options
 from .rules.dates import parse_date
+
+NUMERIC = {"inputmode": "numeric"}
 
 
 class CaseOpenForm(FlaskForm):
@@ -40,12 +42,36 @@ class ReturnForm(FlaskForm):
     notes = TextAreaField(_l("Notes"))
 
 
-class CloseForm(FlaskForm):
-    closure = SelectField(_l("Why the case closes"), choices=options(CLOSURES.items(), "—"), validate_choice=False)
-    on = DayField(_l("Date"))
+class ClosureRequestForm(FlaskForm):
+    """申请销号: why and from which day, with the proof the closure needs (the approval checks it is complete)."""
+
+    closure = SelectField(_l("Why the case closes"), validate_choice=False)
+    on = DayField(_l("Closes on"))
     receiving_school = StringField(_l("Receiving school (moved away)"))
+    transfer_number = StringField(_l("Its confirmation: 学籍转接 or 接收证明 number (moved away)"))
+    scan = FileField(_l("Or a scan of the confirmation (PDF, JPEG or PNG, at most 5 MB)"))
+    attended_days = StringField(_l("Days attended in the first week back (stable return)"), render_kw=NUMERIC)
+    school_days = StringField(_l("School days in that week (stable return)"), render_kw=NUMERIC)
+    attendance_confirmed_by = StringField(_l("Attendance confirmed by (stable return)"))
     certificate = StringField(_l("Completion certificate number"))
     death_on = DayField(_l("Date of death"))
+
+
+class ClosureProofForm(FlaskForm):
+    """The township's approval: the request's proof, which it may complete before approving."""
+
+    receiving_school = StringField(_l("Receiving school"))
+    transfer_number = StringField(_l("学籍转接 or 接收证明 number"))
+    scan = FileField(_l("Or a scan of the confirmation (PDF, JPEG or PNG, at most 5 MB)"))
+    attended_days = StringField(_l("Days attended in the first week back"), render_kw=NUMERIC)
+    school_days = StringField(_l("School days in that week"), render_kw=NUMERIC)
+    attendance_confirmed_by = StringField(_l("Attendance confirmed by"))
+    certificate = StringField(_l("Completion certificate number"))
+    death_on = DayField(_l("Date of death"))
+
+
+class ClosureRefusalForm(FlaskForm):
+    refusal = TextAreaField(_l("Why it is sent back"))
 
 
 class HandoverForm(FlaskForm):

@@ -6,11 +6,22 @@ about a child comes with the child's village, township and school from the same 
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from .core import calendar as county_calendar
 from .core import scope
-from .models import Child, DropoutCase, Escalation, Exemption, MonthlyReport, ReturnNotice, School, Township, Village
+from .models import (
+    Child,
+    ClosureRequest,
+    DropoutCase,
+    Escalation,
+    Exemption,
+    MonthlyReport,
+    ReturnNotice,
+    School,
+    Township,
+    Village,
+)
 from .reporting import filing as monthly_reports
 from .reporting import supervision
 from .rules.case_status import VISITING_STATUSES
@@ -24,6 +35,9 @@ GROUPS = (
     "to_confirm",
     "suspected",
     "notices_unserved",
+    "closures_to_sign",
+    "closures_to_approve",
+    "closures_refused",
     "followups_due",
     "reports_missing",
     "reports_waiting",
@@ -43,6 +57,9 @@ class Todo:
     to_confirm: list = field(default_factory=list)  # suspected cases this user decides on
     suspected: list = field(default_factory=list)  # a village cadre's: the township or the school confirms them
     notices_unserved: list = field(default_factory=list)  # issued, not yet served on the guardian
+    closures_to_sign: list = field(default_factory=list)  # 销号 requests waiting for this person's signature
+    closures_to_approve: list = field(default_factory=list)  # signed by both, waiting for the township
+    closures_refused: list = field(default_factory=list)  # this user's requests sent back, with the reason
     followups_due: list = field(default_factory=list)  # [(case, school days overdue)]
     reports_missing: list = field(default_factory=list)  # [(month, due day, [unit names])] past due, not submitted
     reports_waiting: list = field(default_factory=list)  # monthly reports to submit or approve
@@ -168,6 +185,44 @@ def _notice_items(result, user):
     result.notices_unserved = _listed(result, "notices_unserved", unserved)
 
 
+def _closures(user, condition):
+    """The closure requests of cases in the user's area matching `condition`, with their case and child."""
+    return (
+        ClosureRequest.select(ClosureRequest, DropoutCase, Child)
+        .join(DropoutCase)
+        .join(Child)
+        .where(_few(ClosureRequest, condition) & scope.child_condition(user))
+    )
+
+
+def _closure_items(result, user):
+    """销号 requests: to sign (the case's cadre or teacher, not yet signed by them), to approve (the township's,
+    both signatures in; not one's own request, which another approves), and one's own sent back."""
+    pending = ClosureRequest.status == "pending"
+    oldest = (ClosureRequest.requested_at, ClosureRequest.id)
+    cadre_signed = ClosureRequest.cadre_signed_by == DropoutCase.cadre
+    teacher_signed = ClosureRequest.teacher_signed_by == DropoutCase.teacher
+    cadre_unsigned = ClosureRequest.cadre_signed_by.is_null() | (ClosureRequest.cadre_signed_by != DropoutCase.cadre)
+    teacher_unsigned = ClosureRequest.teacher_signed_by.is_null() | (
+        ClosureRequest.teacher_signed_by != DropoutCase.teacher
+    )
+    unsigned = ((DropoutCase.cadre == user.id) & cadre_unsigned) | ((DropoutCase.teacher == user.id) & teacher_unsigned)
+    to_sign = _closures(user, pending).where(unsigned).order_by(*oldest)
+    result.closures_to_sign = _listed(result, "closures_to_sign", to_sign)
+    if user.role in ("admin", "township"):
+        ready = _closures(user, pending).where(cadre_signed & teacher_signed)
+        if user.role != "admin":
+            ready = ready.where(ClosureRequest.requested_by != user.id)
+        result.closures_to_approve = _listed(result, "closures_to_approve", ready.order_by(*oldest))
+    later = ClosureRequest.alias("later")
+    answered = later.select(later.id).where((later.case == ClosureRequest.case) & (later.id > ClosureRequest.id))
+    refused = (ClosureRequest.status == "refused") & (ClosureRequest.requested_by == user.id)
+    sent_back = _closures(user, refused).where((DropoutCase.status != "closed") & ~fn.EXISTS(answered))
+    result.closures_refused = _listed(
+        result, "closures_refused", sent_back.order_by(ClosureRequest.decided_at.desc(), ClosureRequest.id)
+    )
+
+
 def _report_items(result, user, today):
     """Monthly reports to submit or approve, and those past due."""
     result.reports_waiting = monthly_reports.to_do(user)[:LIMIT]
@@ -216,6 +271,7 @@ def todo(user, today, settings):
     result = Todo()
     _case_items(result, user, today)
     _notice_items(result, user)
+    _closure_items(result, user)
     _report_items(result, user, today)
     _letter_items(result, user)
     _verification_items(result, user)

@@ -40,6 +40,11 @@ EXPECTED = {
     ("cases.detail", "GET", "other"): by_role(404, admin=200, bureau=200),
     ("cases.act", "POST", "own"): by_role(422, bureau=403, village=403),  # an empty confirmation is refused
     ("cases.act", "POST", "other"): by_role(404, admin=422, bureau=403),
+    # A closure (销号) step with no request waiting is refused (422); the bureau and the village take none.
+    ("cases.closure_step", "POST", "own"): by_role(422, bureau=403, village=403),
+    ("cases.closure_step", "POST", "other"): by_role(404, admin=422, bureau=403),
+    ("cases.closure_scan", "GET", "own"): by_role(404),  # no such request: test_closures opens a real scan
+    ("cases.closure_scan", "GET", "other"): by_role(404),
     ("cases.handover", "GET", None): by_role(403, admin=200, township=200),
     ("visits.create", "GET", None): by_role(200, bureau=403),
     ("visits.photo", "GET", "own"): EVERYONE,
@@ -233,6 +238,8 @@ def _url(app, county, endpoint, target):
         args["user_id"] = county.users["village"].id
     if "code" in rule.arguments and endpoint == "auth.language":
         args["code"] = "en"
+    if "request_id" in rule.arguments:
+        args["request_id"] = 1
     if "scan_id" in rule.arguments:
         args["scan_id"] = 1
     if "entry_id" in rule.arguments:

@@ -27,8 +27,15 @@ TABLE = [
     ([("opened", 0), ("confirmed", 3), ("visit", 4), ("returned", 10)], "returned", 0),
     ([("opened", 0), ("returned", 1)], "returned", 0),  # back before confirmation
     ([("opened", 0), ("confirmed", 1), ("returned", 2), ("visit", 30, {"followup": True})], "returned", 0),
-    (
+    (  # the last follow-up no longer closes the case: an approved stable-return closure does
         [("opened", 0), ("confirmed", 1), ("returned", 2)] + [("visit", 30 * k, {"followup": True}) for k in (1, 2, 3)],
+        "returned",
+        0,
+    ),
+    (
+        [("opened", 0), ("confirmed", 1), ("returned", 2)]
+        + [("visit", 30 * k, {"followup": True}) for k in (1, 2, 3)]
+        + [("closed", 95, {"closure": "stable_return"})],
         "closed",
         0,
     ),
@@ -83,8 +90,9 @@ def test_follow_ups_fall_due_monthly_after_the_return():
 
 def test_follow_up_months_are_configurable():
     steps = events(("opened", 0), ("confirmed", 1), ("returned", 2), ("visit", 40, {"followup": True}))
-    assert derive(steps, today=D, followup_months=(1,)).status == "closed"
-    assert derive(steps, today=D, followup_months=(1, 6)).status == "returned"
+    done = derive(steps, today=D, followup_months=(1,))
+    assert (done.status, done.followups_due) == ("returned", ())  # done: a stable-return closure may follow
+    assert derive(steps, today=D, followup_months=(1, 6)).followups_due == (add_months(D + timedelta(days=2), 6),)
 
 
 @pytest.mark.parametrize(

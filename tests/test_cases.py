@@ -7,10 +7,10 @@ import pytest
 from county import build_county
 
 from dropout import todo
-from dropout.casework import cases, exemptions, visits
+from dropout.casework import cases, closures, exemptions, visits
 from dropout.casework.settings import CaseSettings
 from dropout.core.errors import PermissionDenied, ValidationError
-from dropout.models import CaseEvent, Child, DropoutCase, Exemption, HomeVisit
+from dropout.models import CaseEvent, Child, ClosureRequest, DropoutCase, Exemption, HomeVisit
 
 SETTINGS = CaseSettings()
 OPENED = date(2026, 3, 2)
@@ -37,6 +37,17 @@ def open_and_confirm(county, user=None):
     )
 
 
+def close_with_sign_off(county, case, closure, proof, day):
+    """销号: the teacher named with the township's cadre, the township requests (signing as the cadre), the teacher
+    signs, the administrator approves; returns the case as stored."""
+    township, teacher = county.users["township"], county.users["teacher"]
+    cases.assign(township, case, township.id, teacher.id, day)
+    request = closures.submit(township, DropoutCase.get_by_id(case.id), closure, day, proof, SETTINGS, day)
+    closures.sign(teacher, request, day)
+    closures.approve(county.users["admin"], ClosureRequest.get_by_id(request.id), {}, SETTINGS, day)
+    return DropoutCase.get_by_id(case.id)
+
+
 def child_status(child):
     return Child.get_by_id(child.id).status
 
@@ -59,8 +70,13 @@ def test_the_whole_life_of_a_case(db, county, tmp_path):
     for day in (date(2026, 4, 21), date(2026, 5, 20), date(2026, 6, 22)):
         visits.log_visit(township, case, visit_values(day, outcome="agreed"), SETTINGS, today=day)
         case = DropoutCase.get_by_id(case.id)
-    assert (case.status, case.closed_kind, child_status(county.own)) == ("closed", "stable_return", "enrolled")
+    # The follow-ups are done; the case closes as a stable return by a closure request, signed and approved.
+    assert (case.status, case.next_followup_on, child_status(county.own)) == ("returned", None, "returned")
     assert HomeVisit.select().where(HomeVisit.is_followup).count() == 3
+    attendance = {"attended_days": "5", "school_days": "5", "attendance_confirmed_by": "班主任"}
+    close_with_sign_off(county, case, "stable_return", attendance, date(2026, 6, 22))
+    case = DropoutCase.get_by_id(case.id)
+    assert (case.status, case.closed_kind, child_status(county.own)) == ("closed", "stable_return", "enrolled")
 
 
 def test_a_child_who_leaves_again_reopens_the_same_case(db, county):
@@ -137,17 +153,15 @@ def test_not_a_dropout_closes_the_case_and_the_child_is_enrolled(db, county):
 def test_a_closure_without_its_proof_is_refused(db, county, closure, proof, field):
     case = open_and_confirm(county)
     with pytest.raises(ValidationError) as caught:
-        cases.close(county.users["township"], case, closure, date(2026, 4, 1), proof, SETTINGS, date(2026, 4, 1))
+        close_with_sign_off(county, case, closure, proof, date(2026, 4, 1))
     assert field in caught.value.errors
     assert DropoutCase.get_by_id(case.id).status == "dropped_out"
 
 
 def test_a_closure_with_its_proof(db, county):
     case = open_and_confirm(county)
-    day = date(2026, 4, 1)
-    case = cases.close(
-        county.users["township"], case, "moved_away", day, {"receiving_school": "广州市某小学"}, SETTINGS, day
-    )
+    proof = {"receiving_school": "广州市某小学", "transfer_number": "接收证明2026-18"}
+    case = close_with_sign_off(county, case, "moved_away", proof, date(2026, 4, 1))
     assert (case.status, case.closed_kind, child_status(county.own)) == ("closed", "moved_away", "moved_out")
 
 
@@ -165,7 +179,7 @@ def test_an_exemption_approved_and_valid_lets_the_case_close(db, county):
     exemptions.approve(county.users["township"], application, day)
     assert child_status(county.own) == "deferred"
     exemptions.file(county.users["bureau"], Exemption.get_by_id(application.id), day)
-    case = cases.close(county.users["township"], case, "exempted", day, {}, SETTINGS, day)
+    case = close_with_sign_off(county, case, "exempted", {}, day)
     assert case.closed_kind == "exempted"
 
 

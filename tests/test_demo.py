@@ -33,6 +33,7 @@ from dropout.models import (
     AuditLog,
     CaseEvent,
     Child,
+    ClosureRequest,
     DocumentCounter,
     DropoutCase,
     Escalation,
@@ -74,8 +75,9 @@ STATUS_AFTER = {
     "returned": "returned",
     "left_again": "suspected",
     "not_dropout": "enrolled",
-    "closed": "moved_out",
 }
+# The child's status after a closure (销号), by kind.
+AFTER_CLOSURE = {"moved_away": "moved_out", "stable_return": "enrolled"}
 # Steps that leave the case's next visit as the last visit set it.
 PASSIVE = ("assigned", "notice_issued", "notice_served", "measure")
 SERVICE_KEYS = ["method", "served_time", "recipient", "place", "server", "refusal_reason", "witness1", "witness2"]
@@ -369,7 +371,7 @@ def test_case_timelines_are_consistent(casework):
         assert 0 <= (case.opened_on - rows[0].happened_on).days <= 5
         assert case.absent_since == max(row.happened_on for row in rows if row.kind in ("opened", "left_again"))
         assert all(since <= row.happened_on <= TODAY for row in rows)
-        assert all(row.happened_on < TODAY for row in rows if row.kind in STATUS_AFTER)
+        assert all(row.happened_on < TODAY for row in rows if row.kind in (*STATUS_AFTER, "closed"))
         confirmed = [row for row in rows if row.kind == "confirmed"]
         assert all(row.happened_on >= case.opened_on for row in confirmed)
         if confirmed:
@@ -381,8 +383,10 @@ def test_case_timelines_are_consistent(casework):
             data = json.loads(row.data)
             if row.kind == "returned":
                 assert data["placement"] in PLACEMENTS and data["school"] == case.child.school_id
-            if row.kind == "closed":
-                assert data["closure"] == "moved_away" and data["receiving_school"]
+            if row.kind == "closed":  # approved with its request, which names the proof
+                request = ClosureRequest.get_by_id(data.pop("request"))
+                assert data == {"closure": request.closure, **json.loads(request.proof)}
+                assert (request.status, request.closes_on, request.decided_at) == ("approved", row.happened_on, row.at)
             if row.kind == "visit":
                 assert data == {"followup": row.visit.is_followup}
         confirmed_on = returned_on = None
@@ -427,8 +431,8 @@ def test_children_follow_their_cases(casework):
         expected = []
         for row in case.events.order_by(CaseEvent.happened_on, CaseEvent.id):
             after = STATUS_AFTER.get(row.kind)
-            if row.kind == "visit" and row.visit.is_followup and case.closed_kind == "stable_return":
-                after = "enrolled" if row.id == case.events.order_by(CaseEvent.id.desc()).first().id else None
+            if row.kind == "closed":
+                after = AFTER_CLOSURE[json.loads(row.data)["closure"]]
             if after and after != (expected or ["enrolled"])[-1]:
                 expected.append(after)
         assert path == expected, case.id
@@ -448,10 +452,49 @@ def test_responsibility(casework):
         mine = child.school_id == teacher.school_id or child.responsible_teacher_id == teacher.id
         assert case.teacher_id == (teacher.id if mine else None)
         office = users["township"] if at_home else users["admin"]
-        people = {row.user_id for row in case.events} | {visit.user_id for visit in case.visits}
+        # The 'closed' step is the approval's: tests the closure requests' people in test_closure_requests.
+        steps = case.events.where(CaseEvent.kind != "closed")
+        people = {row.user_id for row in steps} | {visit.user_id for visit in case.visits}
         assert people <= {office.id, teacher.id if mine else office.id}
     assert sum(case.teacher_id is not None for case in cases) >= 4
     assert sum(case.cadre_id is not None for case in cases) >= 8
+
+
+def test_closure_requests(casework):
+    """Every closure (销号) but a ruled-out suspicion is an approved request with its proof, signed by the case's
+    cadre and teacher where the demo has their accounts, decided by another than the requester (or the admin);
+    a few of 城关镇's returned children have one waiting or sent back."""
+    users = _users()
+    requests = list(ClosureRequest.select(ClosureRequest, DropoutCase).join(DropoutCase))
+    assert {r.status for r in requests} == {"approved", "pending", "refused"}
+    closed = DropoutCase.select().where((DropoutCase.status == "closed") & (DropoutCase.closed_kind != "not_dropout"))
+    assert {r.case_id for r in requests if r.status == "approved"} == {case.id for case in closed}
+    for r in requests:
+        case, proof = r.case, json.loads(r.proof)
+        assert r.closure in ("moved_away", "stable_return") and r.scan_path is None
+        if r.closure == "moved_away":
+            assert proof["receiving_school"] and proof["transfer_number"]
+        else:
+            assert 0 < proof["attended_days"] <= proof["school_days"] <= 5 and proof["attendance_confirmed_by"]
+        assert r.closes_on <= r.requested_at.date() < TODAY
+        assert (r.cadre_signed_by_id, r.teacher_signed_by_id) == (
+            case.cadre_id if r.cadre_signed_at else None,
+            case.teacher_id if r.teacher_signed_at else None,
+        )
+        signed = [at for at in (r.cadre_signed_at, r.teacher_signed_at) if at]
+        assert all(r.requested_at <= at for at in signed)
+        if r.status == "pending":
+            assert (r.decided_by_id, r.decided_at, r.refusal, case.status) == (None, None, "", "returned")
+            continue
+        assert r.decided_by_id != r.requested_by_id or r.decided_by_id == users["admin"].id
+        assert all(at <= r.decided_at for at in signed) and r.decided_at.date() < TODAY
+        if r.status == "approved" and case.cadre_id and case.teacher_id:
+            assert len(signed) == 2
+        if r.status == "refused":
+            assert r.refusal and case.status == "returned" and r.decided_by_id == users["township"].id
+    pending = [r for r in requests if r.status == "pending"]
+    waiting_for = {(r.cadre_signed_at is None, r.teacher_signed_at is None) for r in pending}
+    assert waiting_for == {(False, True), (False, False)}  # the teacher's signature; the township's approval
 
 
 def test_demo_staff_have_work_to_do(casework):
@@ -461,6 +504,8 @@ def test_demo_staff_have_work_to_do(casework):
         assert plan.count and plan.visits_due and plan.to_confirm and plan.followups_due
         assert any(days == 0 for _case, days in plan.visits_due)  # one falls due today
     assert township.exemptions_expiring and township.exemptions_to_approve
+    # 销号: a request for the teacher to sign, one for the township to approve, one sent back to the teacher.
+    assert teacher.closures_to_sign and township.closures_to_approve and teacher.closures_refused
     # An overdue notice waits for the township to decide what follows; one with a measure does not.
     assert township.notices_overdue and not any(notice.escalations.exists() for notice in township.notices_overdue)
     # Visits due later, too: not every open case is late.

@@ -14,7 +14,7 @@ from python_calamine import CalamineWorkbook
 from test_ledger import statements_of
 
 from dropout import clock
-from dropout.casework import cases, visits
+from dropout.casework import cases, closures, visits
 from dropout.casework.settings import CaseSettings
 from dropout.db import database
 from dropout.models import AuditLog, CaseEvent, Child, DropoutCase, HomeVisit, User
@@ -24,6 +24,7 @@ TODAY = clock.today()
 YEAR_START = ledgers.year_start(TODAY)
 ABSENT = YEAR_START - timedelta(days=100)  # every child left before the school year began
 LAST_YEAR = YEAR_START - timedelta(days=1)  # a case closed then has left the books
+MOVED = {"receiving_school": "外县小学", "transfer_number": "接收证明01"}
 
 
 def _visit(user, case, settings):
@@ -74,10 +75,11 @@ def county(app):
         back = confirmed("丁复学")
         _visit(cadre, back, settings)
         cases.record_return(cadre, back, TODAY, "original", county.home_school.id, 5, "", settings, TODAY)
+        # The closing step an approved closure request (销号) takes: tests/test_closures.py walks the sign-off.
         moved = confirmed("戊转出")
-        cases.close(cadre, moved, "moved_away", TODAY, {"receiving_school": "外县小学"}, settings, TODAY)
+        closures.record_closure(cadre, moved, "moved_away", TODAY, MOVED, settings, TODAY)
         gone = confirmed("己去年")
-        cases.close(admin, gone, "moved_away", LAST_YEAR, {"receiving_school": "外县小学"}, settings, TODAY)
+        closures.record_closure(admin, gone, "moved_away", LAST_YEAR, MOVED, settings, TODAY)
         cases.open_case(admin, child("庚外乡", county.other.village, county.other.school), ABSENT, settings, TODAY)
         county.out, county.back = out, back
     return county
@@ -104,7 +106,7 @@ def test_each_case_stands_in_the_book_its_history_puts_it_in(county, db):
     assert names(cells(bureau, "dropouts", closed=True)) == ["戊转出"]
     assert ledgers.counts(bureau, TODAY) == {"suspected": (2, 1), "dropouts": (2, 1)}
     ruled_out = cells(bureau, "suspected", closed=True)[0]
-    assert ruled_out[16] == TODAY.isoformat() and ruled_out[17] == "已销号（非辍学）"
+    assert ruled_out[16] == TODAY.isoformat() and ruled_out[18] == "已销号（非辍学）"
 
 
 def test_the_columns_are_the_cases_own(county, db):
@@ -132,11 +134,12 @@ def test_the_columns_are_the_cases_own(county, db):
         "",
         "",
         "",
+        "",
         "劝返中",
     ]
     returned = rows["丁复学"]
     assert returned[0] == "1" and returned[3] == back.id_number[:4] + "*" * 10 + back.id_number[-4:]
-    assert returned[12:] == ["1", TODAY.isoformat(), TODAY.isoformat(), "原校就读", "", "已复学"]
+    assert returned[12:] == ["1", TODAY.isoformat(), TODAY.isoformat(), "原校就读", "", "", "已复学"]
 
 
 def test_a_township_sees_only_its_own_cases(county, db):
@@ -211,21 +214,29 @@ def test_the_pages_show_the_open_rows_and_link_the_closed(county, client):
     assert client.get("/ledgers/dropouts").status_code == 403
 
 
-def test_a_stable_return_closes_on_its_last_follow_up_and_a_child_who_leaves_again_is_suspected_again(app, county):
-    """The returned case closes after its follow-up visits (not counted as 劝返) and moves to the closed sheet;
-    the moved-away child reported absent again starts a new episode: suspected, out of the 辍学 book."""
+def test_a_stable_return_closes_on_its_approved_closure_and_a_child_who_leaves_again_is_suspected_again(app, county):
+    """The returned case stays open after its follow-up visits (not counted as 劝返), shown waiting for its
+    stable-return closure (销号申请) once requested; approved, it moves to the closed sheet on the closure's day. The
+    moved-away child reported absent again starts a new episode: suspected, out of the 辍学 book."""
     settings = CaseSettings.from_config(app.config)
     with app.test_request_context(), database.connection_context():
-        cadre = User.get(User.username == "township")
+        cadre, teacher = User.get(User.username == "township"), User.get(User.username == "teacher")
         back = cases.DropoutCase.get_by_id(county.back.id)
         for _ in settings.followup_months:
             _visit(cadre, back, settings)
+        back = cases.DropoutCase.get_by_id(county.back.id)
+        attendance = {"attended_days": "4", "school_days": "5", "attendance_confirmed_by": "李老师"}
+        request = closures.submit(teacher, back, "stable_return", TODAY, attendance, settings, TODAY)
+        assert {row[1]: row[17] for row in cells(cadre, "dropouts")}["丁复学"] == "待签字"
+        closures.sign(cadre, request, TODAY)
+        assert {row[1]: row[17] for row in cells(cadre, "dropouts")}["丁复学"] == "待审批"
+        closures.approve(cadre, request, {}, settings, TODAY)
         moved = Child.get(Child.name == "戊转出")
         cases.open_case(cadre, moved, TODAY, settings, TODAY)
         closed = {row[1]: row for row in cells(cadre, "dropouts", closed=True)}
         assert sorted(closed) == ["丁复学"]
         assert closed["丁复学"][12] == "1" and closed["丁复学"][16] == TODAY.isoformat()
-        assert closed["丁复学"][17] == "已销号（稳定复学）"
+        assert closed["丁复学"][18] == "已销号（稳定复学）"
         assert names(cells(cadre, "suspected")) == ["戊转出", "甲疑似"]
 
 
@@ -275,7 +286,7 @@ def test_a_suspected_case_closed_before_confirmation_leaves_the_suspected_book(a
     with app.test_request_context(), database.connection_context():
         cadre = User.get(User.username == "township")
         case = DropoutCase.get(DropoutCase.child == Child.get(Child.name == "甲疑似"))
-        cases.close(cadre, case, "moved_away", TODAY, {"receiving_school": "外县小学"}, settings, TODAY)
+        closures.record_closure(cadre, case, "moved_away", TODAY, MOVED, settings, TODAY)
         closed = {row[1]: row for row in cells(cadre, "suspected", closed=True)}
         assert sorted(closed) == ["乙排除", "甲疑似"] and closed["甲疑似"][16] == TODAY.isoformat()
         assert names(cells(cadre, "suspected")) == [] and "甲疑似" not in names(cells(cadre, "dropouts", closed=True))
@@ -289,4 +300,4 @@ def test_the_workbook_is_chinese_in_an_english_session_too(county, client):
     assert "<th>Persuasion visits</th>" in page and "Gone to work" in page and "Persuading" in page
     _names, (first, _second) = book_sheets(task_result(client, "/ledgers/dropouts.xlsx?status=persuading"))
     assert first[1][1] == "姓名" and [row[1:3] for row in first[2:]] == [["丙辍学", "男"]]
-    assert first[2][10] == "外出务工" and first[2][17] == "劝返中"
+    assert first[2][10] == "外出务工" and first[2][18] == "劝返中"

@@ -22,7 +22,7 @@ from pushed import row as pushed_row
 
 from dropout import clock
 from dropout.db import database
-from dropout.models import CaseEvent, DropoutCase, Exemption, MonthlyReport, ReturnNotice
+from dropout.models import CaseEvent, ClosureRequest, DropoutCase, Exemption, MonthlyReport, ReturnNotice, utcnow
 from dropout.reporting import dashboard, summaries
 from dropout.reporting import filing as monthly_reports
 from dropout.reporting.figures import Month
@@ -72,6 +72,27 @@ class World:
             )
         self.set(DropoutCase, self.own_case, status=status)
         return {"case": self.own_case}
+
+    def people_named(self):
+        """The own case with its township cadre and teacher named (双线责任), as a closure request needs."""
+        users = self.county.users
+        self.set(DropoutCase, self.own_case, cadre=users["township"].id, teacher=users["teacher"].id)
+        return {"case": self.own_case}
+
+    def closure_waiting(self):
+        """A closure request (moved away, no proof) the teacher made on the own case, signed by the teacher."""
+        params, teacher = self.people_named(), self.county.users["teacher"]
+        with database.connection_context():
+            ClosureRequest.create(
+                case=self.own_case,
+                closure="moved_away",
+                closes_on=clock.today(),
+                status="pending",
+                requested_by=teacher,
+                teacher_signed_by=teacher,
+                teacher_signed_at=utcnow(),
+            )
+        return params
 
     def notice(self, status):
         self.set(ReturnNotice, self.work.notice["own"].id, status=status)
@@ -197,9 +218,24 @@ REFUSALS = [
     Refusal("return without placement", "township", "/cases/{case}/return", {"return-placement": ""},
             "请选择安置方式。", "return-placement", lambda w: {"case": w.own_case}),
     Refusal("close without closure", "township", "/cases/{case}/close", {"close-closure": ""}, "请选择销号原因。",
-            "close-closure", lambda w: {"case": w.own_case}),
+            "close-closure", lambda w: w.people_named()),
     Refusal("close a closed case", "township", "/cases/{case}/close", {"close-closure": "moved_away"}, "案卷已销号。",
             TOP, lambda w: w.case_status("closed")),
+    Refusal("closure request, nobody named", "township", "/cases/{case}/close", {"close-closure": "moved_away"},
+            "请先指定乡镇干部和教师：两人都要在销号申请上签字（双线责任）。", "close-closure",
+            lambda w: {"case": w.own_case}),
+    Refusal("closure sign, none waiting", "teacher", "/cases/{case}/closure/sign", {},
+            "该案卷没有待处理的销号申请。", TOP, lambda w: w.people_named()),
+    Refusal("closure sign twice", "teacher", "/cases/{case}/closure/sign", {}, "您已在该申请上签过字。", TOP,
+            lambda w: w.closure_waiting()),
+    Refusal("closure approve without signature and proof", "township", "/cases/{case}/closure/approve",
+            {"approve-receiving_school": "外县小学"},
+            "请填写接收学校的确认（学籍转接或接收证明编号），或上传其扫描件。", "approve-transfer_number",
+            lambda w: w.closure_waiting()),
+    Refusal("closure refuse without reason", "township", "/cases/{case}/closure/refuse", {"refuse-refusal": " "},
+            "请填写退回的理由。", "refuse-refusal", lambda w: w.closure_waiting()),
+    Refusal("closure withdraw by another", "township", "/cases/{case}/closure/withdraw", {},
+            "只有提出申请的人才能撤回。", TOP, lambda w: w.closure_waiting()),
     Refusal("handover from nobody", "township", "/cases/handover", {"from_user": "", "to_user": ""},
             "请从列表中选择人员。", "from_user"),
     # Visits

@@ -1,4 +1,4 @@
-"""一人一案: opening, confirming, assigning, returning and closing dropout cases.
+"""一人一案: opening, confirming, assigning and returning dropout cases (closing them: casework/closures).
 
 Every step is a CaseEvent; the case's status is recomputed from all of them by
 rules/case_status, never set by hand. The child's own status follows the case.
@@ -10,14 +10,13 @@ from datetime import date
 from flask_babel import gettext as _
 
 from ..children.records import child_snapshot, date_move, last_change_on, placement_of, recorded_message
-from ..choices import CLOSURES, DROPOUT_REASONS, PLACEMENTS
+from ..choices import DROPOUT_REASONS, PLACEMENTS
 from ..core import audit, scope
 from ..core.errors import PermissionDenied, ValidationError
 from ..db import database
-from ..models import CaseEvent, Child, DropoutCase, Exemption, ReturnNotice, School, User, utcnow
+from ..models import CaseEvent, Child, DropoutCase, ReturnNotice, School, User, utcnow
 from ..rules import case_status
 from ..rules.numbers import parse_id
-from ..rules.school_age import age_on
 
 # The child's status after a return, by placement.
 STATUS_AFTER_RETURN = {"special_school": "special_school", "home_taught": "home_taught"}
@@ -49,7 +48,7 @@ def _require(allowed):
         raise PermissionDenied()
 
 
-def _check_day(day, today, field, not_before=None):
+def check_day(day, today, field, not_before=None):
     if day is None:
         raise ValidationError({field: _("Enter the date.")})
     if day > today:
@@ -58,7 +57,7 @@ def _check_day(day, today, field, not_before=None):
         raise ValidationError({field: _("The date is before %(date)s.", date=not_before)})
 
 
-def _text(value, field):
+def clean_text(value, field):
     value = (value or "").strip()
     if len(value) > MAX_TEXT:
         raise ValidationError({field: _("Too long: at most %(n)d characters.", n=MAX_TEXT)})
@@ -148,8 +147,8 @@ def check_may_report(user, child):
 def open_case(user, child, absent_since, settings, today, notes=""):
     """Report a child absent since a day: a new case, or the same case reopened when the child left again."""
     check_may_report(user, child)
-    _check_day(absent_since, today, "absent_since", not_before=child.birth_on)
-    notes = _text(notes, "notes")
+    check_day(absent_since, today, "absent_since", not_before=child.birth_on)
+    notes = clean_text(notes, "notes")
     case = DropoutCase.get_or_none(DropoutCase.child == child)
     if case is not None and case.status not in ("returned", "closed"):
         raise ValidationError({"absent_since": _("This child already has an open case.")})
@@ -180,10 +179,10 @@ def confirm(user, case, reason, details, on, settings, today):
         raise ValidationError({"reason": _("Only a suspected case can be confirmed.")})
     if reason not in DROPOUT_REASONS:
         raise ValidationError({"reason": _("Choose the reason.")})
-    details = _text(details, "details")
+    details = clean_text(details, "details")
     if reason == "other" and not details:
         raise ValidationError({"details": _("Describe the reason.")})
-    _check_day(on, today, "on", not_before=case.absent_since)
+    check_day(on, today, "on", not_before=case.absent_since)
     with database.atomic():
         case.reason, case.reason_details = reason, details
         record_event(user, case, "confirmed", on, {"reason": reason}, details)
@@ -197,9 +196,9 @@ def resolve_not_dropout(user, case, on, notes, settings, today):
     _require(can_decide(user, case))
     if case.status != "suspected":
         raise ValidationError({"notes": _("Only a suspected case can be resolved this way.")})
-    _check_day(on, today, "on", not_before=case.absent_since)
+    check_day(on, today, "on", not_before=case.absent_since)
     with database.atomic():
-        record_event(user, case, "not_dropout", on, notes=_text(notes, "notes"))
+        record_event(user, case, "not_dropout", on, notes=clean_text(notes, "notes"))
         refresh(case, settings, today, user)
     return case
 
@@ -260,7 +259,7 @@ def record_return(user, case, on, placement, school_id, grade, notes, settings, 
     _require(can_decide(user, case))
     if case.status not in case_status.OPEN_STATUSES:
         raise ValidationError({"on": _("The case is not open.")})
-    _check_day(on, today, "on", not_before=case.absent_since)
+    check_day(on, today, "on", not_before=case.absent_since)
     if placement not in PLACEMENTS:
         raise ValidationError({"placement": _("Choose the placement.")})
     school = School.get_or_none(School.id == school_id) if school_id else None
@@ -275,7 +274,7 @@ def record_return(user, case, on, placement, school_id, grade, notes, settings, 
             "returned",
             on,
             {"placement": placement, "school": school_id, "grade": grade},
-            _text(notes, "notes"),
+            clean_text(notes, "notes"),
         )
         refresh(case, settings, today, user)
         changes = {"school": school} if school is not None else {}
@@ -286,38 +285,3 @@ def record_return(user, case, on, placement, school_id, grade, notes, settings, 
             (ReturnNotice.case == case.id) & ReturnNotice.status.in_(ACTIVE_NOTICES)
         ).execute()
     return case
-
-
-def close(user, case, closure, on, proof, settings, today):
-    """Close a case for a reason other than a stable return; each needs its proof."""
-    _require(can_decide(user, case))
-    if case.status == "closed":
-        raise ValidationError({"closure": _("The case is already closed.")})
-    if closure not in CLOSURES:
-        raise ValidationError({"closure": _("Choose why the case closes.")})
-    _check_day(on, today, "on", not_before=case.absent_since)
-    proof = {key: _text(value, key) for key, value in (proof or {}).items()}
-    _check_proof(case, closure, on, proof, settings, today)
-    with database.atomic():
-        record_event(user, case, "closed", on, {"closure": closure, **proof})
-        refresh(case, settings, today, user, on=on)
-    return case
-
-
-def _check_proof(case, closure, on, proof, settings, today):
-    if closure == "moved_away" and not proof.get("receiving_school"):
-        raise ValidationError({"receiving_school": _("Name the school that enrolled the child.")})
-    if closure == "completed" and not proof.get("certificate"):
-        raise ValidationError({"certificate": _("Enter the completion certificate number.")})
-    if closure == "aged_out" and age_on(case.child.birth_on, on) < settings.age_out:
-        raise ValidationError({"closure": _("The child is not yet %(n)d.", n=settings.age_out)})
-    if closure == "exempted":
-        valid = Exemption.select().where(
-            (Exemption.child == case.child_id)
-            & Exemption.status.in_(("approved", "filed"))
-            & (Exemption.valid_until >= today)
-        )
-        if not valid.exists():
-            raise ValidationError({"closure": _("There is no approved, valid deferral or exemption for this child.")})
-    if closure == "deceased" and not proof.get("death_on"):
-        raise ValidationError({"death_on": _("Enter the date of death.")})

@@ -1,7 +1,7 @@
 """一人一案 in the demo county, from plans to rows: a planned case's story put onto the calendar, its stored
 status, repeat count and due dates derived from its events as casework.cases.refresh() would store them, and
-everything demo_cases.CaseWork planned (cases, visits, events, exemptions, notices) written in bulk with
-explicit ids.
+everything demo_cases.CaseWork planned (cases, visits, events, exemptions, notices, closure requests) written in
+bulk with explicit ids.
 """
 
 import json
@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from ..casework.settings import CaseSettings
 from ..db import bulk_insert, next_id
 from ..rules import case_status
+from . import closures as demo_closures
 from . import names
 from . import notices as demo_notices
 
@@ -119,7 +120,9 @@ def finish(s, child_id, history, cases, notices, rng, today):
                 (recorded - day) > SETTINGS.late_entry_days,
                 at,
             )
-        if isinstance(data, demo_notices.Step):  # its JSON waits for the notice's id and number
+        if isinstance(data, demo_closures.Planned):  # approved with the closure: one transaction
+            data.on_calendar(rng, today, decided_at=at)
+        if isinstance(data, (demo_notices.Step, demo_closures.Planned)):  # its JSON waits for the record's id
             events.append((kind, on, at, actor[0], data, notes, visit))
             rules_events.append(case_status.Event(kind, on, data.rules()))
         else:
@@ -142,6 +145,9 @@ def finish(s, child_id, history, cases, notices, rng, today):
                 )
             )
             child_status, changed = child_to, at
+    for request in s.requests:
+        if request.status != "approved":  # waiting, or sent back: no step of the case's
+            request.on_calendar(rng, today)
     state = case_status.derive(rules_events, today, FOLLOWUP_MONTHS)
     next_visit = None
     if state.status in case_status.VISITING_STATUSES:
@@ -171,6 +177,7 @@ def finish(s, child_id, history, cases, notices, rng, today):
             events[0][2],
             max(event[2] for event in events),
             events,
+            s.requests,
         )
     )
     return child_status, changed
@@ -182,7 +189,9 @@ def insert(cases, exemptions, notices, rng, today, config):
     case_id, visit_id, event_id = next_id("dropout_case"), next_id("home_visit"), next_id("case_event")
     case_of = {row[0]: case_id + i for i, row in enumerate(cases)}
     notice_rows, measure_rows, counter_rows = demo_notices.rows(notices, case_of, rng, today, config)
-    for *columns, events in cases:
+    planned = [(columns[0], request) for *columns, _events, requests in cases for request in requests]
+    closure_rows = demo_closures.rows(planned, case_of)  # first: the 'closed' steps name their request's id
+    for *columns, events, _requests in cases:
         child_id = columns[0]
         case_rows.append((case_id, *columns))
         for kind, on, at, user, data, notes, visit in events:
@@ -190,7 +199,7 @@ def insert(cases, exemptions, notices, rng, today, config):
             if visit is not None:
                 visit_rows.append((visit_id, case_id, child_id, *visit[:9], False, visit[9], visit[10]))
                 linked, visit_id = visit_id, visit_id + 1
-            if isinstance(data, demo_notices.Step):
+            if isinstance(data, (demo_notices.Step, demo_closures.Planned)):
                 data = data.json()
             event_rows.append((event_id, case_id, kind, on, at, user, linked, data, notes))
             event_id += 1
@@ -201,6 +210,7 @@ def insert(cases, exemptions, notices, rng, today, config):
     bulk_insert("home_visit", VISIT_COLUMNS, visit_rows)
     bulk_insert("case_event", EVENT_COLUMNS, event_rows)
     bulk_insert("exemption", EXEMPTION_COLUMNS, exemption_rows)
+    bulk_insert("closure_request", demo_closures.COLUMNS, closure_rows)
     bulk_insert("return_notice", demo_notices.NOTICE_COLUMNS, notice_rows)
     bulk_insert("escalation", demo_notices.ESCALATION_COLUMNS, measure_rows)
     bulk_insert("document_counter", demo_notices.COUNTER_COLUMNS, counter_rows)

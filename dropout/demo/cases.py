@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from ..core import calendar as county_calendar
 from ..rules import case_status, measures
 from . import case_rows as demo_case_rows
+from . import closures as demo_closures
 from . import names
 from . import notices as demo_notices
 from .case_rows import FOLLOWUP_MONTHS, status_json
@@ -25,7 +26,17 @@ from .case_rows import FOLLOWUP_MONTHS, status_json
 STATUSES = ("suspected", "dropped_out", "returned", "moved_out", "deferred")
 # What the first few children of the demo teacher's school and of 城关镇 are made into, so that
 # the demo teacher and township staff have a to-do list even in a small county.
-TEACHER_FORCED = ("persuading_due", "suspected", "returned_due", "dropped_out")
+TEACHER_FORCED = (
+    "persuading_due",
+    "suspected",
+    "returned_due",
+    "settled_to_sign",
+    "dropped_out",
+    "settled_to_approve",
+    "settled_refused",
+)
+# Returned children whose follow-ups are done, with a stable-return request (销号) in each state short of approval.
+SETTLED = ("settled_to_sign", "settled_to_approve", "settled_refused")
 HOME_FORCED = (
     "persuading_due",
     "deferred_expiring",
@@ -51,6 +62,7 @@ FORCED_STATUS = {
     "dropped_out": "dropped_out",
     "suspected": "suspected",
     "returned_due": "returned",
+    **dict.fromkeys(SETTLED, "returned"),
     "deferred_expiring": "deferred",
     "deferred_filed": "deferred",
     "applied": "enrolled",
@@ -79,6 +91,7 @@ class _Story:
         self.steps = []
         self.home, self.office, self.teacher, self.own_school = home, office, teacher, own_school
         self.cadre, self.school, self.grade = cadre, school, grade
+        self.requests = []  # 销号 requests (demo_closures.Planned)
         # Teachers notice absence first at their own school; elsewhere the township or county records it.
         self.reporter = teacher if own_school else office
         self.reason, self.details = None, ""
@@ -92,6 +105,8 @@ class _Story:
         for step in self.steps:
             step[0] += delta
             step[6] += delta
+        for request in self.requests:
+            request.shift(delta)
 
 
 class CaseWork:
@@ -207,7 +222,7 @@ class CaseWork:
         last = self._persuade(s, self._confirm(s, self._open(s, 0)), rng.randint(1, 4 if stable else 5), agreed=True)
         returned = self._return(s, last)
         if stable:
-            self._followups(s, returned + self._place(s, returned, 100, 330), 3, close=True)
+            self._stable(s, returned + self._place(s, returned, 100, 330))
         elif kind == "returned_due":
             self._place(s, returned, 35, 55)  # the first follow-up is due
         else:
@@ -215,6 +230,30 @@ class CaseWork:
 
     def _returned_due(self, s, again, kind):
         self._returned(s, again, kind)
+
+    def _settled(self, s, again, kind):
+        """Back at school, the follow-ups done, a stable-return request waiting (for the teacher's signature, or
+        for the township's approval) or sent back to the teacher with the reason."""
+        rng = self.rng
+        confirmed = self._confirm(s, self._open(s, 0))
+        returned = self._return(s, self._persuade(s, confirmed, rng.randint(1, 3), agreed=True))
+        last = self._followups(s, returned + self._place(s, returned, 100, 200), 3, settle=True)
+        if last is None:
+            return
+        teacher, cadre = s.teacher[0], s.cadre
+        requester = s.office if kind == "settled_to_sign" else s.teacher
+        status = "refused" if kind == "settled_refused" else "pending"
+        request = demo_closures.Planned(
+            "stable_return", last, self._attendance(s), requester, cadre, teacher, status, s.office
+        )
+        request.plan(rng, rng.randint(0, 2), rng.randint(1, 3) if status == "refused" else None)
+        if kind == "settled_to_sign":
+            request.unsigned("teacher")
+        elif status == "refused":
+            request.refusal = rng.choice(names.CLOSURE_REFUSALS)
+        s.requests.append(request)
+
+    _settled_to_sign = _settled_to_approve = _settled_refused = _settled
 
     def _stable_return(self, s, again, kind):
         self._returned(s, again, kind, stable=True)
@@ -264,7 +303,7 @@ class CaseWork:
             notice.complied = True
             returned = self._return(s, served, rng.randint(1, days))
             if rng.random() < 0.25:
-                self._followups(s, returned + self._place(s, returned, 100, 330), 3, close=True)
+                self._stable(s, returned + self._place(s, returned, 100, 330))
             else:
                 self._followups(s, returned + self._place(s, returned, 3, 115), 2)
 
@@ -276,8 +315,11 @@ class CaseWork:
             if rng.random() < 0.6:
                 last = self._persuade(s, last, rng.randint(1, 2))
         on = last + rng.randint(3, 30)
-        proof = {"closure": "moved_away", "receiving_school": rng.choice(names.RECEIVING_SCHOOLS)}
-        s.add(on, "closed", self._decider(s), proof, child_to="moved_out")
+        proof = {
+            "receiving_school": rng.choice(names.RECEIVING_SCHOOLS),
+            "transfer_number": f"学籍转接{rng.randint(100000, 999999)}",
+        }
+        self._close(s, on, "moved_away", proof, "moved_out")
         self._place(s, on, 3, 330)
 
     def _not_dropout(self, s, again, kind):
@@ -286,6 +328,28 @@ class CaseWork:
         self._place(s, on, 2, 340)
 
     # -- the steps ------------------------------------------------------------------------------------
+
+    def _attendance(self, s):
+        """The first week's attendance after the return, as the class teacher confirmed it."""
+        school_days = self.rng.choice((5, 5, 5, 4))
+        return {
+            "attended_days": school_days - (self.rng.random() < 0.3),
+            "school_days": school_days,
+            "attendance_confirmed_by": self.rng.choice(names.ATTENDANCE_CONFIRMERS),
+        }
+
+    def _close(self, s, on, closure, proof, child_to):
+        """销号 on day `on`: requested by the teacher (else the office), signed by the case's cadre and teacher,
+        approved by the township (the administrator when the township asked itself, or elsewhere); the 'closed'
+        step is the approval's, on the closure's day."""
+        rng = self.rng
+        requester = s.teacher or s.office
+        approver = self.admin if requester is s.office else s.office
+        teacher = s.teacher[0] if s.teacher else None
+        request = demo_closures.Planned(closure, on, proof, requester, s.cadre, teacher, "approved", approver)
+        request.plan(rng, rng.randint(0, 2), rng.randint(1, 5))
+        s.requests.append(request)
+        s.add(on, "closed", approver, request, recorded=request.decided, child_to=child_to)
 
     def _decider(self, s):
         return s.teacher if s.own_school and self.rng.random() < 0.4 else s.office
@@ -389,15 +453,25 @@ class CaseWork:
         s.shift(delta)
         return delta
 
-    def _followups(self, s, returned, most, close=False):
-        """Follow-up visits around 1, 2, 3 months after the return (already on the calendar)."""
+    def _followups(self, s, returned, most, settle=False):
+        """Follow-up visits around 1, 2, 3 months after the return (already on the calendar), the first `most`
+        (all of them if `settle`, else some may be missed); returns the last one's day when all were made."""
         rng = self.rng
         back_on = date.fromordinal(returned)
-        for i, months in enumerate(FOLLOWUP_MONTHS[:most]):
+        last = None
+        for months in FOLLOWUP_MONTHS[:most]:
             on = case_status.add_months(back_on, months).toordinal() + rng.randint(-3, 7)
-            if on > self.t or (not close and rng.random() < 0.15):
-                break
-            self._visit(s, on, followup=True, child_to="enrolled" if close and i == len(FOLLOWUP_MONTHS) - 1 else None)
+            if on > self.t or (not settle and rng.random() < 0.15):
+                return None
+            self._visit(s, on, followup=True)
+            last = on
+        return last
+
+    def _stable(self, s, returned):
+        """All the follow-ups made, then the stable return closed (销号) on the last one's day."""
+        last = self._followups(s, returned, len(FOLLOWUP_MONTHS), settle=True)
+        if last is not None:
+            self._close(s, last, "stable_return", self._attendance(s), "enrolled")
 
     # -- exemptions, and everything planned into rows --------------------------------------------------
 

@@ -391,6 +391,7 @@ def load(n_children=20000, seed=2026, today=None, county="示例县", start_age=
             "exemption",
             "return_notice",
             "escalation",
+            "closure_request",
         ):
             reset_sequence(table)
         counts = {

@@ -272,3 +272,18 @@ MEASURE_NOTES = {
     "police_admonition": ("商请派出所对监护人予以训诫", "派出所民警会同村干部上门训诫监护人"),
     "referral": ("移送县教育和体育局依法处理", "移送县民政局，督促落实监护责任"),
 }
+# Who confirmed a returned child's first week at school (the proof of a stable return).
+ATTENDANCE_CONFIRMERS = (
+    "班主任王老师",
+    "班主任李老师",
+    "班主任张老师",
+    "教导主任陈老师",
+    "班主任刘老师",
+    "年级组长杨老师",
+)
+# Why the township sent a closure request (销号) back.
+CLOSURE_REFUSALS = (
+    "返校第一周出勤记录未经班主任签字确认，请补充后重新申请。",
+    "返校后第三次跟踪回访记录不完整，请补记后重新申请。",
+    "出勤天数与学校考勤表不一致，请核实后重新申请。",
+)

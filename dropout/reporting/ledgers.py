@@ -16,6 +16,7 @@ from datetime import date
 
 import xlsxwriter
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from peewee import JOIN, Case, fn
 
 from ..children.search import read_args
@@ -23,7 +24,7 @@ from ..choices import CASE_STATUSES, CLOSURES, DERIVED_CLOSURES, DROPOUT_REASONS
 from ..core import audit, scope
 from ..core.errors import PermissionDenied
 from ..db import read_snapshot
-from ..models import CaseEvent, Child, DropoutCase, HomeVisit, School, Township, User, Village
+from ..models import CaseEvent, Child, ClosureRequest, DropoutCase, HomeVisit, School, Township, User, Village
 from ..roster.ledger import BOOK_OPTIONS, GRADES, chunks
 from ..rules import id_number
 from ..rules.case_status import VISITING_STATUSES
@@ -48,12 +49,15 @@ HEADERS = (
     ("返校日期", 12),
     ("安置去向", 16),
     ("销号日期", 12),
+    ("销号申请", 10),
     ("状态", 20),
 )
 CLOSED_SHEET = "已销号"
 OUT_OF_SCHOOL = (*VISITING_STATUSES, "returned")  # confirmed and not yet closed: the 辍学 台账's open rows
 EPISODE_STARTS = ("opened", "left_again")
 SHOWN = 200  # rows on a page; the workbook holds them all
+# A closure request waiting (销号申请): for the signatures of the cadre and the teacher, or for the township.
+WAITING = {"sign": _l("Waiting for signatures"), "approve": _l("Waiting for approval")}
 
 
 @dataclass
@@ -63,6 +67,7 @@ class LedgerFilters:
     school: int | None = None
     status: str = ""
     reason: str = ""
+    closure: str = ""  # "pending": only the rows with a closure request waiting (待销号)
 
     @classmethod
     def from_args(cls, args):
@@ -79,8 +84,8 @@ def year_start(today):
 
 
 def _history():
-    """Per case, from the steps of its last episode: confirmed, returned (and the return's data), ended (a
-    closure or a 'not a dropout' ruling) and the last visit's day (a stable return closes on it)."""
+    """Per case, from the steps of its last episode: confirmed, returned (and the return's data) and ended (a
+    closure, a stable return's too, or a 'not a dropout' ruling)."""
     event, start = CaseEvent.alias("event"), CaseEvent.alias("start")
     starts = (
         start.select(start.case.alias("case_id"), fn.MAX(start.id).alias("first_id"))
@@ -99,7 +104,6 @@ def _history():
             last(("returned",), event.happened_on).alias("returned_on"),
             last(("returned",), event.data).alias("returned_data"),  # one return an episode: it ends it
             last(("closed", "not_dropout"), event.happened_on).alias("ended_on"),
-            last(("visit",), event.happened_on).alias("visited_on"),
         )
         .join(starts, JOIN.LEFT_OUTER, on=(starts.c.case_id == event.case))
         .where(event.id >= fn.COALESCE(starts.c.first_id, 0))
@@ -121,12 +125,27 @@ def _persuasion():
     )
 
 
+def _waiting():
+    """Per case with a closure request waiting (销号申请): 'approve' once its cadre and teacher have both signed,
+    else 'sign'."""
+    owner = DropoutCase.alias("owner")
+    signed = (ClosureRequest.cadre_signed_by == owner.cadre) & (ClosureRequest.teacher_signed_by == owner.teacher)
+    return (
+        ClosureRequest.select(
+            ClosureRequest.case.alias("case_id"), Case(None, ((signed, "approve"),), "sign").alias("step")
+        )
+        .join(owner, on=(ClosureRequest.case == owner.id))
+        .where(ClosureRequest.status == "pending")
+        .alias("waiting")
+    )
+
+
 def query(user, book, filters, today, closed=False):
     """The book's rows in the user's scope, open or (closed=True) closed this school year, as tuples in the
     order of HEADERS[1:], then the case's id."""
-    history, persuasion = _history(), _persuasion()
+    history, persuasion, waiting = _history(), _persuasion(), _waiting()
     cadre, teacher = User.alias("cadre"), User.alias("teacher")
-    closed_on = fn.COALESCE(history.c.ended_on, history.c.visited_on)
+    closed_on = history.c.ended_on
     confirmed = history.c.confirmed_on.is_null(False)
     if closed:
         wanted = (DropoutCase.status == "closed") & (closed_on >= year_start(today))
@@ -144,8 +163,11 @@ def query(user, book, filters, today, closed=False):
         .join_from(DropoutCase, teacher, JOIN.LEFT_OUTER, on=(DropoutCase.teacher == teacher.id))
         .join_from(DropoutCase, history, JOIN.LEFT_OUTER, on=(history.c.case_id == DropoutCase.id))
         .join_from(DropoutCase, persuasion, JOIN.LEFT_OUTER, on=(persuasion.c.case_id == DropoutCase.id))
+        .join_from(DropoutCase, waiting, JOIN.LEFT_OUTER, on=(waiting.c.case_id == DropoutCase.id))
         .where(wanted)
     )
+    if filters.closure == "pending":
+        found = found.where(waiting.c.case_id.is_null(False))
     return _filtered(found, filters).select(
         Child.name,
         Child.sex,
@@ -164,6 +186,7 @@ def query(user, book, filters, today, closed=False):
         history.c.returned_on,
         history.c.returned_data,
         Case(None, ((DropoutCase.status == "closed", closed_on),), None),
+        waiting.c.step,
         DropoutCase.status,
         DropoutCase.closed_kind,
         DropoutCase.id,
@@ -202,6 +225,7 @@ def _labels(chinese):
                 ("placement", PLACEMENTS),
                 ("status", CASE_STATUSES),
                 ("closure", {**CLOSURES, **DERIVED_CLOSURES}),
+                ("waiting", WAITING),
             )
         }
 
@@ -214,7 +238,7 @@ def row_maker(full_ids=False, chinese=True):
 
     def cells(number, row):
         (name, sex, id_no, birth_on, township, village, school, grade, absent_since, reason, cadre, teacher) = row[:12]
-        visits, last_visit, returned_on, returned, closed_on, status, closure, case_id = row[12:]
+        visits, last_visit, returned_on, returned, closed_on, waiting, status, closure, case_id = row[12:]
         placement = json.loads(returned).get("placement") if returned else None
         state = labels["status"].get(status, status)
         if closure:
@@ -237,6 +261,7 @@ def row_maker(full_ids=False, chinese=True):
             _iso(returned_on),
             labels["placement"].get(placement, placement or ""),
             _iso(closed_on),
+            labels["waiting"].get(waiting, ""),
             state,
         ]
 
@@ -258,6 +283,12 @@ def counts(user, today):
         book: tuple(query(user, book, everything, today, closed).order_by().count() for closed in (False, True))
         for book in BOOKS
     }
+
+
+def waiting_counts(user, today):
+    """{book: open rows with a closure request waiting (待销号)} in the user's scope."""
+    waiting = LedgerFilters(closure="pending")
+    return {book: query(user, book, waiting, today).order_by().count() for book in BOOKS}
 
 
 def _sheet(workbook, name, title, today):

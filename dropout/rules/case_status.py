@@ -1,9 +1,10 @@
 """A dropout case's status, derived from what was recorded: never typed in by hand.
 
 suspected → dropped_out → persuading (after the first visit) → notice_running (notice
-served) → overdue (its deadline passed) → returned → closed (after the last follow-up,
-or a closure with its proof). A child who leaves again reopens the same case: back to
-suspected, the repeat counted, the history kept.
+served) → overdue (its deadline passed) → returned → closed (a closure approved with its
+proof: casework/closures; a stable return too, once the follow-up visits are done — the
+last follow-up no longer closes the case by itself). A child who leaves again reopens the
+same case: back to suspected, the repeat counted, the history kept.
 """
 
 import calendar
@@ -59,8 +60,6 @@ def _apply(state, event, followup_months):
         state.status = "persuading"
     elif kind == "visit" and state.status == "returned" and event.data.get("followup"):
         state.followups_done += 1
-        if state.followups_done >= len(followup_months):
-            state.status, state.closed_kind = "closed", "stable_return"
     elif kind == "notice_served" and state.status in VISITING_STATUSES:
         state.status, state.deadline_on = "notice_running", event.data["deadline_on"]
     elif kind == "returned" and state.status in OPEN_STATUSES:

@@ -13,14 +13,16 @@ from .. import clock
 from ..case_forms import (
     AssignForm,
     CaseOpenForm,
-    CloseForm,
+    ClosureProofForm,
+    ClosureRefusalForm,
+    ClosureRequestForm,
     ConfirmForm,
     HandoverForm,
     NotDropoutForm,
     ReturnForm,
     read_dates,
 )
-from ..casework import cases
+from ..casework import cases, closures
 from ..casework import search as case_search
 from ..casework.settings import CaseSettings
 from ..choices import (
@@ -36,10 +38,11 @@ from ..choices import (
 from ..core import scope
 from ..core.errors import ValidationError
 from ..forms import options, show_errors
-from ..models import CaseEvent, DropoutCase, HomeVisit, User
+from ..models import CaseEvent, ClosureRequest, DropoutCase, HomeVisit, User
 from ..notices import notices
 from ..rules.numbers import parse_id
 from . import tasks
+from .downloads import send_upload
 from .found import case_or_404, child_or_404, keyset_paged, places_in_scope
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -145,12 +148,27 @@ def _action_forms(case):
             data={"cadre": str(case.cadre_id or ""), "teacher": str(case.teacher_id or "")},
         ),
         "return": ReturnForm(prefix="return", meta=no_csrf),
-        "close": CloseForm(prefix="close", meta=no_csrf),
+        "close": ClosureRequestForm(prefix="close", meta=no_csrf),
+        **_closure_forms(case, no_csrf),
     }
+    forms["close"].closure.choices = options(closures.KINDS.items(), "—")
     forms["assign"].cadre.choices = options(((u.id, str(u)) for u in _cadres(case)), "—")
     forms["assign"].teacher.choices = options(((u.id, str(u)) for u in scope.teachers(current_user)), "—")
     forms["return"].school.choices = options(((s.id, s.name) for s in scope.schools(current_user)), "—")
     return forms
+
+
+def _closure_forms(case, meta):
+    """The forms acting on the waiting closure request: sign, approve (its proof shown to complete), send back,
+    withdraw."""
+    pending = closures.waiting(case)
+    proof = closures.proof_of(pending) if pending else {}
+    return {
+        "sign": FlaskForm(prefix="sign", meta=meta),
+        "approve": ClosureProofForm(prefix="approve", meta=meta, data={k: str(v) for k, v in proof.items()}),
+        "refuse": ClosureRefusalForm(prefix="refuse", meta=meta),
+        "withdraw": FlaskForm(prefix="withdraw", meta=meta),
+    }
 
 
 def _cadres(case):
@@ -161,6 +179,7 @@ def _cadres(case):
 
 
 def _render_detail(case, forms, status=200):
+    pending, last = closures.waiting(case), closures.latest(case)
     return render_template(
         "cases/detail.html",
         case=case,
@@ -174,7 +193,30 @@ def _render_detail(case, forms, status=200):
         placements=PLACEMENTS,
         closures={**CLOSURES, **DERIVED_CLOSURES},
         reasons=DROPOUT_REASONS,
+        closure=_closure_view(case, pending or last),
+        may_request=pending is None and closures.may_request(current_user, case),
+        closure_statuses=closures.STATUSES,
     ), status
+
+
+def _closure_view(case, shown):
+    """The closure request the page shows (the waiting one, else the latest) and what this user may do with it."""
+    if shown is None:
+        return None
+    pending, user = shown.status == "pending", current_user
+    proof = closures.proof_of(shown)
+    missing = closures.missing(shown, proof, bool(shown.scan_path), settings(), clock.today()) if pending else {}
+    return {
+        "request": shown,
+        "proof": proof,
+        "missing": missing,
+        "may_sign": pending
+        and user.id in (case.cadre_id, case.teacher_id)
+        and user.id not in (shown.cadre_signed_by_id, shown.teacher_signed_by_id),
+        "may_decide": pending and closures.may_approve(user, case),
+        "may_withdraw": pending and shown.requested_by_id == user.id,
+        "fields": closures.PROOF_BY_CLOSURE.get(shown.closure, ()),
+    }
 
 
 @bp.route("/<id:case_id>")
@@ -223,11 +265,68 @@ def _do(action, case, form, today):
         return cases.record_return(
             user, case, dates["on"] or today, form.placement.data, school, grade, form.notes.data, config, today
         )
-    proof = {"receiving_school": form.receiving_school.data, "certificate": form.certificate.data}
-    if dates.get("death_on"):
-        proof["death_on"] = dates["death_on"].isoformat()
-    proof = {key: value for key, value in proof.items() if value}
-    return cases.close(user, case, form.closure.data, dates["on"] or today, proof, config, today)
+    values = _proof_values(form, dates)
+    return closures.submit(user, case, form.closure.data, dates["on"] or today, values, config, today, *_scan(form))
+
+
+def _proof_values(form, dates):
+    values = {name: form[name].data for name in closures.PROOF_FIELDS if name != "death_on"}
+    values["death_on"] = dates.get("death_on")
+    return values
+
+
+def _scan(form):
+    """(the uploaded scan or None, the uploads folder) from a form's scan field."""
+    scan = form.scan.data if form.scan.data and getattr(form.scan.data, "filename", "") else None
+    return scan, current_app.config["UPLOADS_DIR"]
+
+
+STEPS = ("sign", "approve", "refuse", "withdraw")
+
+
+@bp.route("/<id:case_id>/closure/<step>", methods=["POST"])
+@login_required
+def closure_step(case_id, step):
+    """A step on the case's waiting closure request (销号): sign, approve, send back, withdraw."""
+    if step not in STEPS:
+        abort(404)
+    case = case_or_404(case_id)
+    if current_user.role not in ("admin", "township", "teacher"):
+        abort(403)
+    forms = _action_forms(case)
+    form = forms[step]
+    form.validate()
+    pending, today = closures.waiting(case), clock.today()
+    try:
+        if pending is None:
+            raise ValidationError({step: _("There is no closure request waiting on this case.")})
+        if step == "sign":
+            closures.sign(current_user, pending, today)
+        elif step == "approve":
+            dates = read_dates(form, "death_on")
+            if form.death_on.errors:
+                raise ValidationError({})
+            closures.approve(current_user, pending, _proof_values(form, dates), settings(), today, *_scan(form))
+        elif step == "refuse":
+            closures.refuse(current_user, pending, form.refusal.data, today)
+        else:
+            closures.withdraw(current_user, pending, today)
+    except ValidationError as exc:
+        show_errors(form, exc.errors)
+        return _render_detail(case_or_404(case_id), forms, 422)
+    flash(_("Saved."))
+    return redirect(url_for("cases.detail", case_id=case.id))
+
+
+@bp.route("/<id:case_id>/closure/<id:request_id>/scan")
+@login_required
+def closure_scan(case_id, request_id):
+    """The scan attached to one of the case's closure requests."""
+    case = case_or_404(case_id)
+    found = case.closure_requests.where(ClosureRequest.id == request_id).first()
+    if found is None:
+        abort(404)
+    return send_upload(found.scan_path, f"closure-{found.id}")
 
 
 @bp.route("/handover", methods=["GET", "POST"])

@@ -34,6 +34,7 @@ HEADERS = (  # the page's columns: the workbook's (reporting/ledgers.HEADERS, al
     _l("Back at school on"),
     _l("Placed at"),
     _l("Closed (销号) on"),
+    _l("Closure request (销号申请)"),
     _l("Status"),
 )
 STATUSES = {  # the open rows' statuses; the closed rows have their own tab
@@ -51,7 +52,13 @@ def _gate():
 @login_required
 def index():
     _gate()
-    return render_template("ledgers/index.html", counts=ledgers.counts(current_user, clock.today()), titles=TITLES)
+    today = clock.today()
+    return render_template(
+        "ledgers/index.html",
+        counts=ledgers.counts(current_user, today),
+        waiting=ledgers.waiting_counts(current_user, today),
+        titles=TITLES,
+    )
 
 
 def _book(book):
