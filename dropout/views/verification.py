@@ -1,7 +1,7 @@
 """核查 pages: the platform's pushed lists (upload, progress per township, rows filtered and paged), a row's
 verification and the case opened from it, and the feedback file (核查反馈) to upload back."""
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,7 +13,7 @@ from .. import clock
 from ..auth import roles_required
 from ..case_forms import CaseOpenForm, read_dates
 from ..casework.settings import CaseSettings
-from ..core.errors import PermissionDenied, ValidationError
+from ..core.errors import ValidationError
 from ..forms import FUTURE, DayField, options, show_errors
 from ..roster import limits as workbook_limits
 from ..roster import read as roster_read
@@ -131,16 +131,11 @@ def detail(list_id):
     )
 
 
-def _refuse(reason):
-    """The 403 page saying why."""
-    abort(make_response(render_template("errors/error.html", code=403, message=reason), 403))
-
-
 def _row_or_refusal(row_id):
     row = or_404(lists.get_row(current_user, row_id))
     reason = lists.refusal(current_user, row)
     if reason:
-        _refuse(reason)
+        abort(403, reason)
     return row
 
 
@@ -192,7 +187,7 @@ def _row_page(found, form, case_form):
 def open_case(row_id):
     found = _row_or_refusal(row_id)
     if not current_user.can_report_absence:
-        _refuse(_("The bureau reads cases: the township or the school opens them."))
+        abort(403, _("The bureau reads cases: the township or the school opens them."))
     case_form = CaseOpenForm(prefix="case")
     if case_form.validate_on_submit():
         values = read_dates(case_form, "absent_since")
@@ -208,8 +203,6 @@ def open_case(row_id):
                 )
             except ValidationError as exc:
                 show_errors(case_form, exc.errors)
-            except PermissionDenied:
-                abort(403)
             else:
                 flash(_("The case was opened and the row recorded as 辍学已建案."))
                 return redirect(url_for("cases.detail", case_id=case.id))
@@ -224,7 +217,7 @@ def export(list_id):
     pushed = or_404(lists.get_list(current_user, list_id))
     reason = lists.export_refusal(current_user, pushed)
     if reason:
-        _refuse(reason)
+        abort(403, reason)
     if not FlaskForm().validate_on_submit():
         abort(400)
     back = url_for("verification.detail", list_id=pushed.id)
