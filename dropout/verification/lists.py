@@ -1,4 +1,4 @@
-"""Pushed lists in: upload (all or nothing), who sees which list and row, and the bureau's progress per township.
+"""Pushed lists as kept: their layout, who sees which list and row, and the bureau's progress per township.
 
 A list is the bureau's (township NULL: rows across the county) or a township's own upload (every row in its
 township). Township staff see the lists with rows in their township, and only those rows; the bureau and the
@@ -38,6 +38,7 @@ def may_use(user):
 
 
 def require(user):
+    """PermissionDenied for a role that does not verify lists."""
     if not may_use(user):
         raise PermissionDenied()
 
@@ -159,7 +160,7 @@ def progress(user, pushed, today):
     return sorted(found, key=lambda p: (p.township_id is None, p.township))
 
 
-def totals(user, pushed_lists, today):
+def totals(user, pushed_lists):
     """{list id: (verified, total)} of the rows the user sees in each list, in one query."""
     ids = [p.id for p in pushed_lists]
     if not ids:

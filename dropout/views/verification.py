@@ -23,7 +23,6 @@ from .found import or_404, paged
 
 bp = Blueprint("verification", __name__, url_prefix="/verification")
 allowed = roles_required(*lists.ROLES)
-TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv"}
 STATES = {"unverified": _l("Not verified"), "verified": _l("Verified")}
 
 
@@ -48,10 +47,7 @@ def _config():
 def index():
     found = list(lists.lists(current_user))
     return render_template(
-        "verification/index.html",
-        lists=found,
-        totals=lists.totals(current_user, found, clock.today()),
-        today=clock.today(),
+        "verification/index.html", lists=found, totals=lists.totals(current_user, found), today=clock.today()
     )
 
 
