@@ -244,6 +244,7 @@ def test_case_opened_needs_an_open_case_and_a_case_opens_from_a_row_in_one_step(
     saved = PushedRow.get_by_id(own.id)
     assert (saved.result, saved.case_id, case.status) == ("case_opened", case.id, "suspected")
     assert response.headers["Location"].endswith(f"/cases/{case.id}")
+    assert f"/cases/{case.id}" in page(client, f"/verification/{the_list().id}")  # the row's child and its case
     again = client.post(
         url + "/case", data={"csrf_token": _token(client, url), "case-absent_since": clock.today().isoformat()}
     )

@@ -32,6 +32,15 @@ def open_case_of(child_id):
     return DropoutCase.get_or_none((DropoutCase.child == child_id) & DropoutCase.status.not_in(OPEN))
 
 
+def open_cases(child_ids):
+    """{child id: open case} of the children, in one query (a page of rows)."""
+    ids = [child for child in set(child_ids) if child is not None]
+    if not ids:
+        return {}
+    query = DropoutCase.select().where(DropoutCase.child.in_(ids) & DropoutCase.status.not_in(OPEN))
+    return {case.child_id: case for case in query}
+
+
 def verify(user, row, result, note, transfer_to):
     """Record the row's verification (again, if it had one): ValidationError for a result not chosen, a transfer
     without the school, 其他 without a note; 辍学已建案 links the child's open case, and needs one."""

@@ -122,6 +122,7 @@ def detail(list_id):
         states=STATES,
         results=lists.RESULTS,
         matched_by=lists.MATCHED_BY,
+        cases=rows.open_cases(r.child_id for r in page_rows),
         today=today,
         form=FlaskForm(),
     )
