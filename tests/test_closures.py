@@ -3,18 +3,21 @@ its proof; refused, withdrawn, scoped; the stable return after the follow-ups; t
 
 import io
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from conftest import csrf_token, login
 from county import build_county
 
-from dropout import clock, todo
+from dropout import clock, create_app, todo
 from dropout.casework import cases, closures, visits
 from dropout.casework.settings import CaseSettings
 from dropout.core.errors import PermissionDenied, ValidationError
-from dropout.models import AuditLog, CaseEvent, Child, ClosureRequest, DropoutCase, Township, User
+from dropout.db import database
+from dropout.migrations import migrate
+from dropout.models import AuditLog, CaseEvent, Child, ClosureRequest, DropoutCase, Township, User, Village
 from dropout.reporting import ledgers
+from dropout.rules.case_status import derive
 
 SETTINGS = CaseSettings()
 OPENED = date(2026, 3, 2)
@@ -346,3 +349,42 @@ def test_another_townships_staff_cannot_reach_the_request(app, client, county, m
     assert post(client, f"/cases/{case.id}/closure/approve", {}).status_code == 404
     assert ClosureRequest.get(ClosureRequest.case == case.id).status == "pending"
     assert User.get_by_id(elsewhere.id).role == "township"
+
+
+def test_migration_0020_gives_an_earlier_stable_return_its_closed_step(database_url):
+    """A case the last follow-up closed before the sign-off existed keeps its closure: a 'closed' step on that
+    follow-up's day, by its visitor at its time; a case closed otherwise is left as it was."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": database_url})
+    with app.app_context(), database.connection_context():
+        migrate(target=19)
+        town = Township.create(name="老镇", notice_prefix="老")
+        village = Village.create(township=town, name="老村")
+        user = User.create(username="old", password_hash="x", role="township", township=town)
+        steps = [
+            ("opened", OPENED, {}),
+            ("confirmed", OPENED, {"reason": "work"}),
+            ("returned", date(2026, 3, 20), {"placement": "original"}),
+            *(("visit", day, {"followup": True}) for day in (date(2026, 4, 21), date(2026, 5, 20), date(2026, 6, 22))),
+        ]
+        made = {}
+        for name, closed_kind, extra in (("稳定", "stable_return", []), ("转出", "moved_away", [MOVED])):
+            child = Child.create(name=name, sex="F", birth_on=date(2015, 5, 1), village=village)
+            case = DropoutCase.create(
+                child=child, absent_since=OPENED, opened_on=OPENED, status="closed", closed_kind=closed_kind
+            )
+            for kind, day, data in steps[:2] + (steps[2:] if not extra else []):
+                at = datetime.combine(day, datetime.min.time()) + timedelta(hours=10)
+                CaseEvent.create(case=case, kind=kind, happened_on=day, at=at, user=user, data=json.dumps(data))
+            for proof in extra:
+                data = json.dumps({"closure": "moved_away", **proof})
+                CaseEvent.create(case=case, kind="closed", happened_on=DAY, at=datetime(2026, 4, 1, 9), data=data)
+            made[closed_kind] = case
+        assert "0020_stable_returns_closed" in migrate()
+        closed = CaseEvent.get((CaseEvent.case == made["stable_return"].id) & (CaseEvent.kind == "closed"))
+        last_visit = datetime(2026, 6, 22, 10)
+        assert (closed.happened_on, closed.at, closed.user_id) == (last_visit.date(), last_visit, user.id)
+        assert json.loads(closed.data)["closure"] == "stable_return"
+        state = derive(cases.events_of(made["stable_return"]), DAY, SETTINGS.followup_months)
+        assert (state.status, state.closed_kind) == ("closed", "stable_return")
+        moved = CaseEvent.select().where((CaseEvent.case == made["moved_away"].id) & (CaseEvent.kind == "closed"))
+        assert moved.count() == 1

@@ -210,6 +210,7 @@ def _closure_view(case, shown):
         "request": shown,
         "proof": proof,
         "missing": missing,
+        "unsigned": bool(closures.missing_signatures(shown)),
         "may_sign": pending
         and user.id in (case.cadre_id, case.teacher_id)
         and user.id not in (shown.cadre_signed_by_id, shown.teacher_signed_by_id),
