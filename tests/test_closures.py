@@ -205,20 +205,23 @@ def test_the_last_follow_up_no_longer_closes_a_stable_return_an_approved_request
     township, teacher = county.users["township"], county.users["teacher"]
     case = returned_case(county)
     attendance = {"attended_days": "5", "school_days": "5", "attendance_confirmed_by": "班主任刘芳"}
-    request = closures.submit(teacher, case, "stable_return", date(2026, 3, 30), attendance, SETTINGS, DAY)
-    closures.sign(township, fresh(request), DAY)
     with pytest.raises(ValidationError) as early:
-        closures.approve(county.users["admin"], fresh(request), {}, SETTINGS, DAY)
-    assert "跟踪回访尚未完成" in str(early.value.errors["closure"])
+        closures.submit(teacher, case, "stable_return", DAY, attendance, SETTINGS, DAY)
+    assert "巩固回访尚未完成" in str(early.value.errors["closure"])
     for day in (date(2026, 4, 21), date(2026, 5, 20), date(2026, 6, 22)):
         follow_up(county, case, day)
     case = fresh(case)
     assert (case.status, case.next_followup_on, child_status(county.own)) == ("returned", None, "returned")
+    with pytest.raises(ValidationError) as backdated:
+        closures.submit(teacher, case, "stable_return", date(2026, 6, 21), attendance, SETTINGS, LATER)
+    assert "2026-06-22" in str(backdated.value.errors["on"])
+    request = closures.submit(teacher, case, "stable_return", date(2026, 6, 22), attendance, SETTINGS, LATER)
+    closures.sign(township, fresh(request), LATER)
     closures.approve(township, fresh(request), {}, SETTINGS, LATER)
     case = fresh(case)
     assert (case.status, case.closed_kind, child_status(county.own)) == ("closed", "stable_return", "enrolled")
     closed = CaseEvent.get((CaseEvent.case == case.id) & (CaseEvent.kind == "closed"))
-    assert closed.happened_on == date(2026, 3, 30)
+    assert closed.happened_on == date(2026, 6, 22)
     assert json.loads(closed.data)["attended_days"] == 5
 
 

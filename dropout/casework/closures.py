@@ -9,8 +9,9 @@ records the 'closed' step on the closure's day, as the old one-step close did, a
 A refusal sends the request back with its reason; the requester may withdraw a request still waiting.
 
 The proof each closure needs:
-- stable_return: the case is 'returned' with its follow-up visits done, and the first week's attendance after
-  the return (days attended of the week's school days, 0 < attended ≤ school days, and who confirmed it);
+- stable_return: the case is 'returned' with its follow-up visits done (requested then, closing no earlier than
+  the last of them), and the first week's attendance after the return (days attended of the week's school days,
+  0 < attended ≤ school days, and who confirmed it);
 - moved_away: the receiving school's name and its confirmation, a 学籍转接/接收证明 number or an uploaded scan;
 - completed: the completion certificate's number; deceased: the date of death;
 - exempted: an approved, valid deferral or exemption; aged_out: the child has reached the age limit.
@@ -20,12 +21,13 @@ import json
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from peewee import fn
 
 from ..choices import CLOSURES, DERIVED_CLOSURES
 from ..core import audit, scope, uploads
 from ..core.errors import PermissionDenied, ValidationError
 from ..db import database
-from ..models import Child, ClosureRequest, Exemption, utcnow
+from ..models import CaseEvent, Child, ClosureRequest, Exemption, HomeVisit, utcnow
 from ..rules.dates import parse_date
 from ..rules.school_age import age_on
 from . import cases
@@ -126,13 +128,7 @@ def missing_proof(case, closure, closes_on, proof, has_scan, settings, today):
             )
     elif closure == "stable_return":
         missing.update(_attendance_missing(proof))
-        if case.status != "returned":
-            missing["closure"] = _("Only a case whose return is recorded closes as a stable return.")
-        elif case.next_followup_on is not None:
-            missing["closure"] = _(
-                "The follow-up visits after the return are not all done: the next is due on %(day)s.",
-                day=case.next_followup_on,
-            )
+        missing.update(_not_yet_stable(case, closes_on))
     elif closure == "completed" and not proof.get("certificate"):
         missing["certificate"] = _("Enter the completion certificate number.")
     elif closure == "deceased" and not proof.get("death_on"):
@@ -148,6 +144,28 @@ def missing_proof(case, closure, closes_on, proof, has_scan, settings, today):
         if not valid.exists():
             missing["closure"] = _("There is no approved, valid deferral or exemption for this child.")
     return missing
+
+
+def _not_yet_stable(case, closes_on):
+    """{field: why} when the case cannot close as a stable return on `closes_on`: its return is recorded, its
+    follow-up visits are all done, and it closes no earlier than the last of them."""
+    if case.status != "returned":
+        return {"closure": _("Only a case whose return is recorded closes as a stable return.")}
+    if case.next_followup_on is not None:
+        message = _(
+            "The follow-up visits after the return are not all done: the next is due on %(day)s.",
+            day=case.next_followup_on,
+        )
+        return {"closure": message}
+    returned_on = case.events.where(CaseEvent.kind == "returned").select(fn.MAX(CaseEvent.happened_on))
+    last = (
+        case.visits.where(HomeVisit.is_followup & (HomeVisit.visited_on >= returned_on))
+        .select(fn.MAX(HomeVisit.visited_on))
+        .scalar()
+    )
+    if last is not None and closes_on < last:
+        return {"on": _("A stable return closes no earlier than its last follow-up visit (%(day)s).", day=last)}
+    return {}
 
 
 def _attendance_missing(proof):
@@ -229,8 +247,8 @@ def submit(user, case, closure, closes_on, values, settings, today, scan=None, u
     if closure not in KINDS:
         raise ValidationError({"closure": _("Choose why the case closes.")})
     cases.check_day(closes_on, today, "on", not_before=case.absent_since)
-    if closure == "stable_return" and case.status != "returned":
-        raise ValidationError({"closure": _("Only a case whose return is recorded closes as a stable return.")})
+    if closure == "stable_return" and _not_yet_stable(case, closes_on):
+        raise ValidationError(_not_yet_stable(case, closes_on))
     proof = _clean_proof(values, today)
     stored = _store_scan(scan, uploads_dir, today)
     now = utcnow()

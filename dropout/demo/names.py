@@ -284,6 +284,6 @@ ATTENDANCE_CONFIRMERS = (
 # Why the township sent a closure request (销号) back.
 CLOSURE_REFUSALS = (
     "返校第一周出勤记录未经班主任签字确认，请补充后重新申请。",
-    "返校后第三次跟踪回访记录不完整，请补记后重新申请。",
+    "返校后第三次巩固回访记录不完整，请补记后重新申请。",
     "出勤天数与学校考勤表不一致，请核实后重新申请。",
 )
