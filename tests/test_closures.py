@@ -300,11 +300,13 @@ def test_the_page_requests_signs_and_approves(app, client, county):
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "销号申请" in page and "乡镇干部尚未签字。" in page and "请填写接收学校的确认" in page
     assert "作为教师签字" not in page  # signed with the request
+    assert 'closure-pending">待签字<' in page
     client.get("/logout")
     login(client, township)
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "作为乡镇干部签字" in page and "批准销号" in page
     assert post(client, f"/cases/{case.id}/closure/sign", {}).status_code == 302
+    assert 'closure-pending">待审批<' in client.get(f"/cases/{case.id}").get_data(as_text=True)
     refused = post(client, f"/cases/{case.id}/closure/approve", {"approve-receiving_school": "外县小学"})
     assert refused.status_code == 422
     assert "请填写接收学校的确认" in refused.get_data(as_text=True)

@@ -32,12 +32,8 @@ from ..rules.dates import parse_date
 from ..rules.school_age import age_on
 from . import cases
 
-STATUSES = {
-    "pending": _l("Waiting for signatures and approval"),
-    "approved": _l("Approved"),
-    "refused": _l("Sent back"),
-    "withdrawn": _l("Withdrawn"),
-}
+# A request's state once decided (one waiting shows what it waits for: signatures, or the approval).
+STATUSES = {"approved": _l("Approved"), "refused": _l("Sent back"), "withdrawn": _l("Withdrawn")}
 KINDS = {"stable_return": DERIVED_CLOSURES["stable_return"], **CLOSURES}
 # The proof's fields, as the request and the approval forms carry them.
 PROOF_FIELDS = (
