@@ -417,3 +417,15 @@ def test_a_townships_to_do_list_carries_its_rows_not_yet_verified(client, county
     assert "待核查的平台名单" not in page(client, "/")
     login(client, county.users["bureau"])
     assert "待核查的平台名单" not in page(client, "/")  # the bureau watches the progress page instead
+
+
+def test_case_opened_links_the_childs_open_case(client, county):
+    other = _uploaded(client, county)[1]
+    with database.connection_context():
+        case = DropoutCase.create(
+            child=county.other.id, absent_since=clock.today(), opened_on=clock.today(), status="persuading"
+        )
+    login(client, county.users["bureau"])
+    assert _verify(client, other, result="case_opened", note="已建案劝返中").status_code == 302
+    assert PushedRow.get_by_id(other.id).case_id == case.id
+    assert f"/cases/{case.id}" in page(client, f"/verification/row/{other.id}")
