@@ -147,7 +147,7 @@ def test_the_same_file_twice_is_refused_naming_the_first(client, county):
     "data, name, reason",
     [
         (b"", "空.csv", "文件是空的。"),
-        ("甲,乙,丙\r\n1,2,3\r\n".encode(), "无表头.csv", "找不到表头"),
+        ("甲,乙,丙\r\n1,2,3\r\n".encode(), "无表头.csv", "未找到表头：前几行中应有一行写明列名，如平台名单中的"),
         (csv_bytes([]), "只有表头.csv", "名单只有表头，没有数据行。"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "旧格式.xls", ".xlsx"),
         (b"PK\x03\x04garbage" * 10, "坏的.xlsx", "这不是表格文件"),

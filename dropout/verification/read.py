@@ -59,7 +59,14 @@ def read_pushed(path, today, limits=None):
             sheet = found
             break
     if sheet is None:
-        raise ValidationError({"file": roster_read.no_header_message()})
+        raise ValidationError(
+            {
+                "file": _(
+                    "No header row found: one of the first rows should name the columns, such as 姓名, 身份证号 "
+                    "and 学籍号, as the platform's list does."
+                )
+            }
+        )
     headers = [cell_text(label) for label in sheet.labels]
     columns = dict(sheet.columns)
     for index, header in enumerate(headers):
