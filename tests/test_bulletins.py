@@ -204,6 +204,8 @@ def test_the_pages_refuse_an_unlocked_month_and_link_a_second_bulletin_to_the_fi
     configure(app, BULLETIN_MIN_STILL_OUT=1)
     login(client, county["users"]["bureau"])
     token = csrf_token(client, "/bulletins/")
+    month_page = client.get("/reports/2026-10").get_data(as_text=True)
+    assert "印发本月通报" in month_page and "本月通报已印发" not in month_page
     response = client.post("/bulletins/generate", data={"csrf_token": token, "month": "2026-09"}, follow_redirects=True)
     assert "未锁定" in response.get_data(as_text=True)
     response = client.post("/bulletins/generate", data={"csrf_token": token, "month": "2026-10"})
@@ -216,6 +218,8 @@ def test_the_pages_refuse_an_unlocked_month_and_link_a_second_bulletin_to_the_fi
     with opened(app):
         assert Bulletin.select().count() == 1
     assert client.get(response.location + ".pdf").data.startswith(b"%PDF")
+    month_page = client.get("/reports/2026-10").get_data(as_text=True)  # the month's page links it, offers no other
+    assert "本月通报已印发" in month_page and "印发本月通报" not in month_page
 
 
 @POPPLER
@@ -369,3 +373,28 @@ def test_without_a_chinese_font_nothing_is_issued_and_no_number_used(app, county
     with opened(app):
         assert Bulletin.select().count() == 0 and SupervisionLetter.select().count() == 0
     assert issue(app, county["users"]["bureau"]).seq == 1
+
+
+def test_the_tracking_page_reads_the_letters_a_page_at_a_time_earliest_due_first(app, client, county):
+    configure(app, BULLETIN_MIN_STILL_OUT=1)
+    issue(app, county["users"]["bureau"])
+    with opened(app):
+        model = SupervisionLetter.get(unit_kind="township")
+        fields = {name: getattr(model, name) for name in ("bulletin", "township", "year", "issues", "status")}
+        for n in range(25):  # one letter a day, the latest made first
+            SupervisionLetter.create(
+                **fields,
+                unit_kind="school",
+                unit_id=10_000 + n,
+                seq=100 + n,
+                number=f"测试督办{n:02d}号",
+                due_on=date(2026, 12, 31 - n),
+            )
+        numbers = [x.number for x in supervision.tracked(county["users"]["bureau"]).limit(1000)]
+    login(client, county["users"]["bureau"])
+    first = client.get("/bulletins/letters/").get_data(as_text=True)
+    shown = [number for number in numbers if f">{number}<" in first]
+    assert shown == numbers[:20] and numbers[20] not in first and "下一页" in first
+    later = client.get("/bulletins/letters/?page=2").get_data(as_text=True)
+    assert [n for n in numbers if f">{n}<" in later] == numbers[20:]
+    assert "测试督办24号" in first and "测试督办00号" in later  # the earliest due (the 24th made) on the first page

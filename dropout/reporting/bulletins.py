@@ -453,6 +453,11 @@ def letter_pdf_of(letter, config):
     return pdf
 
 
+def of_month(month):
+    """The month's 通报, or None."""
+    return Bulletin.get_or_none(Bulletin.month == str(month))
+
+
 def listed():
     return list(Bulletin.select().order_by(Bulletin.month.desc()))
 

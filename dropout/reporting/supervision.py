@@ -56,6 +56,10 @@ def may_decide(user):
     return user.role in DECIDERS
 
 
+# The tracking list's order: the earliest due first (core/paging reads it a page at a time through this key).
+ORDER = (SupervisionLetter.due_on, SupervisionLetter.id)
+
+
 def tracked(user, status=None, overdue=False, today=None):
     """The letters this user may read, with their 通报, optionally by status or past their due day and not closed;
     the most urgent first (still open, the earliest due)."""
@@ -64,7 +68,7 @@ def tracked(user, status=None, overdue=False, today=None):
         query = query.where(SupervisionLetter.status == status)
     if overdue and today is not None:
         query = query.where((SupervisionLetter.status != "accepted") & (SupervisionLetter.due_on < today))
-    return query.order_by(SupervisionLetter.due_on, SupervisionLetter.id)
+    return query.order_by(*ORDER)
 
 
 def counts(user):

@@ -8,12 +8,13 @@ from flask_wtf import FlaskForm
 
 from .. import clock
 from ..auth import roles_required
+from ..core import paging
 from ..core.errors import ValidationError
 from ..models import Bulletin, SupervisionLetter
 from ..reporting import bulletins, summaries, supervision
 from ..reporting import filing as monthly_reports
 from .downloads import send_upload
-from .found import flash_refusal, or_404
+from .found import flash_refusal, keyset_paged, or_404, sized
 from .notices import printed
 
 bp = Blueprint("bulletins", __name__, url_prefix="/bulletins")
@@ -100,11 +101,16 @@ def letters():
     _gate()
     status = request.args.get("status", "")
     overdue = request.args.get("overdue") == "1"
+    status = status if status in supervision.STATUSES else ""
     today = clock.today()
+    size = paging.page_size(request.args.get("size"))
+    args = {name: value for name, value in (("status", status), ("overdue", "1" if overdue else "")) if value}
+    query = supervision.tracked(current_user, status, overdue, today)
     return render_template(
         "bulletins/letters.html",
-        letters=list(supervision.tracked(current_user, status, overdue, today)),
-        status=status if status in supervision.STATUSES else "",
+        page=keyset_paged(query, supervision.ORDER, per_page=size),
+        list_args=sized(args, size),
+        status=status,
         overdue=overdue,
         statuses=supervision.STATUSES,
         names=monthly_reports.unit_names(),

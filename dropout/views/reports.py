@@ -10,7 +10,7 @@ from ..auth import roles_required
 from ..config import thresholds, veto_indicators
 from ..core.errors import ValidationError
 from ..reporting import archive as report_archive
-from ..reporting import dashboard, drill, summaries
+from ..reporting import bulletins, dashboard, drill, summaries
 from ..reporting.figures import Month
 from ..rules.indicators import balance_gap, total
 from ..rules.numbers import parse_id
@@ -106,6 +106,7 @@ def month(month):
         INDICATORS=choices.INDICATORS,
         refused=refused,
         files=report_archive.files_of(month, unit.kind, unit.id),
+        bulletin=bulletins.of_month(month) if board.locked and unit.kind == "county" else None,
     )
 
 
