@@ -176,6 +176,8 @@ FILE_ENDPOINTS = {
     "imports.template",
     "imports.rejected",
     "reports.archived",
+    "self_evaluation.workbook",
+    "self_evaluation.pdf",
 }
 
 
