@@ -9,12 +9,11 @@ from datetime import date, datetime
 
 import xlsxwriter
 from flask_babel import force_locale
-from peewee import JOIN
 
 from ..core import audit
-from ..models import PushedRow, Township, User
+from ..models import PushedRow
 from ..rules.dates import local_date
-from .lists import RESULTS, layout
+from .lists import RESULTS, in_order, layout
 from .read import from_json
 
 APPENDED = ("核查结果", "核查说明", "转入学校", "核查单位", "核查人", "核查日期")
@@ -29,13 +28,7 @@ def file_name(pushed):
 
 def _rows(pushed, progress=None):
     """Each row with its township and verifier, in the file's order, read a chunk at a time (progress after each)."""
-    query = (
-        PushedRow.select(PushedRow, Township, User)
-        .join_from(PushedRow, Township, JOIN.LEFT_OUTER)
-        .join_from(PushedRow, User, JOIN.LEFT_OUTER, on=(PushedRow.verified_by == User.id))
-        .where(PushedRow.pushed_list == pushed.id)
-        .order_by(PushedRow.row_number)
-    )
+    query = in_order(pushed)
     last = done = 0
     while True:
         chunk = list(query.where(PushedRow.row_number > last).limit(CHUNK))

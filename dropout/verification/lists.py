@@ -77,16 +77,21 @@ def get_list(user, list_id):
     return lists(user).where(PushedList.id == list_id).first()
 
 
-def rows(user, pushed, township=None, state=""):
-    """The rows of a list the user sees, in the file's order: a township's own only; filtered by township ("none":
-    the rows no township verifies) and by state ("verified", "unverified")."""
-    query = (
+def in_order(pushed):
+    """Every row of a list with its township and verifier, in the file's order."""
+    return (
         PushedRow.select(PushedRow, Township, User)
         .join_from(PushedRow, Township, JOIN.LEFT_OUTER)
         .join_from(PushedRow, User, JOIN.LEFT_OUTER, on=(PushedRow.verified_by == User.id))
         .where(PushedRow.pushed_list == pushed.id)
         .order_by(PushedRow.row_number)
     )
+
+
+def rows(user, pushed, township=None, state=""):
+    """The rows of a list the user sees, in the file's order: a township's own only; filtered by township ("none":
+    the rows no township verifies) and by state ("verified", "unverified")."""
+    query = in_order(pushed)
     if user.role == "township":
         query = query.where(PushedRow.township == user.township_id)
     if township == "none":
