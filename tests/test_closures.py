@@ -393,3 +393,14 @@ def test_migration_0020_gives_an_earlier_stable_return_its_closed_step(database_
         assert (state.status, state.closed_kind) == ("closed", "stable_return")
         moved = CaseEvent.select().where((CaseEvent.case == made["moved_away"].id) & (CaseEvent.kind == "closed"))
         assert moved.count() == 1
+
+
+def test_the_requester_is_offered_to_withdraw_not_to_decide(app, client, county):
+    township = county.users["township"]
+    case = page_case(county)
+    login(client, township)
+    today = clock.today().isoformat()
+    response = post(client, f"/cases/{case.id}/close", {"close-closure": "moved_away", "close-on": today})
+    assert response.status_code == 302
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "撤回申请" in page and "批准销号" not in page and ">退回<" not in page

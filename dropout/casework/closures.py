@@ -68,6 +68,11 @@ def may_approve(user, case):
     return user.role == "township" and scope.children(user).where(Child.id == case.child_id).exists()
 
 
+def own_request(user, request):
+    """The request is this user's own, which they may not approve (four eyes; the administrator excepted)."""
+    return request.requested_by_id == user.id and user.role != "admin"
+
+
 def waiting(case):
     """The case's request waiting for signatures or approval, or None."""
     return case.closure_requests.where(ClosureRequest.status == "pending").first()
@@ -303,7 +308,7 @@ def approve(user, request, values, settings, today, scan=None, uploads_dir=None)
     if not may_approve(user, case):
         raise PermissionDenied()
     _check_pending(request, "approve")
-    if request.requested_by_id == user.id and user.role != "admin":
+    if own_request(user, request):
         raise ValidationError(
             {"approve": _("You made this request: another member of the township staff approves it (four eyes).")}
         )

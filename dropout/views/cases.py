@@ -214,7 +214,8 @@ def _closure_view(case, shown):
         "may_sign": pending
         and user.id in (case.cadre_id, case.teacher_id)
         and user.id not in (shown.cadre_signed_by_id, shown.teacher_signed_by_id),
-        "may_decide": pending and closures.may_approve(user, case),
+        # the requester withdraws their own request rather than deciding on it
+        "may_decide": pending and closures.may_approve(user, case) and not closures.own_request(user, shown),
         "may_withdraw": pending and shown.requested_by_id == user.id,
         "fields": closures.PROOF_BY_CLOSURE.get(shown.closure, ()),
     }
