@@ -15,7 +15,7 @@ from dropout.casework.settings import CaseSettings
 from dropout.core.errors import PermissionDenied, ValidationError
 from dropout.db import database
 from dropout.migrations import migrate
-from dropout.models import AuditLog, CaseEvent, Child, ClosureRequest, DropoutCase, Township, User, Village
+from dropout.models import AuditLog, CaseEvent, Child, ClosureRequest, DropoutCase, Exemption, Township, User, Village
 from dropout.reporting import ledgers
 from dropout.rules.case_status import derive
 
@@ -24,6 +24,8 @@ OPENED = date(2026, 3, 2)
 DAY = date(2026, 4, 1)
 LATER = date(2026, 6, 23)  # after the three follow-ups of a return on 20 March
 MOVED = {"receiving_school": "成都市青羊区实验小学", "transfer_number": "XJZJ-2026-0412"}
+DIED = {"death_on": "2026-03-30"}
+PAGE_PROOF = {"close-receiving_school": "外县小学", "close-transfer_number": "XJZJ-1"}  # the request form's
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
 
@@ -67,22 +69,43 @@ def test_a_request_signed_by_both_and_approved_closes_the_case(db, county):
     assert reasons == ["closure requested", "closure signed by the cadre", "closure approved"]
 
 
-def test_approval_without_the_proof_is_refused_and_nothing_changes(db, county, tmp_path):
+def test_a_request_without_its_proof_is_refused_and_a_scan_is_proof(db, county, tmp_path):
     township, teacher = county.users["township"], county.users["teacher"]
     case = dropout_case(county)
-    request = closures.submit(teacher, case, "moved_away", DAY, {"receiving_school": "外县小学"}, SETTINGS, DAY)
-    closures.sign(township, fresh(request), DAY)
     with pytest.raises(ValidationError) as refused:
-        closures.approve(township, fresh(request), {}, SETTINGS, DAY)
+        closures.submit(teacher, case, "moved_away", DAY, {"receiving_school": "外县小学"}, SETTINGS, DAY)
     assert set(refused.value.errors) == {"transfer_number"}
     assert "接收证明" in str(refused.value.errors["transfer_number"])
+    with pytest.raises(ValidationError) as no_date:
+        closures.submit(teacher, case, "deceased", DAY, {}, SETTINGS, DAY)
+    assert set(no_date.value.errors) == {"death_on"}
+    assert ClosureRequest.select().count() == 0 and fresh(case).status == "dropped_out"
+    # The receiving school's confirmation as a scan instead of its number.
+    scan = io.BytesIO(PNG)
+    request = closures.submit(
+        teacher, case, "moved_away", DAY, {"receiving_school": "外县小学"}, SETTINGS, DAY, scan, str(tmp_path)
+    )
+    closures.sign(township, fresh(request), DAY)
+    closures.approve(county.users["admin"], fresh(request), {}, SETTINGS, DAY)
+    assert fresh(case).status == "closed"
+    assert (tmp_path / fresh(request).scan_path).read_bytes() == PNG
+
+
+def test_approval_without_the_proof_is_refused_and_nothing_changes(db, county):
+    township, teacher = county.users["township"], county.users["teacher"]
+    case = dropout_case(county)
+    exemption = Exemption.create(
+        child=county.own, kind="defer", reason="病休", applied_on=OPENED, status="approved", valid_until=LATER
+    )
+    request = closures.submit(teacher, case, "exempted", DAY, {}, SETTINGS, DAY)
+    closures.sign(township, fresh(request), DAY)
+    Exemption.update(valid_until=DAY - timedelta(days=1)).where(Exemption.id == exemption.id).execute()  # lapsed
+    with pytest.raises(ValidationError) as refused:
+        closures.approve(township, fresh(request), {}, SETTINGS, DAY)
+    assert set(refused.value.errors) == {"closure"} and "缓学" in str(refused.value.errors["closure"])
     assert fresh(request).status == "pending" and fresh(case).status == "dropped_out"
     assert not CaseEvent.select().where((CaseEvent.case == case.id) & (CaseEvent.kind == "closed")).exists()
     assert child_status(county.own) == "dropped_out"
-    # The township completes the proof when it approves: the confirmation's number, or its scan.
-    closures.approve(township, fresh(request), {}, SETTINGS, DAY, scan=io.BytesIO(PNG), uploads_dir=str(tmp_path))
-    assert fresh(case).status == "closed"
-    assert (tmp_path / fresh(request).scan_path).read_bytes() == PNG
 
 
 def test_approval_needs_both_signatures_and_not_the_requester(db, county, make_user):
@@ -138,14 +161,14 @@ def test_one_request_waits_at_a_time_and_the_requester_withdraws_it(db, county):
     case = dropout_case(county)
     request = closures.submit(teacher, case, "moved_away", DAY, MOVED, SETTINGS, DAY)
     with pytest.raises(ValidationError) as second:
-        closures.submit(township, fresh(case), "deceased", DAY, {}, SETTINGS, DAY)
+        closures.submit(township, fresh(case), "deceased", DAY, DIED, SETTINGS, DAY)
     assert "已有一份待处理的销号申请" in str(second.value.errors["closure"])
     with pytest.raises(ValidationError) as not_theirs:
         closures.withdraw(township, fresh(request), DAY)
     assert set(not_theirs.value.errors) == {"withdraw"}
     closures.withdraw(teacher, fresh(request), DAY)
     assert fresh(request).status == "withdrawn"
-    assert closures.submit(township, fresh(case), "deceased", DAY, {}, SETTINGS, DAY).status == "pending"
+    assert closures.submit(township, fresh(case), "deceased", DAY, DIED, SETTINGS, DAY).status == "pending"
 
 
 def test_both_responsible_persons_are_needed_and_only_they_sign(db, county, make_user):
@@ -178,7 +201,7 @@ def test_another_township_neither_requests_nor_approves(db, county, make_user):
     for step in (
         lambda: closures.approve(elsewhere, fresh(request), {}, SETTINGS, DAY),
         lambda: closures.refuse(elsewhere, fresh(request), "不同意", DAY),
-        lambda: closures.submit(elsewhere, fresh(case), "deceased", DAY, {}, SETTINGS, DAY),
+        lambda: closures.submit(elsewhere, fresh(case), "deceased", DAY, DIED, SETTINGS, DAY),
     ):
         with pytest.raises(PermissionDenied):
             step()
@@ -235,16 +258,14 @@ def test_the_last_follow_up_no_longer_closes_a_stable_return_an_approved_request
     ],
 )
 def test_a_stable_return_needs_the_first_weeks_attendance(db, county, attendance, field):
-    township, teacher = county.users["township"], county.users["teacher"]
+    teacher = county.users["teacher"]
     case = returned_case(county)
     for day in (date(2026, 4, 21), date(2026, 5, 20), date(2026, 6, 22)):
         follow_up(county, case, day)
-    request = closures.submit(teacher, fresh(case), "stable_return", date(2026, 6, 22), attendance, SETTINGS, LATER)
-    closures.sign(township, fresh(request), DAY)
     with pytest.raises(ValidationError) as refused:
-        closures.approve(county.users["admin"], fresh(request), {}, SETTINGS, LATER)
+        closures.submit(teacher, fresh(case), "stable_return", date(2026, 6, 22), attendance, SETTINGS, LATER)
     assert set(refused.value.errors) == {field}
-    assert fresh(case).status == "returned"
+    assert fresh(case).status == "returned" and not ClosureRequest.select().exists()
 
 
 def test_a_stable_return_is_requested_only_once_the_return_is_recorded(db, county):
@@ -295,10 +316,14 @@ def test_the_page_requests_signs_and_approves(app, client, county):
     case = page_case(county)
     today = clock.today().isoformat()
     login(client, teacher)
-    response = post(client, f"/cases/{case.id}/close", {"close-closure": "moved_away", "close-on": today})
+    asked = {"close-closure": "moved_away", "close-on": today, "close-receiving_school": "外县小学"}
+    refused = post(client, f"/cases/{case.id}/close", asked)
+    assert refused.status_code == 422 and "请填写接收学校的确认" in refused.get_data(as_text=True)
+    assert not ClosureRequest.select().exists()  # nobody signs a closure without its proof
+    response = post(client, f"/cases/{case.id}/close", {**asked, "close-scan": (io.BytesIO(PNG), "证明.png")})
     assert response.status_code == 302
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert "销号申请" in page and "乡镇干部尚未签字。" in page and "请填写接收学校的确认" in page
+    assert "销号申请" in page and "乡镇干部尚未签字。" in page and "请填写接收学校的确认" not in page
     assert "作为教师签字" not in page  # signed with the request
     assert 'closure-pending">待签字<' in page
     client.get("/logout")
@@ -307,15 +332,8 @@ def test_the_page_requests_signs_and_approves(app, client, county):
     assert "作为乡镇干部签字" in page and "批准销号" in page
     assert post(client, f"/cases/{case.id}/closure/sign", {}).status_code == 302
     assert 'closure-pending">待审批<' in client.get(f"/cases/{case.id}").get_data(as_text=True)
-    refused = post(client, f"/cases/{case.id}/closure/approve", {"approve-receiving_school": "外县小学"})
-    assert refused.status_code == 422
-    assert "请填写接收学校的确认" in refused.get_data(as_text=True)
     assert fresh(case).status == "dropped_out"
-    done = post(
-        client,
-        f"/cases/{case.id}/closure/approve",
-        {"approve-receiving_school": "外县小学", "approve-scan": (io.BytesIO(PNG), "证明.png")},
-    )
+    done = post(client, f"/cases/{case.id}/closure/approve", {"approve-receiving_school": "外县小学"})
     assert done.status_code == 302
     assert (fresh(case).status, fresh(case).closed_kind) == ("closed", "moved_away")
     request = ClosureRequest.get(ClosureRequest.case == case.id)
@@ -328,7 +346,11 @@ def test_the_page_refuses_in_chinese_with_the_reason(app, client, county):
     township, teacher = county.users["township"], county.users["teacher"]
     case = page_case(county)
     login(client, teacher)
-    post(client, f"/cases/{case.id}/close", {"close-closure": "moved_away", "close-on": clock.today().isoformat()})
+    post(
+        client,
+        f"/cases/{case.id}/close",
+        {"close-closure": "moved_away", "close-on": clock.today().isoformat(), **PAGE_PROOF},
+    )
     again = post(client, f"/cases/{case.id}/close", {"close-closure": "deceased"})
     assert again.status_code == 422  # one waits already; the request form is not even offered
     no_sign = post(client, f"/cases/{case.id}/closure/sign", {})
@@ -400,7 +422,7 @@ def test_the_requester_is_offered_to_withdraw_not_to_decide(app, client, county)
     case = page_case(county)
     login(client, township)
     today = clock.today().isoformat()
-    response = post(client, f"/cases/{case.id}/close", {"close-closure": "moved_away", "close-on": today})
-    assert response.status_code == 302
+    asked = {"close-closure": "moved_away", "close-on": today, **PAGE_PROOF}
+    assert post(client, f"/cases/{case.id}/close", asked).status_code == 302
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "撤回申请" in page and "批准销号" not in page and ">退回<" not in page

@@ -227,8 +227,9 @@ def _saved(request, user, reason, before, write, uploads_dir=None, stored=None):
 
 
 def submit(user, case, closure, closes_on, values, settings, today, scan=None, uploads_dir=None):
-    """Ask to close the case. The proof may still be incomplete: the page shows what is missing, and the
-    approval needs it complete. A requester who is the case's cadre or teacher signs with the request."""
+    """Ask to close the case, with the proof the closure needs: nobody signs off a closure without it, so a request
+    without it is refused at its fields. A requester who is the case's cadre or teacher signs with the request; the
+    approval checks the proof again (an exemption may have lapsed meanwhile) and may correct it."""
     if not may_request(user, case):
         raise PermissionDenied()
     if case.status == "closed":
@@ -251,6 +252,9 @@ def submit(user, case, closure, closes_on, values, settings, today, scan=None, u
     if closure == "stable_return" and _not_yet_stable(case, closes_on):
         raise ValidationError(_not_yet_stable(case, closes_on))
     proof = _clean_proof(values, today)
+    problems = missing_proof(case, closure, closes_on, proof, scan is not None, settings, today)
+    if problems:
+        raise ValidationError(problems)
     stored = _store_scan(scan, uploads_dir, today)
     now = utcnow()
     new = ClosureRequest(
