@@ -401,7 +401,8 @@ def test_a_hostile_cell_is_kept_exactly_or_the_file_refused(bureau, county, valu
     with database.connection_context():
         kept = json.loads(PushedRow.get(PushedRow.pushed_list == pushed.id).cells)
     if kind == "csv":
-        assert kept[column] == value or not value.strip()  # as received (a blank last cell is not kept)
+        # as received; a blank last cell (whitespace only) is not kept, so the row may end before it
+        assert (kept[column] if column < len(kept) else "") == value or not value.strip()
     assert_sane(bureau.get(f"/verification/{pushed.id}"), value)
     first = PushedRow.get(PushedRow.pushed_list == pushed.id)
     assert_sane(bureau.get(f"/verification/row/{first.id}"), value)
