@@ -84,19 +84,12 @@ def export():
     exported, POST starts it."""
     filters = case_search.CaseFilters.from_args(request.values)
     chosen = {key: value for key, value in asdict(filters).items() if value not in (None, "")}
-    form = FlaskForm()
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        return tasks.start("cases", _("Cases (一人一案) export"), {"filters": chosen})
     text = _(
         "The export holds every case the cases list shows with these filters, one row each, as an .xlsx workbook "
         "(ID numbers masked). It is written in the background and kept for you to download."
     )
-    back = url_for("cases.index", **chosen)
-    return render_template(
-        "tasks/start.html", heading=_("Export cases"), text=text, warning="", fields=chosen, back=back, form=form
-    )
+    title, back = _("Cases (一人一案) export"), url_for("cases.index", **chosen)
+    return tasks.export_page("cases", title, {"filters": chosen}, chosen, _("Export cases"), text, back)
 
 
 @bp.route("/new", methods=["GET", "POST"])

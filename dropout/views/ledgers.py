@@ -5,7 +5,6 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
 from .. import clock
 from ..choices import CASE_STATUSES, DROPOUT_REASONS
@@ -103,26 +102,15 @@ def _export(book):
     them, recorded in the audit trail."""
     _gate()
     filters = ledgers.LedgerFilters.from_args(request.values)
-    full_ids = request.values.get("full") == "1" and scope.may_see_full_ids(current_user)
-    form = FlaskForm()
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        params = {"book": book, "filters": filters.chosen(), "full_ids": full_ids}
-        return tasks.start("case_ledger", str(TITLES[book]), params)
-    return render_template(
-        "tasks/start.html",
-        heading=_("Export: %(title)s", title=TITLES[book]),
-        text=_(
-            "The workbook holds the open cases these filters show on its first sheet, and those closed (销号) "
-            "since the school year began on a second sheet, one row each. It is written in the background and "
-            "kept for you to download."
-        ),
-        warning=_("With full ID numbers: the export is recorded in the audit trail.") if full_ids else "",
-        fields={**filters.chosen(), **({"full": 1} if full_ids else {})},
-        back=url_for(f"ledgers.{book}", **filters.chosen()),
-        form=form,
+    full_ids = tasks.full_ids_asked()
+    params = {"book": book, "filters": filters.chosen(), "full_ids": full_ids}
+    text = _(
+        "The workbook holds the open cases these filters show on its first sheet, and those closed (销号) "
+        "since the school year began on a second sheet, one row each. It is written in the background and "
+        "kept for you to download."
     )
+    heading, back = _("Export: %(title)s", title=TITLES[book]), url_for(f"ledgers.{book}", **filters.chosen())
+    return tasks.export_page("case_ledger", str(TITLES[book]), params, filters.chosen(), heading, text, back, full_ids)
 
 
 @bp.route("/suspected.xlsx", methods=["GET", "POST"])

@@ -7,13 +7,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
 from .. import clock
 from ..casework.settings import CaseSettings
 from ..children import search as child_search
 from ..choices import CASE_STATUSES, CHILD_STATUSES, DISABILITY_CATEGORIES, DISABILITY_GRADES
-from ..core import scope
 from ..core import spreadsheets as exports
 from ..core.errors import ValidationError
 from ..roster import crosscheck
@@ -287,25 +285,21 @@ def ledger_export():
     """The filtered children list as a 台账, written by a background task: GET shows what will be exported, POST
     starts it. ?full=1 gives full ID numbers to the roles allowed them (recorded in the audit trail)."""
     filters = child_search.Filters.from_args(request.values)
-    full_ids = request.values.get("full") == "1" and scope.may_see_full_ids(current_user)
-    form = FlaskForm()
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        title = _("Ledger (台账) of school-age children")
-        return tasks.start("ledger", title, {"filters": _chosen(filters), "full_ids": full_ids})
-    return render_template(
-        "tasks/start.html",
-        heading=_("Export the ledger (台账)"),
-        text=_(
-            "The ledger holds every child the children list shows with these filters, one row each, as an .xlsx "
-            "workbook. A large county takes a few minutes: it is written in the background and kept for you to "
-            "download."
-        ),
-        warning=_("With full ID numbers: the export is recorded in the audit trail.") if full_ids else "",
-        fields={**_chosen(filters), **({"full": 1} if full_ids else {})},
-        back=url_for("children.index", **_chosen(filters)),
-        form=form,
+    full_ids = tasks.full_ids_asked()
+    text = _(
+        "The ledger holds every child the children list shows with these filters, one row each, as an .xlsx "
+        "workbook. A large county takes a few minutes: it is written in the background and kept for you to "
+        "download."
+    )
+    return tasks.export_page(
+        "ledger",
+        _("Ledger (台账) of school-age children"),
+        {"filters": _chosen(filters), "full_ids": full_ids},
+        _chosen(filters),
+        _("Export the ledger (台账)"),
+        text,
+        url_for("children.index", **_chosen(filters)),
+        full_ids,
     )
 
 

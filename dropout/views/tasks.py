@@ -1,17 +1,18 @@
 """Background tasks: a task's page with its progress (refreshed by static/task.js, or by a link without
 JavaScript), its result to download while it is kept, and the list of one's tasks. Other pages start tasks
-through start()."""
+through start(), and exports through export_page()."""
 
 import json
 import re
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from .. import clock
+from ..core import scope
 from ..tasks import queue, records, runners
 from .downloads import send_download
 
@@ -43,6 +44,30 @@ def start(kind, title, params, then=None, back=None):
         current_app.logger.error("task %s could not be queued: %s", task.key, type(exc).__name__)
         records.fail(task, config["TASKS_DIR"], _("The task queue cannot be reached. Try again later."))
     return redirect(url_for("tasks.show", key=task.key))
+
+
+def full_ids_asked():
+    """?full=1 from a role allowed full ID numbers (an export that gives them is recorded in the audit trail)."""
+    return request.values.get("full") == "1" and scope.may_see_full_ids(current_user)
+
+
+def export_page(kind, title, params, filters, heading, text, back, full_ids=False):
+    """An export written by a task: GET says what the file will hold, its filters (a dict) kept in the form; POST
+    starts the task with `params`. With full ID numbers the page warns that the export is audited."""
+    form = FlaskForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        return start(kind, title, params)
+    return render_template(
+        "tasks/start.html",
+        heading=heading,
+        text=text,
+        warning=_("With full ID numbers: the export is recorded in the audit trail.") if full_ids else "",
+        fields={**filters, **({"full": 1} if full_ids else {})},
+        back=back,
+        form=form,
+    )
 
 
 def _task_or_404(key):
