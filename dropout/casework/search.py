@@ -33,13 +33,9 @@ class CaseFilters:
         return sum(value not in (None, "") for value in asdict(self).values())
 
 
-def search(user, filters, today):
-    """Cases in the user's scope matching the filters, the most recently changed first."""
-    query = scope.cases(user)
-    if filters.status in STATUSES:
-        query = query.where(DropoutCase.status == filters.status)
-    elif filters.status == "open":
-        query = query.where(DropoutCase.status != "closed")
+def narrowed(query, filters):
+    """A query of cases and their children narrowed to the filters' township, village, school and dropout reason:
+    the filters the cases list and the 台账 share."""
     if filters.township:
         query = query.where(scope.in_township(filters.township))
     if filters.village:
@@ -48,6 +44,17 @@ def search(user, filters, today):
         query = query.where(Child.school == filters.school)
     if filters.reason:
         query = query.where(DropoutCase.reason == filters.reason)
+    return query
+
+
+def search(user, filters, today):
+    """Cases in the user's scope matching the filters, the most recently changed first."""
+    query = scope.cases(user)
+    if filters.status in STATUSES:
+        query = query.where(DropoutCase.status == filters.status)
+    elif filters.status == "open":
+        query = query.where(DropoutCase.status != "closed")
+    query = narrowed(query, filters)
     if filters.person:
         query = query.where((DropoutCase.cadre == filters.person) | (DropoutCase.teacher == filters.person))
     if filters.group in GROUP_CONDITIONS:

@@ -19,6 +19,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, Case, fn
 
+from ..casework import search as case_search
 from ..children.search import read_args
 from ..choices import CASE_STATUSES, CLOSURES, DERIVED_CLOSURES, DROPOUT_REASONS, PLACEMENTS, SEX
 from ..core import audit, scope
@@ -194,16 +195,9 @@ def query(user, book, filters, today, closed=False):
 
 
 def _filtered(found, filters):
-    if filters.township:
-        found = found.where(scope.in_township(filters.township))
-    if filters.village:
-        found = found.where(Child.village == filters.village)
-    if filters.school:
-        found = found.where(Child.school == filters.school)
+    found = case_search.narrowed(found, filters)
     if filters.status in CASE_STATUSES:
         found = found.where(DropoutCase.status == filters.status)
-    if filters.reason:
-        found = found.where(DropoutCase.reason == filters.reason)
     return found.order_by(Township.name, Village.name, Child.name, DropoutCase.id)
 
 
