@@ -17,7 +17,7 @@ from dropout.casework.settings import CaseSettings
 from dropout.core.errors import PermissionDenied, ValidationError
 from dropout.db import database
 from dropout.models import AuditLog, Bulletin, Child, HomeVisit, MonthlyReport, SupervisionLetter, User, utcnow
-from dropout.reporting import bulletins, summaries, supervision
+from dropout.reporting import bulletins, lag_rules, summaries, supervision
 from dropout.reporting.figures import Month
 from dropout.todo import todo
 
@@ -131,11 +131,11 @@ def test_the_rules_pick_the_units_from_the_frozen_figures(app, county):
 
 
 def test_a_report_is_missing_only_once_its_due_day_has_passed():
-    rules = bulletins.Rules(("township",), False, 0, 0, 0.0, True, 15, {})
+    rules = lag_rules.Rules(("township",), False, 0, 0, 0.0, True, 15, {})
     today, before, after = date(2026, 12, 3), date(2026, 12, 2), date(2026, 12, 5)
 
     def broken(due_on, submitted_on):
-        return [i["rule"] for i in bulletins.issues_of({}, bulletins.Filed(due_on, submitted_on), rules, {}, today)]
+        return [i["rule"] for i in lag_rules.issues_of({}, lag_rules.Filed(due_on, submitted_on), rules, {}, today)]
 
     assert broken(after, None) == [] and broken(after, today) == [] and broken(before, before) == []
     assert broken(before, None) == ["report_missing"] and broken(before, today) == ["report_late"]

@@ -64,7 +64,7 @@ def write_month(month, config, now=None, final=False):
             known = recorded.get((kind, unit_id, file_kind))
             if keep and known is not None:
                 continue  # a locked month's file stays as written, and so does its checksum
-            sha = _sha256(target.read_bytes()) if keep else _store(target, content)
+            sha = sha256_of(target.read_bytes()) if keep else store_file(target, content)
             relative = target.relative_to(reports_dir).as_posix()
             if known is None or (known.path, known.sha256) != (relative, sha):
                 changes.append(
@@ -105,10 +105,10 @@ def archive_month(month, config, final=False):
     return True
 
 
-def _store(target, content):
+def store_file(target, content):
     """Write `content` to `target` atomically, unless the file already holds exactly it; its SHA-256."""
-    sha = _sha256(content)
-    if target.is_file() and _sha256(target.read_bytes()) == sha:
+    sha = sha256_of(content)
+    if target.is_file() and sha256_of(target.read_bytes()) == sha:
         return sha
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
@@ -167,10 +167,10 @@ def read_file(month, kind, unit_id, file_kind, reports_dir):
     path = (root / row.path).resolve()
     if not path.is_relative_to(root) or not path.is_file():
         raise ArchiveDamaged(f"{row.path}: missing")
-    if _sha256(path.read_bytes()) != row.sha256:
+    if sha256_of(path.read_bytes()) != row.sha256:
         raise ArchiveDamaged(f"{row.path}: SHA-256 differs from the one recorded")
     return path, row.sha256
 
 
-def _sha256(content):
+def sha256_of(content):
     return hashlib.sha256(content).hexdigest()

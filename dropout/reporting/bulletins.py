@@ -9,7 +9,6 @@ kept as JSON when they are issued, so they quote the month as it was locked, and
 """
 
 import json
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from flask_babel import gettext as _
 from peewee import IntegrityError
 
 from .. import choices, clock
-from ..config import bulletin_units, thresholds
 from ..core import audit
 from ..core.errors import PermissionDenied, ValidationError
 from ..db import database
@@ -29,13 +27,12 @@ from ..pdf.bulletin import render_bulletin, render_letter
 from ..rules.dates import local_date
 from ..rules.indicators import official, total
 from . import summaries
-from .archive import _sha256, _store
-from .dashboard import coverage
+from .archive import sha256_of, store_file
+from .lag_rules import Filed, Rules, chinese_day, lagging, percent
 
 LOCALE = "zh_Hans_CN"
 BULLETIN_SERIES = "bulletin:bureau"
 LETTER_SERIES = "supervision:bureau"
-DROPOUT_RATES = ("dropout_primary", "dropout_junior")  # the school year's rates (the net ones are children still out)
 # The county's figures the 通报 quotes, by stage: (figure, its label's catalogue).
 COUNTY_FIGURES = (
     ("students_year", choices.POPULATION_FIGURES),
@@ -50,132 +47,6 @@ COUNTY_FIGURES = (
     ("notices_issued", choices.LEGAL_FIGURES),
     ("notices_overdue", choices.LEGAL_FIGURES),
 )
-
-
-@dataclass(frozen=True)
-class Rules:
-    """What makes a unit lag; a rule at 0 is off."""
-
-    units: tuple  # the kinds named: township, school
-    dropout_rate: bool
-    min_still_out: int
-    min_overdue_notices: int
-    min_coverage: float
-    late_report: bool
-    rectify_days: int
-    thresholds: dict
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(
-            bulletin_units(config),
-            bool(config["BULLETIN_DROPOUT_RATE"]),
-            config["BULLETIN_MIN_STILL_OUT"],
-            config["BULLETIN_MIN_OVERDUE_NOTICES"],
-            config["BULLETIN_MIN_COVERAGE"],
-            bool(config["BULLETIN_LATE_REPORT"]),
-            config["BULLETIN_RECTIFY_DAYS"],
-            thresholds(config),
-        )
-
-
-@dataclass(frozen=True)
-class Filed:
-    """A unit's monthly report as the month was locked: its due day and the county day it was submitted (or None)."""
-
-    due_on: object
-    submitted_on: object
-
-
-def _percent(value):
-    return f"{value:.2f}%"
-
-
-def _day(day):
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def issues_of(cells, filed, rules, labels, today):
-    """The rules a unit's frozen figures break on `today`: [{rule, label, figure, standard}], in the rules' order.
-    `filed`: its Filed report, or None when it has none (a report not yet due is not missing);
-    `labels`: {indicator code: Chinese label}."""
-    found = []
-    if rules.dropout_rate:
-        for indicator in official(cells, rules.thresholds):
-            if indicator.code in DROPOUT_RATES and indicator.met is False:
-                found.append(
-                    {
-                        "rule": indicator.code,
-                        "label": labels[indicator.code],
-                        "figure": _percent(indicator.rate),
-                        "standard": f"不高于{_percent(indicator.threshold)}",
-                    }
-                )
-    out = total(cells, "still_out")
-    if rules.min_still_out and out >= rules.min_still_out:
-        found.append({"rule": "still_out", "label": "月末仍未返校辍学生", "figure": f"{out}人", "standard": "全部劝返"})
-    overdue = total(cells, "notices_overdue")
-    if rules.min_overdue_notices and overdue >= rules.min_overdue_notices:
-        found.append(
-            {
-                "rule": "notices_overdue",
-                "label": "限期复学通知书逾期未复学",
-                "figure": f"{overdue}份",
-                "standard": "逾期后及时依法处置",
-            }
-        )
-    share = coverage(cells)
-    if rules.min_coverage and share is not None and share < rules.min_coverage:
-        found.append(
-            {
-                "rule": "coverage",
-                "label": "辍学及疑似辍学学生走访覆盖率",
-                "figure": f"{share:.0f}%",
-                "standard": f"不低于{rules.min_coverage:g}%",
-            }
-        )
-    if rules.late_report and filed is not None:
-        due = f"应于{_day(filed.due_on)}前报送"
-        if filed.submitted_on is None and filed.due_on < today:
-            found.append({"rule": "report_missing", "label": "流失生月报", "figure": "未报送", "standard": due})
-        elif filed.submitted_on is not None and filed.submitted_on > filed.due_on:
-            late = f"{_day(filed.submitted_on)}报送"
-            found.append({"rule": "report_late", "label": "流失生月报", "figure": late, "standard": due})
-    return found
-
-
-def lagging(units, cells_by_unit, filed, rules, labels, today):
-    """The units that break a rule, ranked within their kind (most rules broken, then most children still out,
-    then most notices overdue, then by name): [{kind, id, name, township_id, township, rank, still_out, issues}].
-    `units`: [(kind, id, name, township id, township name)]; `cells_by_unit` and `filed` keyed by (kind, id)."""
-    rows = []
-    for kind, unit_id, name, township_id, township in units:
-        if kind not in rules.units:
-            continue
-        cells = cells_by_unit.get((kind, unit_id))
-        if cells is None:  # a unit added after the month: it has no figures to judge
-            continue
-        issues = issues_of(cells, filed.get((kind, unit_id)), rules, labels, today)
-        if issues:
-            rows.append(
-                {
-                    "kind": kind,
-                    "id": unit_id,
-                    "name": name,
-                    "township_id": township_id,
-                    "township": township,
-                    "still_out": total(cells, "still_out"),
-                    "overdue": total(cells, "notices_overdue"),
-                    "issues": issues,
-                }
-            )
-    rows.sort(
-        key=lambda r: (rules.units.index(r["kind"]), -len(r["issues"]), -r["still_out"], -r["overdue"], r["name"])
-    )
-    for kind in rules.units:
-        for rank, row in enumerate((r for r in rows if r["kind"] == kind), start=1):
-            row["rank"] = rank
-    return rows
 
 
 # Reading a locked month.
@@ -215,7 +86,7 @@ def _county_table(cells, labels, limits):
     rates = {i.code: i.rate for i in official(cells, limits)}
     both = summaries.dropout_rate(cells)
     rates = [rates["dropout_primary"], rates["dropout_junior"], both]
-    rows.append(["学年辍学率"] + [_percent(rate) if rate is not None else "—" for rate in rates])
+    rows.append(["学年辍学率"] + [percent(rate) if rate is not None else "—" for rate in rates])
     return rows
 
 
@@ -269,7 +140,7 @@ def content(month, config, today):
         "title": f"关于{month.year}年{month.month}月控辍保学工作情况的通报",
         "addressees": "各乡镇人民政府，各中小学校：" if "school" in rules.units else "各乡镇人民政府：",
         "opening": (
-            f"根据{month.year}年{month.month}月控辍保学月度数据（已于数据锁定后出具，数据截至{_day(month.last)}），"
+            f"根据{month.year}年{month.month}月控辍保学月度数据（已于数据锁定后出具，数据截至{chinese_day(month.last)}），"
             f"现将全县控辍保学工作情况通报如下。"
         ),
         "county_table": _county_table(county, labels, rules.thresholds),
@@ -277,9 +148,9 @@ def content(month, config, today):
         "rules": _rules_text(rules),
         "requirements": _requirements(units, rectify_by),
         "issued_on": today.isoformat(),
-        "issued_text": _day(today),
+        "issued_text": chinese_day(today),
         "rectify_by": rectify_by.isoformat(),
-        "rectify_text": _day(rectify_by),
+        "rectify_text": chinese_day(rectify_by),
     }
     return data, units
 
@@ -304,10 +175,10 @@ def _rules_text(rules):
 def _requirements(units, rectify_by):
     named = "、".join(u["name"] for u in units[:3]) + ("等" if len(units) > 3 else "")
     first = (
-        f"被通报的{named}{len(units)}个单位要高度重视，对照通报问题逐项整改，于{_day(rectify_by)}前将整改情况"
+        f"被通报的{named}{len(units)}个单位要高度重视，对照通报问题逐项整改，于{chinese_day(rectify_by)}前将整改情况"
         "书面报县教育局（附佐证材料），并在系统中答复督办函。"
         if units
-        else f"各单位要保持工作力度，巩固控辍保学成果，{_day(rectify_by)}前对本单位情况进行自查。"
+        else f"各单位要保持工作力度，巩固控辍保学成果，{chinese_day(rectify_by)}前对本单位情况进行自查。"
     )
     return [
         first,
@@ -379,7 +250,7 @@ def generate(user, month, config):
                 rectify_by=rectify_by,
                 data=json.dumps(data, ensure_ascii=False, sort_keys=True),
                 pdf_path=(folder / "bulletin.pdf").as_posix(),
-                sha256=_sha256(pdf),
+                sha256=sha256_of(pdf),
                 issued_by=user,
             )
             letters = []
@@ -415,9 +286,9 @@ def generate(user, month, config):
     except IntegrityError:  # another 通报 of the month was issued at the same moment
         refuse(month)
         raise
-    _store(reports_dir / bulletin.pdf_path, pdf)  # after the commit: a failed issue leaves no file
+    store_file(reports_dir / bulletin.pdf_path, pdf)  # after the commit: a failed issue leaves no file
     for letter, letter_pdf in letters:
-        _store(reports_dir / letter.pdf_path, letter_pdf)
+        store_file(reports_dir / letter.pdf_path, letter_pdf)
     return bulletin
 
 
@@ -435,11 +306,11 @@ def pdf_of(bulletin, config):
     path = Path(config["REPORTS_DIR"]) / bulletin.pdf_path
     if path.is_file():
         stored = path.read_bytes()
-        if _sha256(stored) == bulletin.sha256:
+        if sha256_of(stored) == bulletin.sha256:
             return stored
     pdf = render_bulletin(data_of(bulletin), config["PDF_FONT"])
-    if _sha256(pdf) == bulletin.sha256:
-        _store(path, pdf)  # the archive put back as issued
+    if sha256_of(pdf) == bulletin.sha256:
+        store_file(path, pdf)  # the archive put back as issued
     return pdf
 
 
@@ -449,7 +320,7 @@ def letter_pdf_of(letter, config):
     if path.is_file():
         return path.read_bytes()
     pdf = render_letter(printed_of(letter), config["PDF_FONT"])
-    _store(path, pdf)
+    store_file(path, pdf)
     return pdf
 
 
